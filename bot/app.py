@@ -1,0 +1,165 @@
+"""The application factory: the one place where configuration, storage, delivery and handlers meet.
+
+    app = build_application(config)                       # production
+    app = build_application(config, request=FakeRequest(fake), clock=FakeClock())  # tests
+
+`start_bot` / `stop_bot` (or `async with running(app)`) open storage, start PTB, recover the
+inbox and start the outbox dispatcher; `bot.runner` adds polling or the webhook on top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.delivery import OutboxDispatcher
+from bot.i18n import LANGUAGES, N_, Translator
+from bot.polling import InboxPoller
+from bot.runtime import RUNTIME_KEY, Runtime
+from bot.scheduling import schedule_sweeper
+from bot.services.triage import CrisisDetector
+from bot.storage import Database, inbox
+from bot.storage import peers as peer_store
+from bot.storage import requests as request_store
+from bot.update_processor import ChatOrderedProcessor
+from conversations.intake import NAME as INTAKE
+from conversations.intake import build_intake_conversation
+from conversations.peer_onboarding import NAME as PEER_ONBOARDING
+from conversations.peer_onboarding import build_peer_onboarding_conversation
+from conversations.persistence import StepPersistence
+from handlers import citizen, common, coordinator, errors, peer, relay, urgent
+
+log = logging.getLogger(__name__)
+
+SANDBOX_TOKEN = "123456:SANDBOX-TOKEN-not-for-telegram"
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Talk to a peer or get help")),
+    ("help_now", N_("I need help now")),
+    ("status", N_("See your request")),
+    ("help", N_("What I can do")),
+    ("language", N_("Choose language")),
+)
+
+
+def build_application(
+    config: Config,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """Assemble the bot; nothing is opened or sent until `start_bot`."""
+    builder = (
+        ApplicationBuilder()
+        .token(config.token or SANDBOX_TOKEN)
+        .base_url(config.api_base_url)
+        .updater(None)
+        .concurrent_updates(ChatOrderedProcessor())
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    rt = Runtime(config=config, clock=clock or SystemClock())
+    application = builder.persistence(_persistence(rt)).build()
+    application.bot_data[RUNTIME_KEY] = rt
+    _register_handlers(application)
+    return application
+
+
+def _register_handlers(application: Application) -> None:
+    """Order matters: urgent help first (its own group), dialogues, features, catch-alls last."""
+    for module in (errors, urgent):
+        module.register(application)
+    application.add_handler(build_intake_conversation())
+    application.add_handler(build_peer_onboarding_conversation())
+    for module in (citizen, peer, coordinator, relay, common):
+        module.register(application)
+
+
+def _persistence(runtime: Runtime) -> StepPersistence:
+    persistence = StepPersistence(lambda: runtime.storage)
+    persistence.register(INTAKE, request_store.drafts)
+    persistence.register(PEER_ONBOARDING, peer_store.onboarding)
+    return persistence
+
+
+def get_runtime(application: Application) -> Runtime:
+    return application.bot_data[RUNTIME_KEY]
+
+
+async def start_bot(application: Application) -> InboxPoller:
+    """Open storage, start PTB and the dispatcher, and re-queue what a crash left unfinished."""
+    rt = get_runtime(application)
+    rt.db = await Database.open(rt.config.database)
+    rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
+    await application.initialize()
+    rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)
+    poller = InboxPoller(application, rt.db, rt.clock)
+    rt.extras["poller"] = poller
+    processor = application.update_processor
+    assert isinstance(processor, ChatOrderedProcessor)
+    db = rt.db
+
+    async def finished(update: object) -> None:
+        await inbox.finish(db, update.update_id)  # type: ignore[attr-defined]
+
+    processor.on_finished = finished
+    await application.start()
+    schedule_sweeper(application)
+    rt.extras["dispatcher_task"] = asyncio.create_task(rt.dispatcher.run(), name="outbox")
+    await poller.recover()
+    await _register_commands(application, rt)
+    return poller
+
+
+async def stop_bot(application: Application) -> None:
+    """Finish what is in flight, then close everything in reverse order."""
+    rt = get_runtime(application)
+    if rt.dispatcher is not None:
+        rt.dispatcher.stop()
+    task = rt.extras.pop("dispatcher_task", None)
+    if task is not None:
+        with suppress(asyncio.CancelledError):
+            await task
+    if application.running:
+        await application.update_queue.join()
+        await application.stop()
+    await application.shutdown()
+    if rt.db is not None:
+        await rt.db.close()
+        rt.db = None
+
+
+@asynccontextmanager
+async def running(application: Application) -> AsyncIterator[InboxPoller]:
+    poller = await start_bot(application)
+    try:
+        yield poller
+    finally:
+        await stop_bot(application)
+
+
+async def _register_commands(application: Application, rt: Runtime) -> None:
+    """Publish the command menu in every language (the default scope gets the default language)."""
+    try:
+        for language in (None, *LANGUAGES):
+            t = Translator(language or rt.config.default_language, rt.config.timezone)
+            await application.bot.set_my_commands(
+                [BotCommand(name, t._(description)) for name, description in COMMANDS],
+                scope=BotCommandScopeDefault(),
+                language_code=language,
+            )
+    except TelegramError as exc:
+        log.warning("could not register the command menu: %s", type(exc).__name__)

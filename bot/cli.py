@@ -1,0 +1,176 @@
+"""``peerbot``: run the bot and look after its database.
+
+Errors meant for people are one line on stderr with exit code 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Config, load_config
+from bot.errors import PeerbotError
+from bot.logging_setup import configure_logging
+
+DEFAULT_CONFIG = Path("peerbot.toml")
+
+NO_TOKEN_HELP = """\
+No Telegram bot token is configured, so the bot cannot connect to Telegram.
+
+To run it for real:
+  1. Create a bot with @BotFather in Telegram and copy its token.
+  2. export PEERBOT_TOKEN='123456:your-token'   (or set telegram.token in peerbot.toml)
+  3. cp peerbot.example.toml peerbot.toml and fill in coordinators and emergency lines.
+  4. make run
+"""
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config or os.environ.get("PEERBOT_CONFIG") or DEFAULT_CONFIG)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(_config_path(args))
+
+
+def _token_configured(args: argparse.Namespace) -> bool:
+    """Checked before full validation, so a first run says what matters most."""
+    if os.environ.get("PEERBOT_TOKEN"):
+        return True
+    path = _config_path(args)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except tomllib.TOMLDecodeError:
+        return True
+    return bool(data.get("telegram", {}).get("token"))
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate the configuration and name every problem with its key.
+
+    Example: peerbot check-config --config /etc/peerbot/peerbot.toml
+    """
+    config = _load(args)
+    problems = [] if config.token else ["telegram.token: not set (or set PEERBOT_TOKEN)"]
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"configuration OK: {config.source or 'defaults'}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot with long polling (or a webhook) until SIGINT/SIGTERM.
+
+    Example: PEERBOT_TOKEN=123:abc peerbot run --webhook https://bot.example.org/telegram
+    """
+    if not _token_configured(args):
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 1
+    config = _load(args)
+    from bot.runner import serve
+
+    configure_logging(args.log_level)
+    asyncio.run(serve(config, webhook_url=args.webhook, listen=args.listen, port=args.port))
+    return 0
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    """Create the database file (mode 0600) or bring its schema up to date.
+
+    Example: peerbot init-db --config peerbot.toml
+    """
+    from bot.storage import Database
+
+    config = _load(args)
+
+    async def init() -> int:
+        db = await Database.open(config.database)
+        version = await db.schema_version()
+        await db.close()
+        return version
+
+    version = asyncio.run(init())
+    print(f"database ready: {config.database} (schema version {version})")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the live database to PATH with SQLite's online backup (safe while the bot runs).
+
+    Example: peerbot backup /var/backups/peerbot-$(date +%F).sqlite3
+    """
+    from bot.storage import Database
+
+    config = _load(args)
+    if not config.database.exists():
+        raise PeerbotError(f"no database at {config.database}")
+
+    async def backup() -> None:
+        db = await Database.open(config.database, migrate=False)
+        try:
+            await db.backup(Path(args.path))
+        finally:
+            await db.close()
+
+    asyncio.run(backup())
+    print(f"backup written: {args.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peerbot",
+        description="Telegram peer contact bot.",
+        epilog="Example: peerbot --config peerbot.toml run",
+    )
+    parser.add_argument("--version", action="version", version=f"peerbot {__version__}")
+    parser.add_argument("--config", help="TOML file (default: $PEERBOT_CONFIG or ./peerbot.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot", description=cmd_run.__doc__)
+    run.add_argument("--webhook", metavar="URL", help="use a webhook at URL instead of polling")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser(
+        "check-config", help="validate the configuration", description=cmd_check_config.__doc__
+    )
+    check.set_defaults(func=cmd_check_config)
+
+    init = sub.add_parser(
+        "init-db", help="create or migrate the database", description=cmd_init_db.__doc__
+    )
+    init.set_defaults(func=cmd_init_db)
+
+    backup = sub.add_parser(
+        "backup", help="online backup of the database", description=cmd_backup.__doc__
+    )
+    backup.add_argument("path", help="file to write")
+    backup.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PeerbotError as exc:
+        problems = getattr(exc, "problems", None) or [str(exc)]
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

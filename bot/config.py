@@ -1,0 +1,282 @@
+"""Configuration: a TOML file for settings, environment variables for secrets.
+
+`load_config(path)` reads and validates everything at once and raises `ConfigError` naming every
+problem with its key, so a bad file never starts the bot (`peerbot check-config` prints them).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+SUPPORTED_LANGUAGES = ("da", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_TOPICS = (
+    "loneliness",
+    "anxiety",
+    "low_mood",
+    "stress",
+    "after_hospital",
+    "relatives",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class EmergencyResource:
+    """A phone line shown whenever someone may be in danger; texts per language."""
+
+    name: dict[str, str]
+    phone: str
+    hours: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    api_base_url: str
+    database: Path
+    timezone: ZoneInfo
+    default_language: str
+    organisation_name: str
+    privacy_contact: str
+    coordinator_ids: tuple[int, ...]
+    coordinator_group_id: int | None
+    backup_coordinator_ids: tuple[int, ...]
+    emergency: tuple[EmergencyResource, ...]
+    office_hours: OfficeHours
+    retention_days: int
+    topics: tuple[str, ...]
+    offer_timeout_minutes: int
+    total_wait_hours: float
+    escalation_ack_minutes: int
+    invite_valid_hours: int
+    triage_extra_dirs: tuple[Path, ...]
+    webhook_secret: str | None = None
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return SUPPORTED_LANGUAGES
+
+    def is_coordinator(self, telegram_id: int) -> bool:
+        return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
+
+
+DEFAULT_EMERGENCY: list[dict[str, Any]] = [
+    {
+        "name": {"da": "Alarmcentralen (fare for liv)", "en": "Emergency (danger to life)"},
+        "phone": "112",
+        "hours": {"da": "døgnet rundt", "en": "24 hours"},
+    },
+    {
+        "name": {"da": "Livslinien", "en": "Livslinien (suicide prevention)"},
+        "phone": "70 201 201",
+        "hours": {"da": "alle dage kl. 11-05", "en": "every day 11:00-05:00"},
+    },
+    {
+        "name": {"da": "Psykiatrisk akutmodtagelse", "en": "Psychiatric emergency line"},
+        "phone": "1813",
+        "hours": {"da": "døgnet rundt (Region Hovedstaden)", "en": "24 hours (Capital Region)"},
+    },
+]
+
+
+class _Reader:
+    """Reads typed values out of the parsed TOML while collecting every problem."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.problems: list[str] = []
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        if isinstance(node, bool) and kind is not bool and bool not in _as_tuple(kind):
+            self.problems.append(f"{key}: expected {_kind_name(kind)}, got a boolean")
+            return default
+        if not isinstance(node, kind):
+            self.problems.append(f"{key}: expected {_kind_name(kind)}, got {type(node).__name__}")
+            return default
+        return node
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in _as_tuple(kind))
+
+
+def _parse_time(reader: _Reader, key: str, value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        reader.fail(key, f"not a time of day like 09:00: {value!r}")
+        return time(0, 0)
+
+
+def _int_list(reader: _Reader, key: str) -> tuple[int, ...]:
+    values = reader.get(key, list, [])
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        reader.fail(key, "every entry must be a Telegram numeric id")
+        return ()
+    return tuple(values)
+
+
+def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
+    raw = reader.get("emergency", list, DEFAULT_EMERGENCY)
+    resources = []
+    for index, entry in enumerate(raw):
+        key = f"emergency[{index}]"
+        if not isinstance(entry, dict):
+            reader.fail(key, "must be a table with name, phone and hours")
+            continue
+        name, phone, hours = entry.get("name"), entry.get("phone"), entry.get("hours", {})
+        if not isinstance(phone, str) or not phone.strip():
+            reader.fail(f"{key}.phone", "a phone number is required")
+        for part, value in (("name", name), ("hours", hours)):
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                reader.fail(f"{key}.{part}", "must be a table of texts per language")
+            elif missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in value]:
+                reader.fail(f"{key}.{part}", f"missing language(s): {', '.join(missing)}")
+        if isinstance(name, dict) and isinstance(hours, dict) and isinstance(phone, str):
+            resources.append(EmergencyResource(name=name, phone=phone, hours=hours))
+    if not raw:
+        reader.fail("emergency", "at least one emergency resource is required")
+    return tuple(resources)
+
+
+def _office_hours(reader: _Reader) -> OfficeHours:
+    days = reader.get("office_hours.days", list, ["mon", "tue", "wed", "thu", "fri"])
+    bad = [d for d in days if d not in WEEKDAYS]
+    if bad:
+        reader.fail("office_hours.days", f"unknown day(s) {bad}; use {', '.join(WEEKDAYS)}")
+    start = _parse_time(
+        reader, "office_hours.start", reader.get("office_hours.start", str, "09:00")
+    )
+    end = _parse_time(reader, "office_hours.end", reader.get("office_hours.end", str, "16:00"))
+    if start >= end:
+        reader.fail("office_hours.end", "must be later than office_hours.start")
+    return OfficeHours(
+        days=tuple(WEEKDAYS.index(d) for d in days if d in WEEKDAYS), start=start, end=end
+    )
+
+
+def _positive(reader: _Reader, key: str, default: int | float) -> Any:
+    value = reader.get(key, (int, float), default)
+    if value <= 0:
+        reader.fail(key, "must be greater than zero")
+        return default
+    return value
+
+
+def parse_config(
+    data: dict[str, Any], env: dict[str, str] | None = None, *, base_dir: Path | None = None
+) -> Config:
+    """Build a `Config` from parsed TOML and the environment, or raise `ConfigError`."""
+    env = dict(os.environ) if env is None else env
+    base_dir = base_dir or Path.cwd()
+    r = _Reader(data)
+
+    token = env.get("PEERBOT_TOKEN") or r.get("telegram.token", str, "")
+    api_base_url = r.get("telegram.api_base_url", str, TELEGRAM_API_URL)
+    if not api_base_url.startswith(("http://", "https://")):
+        r.fail("telegram.api_base_url", "must start with http:// or https://")
+    webhook_secret = env.get("PEERBOT_WEBHOOK_SECRET") or r.get("telegram.webhook_secret", str, "")
+
+    database = Path(r.get("storage.database", str, "peerbot.sqlite3")).expanduser()
+    if not database.is_absolute():
+        database = base_dir / database
+
+    tz_name = r.get("locale.timezone", str, "Europe/Copenhagen")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail("locale.timezone", f"unknown time zone {tz_name!r}")
+        timezone = ZoneInfo("Europe/Copenhagen")
+    default_language = r.get("locale.default_language", str, "da")
+    if default_language not in SUPPORTED_LANGUAGES:
+        r.fail("locale.default_language", f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        default_language = "da"
+
+    coordinator_group_id = r.get("coordinators.group_chat_id", int, None)
+    if coordinator_group_id is not None and coordinator_group_id >= 0:
+        r.fail("coordinators.group_chat_id", "a group chat id is negative")
+    coordinator_ids = _int_list(r, "coordinators.user_ids")
+    if not coordinator_ids and coordinator_group_id is None:
+        r.fail("coordinators", "set user_ids and/or group_chat_id: urgent requests need a human")
+
+    topics = r.get("matching.topics", list, list(DEFAULT_TOPICS))
+    if not topics or not all(isinstance(t, str) and t.isidentifier() for t in topics):
+        r.fail("matching.topics", "a non-empty list of short identifiers like low_mood")
+        topics = list(DEFAULT_TOPICS)
+
+    extra_dirs = tuple(
+        (base_dir / Path(p)).resolve() for p in r.get("triage.extra_phrase_dirs", list, [])
+    )
+    for path in extra_dirs:
+        if not path.is_dir():
+            r.fail("triage.extra_phrase_dirs", f"not a directory: {path}")
+
+    config = Config(
+        token=token,
+        api_base_url=api_base_url.rstrip("/"),
+        database=database,
+        timezone=timezone,
+        default_language=default_language,
+        organisation_name=r.get("organisation.name", str, "Peer support"),
+        privacy_contact=r.get("organisation.privacy_contact", str, ""),
+        coordinator_ids=coordinator_ids,
+        coordinator_group_id=coordinator_group_id,
+        backup_coordinator_ids=_int_list(r, "coordinators.backup_user_ids"),
+        emergency=_emergency(r),
+        office_hours=_office_hours(r),
+        retention_days=int(_positive(r, "retention.days", 180)),
+        topics=tuple(topics),
+        offer_timeout_minutes=int(_positive(r, "matching.offer_timeout_minutes", 30)),
+        total_wait_hours=float(_positive(r, "matching.total_wait_hours", 4)),
+        escalation_ack_minutes=int(_positive(r, "escalation.ack_timeout_minutes", 5)),
+        invite_valid_hours=int(_positive(r, "peers.invite_valid_hours", 72)),
+        triage_extra_dirs=extra_dirs,
+        webhook_secret=webhook_secret or None,
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return config
+
+
+def load_config(path: Path | None, env: dict[str, str] | None = None) -> Config:
+    """Read `path` (missing file means all defaults) and validate it."""
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{path.name}: not valid TOML ({exc})"]) from exc
+    elif path is not None and path.name != "peerbot.toml":
+        raise ConfigError([f"{path}: file not found"])
+    base_dir = path.parent.resolve() if path is not None else Path.cwd()
+    return replace(parse_config(data, env, base_dir=base_dir), source=path)

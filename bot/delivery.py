@@ -1,0 +1,118 @@
+"""The outbox dispatcher: sends what must arrive, urgent first, and never gives up silently.
+
+One message at a time, so no long queue forms inside the rate limiter and an urgent row written
+now is the next one sent. Network errors and time-outs back off exponentially; 429 waits exactly
+``retry_after``; 403 (blocked) marks the person unreachable instead of retrying forever; a group
+that became a supergroup is followed. A row is marked sent only after Telegram accepted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import Clock
+from bot.storage import Database
+from bot.storage import outbox as outbox_store
+from bot.storage import users as user_store
+from bot.storage.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# Outbox rows store the Bot API method name and its JSON parameters, so they are sent with
+# `Bot.do_api_request`; PTB's hint to use the typed method instead does not apply.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+MAX_BACKOFF = timedelta(minutes=5)
+Delivered = Callable[[OutboxMessage, int | None], Awaitable[None]]
+
+
+class OutboxDispatcher:
+    def __init__(self, bot: Bot, db: Database, clock: Clock) -> None:
+        self.bot = bot
+        self.db = db
+        self.clock = clock
+        self.on_delivered: list[Delivered] = []
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._drain_lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        """Call after committing new outbox rows."""
+        self._wake.set()
+
+    async def drain(self) -> int:
+        """Send everything that is due now; returns how many rows were handled."""
+        handled = 0
+        async with self._drain_lock:
+            while batch := await outbox_store.due(self.db, self.clock.now(), limit=20):
+                for message in batch:
+                    await self._send(message)
+                    handled += 1
+                    if self._stopping.is_set():
+                        return handled
+                    if message.priority > 0 and await self._urgent_waiting():
+                        break
+        return handled
+
+    async def _urgent_waiting(self) -> bool:
+        due = await outbox_store.due(self.db, self.clock.now(), limit=1)
+        return bool(due) and due[0].priority == 0
+
+    async def _send(self, message: OutboxMessage) -> None:
+        now = self.clock.now()
+        try:
+            result = await self.bot.do_api_request(
+                message.method, api_kwargs=dict(message.params), return_type=None
+            )
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            delay = wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
+            await outbox_store.postpone(self.db, message.id, now + delay)
+        except Forbidden:
+            await outbox_store.give_up(self.db, message.id, "unreachable")
+            await user_store.mark_unreachable(self.db, message.chat_id, now)
+            log.info("outbox %d: recipient unreachable (blocked the bot)", message.id)
+        except ChatMigrated as exc:
+            await outbox_store.move_chat(self.db, message.chat_id, exc.new_chat_id)
+            log.info("outbox %d: group chat migrated; following it", message.id)
+        except BadRequest as exc:
+            await outbox_store.give_up(self.db, message.id, "failed")
+            log.error(
+                "outbox %d (%s) refused by Telegram: %s",
+                message.id,
+                message.method,
+                type(exc).__name__,
+            )
+        except NetworkError as exc:
+            delay = min(timedelta(seconds=2 ** min(message.attempts, 10)), MAX_BACKOFF)
+            await outbox_store.postpone(self.db, message.id, now + delay)
+            log.warning("outbox %d: %s, retry in %s", message.id, type(exc).__name__, delay)
+        else:
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            await outbox_store.mark_sent(self.db, message.id, message_id, self.clock.now())
+            for callback in self.on_delivered:
+                await callback(message, message_id)
+
+    async def run(self, idle_check: float = 5.0) -> None:
+        """Drain whenever woken, and at least every `idle_check` seconds for retries."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox dispatcher failed; continuing")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle_check)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()

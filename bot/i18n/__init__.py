@@ -1,0 +1,116 @@
+"""Translations and locale-aware formatting.
+
+Catalogs live in the top-level ``locale/`` folder (not a Python package: it would shadow the
+standard library's ``locale``). They are read as ``.po`` files and compiled in memory at start,
+so no ``.mo`` file is ever committed or stale. A wheel carries them as ``bot/locale``.
+
+Message ids are the English sentences; placeholders use ``{name}`` and `str.format`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+DOMAIN = "messages"
+LANGUAGES = ("da", "en")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is defined; translate it where it is shown."""
+    return message
+
+
+def locale_dir() -> Path:
+    """Find the catalogs: inside an installed wheel, else the source checkout's ``locale/``."""
+    packaged = Path(str(files("bot"))) / "locale"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "locale"
+
+
+@cache
+def _translations(language: str) -> Translations:
+    po_path = locale_dir() / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return Translations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def normalise_language_code(code: str | None) -> str | None:
+    """Turn Telegram's ``language_code`` (``pt-br``) into a locale identifier (``pt_BR``)."""
+    if not code:
+        return None
+    parts = code.replace("-", "_").split("_")
+    head = parts[0].lower()
+    if not head.isalpha():
+        return None
+    return "_".join([head, *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+
+
+def resolve_language(choice: str | None, telegram_code: str | None, default: str) -> str:
+    """The user's own choice wins, then Telegram's app language if we have it, else the default."""
+    for candidate in (choice, normalise_language_code(telegram_code)):
+        if not candidate:
+            continue
+        if candidate in LANGUAGES:
+            return candidate
+        base = candidate.split("_")[0]
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything a handler needs to speak to one person: their language and our time zone."""
+
+    language: str
+    timezone: ZoneInfo
+
+    def _(self, message: str, **values: object) -> str:
+        text = _translations(self.language).ugettext(message)
+        return text.format(**values) if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        text = _translations(self.language).ungettext(singular, plural, n)
+        return text.format(n=n, **values)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.language)
+
+    def datetime(self, moment: datetime) -> str:
+        """A date and time as people in this language write it, in the configured zone."""
+        return format_datetime(moment.astimezone(self.timezone), "medium", locale=self.language)
+
+    def date(self, moment: datetime) -> str:
+        return format_date(moment.astimezone(self.timezone), "long", locale=self.language)
+
+    def time(self, moment: datetime) -> str:
+        return format_time(moment.astimezone(self.timezone), "short", locale=self.language)
+
+    def weekday_datetime(self, moment: datetime) -> str:
+        """``mandag 2. marts kl. 09.00``-style, for when the next opening is."""
+        local = moment.astimezone(self.timezone)
+        return (
+            format_datetime(local, "EEEE d. MMMM HH:mm", locale=self.language)
+            if (self.language == "da")
+            else format_datetime(local, "EEEE d MMMM, HH:mm", locale=self.language)
+        )

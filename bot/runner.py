@@ -1,0 +1,148 @@
+"""Run the bot as a long-lived process: long polling or a webhook, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hmac
+import json
+import logging
+import signal
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+from telegram.ext import Application
+
+from bot.app import build_application, start_bot, stop_bot
+from bot.config import Config
+from bot.errors import PeerbotError
+from bot.polling import InboxPoller
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BODY = 1_000_000
+
+
+class AlreadyRunning(PeerbotError):
+    """Another `peerbot run` holds this database: jobs and the outbox would fire twice."""
+
+
+class InstanceLock:
+    """An exclusive lock file next to the database, released when the process ends."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.close()
+            raise AlreadyRunning(
+                f"another peerbot is already running on {self.path.with_suffix('')}"
+            ) from exc
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(
+    config: Config, *, webhook_url: str | None = None, listen: str = "127.0.0.1", port: int = 8443
+) -> None:
+    """Run until a signal arrives; the lock keeps a second instance off the same database."""
+    lock = InstanceLock(config.database)
+    lock.acquire()
+    application = build_application(config)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        poller = await start_bot(application)
+        if webhook_url:
+            await _serve_webhook(application, poller, config, webhook_url, listen, port, stop)
+        else:
+            await _serve_polling(application, poller, stop)
+    finally:
+        await stop_bot(application)
+        lock.release()
+        log.info("stopped cleanly")
+
+
+async def _serve_polling(
+    application: Application, poller: InboxPoller, stop: asyncio.Event
+) -> None:
+    await application.bot.delete_webhook()
+    me = await application.bot.get_me()
+    log.info("polling as bot %s", me.id)
+    task = asyncio.create_task(poller.run(), name="polling")
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    poller.stop()
+    stopper.cancel()
+    if task in done:
+        task.result()
+    with suppress(asyncio.CancelledError):
+        await task
+
+
+async def _serve_webhook(
+    application: Application,
+    poller: InboxPoller,
+    config: Config,
+    url: str,
+    listen: str,
+    port: int,
+    stop: asyncio.Event,
+) -> None:
+    """Answer Telegram 200 only after the update is committed to the inbox."""
+    secret = config.webhook_secret
+    if not secret:
+        raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        status = 500
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, _, v in (line.partition(":") for line in lines[1:] if line)
+            }
+            length = int(headers.get("content-length", "0"))
+            given = headers.get("x-telegram-bot-api-secret-token", "")
+            if not lines[0].startswith("POST ") or length > MAX_WEBHOOK_BODY:
+                status = 400
+            elif not hmac.compare_digest(given, secret):
+                status = 403
+            else:
+                body = await reader.readexactly(length)
+                await poller.store([json.loads(body)])
+                status = 200
+        except (ValueError, asyncio.IncompleteReadError, PeerbotError) as exc:
+            log.warning("webhook request refused: %s", type(exc).__name__)
+            status = 400 if status == 500 else status
+        writer.write(
+            f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
+        with suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, listen, port)
+    await application.bot.set_webhook(url, secret_token=secret)
+    log.info("webhook listening on %s:%d", listen, port)
+    async with server:
+        await stop.wait()

@@ -1,0 +1,45 @@
+"""What every handler and job reaches through the application: config, storage, clock, delivery.
+
+Built by `bot.app.build_application` and kept in ``application.bot_data``; handlers reach it
+through `handlers.base.begin`. Services receive it directly and never see Telegram types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.storage import Database
+
+if TYPE_CHECKING:
+    from bot.delivery import OutboxDispatcher
+    from bot.services.triage import CrisisDetector
+
+RUNTIME_KEY = "peerbot.runtime"
+
+
+@dataclass
+class Runtime:
+    config: Config
+    clock: Clock
+    db: Database | None = None
+    dispatcher: OutboxDispatcher | None = None
+    detector: CrisisDetector | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def storage(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("storage is not open yet")
+        return self.db
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def wake_delivery(self) -> None:
+        """Tell the dispatcher that new outbox rows were committed."""
+        if self.dispatcher is not None:
+            self.dispatcher.wake()

@@ -1,0 +1,1 @@
+"""Domain logic as plain async functions over storage; no Telegram types."""

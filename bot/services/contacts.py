@@ -1,0 +1,124 @@
+"""Ending a contact, and the citizen's optional feedback afterwards."""
+
+from __future__ import annotations
+
+from bot import notices
+from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.storage import contacts as contact_store
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.contacts import Contact
+from bot.storage.requests import RequestStatus
+from bot.storage.users import User
+
+COMMENT_LIMIT = 500
+
+
+def _t(rt: Runtime, language: str | None) -> Translator:
+    return Translator(language or rt.config.default_language, rt.config.timezone)
+
+
+def feedback_notice(t: Translator, contact_id: int) -> notices.Notice:
+    return notices.Notice(
+        t._(
+            "If you like, tell us how it was to talk with your peer, from 1 (not good) to "
+            "5 (very good). It is optional and helps us improve."
+        ),
+        (
+            tuple((str(n), f"fb:{contact_id}:{n}") for n in range(1, 6)),
+            ((t._("No thanks"), f"fb:{contact_id}:0"),),
+        ),
+    )
+
+
+async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
+    """End the contact for both sides; the citizen is offered feedback and a new request later.
+
+    `ended_by` is ``citizen``, ``peer`` or ``unreachable`` (the citizen blocked the bot).
+    """
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        if not await contact_store.end_contact(tx, contact.id, ended_by, now):
+            return False
+        if contact.request_id is not None and contact.kind == "peer":
+            await request_store.set_status(
+                tx,
+                contact.request_id,
+                RequestStatus.CLOSED,
+                now,
+                expected=(RequestStatus.ACTIVE,),
+                reason=ended_by,
+            )
+        peer_t = _t(rt, contact.peer_language)
+        citizen_t = _t(rt, contact.citizen_language)
+        if ended_by != "peer":
+            await notices.send(
+                tx,
+                contact.peer_chat,
+                notices.Notice(
+                    peer_t._(
+                        "Your contact with {name} has ended. Thank you for your time and care.",
+                        name=contact.citizen_name,
+                    )
+                ),
+                purpose="contact-ended",
+                now=now,
+                ref_id=contact.id,
+            )
+        if ended_by == "peer":
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                notices.Notice(
+                    citizen_t._(
+                        "{name} has ended your conversation here. Thank you for talking with us. "
+                        "You are welcome to ask for a peer again at any time with /start.",
+                        name=contact.peer_name,
+                    )
+                ),
+                purpose="contact-ended",
+                now=now,
+                ref_id=contact.id,
+            )
+        if ended_by != "unreachable":
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                feedback_notice(citizen_t, contact.id),
+                purpose="feedback",
+                now=now,
+                ref_id=contact.id,
+            )
+    rt.wake_delivery()
+    return True
+
+
+async def citizen_unreachable(rt: Runtime, citizen: User) -> int:
+    """A citizen blocked the bot: their contact ends and the peer is told; nothing is retried."""
+    await user_store.mark_unreachable(rt.storage, citizen.telegram_id, rt.now())
+    contact = await contact_store.active_for_citizen(rt.storage, citizen.id)
+    if contact is None:
+        return 0
+    return int(await end(rt, contact, "unreachable"))
+
+
+async def rate(rt: Runtime, citizen: User, contact_id: int, rating: int) -> bool:
+    """Store a 1-5 rating for the citizen's own ended contact, once; 0 means no thanks."""
+    contact = await contact_store.contact(rt.storage, contact_id)
+    if contact is None or contact.citizen_id != citizen.id or contact.active:
+        return False
+    if rating == 0 or await contact_store.feedback_exists(rt.storage, contact_id):
+        return rating == 0
+    async with rt.storage.transaction() as tx:
+        await contact_store.add_feedback(tx, contact_id, citizen.id, rating, rt.now())
+    return True
+
+
+async def comment_pending(rt: Runtime, citizen: User) -> int | None:
+    return await contact_store.awaiting_comment(rt.storage, citizen.id)
+
+
+async def add_comment(rt: Runtime, feedback_id: int, text: str | None) -> None:
+    comment = " ".join((text or "").split())[:COMMENT_LIMIT] or None
+    await contact_store.set_comment(rt.storage, feedback_id, comment)

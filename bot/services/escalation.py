@@ -1,0 +1,318 @@
+"""Escalations: a person may be in crisis and a human coordinator must see it.
+
+Raised in the same transaction as the outbox rows that carry it, so it reaches coordinators even
+if the process dies the next instant. Unacknowledged after the configured time it is re-sent,
+the citizen who asked for help is told honestly, and after the same time again it goes to the
+backup coordinators too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot import labels, notices
+from bot.emergency import emergency_lines
+from bot.i18n import N_, Translator
+from bot.runtime import Runtime
+from bot.storage import Transaction
+from bot.storage import contacts as contact_store
+from bot.storage import escalations as escalation_store
+from bot.storage import outbox as outbox_store
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.escalations import Escalation
+from bot.storage.outbox import Priority
+
+PURPOSE = "escalation"
+
+
+class Reason(StrEnum):
+    BUTTON = "button"
+    SIGNAL = "signal"
+    PEER_CONCERN = "peer_concern"
+    UNANSWERED = "unanswered"
+
+
+REASON_LABELS = {
+    Reason.BUTTON: N_('pressed "I need help now"'),
+    Reason.SIGNAL: N_("wrote words that may mean risk of suicide or self-harm"),
+    Reason.PEER_CONCERN: N_("their peer is worried about them"),
+    Reason.UNANSWERED: N_("no peer has accepted their request in time"),
+}
+
+
+def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
+    chats = list(rt.config.coordinator_ids)
+    if rt.config.coordinator_group_id is not None:
+        chats.append(rt.config.coordinator_group_id)
+    if backups:
+        chats = [c for c in rt.config.backup_coordinator_ids if c not in chats]
+    return chats
+
+
+async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
+    user = await user_store.by_telegram_id(tx, chat_id)
+    language = user.language if user and user.language else rt.config.default_language
+    return Translator(language, rt.config.timezone)
+
+
+async def render(
+    rt: Runtime, tx: Transaction, escalation: Escalation, t: Translator, *, repeat: bool = False
+) -> notices.Notice:
+    """What a coordinator sees: who (by pseudonym), why, the request, and what they can do."""
+    citizen = await user_store.by_id(tx, escalation.citizen_id) if escalation.citizen_id else None
+    request = (
+        await request_store.by_id(tx, escalation.request_id) if escalation.request_id else None
+    )
+    contact = (
+        await contact_store.contact(tx, escalation.contact_id) if escalation.contact_id else None
+    )
+    head = (
+        t._("Still not acknowledged: urgent #{number}", number=escalation.id)
+        if repeat
+        else t._("Urgent #{number}", number=escalation.id)
+    )
+    lines = [
+        head,
+        t._("Who: {name}", name=citizen.pseudonym if citizen and citizen.pseudonym else "-"),
+        t._("Why: {reason}", reason=t._(REASON_LABELS[Reason(escalation.reason)])),
+        t._("Raised: {time}", time=t.datetime(escalation.created_at)),
+    ]
+    if request is not None:
+        lines.append(
+            t._(
+                "Request: {topic}, {form}",
+                topic=labels.topic(t, request.topic),
+                form=labels.contact_form(t, request.contact_form),
+            )
+        )
+    if contact is not None:
+        lines.append(t._("Peer: {name}", name=contact.peer_name))
+    if escalation.note:
+        lines.append(t._("Note: {note}", note=escalation.note))
+    buttons: list[tuple[str, str]] = [(t._("I'm handling it"), f"esc:ack:{escalation.id}")]
+    if citizen is not None:
+        buttons.append((t._("Write to them"), f"esc:talk:{escalation.id}"))
+    return notices.Notice("\n".join(lines), (tuple(buttons),))
+
+
+async def _notify(
+    rt: Runtime, tx: Transaction, escalation: Escalation, chats: list[int], *, repeat: bool = False
+) -> None:
+    for chat_id in chats:
+        t = await coordinator_translator(rt, tx, chat_id)
+        notice = await render(rt, tx, escalation, t, repeat=repeat)
+        await notices.send(
+            tx,
+            chat_id,
+            notice,
+            purpose=PURPOSE,
+            now=rt.now(),
+            priority=Priority.URGENT,
+            ref_id=escalation.id,
+        )
+
+
+async def raise_in(
+    tx: Transaction,
+    rt: Runtime,
+    *,
+    reason: Reason,
+    citizen_id: int | None = None,
+    request_id: int | None = None,
+    contact_id: int | None = None,
+    note: str | None = None,
+    categories: frozenset[str] = frozenset(),
+    source_key: str | None = None,
+) -> int | None:
+    """Write the escalation and its urgent messages inside the caller's transaction."""
+    escalation_id = await escalation_store.create(
+        tx,
+        source_key=source_key,
+        reason=reason.value,
+        categories=categories,
+        note=note,
+        citizen_id=citizen_id,
+        request_id=request_id,
+        contact_id=contact_id,
+        now=rt.now(),
+    )
+    if escalation_id is None:
+        return None
+    escalation = await escalation_store.by_id(tx, escalation_id)
+    assert escalation is not None
+    await _notify(rt, tx, escalation, coordinator_chats(rt))
+    return escalation_id
+
+
+async def raise_escalation(rt: Runtime, **kwargs: object) -> int | None:
+    async with rt.storage.transaction() as tx:
+        escalation_id = await raise_in(tx, rt, **kwargs)  # type: ignore[arg-type]
+    rt.wake_delivery()
+    return escalation_id
+
+
+NOTE_LIMIT = 500
+
+
+async def add_note(rt: Runtime, escalation_id: int, text: str) -> bool:
+    """A peer's note on their concern, passed on to the same coordinators."""
+    note = " ".join(text.split())[:NOTE_LIMIT]
+    if not note:
+        return False
+    async with rt.storage.transaction() as tx:
+        if not await escalation_store.set_note(tx, escalation_id, note):
+            return False
+        for chat_id in coordinator_chats(rt):
+            t = await coordinator_translator(rt, tx, chat_id)
+            await notices.send(
+                tx,
+                chat_id,
+                notices.Notice(
+                    t._("Note added to urgent #{number}: {note}", number=escalation_id, note=note)
+                ),
+                purpose="escalation-note",
+                now=rt.now(),
+                priority=Priority.URGENT,
+                ref_id=escalation_id,
+            )
+    rt.wake_delivery()
+    return True
+
+
+@dataclass(frozen=True)
+class AckResult:
+    won: bool
+    escalation: Escalation | None
+
+
+async def acknowledge(
+    rt: Runtime, escalation_id: int, coordinator_telegram_id: int, coordinator_name: str
+) -> AckResult:
+    """First press owns it; every other coordinator's message is edited to say who took it."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        won = await escalation_store.acknowledge(tx, escalation_id, coordinator_telegram_id, now)
+        escalation = await escalation_store.by_id(tx, escalation_id)
+        if won and escalation is not None:
+            for chat_id, message_id in await outbox_store.sent_messages(tx, PURPOSE, escalation_id):
+                t = await coordinator_translator(rt, tx, chat_id)
+                text = t._(
+                    "Urgent #{number} is being handled by {name} (since {time}).",
+                    number=escalation_id,
+                    name=coordinator_name,
+                    time=t.time(now),
+                )
+                buttons: notices.Buttons = ()
+                if chat_id == coordinator_telegram_id and escalation.citizen_id is not None:
+                    buttons = (((t._("Write to them"), f"esc:talk:{escalation_id}"),),)
+                await notices.edit(
+                    tx,
+                    chat_id,
+                    message_id,
+                    notices.Notice(text, buttons),
+                    purpose="escalation-ack",
+                    now=now,
+                    priority=Priority.URGENT,
+                )
+    rt.wake_delivery()
+    return AckResult(won, escalation)
+
+
+async def follow_up(rt: Runtime) -> int:
+    """Re-send what nobody acknowledged, tell the citizen honestly, then alert backups."""
+    now = rt.now()
+    wait = timedelta(minutes=rt.config.escalation_ack_minutes)
+    handled = 0
+    for escalation in await escalation_store.open_older_than(rt.storage, now - wait):
+        async with rt.storage.transaction() as tx:
+            if not escalation.renotified:
+                if await escalation_store.mark_followed_up(tx, escalation.id, "renotified", now):
+                    await _notify(rt, tx, escalation, coordinator_chats(rt), repeat=True)
+                    await _tell_citizen_still_waiting(rt, tx, escalation)
+                    handled += 1
+            elif (
+                escalation.created_at <= now - 2 * wait
+                and await escalation_store.mark_followed_up(tx, escalation.id, "backup", now)
+            ):
+                await _notify(rt, tx, escalation, coordinator_chats(rt, backups=True), repeat=True)
+                handled += 1
+    rt.wake_delivery()
+    return handled
+
+
+async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:
+    if escalation.reason != Reason.BUTTON or escalation.citizen_id is None:
+        return
+    citizen = await user_store.by_id(tx, escalation.citizen_id)
+    if citizen is None or citizen.unreachable:
+        return
+    t = Translator(citizen.language or rt.config.default_language, rt.config.timezone)
+    text = "\n\n".join(
+        [
+            t._(
+                "Our team has been alerted, but nobody has been able to answer yet. We keep "
+                "trying. Please don't wait for us if you are in danger: call one of these "
+                "numbers now."
+            ),
+            emergency_lines(t, rt.config),
+        ]
+    )
+    await notices.send(
+        tx,
+        citizen.telegram_id,
+        notices.Notice(text),
+        purpose="escalation-wait",
+        now=rt.now(),
+        priority=Priority.URGENT,
+        ref_id=escalation.id,
+    )
+
+
+async def open_conversation(
+    rt: Runtime, escalation_id: int, coordinator_telegram_id: int, language: str
+) -> contact_store.Contact | None:
+    """A coordinator writes with the citizen through the bot, as anonymous as a peer would."""
+    now = rt.now()
+    t = Translator(language, rt.config.timezone)
+    async with rt.storage.transaction() as tx:
+        found = await escalation_store.by_id(tx, escalation_id)
+        if found is None or found.citizen_id is None:
+            return None
+        coordinator = await user_store.ensure(
+            tx,
+            coordinator_telegram_id,
+            user_store.Role.COORDINATOR,
+            now,
+            language=language,
+            pseudonym=t._("Coordinator"),
+        )
+        existing = await contact_store.active_between(tx, found.citizen_id, coordinator.id)
+        if existing is not None:
+            return existing
+        contact_id = await contact_store.create_contact(
+            tx, found.request_id, found.citizen_id, coordinator.id, now, kind="coordinator"
+        )
+        contact = await contact_store.contact(tx, contact_id)
+        assert contact is not None
+        citizen_t = Translator(
+            contact.citizen_language or rt.config.default_language, rt.config.timezone
+        )
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            notices.Notice(
+                citizen_t._(
+                    "A coordinator from our team is here and would like to talk with you. Just "
+                    "write here; they will not see your name or number."
+                )
+            ),
+            purpose="coordinator-contact",
+            now=now,
+            priority=Priority.URGENT,
+            ref_id=contact_id,
+        )
+    rt.wake_delivery()
+    return contact

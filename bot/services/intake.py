@@ -1,0 +1,127 @@
+"""Consent and the intake of a request: every answer is stored as it is given.
+
+The draft request row is the dialogue's memory (see DESIGN, "Conversation state is data"), so a
+restart mid-intake resumes at the same step and `/delete` sees everything collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.errors import UserInputError
+from bot.i18n import N_
+from bot.runtime import Runtime
+from bot.services import pseudonyms
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.requests import Request, RequestStatus
+from bot.storage.users import Role, User
+
+PRIVACY_VERSION = 1
+NOTE_LIMIT = 500
+
+
+class Step(StrEnum):
+    TOPIC = "topic"
+    LANGUAGE = "language"
+    CONTACT_FORM = "contact_form"
+    TIMES = "times"
+    NOTE = "note"
+    CONFIRM = "confirm"
+
+
+ORDER = tuple(Step)
+
+
+def next_step(step: Step) -> Step:
+    return ORDER[min(ORDER.index(step) + 1, len(ORDER) - 1)]
+
+
+def previous_step(step: Step) -> Step:
+    return ORDER[max(ORDER.index(step) - 1, 0)]
+
+
+def has_consent(user: User | None) -> bool:
+    return user is not None and (user.consent_version or 0) >= PRIVACY_VERSION
+
+
+async def give_consent(rt: Runtime, telegram_id: int, language: str) -> User:
+    """Store the citizen for the first time, with the consent they just gave."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        user = await user_store.ensure(
+            tx,
+            telegram_id,
+            Role.CITIZEN,
+            now,
+            language=language,
+            pseudonym=pseudonyms.citizen_pseudonym(),
+        )
+        if user.pseudonym is None:
+            await user_store.set_pseudonym(tx, user.id, pseudonyms.citizen_pseudonym())
+        await user_store.record_consent(tx, user.id, PRIVACY_VERSION, now)
+        stored = await user_store.by_id(tx, user.id)
+    assert stored is not None
+    return stored
+
+
+@dataclass(frozen=True)
+class IntakeStart:
+    request: Request
+    resumed: bool
+
+
+async def start(rt: Runtime, citizen: User) -> IntakeStart:
+    """Begin a draft, or return the open request: one open request per citizen."""
+    existing = await request_store.open_for(rt.storage, citizen.id)
+    if existing is not None:
+        return IntakeStart(existing, resumed=True)
+    async with rt.storage.transaction() as tx:
+        request_id = await request_store.create_draft(tx, citizen.id, Step.TOPIC, rt.now())
+        request = await request_store.by_id(tx, request_id)
+    assert request is not None
+    return IntakeStart(request, resumed=False)
+
+
+async def draft_of(rt: Runtime, citizen: User) -> Request | None:
+    request = await request_store.open_for(rt.storage, citizen.id)
+    return request if request and request.status is RequestStatus.DRAFT else None
+
+
+async def answer(rt: Runtime, request: Request, step: Step, value: str | None) -> Step:
+    """Store the answer for `step` and move on; returns the step to show next."""
+    if step is Step.NOTE and value is not None:
+        value = clean_note(value)
+    following = next_step(step)
+    values = {} if step is Step.CONFIRM else {step.value: value}
+    await request_store.update_draft(rt.storage, request.id, following, values)
+    return following
+
+
+async def go_to(rt: Runtime, request: Request, step: Step) -> Step:
+    await request_store.update_draft(rt.storage, request.id, step, {})
+    return step
+
+
+def clean_note(text: str) -> str:
+    note = text.strip()
+    if not note:
+        raise UserInputError(N_("That message was empty. Write a few words, or press Skip."))
+    if len(note) > NOTE_LIMIT:
+        raise UserInputError(
+            N_("That is a bit long for here. Please keep it under 500 characters.")
+        )
+    return note
+
+
+async def submit(rt: Runtime, request: Request) -> bool:
+    """The citizen confirmed: the request starts waiting for a peer."""
+    async with rt.storage.transaction() as tx:
+        return await request_store.submit(tx, request.id, rt.now())
+
+
+async def abandon(rt: Runtime, request: Request) -> None:
+    """Cancel at any step: an unfinished draft is deleted, nothing of it is kept."""
+    async with rt.storage.transaction() as tx:
+        await request_store.delete_draft(tx, request.id)

@@ -1,0 +1,280 @@
+"""Offering a waiting request to the best available peer, and what follows their answer.
+
+Best means: approved, not away, available now by their chosen slots, below their capacity
+(pending offers count), sharing topic and language, fewest active contacts first, and never
+someone who was already asked about this request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot import labels, notices
+from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.services import escalation
+from bot.services.office_hours import in_slot, office_time_between
+from bot.storage import Transaction
+from bot.storage import contacts as contact_store
+from bot.storage import outbox as outbox_store
+from bot.storage import peers as peer_store
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.contacts import Contact, OfferStatus
+from bot.storage.peers import PeerProfile, PeerStatus
+from bot.storage.requests import Request, RequestStatus
+
+
+def translator_for(rt: Runtime, language: str | None) -> Translator:
+    return Translator(language or rt.config.default_language, rt.config.timezone)
+
+
+def is_candidate(rt: Runtime, peer: PeerProfile, request: Request, pending: int) -> bool:
+    now = rt.now()
+    topic_ok = request.topic in peer.topics or request.topic == "other"
+    return (
+        peer.status is PeerStatus.APPROVED
+        and not peer.away
+        and any(in_slot(slot, now, rt.config.timezone) for slot in peer.availability)
+        and peer.active_contacts + pending < peer.capacity
+        and topic_ok
+        and (request.language or rt.config.default_language) in peer.languages
+    )
+
+
+async def _pending_offers_by_peer(tx: Transaction) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for request in await request_store.waiting(tx):
+        offer = await contact_store.pending_offer(tx, request.id)
+        if offer is not None:
+            counts[offer.peer_id] = counts.get(offer.peer_id, 0) + 1
+    return counts
+
+
+def offer_notice(rt: Runtime, peer: PeerProfile, request: Request, offer_id: int) -> notices.Notice:
+    t = translator_for(rt, peer.language)
+    lines = [
+        t._("A citizen would like to talk with a peer."),
+        t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
+        t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
+        t._("When: {times}", times=labels.times(t, request.times)),
+        t._("Language: {language}", language=labels.language(request.language)),
+    ]
+    if request.note:
+        lines.append(t._("In their own words: {note}", note=request.note))
+    lines.append(
+        t._("Please answer within {minutes} minutes.", minutes=rt.config.offer_timeout_minutes)
+    )
+    return notices.Notice(
+        "\n".join(lines),
+        (((t._("Accept"), f"offer:acc:{offer_id}"), (t._("Decline"), f"offer:dec:{offer_id}")),),
+    )
+
+
+async def offer_next(rt: Runtime, request_id: int) -> int | None:
+    """Offer the request to the next best peer; returns the offer id, or None if nobody fits."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        request = await request_store.by_id(tx, request_id)
+        if request is None or request.status is not RequestStatus.WAITING:
+            return None
+        if await contact_store.pending_offer(tx, request_id) is not None:
+            return None
+        asked = await contact_store.peers_already_asked(tx, request_id)
+        pending = await _pending_offers_by_peer(tx)
+        candidates = [
+            peer
+            for peer in await peer_store.approved(tx)
+            if peer.user_id not in asked
+            and peer.user_id != request.citizen_id
+            and is_candidate(rt, peer, request, pending.get(peer.user_id, 0))
+        ]
+        if not candidates:
+            return None
+        peer = min(candidates, key=lambda p: (p.active_contacts, p.user_id))
+        expires = now + timedelta(minutes=rt.config.offer_timeout_minutes)
+        offer_id = await contact_store.create_offer(tx, request_id, peer.user_id, now, expires)
+        await notices.send(
+            tx,
+            peer.telegram_id,
+            offer_notice(rt, peer, request, offer_id),
+            purpose="offer",
+            now=now,
+            ref_id=offer_id,
+        )
+    rt.wake_delivery()
+    return offer_id
+
+
+class AcceptOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    TAKEN = "taken"  # expired, withdrawn or someone else was quicker
+    NOT_YOURS = "not_yours"
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    outcome: AcceptOutcome
+    contact: Contact | None = None
+
+
+async def accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
+    """Exactly one peer wins a request: the offer and the request change in one transaction."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        peer = await user_store.by_telegram_id(tx, peer_telegram_id)
+        offer = await contact_store.offer(tx, offer_id)
+        if peer is None or offer is None or offer.peer_id != peer.id:
+            return AcceptResult(AcceptOutcome.NOT_YOURS)
+        if offer.status is not OfferStatus.PENDING or offer.expires_at <= now:
+            return AcceptResult(AcceptOutcome.TAKEN)
+        request = await request_store.by_id(tx, offer.request_id)
+        assert request is not None
+        moved = await request_store.set_status(
+            tx, request.id, RequestStatus.ACTIVE, now, expected=(RequestStatus.WAITING,)
+        )
+        answered = await contact_store.answer_offer(
+            tx, offer_id, peer.id, OfferStatus.ACCEPTED, now
+        )
+        if not (moved and answered):
+            raise _Lost
+        contact_id = await contact_store.create_contact(
+            tx, request.id, request.citizen_id, peer.id, now
+        )
+        await peer_store.set_focus(tx, peer.id, contact_id)
+        contact = await contact_store.contact(tx, contact_id)
+        assert contact is not None
+        t = translator_for(rt, contact.citizen_language)
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            notices.Notice(
+                t._(
+                    "Good news: {peer} has said yes to being your peer. You can write here now, "
+                    "and I will pass your messages on. {peer} will not see your name or number, "
+                    "and you will not see theirs.",
+                    peer=contact.peer_name,
+                )
+            ),
+            purpose="accepted",
+            now=now,
+            ref_id=contact_id,
+        )
+    rt.wake_delivery()
+    return AcceptResult(AcceptOutcome.ACCEPTED, contact)
+
+
+class _Lost(Exception):
+    """Rolls the accept transaction back when another change got there first."""
+
+
+async def accept_safely(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
+    try:
+        return await accept(rt, offer_id, peer_telegram_id)
+    except _Lost:
+        return AcceptResult(AcceptOutcome.TAKEN)
+
+
+async def decline(rt: Runtime, offer_id: int, peer_telegram_id: int) -> bool:
+    """The peer says no; the request goes on to the next peer at once."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        peer = await user_store.by_telegram_id(tx, peer_telegram_id)
+        offer = await contact_store.offer(tx, offer_id)
+        if peer is None or offer is None or offer.peer_id != peer.id:
+            return False
+        if not await contact_store.answer_offer(tx, offer_id, peer.id, OfferStatus.DECLINED, now):
+            return False
+    await offer_next(rt, offer.request_id)
+    return True
+
+
+async def expire_offers(rt: Runtime) -> int:
+    """Offers nobody answered in time pass on; the peer's message says so."""
+    now = rt.now()
+    expired = await contact_store.expired_offers(rt.storage, now)
+    for offer in expired:
+        async with rt.storage.transaction() as tx:
+            if not await contact_store.answer_offer(
+                tx, offer.id, offer.peer_id, OfferStatus.EXPIRED, now
+            ):
+                continue
+            await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=True)
+        await offer_next(rt, offer.request_id)
+    rt.wake_delivery()
+    return len(expired)
+
+
+async def _retract_offer_message(
+    rt: Runtime, tx: Transaction, offer_id: int, peer_id: int, *, expired: bool
+) -> None:
+    peer = await user_store.by_id(tx, peer_id)
+    if peer is None:
+        return
+    t = translator_for(rt, peer.language)
+    text = (
+        t._("This request was not answered in time and has been passed on. That is fine.")
+        if expired
+        else t._("This request is no longer open. Thank you all the same.")
+    )
+    for chat_id, message_id in await outbox_store.sent_messages(tx, "offer", offer_id):
+        await notices.edit(
+            tx, chat_id, message_id, notices.Notice(text), purpose="offer-closed", now=rt.now()
+        )
+
+
+async def cancel_request(rt: Runtime, request: Request) -> bool:
+    """The citizen withdraws a waiting request; any peer holding the offer is told."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        if not await request_store.set_status(
+            tx,
+            request.id,
+            RequestStatus.CANCELLED,
+            now,
+            expected=(RequestStatus.WAITING,),
+            reason="citizen",
+        ):
+            return False
+        for offer in await contact_store.withdraw_offers(tx, request.id, now):
+            await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=False)
+    rt.wake_delivery()
+    return True
+
+
+async def match_waiting(rt: Runtime) -> int:
+    """Try every waiting request without an offer (peers become available over time)."""
+    offered = 0
+    for request in await request_store.waiting(rt.storage):
+        if await offer_next(rt, request.id) is not None:
+            offered += 1
+    return offered
+
+
+async def raise_unanswered(rt: Runtime) -> int:
+    """Requests nobody accepted within the total waiting time (office hours) go to coordinators."""
+    now = rt.now()
+    limit = timedelta(hours=rt.config.total_wait_hours)
+    raised = 0
+    for request in await request_store.waiting(rt.storage):
+        if request.unanswered_at is not None or request.submitted_at is None:
+            continue
+        waited = office_time_between(
+            rt.config.office_hours, request.submitted_at, now, rt.config.timezone
+        )
+        if waited < limit:
+            continue
+        async with rt.storage.transaction() as tx:
+            if await request_store.mark_unanswered(tx, request.id, now):
+                await escalation.raise_in(
+                    tx,
+                    rt,
+                    reason=escalation.Reason.UNANSWERED,
+                    citizen_id=request.citizen_id,
+                    request_id=request.id,
+                )
+                raised += 1
+    rt.wake_delivery()
+    return raised

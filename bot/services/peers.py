@@ -1,0 +1,173 @@
+"""Volunteer peers: joining by invitation, their profile, availability, and approval."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot import notices
+from bot.errors import UserInputError
+from bot.i18n import N_, Translator
+from bot.runtime import Runtime
+from bot.services import pseudonyms
+from bot.services.escalation import coordinator_chats, coordinator_translator
+from bot.storage import peers as peer_store
+from bot.storage import users as user_store
+from bot.storage.peers import PeerProfile, PeerStatus
+from bot.storage.users import Role, User
+
+INVITE_PREFIX = "inv_"
+MAX_CAPACITY = 5
+
+
+class Step(StrEnum):
+    NAME = "name"
+    TOPICS = "topics"
+    LANGUAGES = "languages"
+    CAPACITY = "capacity"
+    AVAILABILITY = "availability"
+
+
+ORDER = tuple(Step)
+
+
+async def create_invite(rt: Runtime) -> str:
+    """A single-use code for a ``t.me/<bot>?start=inv_<code>`` link."""
+    code = secrets.token_urlsafe(12)
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        await peer_store.create_invite(
+            tx, code, now, now + timedelta(hours=rt.config.invite_valid_hours)
+        )
+    return INVITE_PREFIX + code
+
+
+async def redeem_invite(rt: Runtime, payload: str, telegram_id: int, language: str) -> User | None:
+    """Use the invitation and start onboarding; None if it is unknown, used or expired."""
+    code = payload.removeprefix(INVITE_PREFIX)
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        user = await user_store.ensure(tx, telegram_id, Role.PEER, now, language=language)
+        if not await peer_store.redeem_invite(tx, code, user.id, now):
+            raise _InvalidInvite
+        await user_store.set_role(tx, user.id, Role.PEER, None)
+        await peer_store.create(tx, user.id, Step.NAME)
+        return await user_store.by_id(tx, user.id)
+
+
+class _InvalidInvite(Exception):
+    """Rolls back the user row when the invitation cannot be used."""
+
+
+async def redeem(rt: Runtime, payload: str, telegram_id: int, language: str) -> User | None:
+    try:
+        return await redeem_invite(rt, payload, telegram_id, language)
+    except _InvalidInvite:
+        return None
+
+
+async def profile_of(rt: Runtime, user: User | None) -> PeerProfile | None:
+    if user is None or user.role is not Role.PEER:
+        return None
+    return await peer_store.profile(rt.storage, user.id)
+
+
+async def set_name(rt: Runtime, profile: PeerProfile, text: str) -> None:
+    name = pseudonyms.clean_display_name(text)
+    if name is None:
+        raise UserInputError(
+            N_("Please write a first name or a made-up name of at most 32 characters.")
+        )
+    async with rt.storage.transaction() as tx:
+        await user_store.set_pseudonym(tx, profile.user_id, name)
+        await peer_store.update(tx, profile.user_id, step=Step.TOPICS)
+
+
+async def toggle(rt: Runtime, profile: PeerProfile, step: Step, value: str) -> PeerProfile:
+    """Add or remove one choice in a multi-choice step."""
+    current = {
+        Step.TOPICS: profile.topics,
+        Step.LANGUAGES: profile.languages,
+        Step.AVAILABILITY: profile.availability,
+    }[step]
+    chosen = frozenset(current ^ {value})
+    await peer_store.update(rt.storage, profile.user_id, **{step.value: chosen})
+    refreshed = await peer_store.profile(rt.storage, profile.user_id)
+    assert refreshed is not None
+    return refreshed
+
+
+async def advance(rt: Runtime, profile: PeerProfile, step: Step) -> Step | None:
+    """Go to the step after `step`; None when the profile is complete."""
+    index = ORDER.index(step) + 1
+    if index < len(ORDER):
+        await peer_store.update(rt.storage, profile.user_id, step=ORDER[index])
+        return ORDER[index]
+    await finish(rt, profile)
+    return None
+
+
+async def set_capacity(rt: Runtime, profile: PeerProfile, capacity: int) -> None:
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise UserInputError(N_("That button is no longer valid."))
+    await peer_store.update(rt.storage, profile.user_id, capacity=capacity)
+
+
+async def finish(rt: Runtime, profile: PeerProfile) -> None:
+    """A new peer waits for a coordinator's approval; an approved one just saved changes."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        await peer_store.update(tx, profile.user_id, clear_step=True)
+        if profile.status is PeerStatus.ONBOARDING:
+            await peer_store.set_status(tx, profile.user_id, PeerStatus.PENDING)
+            for chat_id in coordinator_chats(rt):
+                t = await coordinator_translator(rt, tx, chat_id)
+                await notices.send(
+                    tx,
+                    chat_id,
+                    notices.Notice(
+                        t._(
+                            "A new peer, {name}, has filled in their profile and waits for "
+                            "approval.",
+                            name=profile.pseudonym or "-",
+                        ),
+                        (((t._("Approve"), f"peer:approve:{profile.user_id}"),),),
+                    ),
+                    purpose="peer-pending",
+                    now=now,
+                    ref_id=profile.user_id,
+                )
+    rt.wake_delivery()
+
+
+async def approve(rt: Runtime, user_id: int) -> PeerProfile | None:
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or profile.status is not PeerStatus.PENDING:
+            return None
+        await peer_store.set_status(tx, user_id, PeerStatus.APPROVED, now)
+        t = Translator(profile.language or rt.config.default_language, rt.config.timezone)
+        await notices.send(
+            tx,
+            profile.telegram_id,
+            notices.Notice(
+                t._(
+                    "You have been approved as a peer. Welcome! You will get offers "
+                    "when a citizen needs someone like you. /available and /away "
+                    "say whether you can take new contacts."
+                )
+            ),
+            purpose="peer-approved",
+            now=now,
+            ref_id=user_id,
+        )
+    rt.wake_delivery()
+    return profile
+
+
+async def set_away(
+    rt: Runtime, profile: PeerProfile, away: bool, until: datetime | None = None
+) -> None:
+    await peer_store.set_away(rt.storage, profile.user_id, away, until)

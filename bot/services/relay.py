@@ -1,0 +1,125 @@
+"""Routing of conversation messages between a citizen and their peer (or a coordinator).
+
+The bot copies messages and keeps only which message id maps to which; it never stores text.
+A message reaches a citizen only through a contact the sender is part of, chosen by the reply
+it answers or the peer's current focus, never by guesswork.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.runtime import Runtime
+from bot.storage import contacts as contact_store
+from bot.storage import peers as peer_store
+from bot.storage.contacts import Contact
+from bot.storage.users import User
+
+BURST_GAP = timedelta(minutes=10)
+CRISIS_NOTICE_EVERY = timedelta(hours=1)
+
+
+class Side(StrEnum):
+    CITIZEN = "citizen"
+    PEER = "peer"
+
+
+class RouteProblem(StrEnum):
+    NO_CONTACT = "no_contact"
+    CHOOSE = "choose"  # a peer with several contacts must say who the message is for
+
+
+@dataclass(frozen=True)
+class Route:
+    contact: Contact | None
+    side: Side
+    target_chat: int
+    reply_to: int | None
+    problem: RouteProblem | None = None
+
+
+async def route(rt: Runtime, sender: User, reply_to_message_id: int | None) -> Route:
+    """Decide where a message from `sender` goes."""
+    db = rt.storage
+    if reply_to_message_id is not None:
+        mapped = await contact_store.counterpart(db, sender.telegram_id, reply_to_message_id)
+        if mapped is not None:
+            contact = await contact_store.contact(db, mapped[0])
+            if contact is not None and contact.active:
+                side = _side_of(contact, sender)
+                if side is not None:
+                    if side is Side.PEER:
+                        await peer_store.set_focus(db, sender.id, contact.id)
+                    return Route(contact, side, _other_chat(contact, side), mapped[1])
+    citizen_contact = await contact_store.active_for_citizen(db, sender.id)
+    if citizen_contact is not None:
+        return Route(citizen_contact, Side.CITIZEN, citizen_contact.peer_chat, None)
+    contacts = await contact_store.active_for_peer(db, sender.id)
+    if not contacts:
+        return Route(None, Side.CITIZEN, 0, None, RouteProblem.NO_CONTACT)
+    if len(contacts) == 1:
+        return Route(contacts[0], Side.PEER, contacts[0].citizen_chat, None)
+    profile = await peer_store.profile(db, sender.id)
+    focus = profile.focus_contact_id if profile else None
+    chosen = next((c for c in contacts if c.id == focus), None)
+    if chosen is None or _someone_else_spoke_last(contacts, chosen):
+        return Route(None, Side.PEER, 0, None, RouteProblem.CHOOSE)
+    return Route(chosen, Side.PEER, chosen.citizen_chat, None)
+
+
+def _someone_else_spoke_last(contacts: list[Contact], chosen: Contact) -> bool:
+    """True when the newest message in the peer's chat came from another citizen.
+
+    Then an unthreaded reply is ambiguous, and guessing could reach the wrong person.
+    """
+    spoken = [c for c in contacts if c.last_message_at is not None]
+    if not spoken:
+        return False
+    latest = max(spoken, key=lambda c: c.last_message_at)  # type: ignore[arg-type, return-value]
+    return latest.id != chosen.id and latest.last_sender == Side.CITIZEN.value
+
+
+def _side_of(contact: Contact, sender: User) -> Side | None:
+    if contact.citizen_id == sender.id:
+        return Side.CITIZEN
+    if contact.peer_id == sender.id:
+        return Side.PEER
+    return None
+
+
+def _other_chat(contact: Contact, side: Side) -> int:
+    return contact.peer_chat if side is Side.CITIZEN else contact.citizen_chat
+
+
+def needs_header(contact: Contact, side: Side, rt: Runtime) -> bool:
+    """A name header starts each burst: first message, the other side spoke, or a long pause."""
+    if contact.last_sender != side.value or contact.last_message_at is None:
+        return True
+    return rt.now() - contact.last_message_at > BURST_GAP
+
+
+async def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int) -> None:
+    assert route_.contact is not None
+    now = rt.now()
+    await contact_store.map_relayed(
+        rt.storage, route_.contact.id, source, (route_.target_chat, copy_id), now
+    )
+    await contact_store.note_message(rt.storage, route_.contact.id, route_.side.value, now)
+
+
+async def focus(rt: Runtime, peer: User, contact_id: int) -> Contact | None:
+    """The peer chooses whom their next messages go to; only their own active contacts."""
+    contact = await contact_store.contact(rt.storage, contact_id)
+    if contact is None or not contact.active or contact.peer_id != peer.id:
+        return None
+    await peer_store.set_focus(rt.storage, peer.id, contact.id)
+    return contact
+
+
+async def should_show_crisis_lines(rt: Runtime, contact: Contact) -> bool:
+    now = rt.now()
+    return await contact_store.claim_crisis_notice(
+        rt.storage, contact.id, now, now - CRISIS_NOTICE_EVERY
+    )

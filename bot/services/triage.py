@@ -1,0 +1,484 @@
+"""Crisis-signal triage: notice words that suggest risk of suicide or self-harm, so humans look.
+
+Curated phrase lists, not a model: they are transparent, auditable and extensible by an
+organisation without code, and they behave the same on every run. A hit only raises a flag
+(the caller shows emergency resources and alerts coordinators, who decide); it never blocks a
+message and never judges risk (DESIGN, principle 2). Results carry categories, never text, so
+they can be logged by id. The pattern language is documented in the data files and in
+docs/triage.md.
+
+Speed comes from the shape of the compiled regexes: every match must start right after a space
+or newline (so `re` skips to word starts in C), and all patterns share one character trie (so a
+word start costs a few comparisons, not one per pattern). Repeated letters are tolerated by the
+patterns (each letter may repeat), not by rewriting the message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+EXCLUDE_SECTION = "exclude"
+MAX_GAP_WORDS = 3
+PHRASE_FILE_SUFFIX = ".txt"
+
+_APOSTROPHES = "'’‘`´ʼ′"
+_APOSTROPHE_RX = re.compile(f"[{_APOSTROPHES}]")
+# Messages are folded to ASCII so "dø", "dö" and "doe" meet; patterns keep æ/ø as markers that
+# compile to every spelling people use without a Danish keyboard (see _letters_regex).
+_TEXT_FOLD = (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("ä", "ae"), ("ö", "oe"))
+_PATTERN_FOLD = str.maketrans({"å": "aa", "ä": "æ", "ö": "ø"})
+_MARKS = re.compile(r"[\u0300-\u036f]+")
+# Sentence ends become a record separator first, then a newline once other line breaks have
+# become spaces: people break lines mid-sentence in chat, so only . ! ? ; … or a blank line
+# ends a sentence.
+_SENTENCE_END = re.compile(r"(?:[.!?;\u2026]|\n[ \t\r]*\n)[\s.!?;\u2026]*")
+_SEPARATOR = "\x1e"
+_ASCII_PUNCTUATION = str.maketrans(
+    {
+        chr(i): (None if chr(i) in _APOSTROPHES else " ")
+        for i in range(128)
+        if not chr(i).isalnum() and chr(i) not in " " + _SEPARATOR
+    }
+    | {_SEPARATOR: "\n"}
+)
+_NON_WORD_CHAR = re.compile(rf"[^\w{_SEPARATOR} ]")
+_REPEATS = re.compile(r"([^\W\d_])\1+")
+_SECTION = re.compile(r"\[([a-z][a-z0-9_]*)\]")
+_GAP = rf"(?: \w+){{0,{MAX_GAP_WORDS}}}"
+
+# Contractions and slang, expanded in messages and patterns alike, so that a pattern written
+# either way matches a message written either way. Expanding (never merging) keeps every
+# pattern alternative a self-contained phrase.
+_SYNONYM_SOURCE = {
+    "im": "i am",
+    "ive": "i have",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "cant": "can not",
+    "cannot": "can not",
+    "couldnt": "could not",
+    "wont": "will not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "arent": "are not",
+    "havent": "have not",
+    "wanna": "want to",
+    "gonna": "going to",
+    "u": "you",
+    "myself": "my self",
+    "ik": "ikke",
+    "ka": "kan",
+    "mer": "mere",
+    "jg": "jeg",
+    "migselv": "mig selv",
+}
+
+
+def _collapse(text: str) -> str:
+    return _REPEATS.sub(r"\1", text)
+
+
+_SYNONYMS = {_collapse(k): v for k, v in _SYNONYM_SOURCE.items()}
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """Whether a message suggests crisis, and which kinds. Never the text: it may be logged."""
+
+    flagged: bool
+    categories: frozenset[str]
+
+
+NOT_FLAGGED = TriageResult(flagged=False, categories=frozenset())
+
+
+class PhraseFileError(ValueError):
+    """A phrase-file line that cannot be understood; names file and line for its author."""
+
+    def __init__(self, source: str, line_no: int, problem: str) -> None:
+        super().__init__(f"{source}, line {line_no}: {problem}")
+        self.source = source
+        self.line_no = line_no
+        self.problem = problem
+
+
+# --- compiling patterns -------------------------------------------------------------------
+
+# An entry is one way a pattern can begin: a literal prefix (shared in the trie) and the
+# regex for everything after it.
+_Entry = tuple[str, str]
+
+
+def _letter_regex(ch: str) -> str:
+    """One pattern character; letters may repeat in the message ("diiie"), æ/ø have fallbacks."""
+    if ch == "æ":
+        return "(?:a+e*|e+)"
+    if ch == "ø":
+        return "o+e*"
+    if ch.isalpha():
+        return re.escape(ch) + "+"
+    return re.escape(ch)
+
+
+def _letters_regex(text: str) -> str:
+    return "".join(_letter_regex(ch) for ch in text)
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # normalised and collapsed; may hold spaces ("my self") and æ/ø markers
+    star: bool
+
+    def regex(self) -> str:
+        return _letters_regex(self.text) + (r"\w*" if self.star else "")
+
+    def entries(self) -> list[_Entry]:
+        """Split into literal prefix and the rest, so patterns can share a trie."""
+        cut = next((i for i, ch in enumerate(self.text) if ch in "æø"), len(self.text))
+        prefix, rest = self.text[:cut], self.text[cut:]
+        star = r"\w*" if self.star else ""
+        if prefix or not rest:
+            return [(prefix, _letters_regex(rest) + star)]
+        tail = _letters_regex(rest[1:]) + star
+        if rest[0] == "ø":
+            return [("o", "e*" + tail)]
+        return [("a", "e*" + tail), ("e", tail)]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    kind: str  # "word", "optional" or "gap"
+    words: tuple[_Word, ...] = ()
+
+    def regex(self) -> str:
+        return "(?:" + "|".join(dict.fromkeys(w.regex() for w in self.words)) + ")"
+
+
+def _normalise_pattern_word(word: str, *, expand: bool) -> str:
+    """Normalise one pattern alternative like a message, keeping æ/ø as spelling markers."""
+    word = unicodedata.normalize("NFKC", word).casefold().translate(_PATTERN_FOLD)
+    word = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFKD", word)))
+    word = _APOSTROPHE_RX.sub("", word).replace("_", " ")
+    words = _collapse(_NON_WORD_CHAR.sub(" ", word)).split()
+    if expand:
+        words = [_SYNONYMS.get(w, w) for w in words]
+    return _collapse(" ".join(words))
+
+
+def _parse_word(alternative: str) -> _Word:
+    star = alternative.endswith("*")
+    core = alternative[:-1] if star else alternative
+    if "*" in core:
+        raise ValueError(f"'*' may only end a word: {alternative!r}")
+    text = _normalise_pattern_word(core, expand=not star)
+    if not text:
+        raise ValueError(f"no letters in {alternative!r}")
+    return _Word(text, star)
+
+
+def _parse_slot(token: str, kind: str) -> _Slot:
+    if any(ch in token for ch in "()~[]"):
+        raise ValueError(f"misplaced bracket or '~' in {token!r}")
+    alternatives = token.split("/")
+    if any(not alt for alt in alternatives):
+        raise ValueError(f"empty alternative in {token!r}")
+    return _Slot(kind, tuple(_parse_word(alt) for alt in alternatives))
+
+
+def _parse_pattern(pattern: str) -> list[_Slot]:
+    slots: list[_Slot] = []
+    for token in pattern.split():
+        if token == "~":
+            if not slots or slots[-1].kind == "gap":
+                raise ValueError("'~' must stand between two words")
+            slots.append(_Slot("gap"))
+        elif token.startswith("(") and token.endswith(")") and len(token) > 2:
+            slots.append(_parse_slot(token[1:-1], "optional"))
+        else:
+            slots.append(_parse_slot(token, "word"))
+    if not slots:
+        raise ValueError("empty pattern")
+    if slots[-1].kind == "gap":
+        raise ValueError("'~' must stand between two words")
+    if not any(slot.kind == "word" for slot in slots):
+        raise ValueError("a pattern needs at least one word that is not optional")
+    return slots
+
+
+def _rest_regex(slots: Sequence[_Slot]) -> str:
+    parts = []
+    for slot in slots:
+        if slot.kind == "gap":
+            parts.append(_GAP)
+        elif slot.kind == "optional":
+            parts.append(f"(?: {slot.regex()})?")
+        else:
+            parts.append(f" {slot.regex()}")
+    return "".join(parts)
+
+
+def _entries(slots: Sequence[_Slot]) -> list[_Entry]:
+    """Every way the pattern can begin; a leading optional word doubles the entries."""
+    while slots and slots[0].kind == "gap":
+        slots = slots[1:]
+    first, rest = slots[0], slots[1:]
+    entries = _entries(rest) if first.kind == "optional" else []
+    tail = _rest_regex(rest)
+    for word in first.words:
+        entries.extend((prefix, regex + tail) for prefix, regex in word.entries())
+    return entries
+
+
+def _compile_pattern(pattern: str) -> list[_Entry]:
+    """Check one line of the pattern language and return its (literal prefix, regex) entries.
+
+    Raises ValueError with a message meant for the person who wrote the line.
+    """
+    return _entries(_parse_pattern(pattern))
+
+
+class _TrieNode:
+    """One character position shared by every pattern entry whose prefix passes through it."""
+
+    __slots__ = ("children", "tails")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _TrieNode] = {}
+        self.tails: dict[str, None] = {}  # an ordered set of regexes that finish an entry
+
+    def regex(self) -> str:
+        branches = [
+            # A letter is written cc* (not c+) so that `re` can reject a branch on its first
+            # character without entering it.
+            re.escape(ch) + (re.escape(ch) + "*" if ch.isalpha() else "") + child.regex()
+            for ch, child in sorted(self.children.items())
+        ]
+        branches.extend(self.tails)
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _trie_regex(entries: Iterable[_Entry]) -> str:
+    """Merge entries into one alternation that shares common prefixes."""
+    root = _TrieNode()
+    for prefix, tail in entries:
+        node = root
+        for ch in prefix:
+            node = node.children.setdefault(ch, _TrieNode())
+        node.tails[tail] = None
+    return root.regex()
+
+
+def _word_start_regex(entries: Iterable[_Entry]) -> re.Pattern[str]:
+    """Whole-word matching over prepared text: start at the space or newline before a word."""
+    return re.compile(r"[ \n]" + _trie_regex(entries) + r"(?!\w)")
+
+
+_SYNONYM_RX = _word_start_regex((key, "") for key in _SYNONYMS)
+
+
+def _expand(match: re.Match[str]) -> str:
+    word = match.group()
+    return word[0] + _SYNONYMS[_collapse(word[1:])]
+
+
+# --- normalising messages -----------------------------------------------------------------
+
+
+def _prepare(text: str) -> str:
+    """The message as patterns see it, with a leading space so every word follows a separator."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        for letter, ascii_form in _TEXT_FOLD:
+            text = text.replace(letter, ascii_form)
+        if not text.isascii() and not unicodedata.is_normalized("NFKD", text):
+            text = unicodedata.normalize("NFKD", text)
+            text = unicodedata.normalize("NFC", _MARKS.sub("", text))
+    text = _SENTENCE_END.sub(_SEPARATOR, text)
+    if text.isascii():
+        text = text.translate(_ASCII_PUNCTUATION)
+    else:
+        text = _APOSTROPHE_RX.sub("", text).replace("_", " ")
+        text = _NON_WORD_CHAR.sub(" ", text).replace(_SEPARATOR, "\n")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return _SYNONYM_RX.sub(_expand, " " + text)
+
+
+def normalise(text: str) -> str:
+    """Reduce a message to the form patterns are matched against (useful to explain a match).
+
+    Lower case, NFKC, æ/ø/å (and ä/ö) folded to ae/oe/aa, accents and apostrophes dropped,
+    punctuation and line breaks turned into single spaces, sentence ends (. ! ? ; … or a blank
+    line) into newlines, contractions expanded. Repeated letters are kept: patterns allow
+    them. Other scripts keep their letters, so an organisation can add lists in more languages.
+    """
+    return _prepare(text).strip()
+
+
+# --- loading and checking -----------------------------------------------------------------
+
+
+def _parse_phrase_file(source: str, text: str) -> tuple[dict[str, list[_Entry]], list[_Entry]]:
+    """Read one phrase file into {category: entries} and the exclusion entries."""
+    categories: dict[str, list[_Entry]] = {}
+    exclusions: list[_Entry] = []
+    section: str | None = None
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            header = _SECTION.fullmatch(line)
+            if header is None:
+                raise PhraseFileError(
+                    source, line_no, "a section header looks like [self_harm] (a-z, 0-9, _)"
+                )
+            section = header.group(1)
+            continue
+        if section is None:
+            raise PhraseFileError(source, line_no, "pattern before any [category] header")
+        try:
+            entries = _compile_pattern(line)
+        except ValueError as exc:
+            raise PhraseFileError(source, line_no, str(exc)) from None
+        if section == EXCLUDE_SECTION:
+            exclusions.extend(entries)
+        else:
+            categories.setdefault(section, []).extend(entries)
+    return categories, exclusions
+
+
+def _package_sources() -> list[tuple[str, str]]:
+    folder = resources.files("bot") / "data" / "crisis_phrases"
+    files = sorted(
+        (f for f in folder.iterdir() if f.is_file() and f.name.endswith(PHRASE_FILE_SUFFIX)),
+        key=lambda f: f.name,
+    )
+    return [(f"bot/data/crisis_phrases/{f.name}", f.read_text("utf-8")) for f in files]
+
+
+def _directory_sources(directory: Path) -> list[tuple[str, str]]:
+    if not directory.is_dir():
+        raise FileNotFoundError(f"triage phrase directory not found: {directory}")
+    files = sorted(p for p in directory.iterdir() if p.suffix == PHRASE_FILE_SUFFIX and p.is_file())
+    return [(str(p), p.read_text("utf-8")) for p in files]
+
+
+class CrisisDetector:
+    """Checks text against every loaded list at once, whatever language the person chose.
+
+    People mix languages and write without æ/ø/å, so every message meets every list.
+    """
+
+    def __init__(self, categories: dict[str, list[_Entry]], exclusions: list[_Entry]) -> None:
+        if not any(categories.values()):
+            raise ValueError("no crisis patterns loaded")
+        self._any = _word_start_regex(e for entries in categories.values() for e in entries)
+        self._by_category = {
+            name: _word_start_regex(entries)
+            for name, entries in sorted(categories.items())
+            if entries
+        }
+        self._exclusions = _word_start_regex(exclusions) if exclusions else None
+
+    @property
+    def categories(self) -> frozenset[str]:
+        """Every category a result can name, so callers can map each to a label up front."""
+        return frozenset(self._by_category)
+
+    @classmethod
+    def from_sources(cls, sources: Iterable[tuple[str, str]]) -> CrisisDetector:
+        """Build from (name, file text) pairs; the name only appears in error messages."""
+        categories: dict[str, list[_Entry]] = {}
+        exclusions: list[_Entry] = []
+        for source, text in sources:
+            file_categories, file_exclusions = _parse_phrase_file(source, text)
+            for name, entries in file_categories.items():
+                categories.setdefault(name, []).extend(entries)
+            exclusions.extend(file_exclusions)
+        return cls(categories, exclusions)
+
+    @classmethod
+    def load(cls, extra_dirs: Sequence[Path] = ()) -> CrisisDetector:
+        """Load the built-in lists plus every *.txt file in each of an organisation's dirs.
+
+        Extra files add patterns and exclusions; they cannot remove built-in patterns. A
+        broken line raises PhraseFileError at start-up rather than silently weakening detection.
+        """
+        sources = _package_sources()
+        for directory in extra_dirs:
+            sources.extend(_directory_sources(Path(directory)))
+        return cls.from_sources(sources)
+
+    def check(self, text: str) -> TriageResult:
+        """Say whether the text holds a crisis phrase that no exclusion cancels."""
+        if not text:
+            return NOT_FLAGGED
+        prepared = _prepare(text)
+        first = self._any.search(prepared)
+        if first is None:
+            return NOT_FLAGGED
+        sentences = _SentenceExclusions(self._exclusions, prepared)
+        found = frozenset(
+            name
+            for name, regex in self._by_category.items()
+            if sentences.has_unexcluded_match(regex, first.start())
+        )
+        return TriageResult(flagged=True, categories=found) if found else NOT_FLAGGED
+
+
+class _SentenceExclusions:
+    """Exclusion spans of one prepared message, found sentence by sentence and only on demand.
+
+    Exclusions never cross a sentence end, so a candidate match only needs its own sentence
+    searched; most messages have no candidate at all and pay nothing here.
+    """
+
+    def __init__(self, exclusions: re.Pattern[str] | None, prepared: str) -> None:
+        self._exclusions = exclusions
+        self._text = prepared
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+
+    def _spans_around(self, start: int, end: int) -> list[tuple[int, int]]:
+        if self._exclusions is None:
+            return []
+        sentence_start = max(self._text.rfind("\n", 0, start), 0)
+        spans = self._spans.get(sentence_start)
+        if spans is None:
+            sentence_end = self._text.find("\n", end)
+            if sentence_end < 0:
+                sentence_end = len(self._text)
+            spans = []
+            pos = sentence_start
+            while (match := self._exclusions.search(self._text, pos, sentence_end)) is not None:
+                spans.append((match.start() + 1, match.end()))
+                pos = match.start() + 1
+            self._spans[sentence_start] = spans
+        return spans
+
+    def has_unexcluded_match(self, regex: re.Pattern[str], pos: int) -> bool:
+        """Find a match no exclusion overlaps, trying the next word after a cancelled one."""
+        while (match := regex.search(self._text, pos)) is not None:
+            start, end = match.start() + 1, match.end()
+            spans = self._spans_around(start, end)
+            if not any(ex_start < end and start < ex_end for ex_start, ex_end in spans):
+                return True
+            pos = start
+        return False
+
+
+@cache
+def default_detector() -> CrisisDetector:
+    """The built-in lists only, compiled once per process (organisation dirs: use load())."""
+    return CrisisDetector.load()

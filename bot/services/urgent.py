@@ -1,0 +1,61 @@
+""" "I need help now": works for everyone, before consent too (GDPR Art. 9(2)(c), vital interests).
+
+Before consent only what a coordinator needs to reach the person is stored: a made-up name, the
+chat number and the language. The escalation is committed before anything is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.runtime import Runtime
+from bot.services import escalation, intake, pseudonyms
+from bot.services.office_hours import is_open, next_opening
+from bot.storage import contacts as contact_store
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.users import Role, User
+
+
+@dataclass(frozen=True)
+class UrgentOutcome:
+    escalation_id: int | None
+    stored_without_consent: bool
+    office_open: bool
+    next_opening_at: datetime
+
+
+async def help_now(
+    rt: Runtime, telegram_id: int, language: str, *, source_key: str
+) -> UrgentOutcome:
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        existing = await user_store.by_telegram_id(tx, telegram_id)
+        user: User = existing or await user_store.ensure(
+            tx,
+            telegram_id,
+            Role.CITIZEN,
+            now,
+            language=language,
+            pseudonym=pseudonyms.citizen_pseudonym(),
+        )
+        request = await request_store.open_for(tx, user.id)
+        contact = await contact_store.active_for_citizen(tx, user.id)
+        escalation_id = await escalation.raise_in(
+            tx,
+            rt,
+            reason=escalation.Reason.BUTTON,
+            citizen_id=user.id,
+            request_id=request.id if request else None,
+            contact_id=contact.id if contact else None,
+            source_key=source_key,
+        )
+    rt.wake_delivery()
+    config = rt.config
+    return UrgentOutcome(
+        escalation_id=escalation_id,
+        stored_without_consent=existing is None or not intake.has_consent(existing),
+        office_open=is_open(config.office_hours, now, config.timezone),
+        next_opening_at=next_opening(config.office_hours, now, config.timezone),
+    )

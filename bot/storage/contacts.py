@@ -1,0 +1,301 @@
+"""Offers of a request to a peer, the contacts that follow, the relay mapping and feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.storage.database import Database, Row, Transaction
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    request_id: int
+    peer_id: int
+    status: OfferStatus
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An active or ended contact with both sides' Telegram ids and pseudonyms."""
+
+    id: int
+    kind: str
+    request_id: int | None
+    citizen_id: int
+    peer_id: int
+    citizen_chat: int
+    peer_chat: int
+    citizen_name: str
+    peer_name: str
+    citizen_language: str | None
+    peer_language: str | None
+    active: bool
+    last_sender: str | None
+    last_message_at: datetime | None
+    crisis_notice_at: datetime | None
+
+
+def _offer(row: Row) -> Offer:
+    return Offer(
+        id=row["id"],
+        request_id=row["request_id"],
+        peer_id=row["peer_id"],
+        status=OfferStatus(row["status"]),
+        expires_at=datetime.fromisoformat(row["expires_at"]),
+    )
+
+
+CONTACT_SQL = """
+    SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
+        cu.pseudonym AS citizen_name, pu.pseudonym AS peer_name,
+        cu.language AS citizen_language, pu.language AS peer_language
+    FROM contacts c
+    JOIN users cu ON cu.id = c.citizen_id
+    JOIN users pu ON pu.id = c.peer_id
+"""
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _contact(row: Row) -> Contact:
+    return Contact(
+        id=row["id"],
+        kind=row["kind"],
+        request_id=row["request_id"],
+        citizen_id=row["citizen_id"],
+        peer_id=row["peer_id"],
+        citizen_chat=row["citizen_chat"],
+        peer_chat=row["peer_chat"],
+        citizen_name=row["citizen_name"] or "",
+        peer_name=row["peer_name"] or "",
+        citizen_language=row["citizen_language"],
+        peer_language=row["peer_language"],
+        active=row["status"] == "active",
+        last_sender=row["last_sender"],
+        last_message_at=_dt(row["last_message_at"]),
+        crisis_notice_at=_dt(row["crisis_notice_at"]),
+    )
+
+
+# Offers ---------------------------------------------------------------------------------------
+
+
+async def create_offer(
+    tx: Transaction, request_id: int, peer_id: int, now: datetime, expires: datetime
+) -> int:
+    return await tx.execute(
+        "INSERT INTO offers (request_id, peer_id, status, offered_at, expires_at)"
+        " VALUES (?, ?, 'pending', ?, ?)",
+        (request_id, peer_id, now.isoformat(), expires.isoformat()),
+    )
+
+
+async def offer(db: Database | Transaction, offer_id: int) -> Offer | None:
+    row = await db.fetchone("SELECT * FROM offers WHERE id = ?", (offer_id,))
+    return _offer(row) if row else None
+
+
+async def pending_offer(db: Database | Transaction, request_id: int) -> Offer | None:
+    row = await db.fetchone(
+        "SELECT * FROM offers WHERE request_id = ? AND status = 'pending'", (request_id,)
+    )
+    return _offer(row) if row else None
+
+
+async def answer_offer(
+    tx: Transaction, offer_id: int, peer_id: int, status: OfferStatus, now: datetime
+) -> bool:
+    """Settle a pending offer for its own peer; False if it was not theirs or not pending."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE offers SET status = ?, answered_at = ?"
+            " WHERE id = ? AND peer_id = ? AND status = 'pending'",
+            (status.value, now.isoformat(), offer_id, peer_id),
+        )
+    )
+
+
+async def expired_offers(db: Database, now: datetime) -> list[Offer]:
+    rows = await db.fetchall(
+        "SELECT * FROM offers WHERE status = 'pending' AND expires_at <= ?", (now.isoformat(),)
+    )
+    return [_offer(row) for row in rows]
+
+
+async def withdraw_offers(tx: Transaction, request_id: int, now: datetime) -> list[Offer]:
+    rows = await tx.fetchall(
+        "SELECT * FROM offers WHERE request_id = ? AND status = 'pending'", (request_id,)
+    )
+    await tx.execute(
+        "UPDATE offers SET status = 'withdrawn', answered_at = ?"
+        " WHERE request_id = ? AND status = 'pending'",
+        (now.isoformat(), request_id),
+    )
+    return [_offer(row) for row in rows]
+
+
+async def peers_already_asked(db: Database | Transaction, request_id: int) -> set[int]:
+    rows = await db.fetchall("SELECT peer_id FROM offers WHERE request_id = ?", (request_id,))
+    return {row[0] for row in rows}
+
+
+# Contacts -------------------------------------------------------------------------------------
+
+
+async def create_contact(
+    tx: Transaction,
+    request_id: int | None,
+    citizen_id: int,
+    peer_id: int,
+    now: datetime,
+    kind: str = "peer",
+) -> int:
+    return await tx.execute(
+        "INSERT INTO contacts (kind, request_id, citizen_id, peer_id, status, started_at)"
+        " VALUES (?, ?, ?, ?, 'active', ?)",
+        (kind, request_id, citizen_id, peer_id, now.isoformat()),
+    )
+
+
+async def active_between(
+    db: Database | Transaction, citizen_id: int, peer_id: int
+) -> Contact | None:
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.citizen_id = ? AND c.peer_id = ? AND c.status = 'active'",
+        (citizen_id, peer_id),
+    )
+    return _contact(row) if row else None
+
+
+async def contact(db: Database | Transaction, contact_id: int) -> Contact | None:
+    row = await db.fetchone(CONTACT_SQL + " WHERE c.id = ?", (contact_id,))
+    return _contact(row) if row else None
+
+
+async def active_for_citizen(db: Database | Transaction, citizen_id: int) -> Contact | None:
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.citizen_id = ? AND c.status = 'active'"
+        " ORDER BY c.kind = 'coordinator' DESC, c.id DESC LIMIT 1",
+        (citizen_id,),
+    )
+    return _contact(row) if row else None
+
+
+async def active_for_peer(db: Database | Transaction, peer_id: int) -> list[Contact]:
+    rows = await db.fetchall(
+        CONTACT_SQL + " WHERE c.peer_id = ? AND c.status = 'active' ORDER BY c.started_at",
+        (peer_id,),
+    )
+    return [_contact(row) for row in rows]
+
+
+async def end_contact(tx: Transaction, contact_id: int, ended_by: str, now: datetime) -> bool:
+    ended = await tx.execute_rowcount(
+        "UPDATE contacts SET status = 'ended', ended_at = ?, ended_by = ?"
+        " WHERE id = ? AND status = 'active'",
+        (now.isoformat(), ended_by, contact_id),
+    )
+    await tx.execute(
+        "UPDATE peer_profiles SET focus_contact_id = NULL WHERE focus_contact_id = ?",
+        (contact_id,),
+    )
+    return bool(ended)
+
+
+async def note_message(db: Database, contact_id: int, sender: str, now: datetime) -> None:
+    await db.execute(
+        "UPDATE contacts SET last_sender = ?, last_message_at = ? WHERE id = ?",
+        (sender, now.isoformat(), contact_id),
+    )
+
+
+async def claim_crisis_notice(
+    db: Database, contact_id: int, now: datetime, not_since: datetime
+) -> bool:
+    """True once per period: the citizen sees the emergency lines at most once an hour."""
+    async with db.transaction() as tx:
+        return bool(
+            await tx.execute_rowcount(
+                "UPDATE contacts SET crisis_notice_at = ? WHERE id = ?"
+                " AND (crisis_notice_at IS NULL OR crisis_notice_at <= ?)",
+                (now.isoformat(), contact_id, not_since.isoformat()),
+            )
+        )
+
+
+# Relay mapping --------------------------------------------------------------------------------
+
+
+async def map_relayed(
+    db: Database,
+    contact_id: int,
+    source: tuple[int, int],
+    copy: tuple[int, int],
+    now: datetime,
+) -> None:
+    """Remember both directions, so a reply on either side threads to its counterpart."""
+    async with db.transaction() as tx:
+        for (chat, message), (other_chat, other_message) in ((source, copy), (copy, source)):
+            await tx.execute(
+                "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
+                " other_chat_id, other_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (chat, message, contact_id, other_chat, other_message, now.isoformat()),
+            )
+
+
+async def counterpart(
+    db: Database | Transaction, chat_id: int, message_id: int
+) -> tuple[int, int] | None:
+    """(contact id, the other side's message id) for a relayed message in `chat_id`."""
+    row = await db.fetchone(
+        "SELECT contact_id, other_message_id FROM relay_messages"
+        " WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    )
+    return (row[0], row[1]) if row else None
+
+
+# Feedback -------------------------------------------------------------------------------------
+
+
+async def add_feedback(
+    tx: Transaction, contact_id: int, citizen_id: int, rating: int, now: datetime
+) -> int:
+    await tx.execute("UPDATE feedback SET awaiting_comment = 0 WHERE citizen_id = ?", (citizen_id,))
+    return await tx.execute(
+        "INSERT INTO feedback (contact_id, citizen_id, rating, created_at) VALUES (?, ?, ?, ?)",
+        (contact_id, citizen_id, rating, now.isoformat()),
+    )
+
+
+async def feedback_exists(db: Database | Transaction, contact_id: int) -> bool:
+    row = await db.fetchone("SELECT 1 FROM feedback WHERE contact_id = ?", (contact_id,))
+    return row is not None
+
+
+async def awaiting_comment(db: Database | Transaction, citizen_id: int) -> int | None:
+    row = await db.fetchone(
+        "SELECT id FROM feedback WHERE citizen_id = ? AND awaiting_comment = 1", (citizen_id,)
+    )
+    return row[0] if row else None
+
+
+async def set_comment(db: Database, feedback_id: int, comment: str | None) -> None:
+    await db.execute(
+        "UPDATE feedback SET comment = ?, awaiting_comment = 0 WHERE id = ?",
+        (comment, feedback_id),
+    )

@@ -1,0 +1,163 @@
+"""One long-lived aiosqlite connection with serialised write transactions.
+
+SQLite allows one writer; an `asyncio.Lock` makes every `transaction()` (``BEGIN IMMEDIATE``)
+and every read take turns on the single connection, so no task ever sees another task's
+uncommitted rows. The file is created with mode 0600 because it holds personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StorageError
+from bot.storage.migrations import MIGRATIONS, apply_migrations
+
+Row = sqlite3.Row
+
+
+class Database:
+    """The project's only door to SQLite; repositories receive it and run their SQL through it."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+        self.path = path
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Take the connection; using the Database inside one's own transaction would deadlock."""
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            raise StorageError("database used inside its own transaction; pass the transaction")
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        """Open (creating with mode 0600 if needed) and bring the schema up to date."""
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA secure_delete=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path.name}: {exc}") from exc
+        db = cls(conn, path)
+        if migrate:
+            await db.migrate()
+        return db
+
+    async def migrate(self, target: int | None = None) -> int:
+        async with self._turn():
+            return await apply_migrations(self._conn, MIGRATIONS, target)
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def close(self) -> None:
+        async with self._turn():
+            await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any exception."""
+        async with self._turn():
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot begin transaction: {exc}") from exc
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            try:
+                await self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._conn.execute("ROLLBACK")
+                raise StorageError(f"commit failed: {exc}") from exc
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        async with self._turn():
+            return await Transaction(self._conn).fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        async with self._turn():
+            return await Transaction(self._conn).fetchall(sql, params)
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement in its own transaction; returns lastrowid."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to `target` with SQLite's online backup API."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_CREAT | os.O_RDWR | os.O_TRUNC, 0o600)
+        os.close(fd)
+        async with self._turn():
+            dest = await aiosqlite.connect(target)
+            try:
+                await self._conn.backup(dest)
+            finally:
+                await dest.close()
+
+    async def checkpoint(self) -> None:
+        async with self._turn():
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class Transaction:
+    """The statements available inside `Database.transaction()` (and for single reads)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        try:
+            cursor = await self._conn.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise StorageError(f"statement failed: {exc}") from exc
+        return cursor.lastrowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Iterable[Any] = ()) -> int:
+        try:
+            cursor = await self._conn.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise StorageError(f"statement failed: {exc}") from exc
+        return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        try:
+            async with self._conn.execute(sql, tuple(params)) as cursor:
+                return await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"query failed: {exc}") from exc
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        try:
+            async with self._conn.execute(sql, tuple(params)) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StorageError(f"query failed: {exc}") from exc

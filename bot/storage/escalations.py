@@ -1,0 +1,140 @@
+"""Escalations to coordinators: raised once, acknowledged once, followed up until someone does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage.database import Database, Row, Transaction
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: int
+    reason: str
+    categories: frozenset[str]
+    note: str | None
+    citizen_id: int | None
+    request_id: int | None
+    contact_id: int | None
+    acknowledged: bool
+    created_at: datetime
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+    renotified: bool
+    backup_notified: bool
+
+
+def _escalation(row: Row) -> Escalation:
+    return Escalation(
+        id=row["id"],
+        reason=row["reason"],
+        categories=frozenset(c for c in row["categories"].split(",") if c),
+        note=row["note"],
+        citizen_id=row["citizen_id"],
+        request_id=row["request_id"],
+        contact_id=row["contact_id"],
+        acknowledged=row["status"] == "acknowledged",
+        created_at=datetime.fromisoformat(row["created_at"]),
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=(
+            datetime.fromisoformat(row["acknowledged_at"]) if row["acknowledged_at"] else None
+        ),
+        renotified=row["renotified_at"] is not None,
+        backup_notified=row["backup_notified_at"] is not None,
+    )
+
+
+async def create(
+    tx: Transaction,
+    *,
+    source_key: str | None,
+    reason: str,
+    categories: frozenset[str],
+    note: str | None,
+    citizen_id: int | None,
+    request_id: int | None,
+    contact_id: int | None,
+    now: datetime,
+) -> int | None:
+    """Insert once per source; None when this source already raised one (a re-processed update)."""
+    if source_key is not None:
+        row = await tx.fetchone("SELECT id FROM escalations WHERE source_key = ?", (source_key,))
+        if row is not None:
+            return None
+    return await tx.execute(
+        "INSERT INTO escalations (source_key, reason, categories, note, citizen_id, request_id,"
+        " contact_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            source_key,
+            reason,
+            ",".join(sorted(categories)),
+            note,
+            citizen_id,
+            request_id,
+            contact_id,
+            now.isoformat(),
+        ),
+    )
+
+
+async def by_id(db: Database | Transaction, escalation_id: int) -> Escalation | None:
+    row = await db.fetchone("SELECT * FROM escalations WHERE id = ?", (escalation_id,))
+    return _escalation(row) if row else None
+
+
+async def acknowledge(
+    tx: Transaction, escalation_id: int, coordinator_telegram_id: int, now: datetime
+) -> bool:
+    """The first press wins; later ones change nothing."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE escalations SET status = 'acknowledged', acknowledged_by = ?,"
+            " acknowledged_at = ? WHERE id = ? AND status = 'open'",
+            (coordinator_telegram_id, now.isoformat(), escalation_id),
+        )
+    )
+
+
+async def open_older_than(db: Database, moment: datetime) -> list[Escalation]:
+    rows = await db.fetchall(
+        "SELECT * FROM escalations WHERE status = 'open' AND created_at <= ? ORDER BY id",
+        (moment.isoformat(),),
+    )
+    return [_escalation(row) for row in rows]
+
+
+async def mark_followed_up(tx: Transaction, escalation_id: int, stage: str, now: datetime) -> bool:
+    column = {"renotified": "renotified_at", "backup": "backup_notified_at"}[stage]
+    return bool(
+        await tx.execute_rowcount(
+            f"UPDATE escalations SET {column} = ? WHERE id = ? AND {column} IS NULL"
+            " AND status = 'open'",
+            (now.isoformat(), escalation_id),
+        )
+    )
+
+
+async def recent(db: Database, since: datetime, limit: int = 20) -> list[Escalation]:
+    """Open ones (however old) and those raised since `since`, newest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM escalations WHERE status = 'open' OR created_at >= ?"
+        " ORDER BY id DESC LIMIT ?",
+        (since.isoformat(), limit),
+    )
+    return [_escalation(row) for row in rows]
+
+
+async def last_for_citizen(db: Database | Transaction, citizen_id: int) -> Escalation | None:
+    row = await db.fetchone(
+        "SELECT * FROM escalations WHERE citizen_id = ? ORDER BY id DESC LIMIT 1", (citizen_id,)
+    )
+    return _escalation(row) if row else None
+
+
+async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE escalations SET note = ? WHERE id = ? AND note IS NULL", (note, escalation_id)
+        )
+    )

@@ -1,0 +1,44 @@
+"""Raw updates kept from arrival until their handlers finished, so a crash never loses one."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.storage.database import Database
+
+
+async def add_updates(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
+    """Store a batch of updates in one transaction (already-known ids are ignored)."""
+    async with db.transaction() as tx:
+        for update in updates:
+            await tx.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
+                " VALUES (?, ?, ?, ?)",
+                (update["update_id"], _chat_id(update), json.dumps(update), now.isoformat()),
+            )
+
+
+async def unfinished(db: Database) -> list[dict[str, Any]]:
+    rows = await db.fetchall("SELECT payload FROM inbox ORDER BY update_id")
+    return [json.loads(row["payload"]) for row in rows]
+
+
+async def finish(db: Database, update_id: int) -> None:
+    """Forget the update once handled: the bot keeps no message text."""
+    await db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+
+
+async def last_update_id(db: Database) -> int | None:
+    row = await db.fetchone("SELECT MAX(update_id) FROM inbox")
+    return row[0] if row and row[0] is not None else None
+
+
+def _chat_id(update: dict[str, Any]) -> int | None:
+    for key in ("message", "edited_message", "my_chat_member"):
+        if key in update:
+            return update[key].get("chat", {}).get("id")
+    if "callback_query" in update:
+        return update["callback_query"].get("from", {}).get("id")
+    return None

@@ -1,0 +1,204 @@
+"""Schema migrations keyed on ``PRAGMA user_version``.
+
+Append-only: a released migration is never edited; a change is a new entry. Each migration runs
+in its own transaction together with the version bump, so a failure leaves the previous version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from bot.errors import MigrationError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: people, the inbox of raw updates, the outbox of messages that must arrive.
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        telegram_id INTEGER NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('citizen', 'peer', 'coordinator')),
+        language TEXT,
+        pseudonym TEXT,
+        consent_version INTEGER,
+        consent_at TEXT,
+        unreachable_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        chat_id INTEGER,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        params TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 1,
+        purpose TEXT NOT NULL,
+        ref_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'unreachable', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        message_id INTEGER
+    );
+    CREATE INDEX outbox_due ON outbox (status, priority, not_before);
+    """,
+    # 2: peers, invitations, requests and their offers, contacts, the relay mapping, feedback.
+    """
+    CREATE TABLE peer_profiles (
+        user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'onboarding'
+            CHECK (status IN ('onboarding', 'pending', 'approved', 'paused', 'removed')),
+        step TEXT,
+        topics TEXT NOT NULL DEFAULT '',
+        languages TEXT NOT NULL DEFAULT '',
+        capacity INTEGER NOT NULL DEFAULT 2,
+        availability TEXT NOT NULL DEFAULT '',
+        away INTEGER NOT NULL DEFAULT 0,
+        away_until TEXT,
+        focus_contact_id INTEGER,
+        approved_at TEXT,
+        last_active_at TEXT
+    );
+    CREATE TABLE invites (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER REFERENCES users (id) ON DELETE SET NULL
+    );
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        status TEXT NOT NULL
+            CHECK (status IN ('draft', 'waiting', 'active', 'closed', 'cancelled')),
+        step TEXT,
+        topic TEXT,
+        language TEXT,
+        contact_form TEXT,
+        times TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        submitted_at TEXT,
+        unanswered_at TEXT,
+        closed_at TEXT,
+        close_reason TEXT
+    );
+    CREATE UNIQUE INDEX one_open_request ON requests (citizen_id)
+        WHERE status IN ('draft', 'waiting', 'active');
+    CREATE TABLE offers (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        peer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')),
+        offered_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        answered_at TEXT
+    );
+    CREATE UNIQUE INDEX one_pending_offer ON offers (request_id) WHERE status = 'pending';
+    CREATE INDEX offers_due ON offers (status, expires_at);
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'peer' CHECK (kind IN ('peer', 'coordinator')),
+        request_id INTEGER REFERENCES requests (id) ON DELETE CASCADE,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        peer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'ended')),
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        ended_by TEXT,
+        last_sender TEXT,
+        last_message_at TEXT,
+        crisis_notice_at TEXT
+    );
+    CREATE INDEX contacts_citizen ON contacts (citizen_id, status);
+    CREATE INDEX contacts_peer ON contacts (peer_id, status);
+    CREATE TABLE relay_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+        other_chat_id INTEGER NOT NULL,
+        other_message_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+        citizen_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment TEXT,
+        awaiting_comment INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    """,
+    # 3: escalations to coordinators; the source key makes a re-processed update raise none twice.
+    """
+    CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY,
+        source_key TEXT UNIQUE,
+        reason TEXT NOT NULL
+            CHECK (reason IN ('button', 'signal', 'peer_concern', 'unanswered')),
+        categories TEXT NOT NULL DEFAULT '',
+        note TEXT,
+        citizen_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        request_id INTEGER REFERENCES requests (id) ON DELETE SET NULL,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged')),
+        created_at TEXT NOT NULL,
+        acknowledged_by INTEGER,
+        acknowledged_at TEXT,
+        renotified_at TEXT,
+        backup_notified_at TEXT
+    );
+    CREATE INDEX escalations_open ON escalations (status, created_at);
+    """,
+)
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, migrations: tuple[str, ...], target: int | None = None
+) -> int:
+    """Apply every migration above the file's version (up to `target`); returns the new version."""
+    target = len(migrations) if target is None else target
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    if version > len(migrations):
+        raise MigrationError(
+            f"database schema version {version} is newer than this program ({len(migrations)})"
+        )
+    for number in range(version + 1, target + 1):
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            for statement in _statements(migrations[number - 1]):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+            await conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            await conn.execute("ROLLBACK")
+            raise MigrationError(f"migration {number} failed: {exc}") from exc
+        version = number
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit on its own)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

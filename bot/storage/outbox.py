@@ -1,0 +1,145 @@
+"""Messages that must arrive: written with the event that causes them, sent by the dispatcher."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from bot.storage.database import Database, Row, Transaction
+
+
+class Priority(IntEnum):
+    URGENT = 0
+    NORMAL = 1
+    BULK = 2
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    chat_id: int
+    method: str
+    params: dict[str, Any]
+    priority: Priority
+    purpose: str
+    ref_id: int | None
+    attempts: int
+
+
+def _message(row: Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        method=row["method"],
+        params=json.loads(row["params"]),
+        priority=Priority(row["priority"]),
+        purpose=row["purpose"],
+        ref_id=row["ref_id"],
+        attempts=row["attempts"],
+    )
+
+
+async def enqueue(
+    tx: Transaction,
+    *,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    purpose: str,
+    now: datetime,
+    priority: Priority = Priority.NORMAL,
+    ref_id: int | None = None,
+) -> int:
+    """Add a message inside the caller's transaction, so it exists exactly when its cause does."""
+    return await tx.execute(
+        "INSERT INTO outbox (chat_id, method, params, priority, purpose, ref_id, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            chat_id,
+            method,
+            json.dumps(params),
+            int(priority),
+            purpose,
+            ref_id,
+            now.isoformat(),
+            now.isoformat(),
+        ),
+    )
+
+
+async def due(db: Database, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    """Pending messages whose time has come, urgent first, then oldest."""
+    rows = await db.fetchall(
+        "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
+        " ORDER BY priority, not_before, id LIMIT ?",
+        (now.isoformat(), limit),
+    )
+    return [_message(row) for row in rows]
+
+
+async def next_due_at(db: Database) -> datetime | None:
+    row = await db.fetchone("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+async def mark_sent(
+    db: Database, message_id: int, telegram_message_id: int | None, now: datetime
+) -> None:
+    await db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
+        " WHERE id = ?",
+        (now.isoformat(), telegram_message_id, message_id),
+    )
+
+
+async def postpone(db: Database, message_id: int, not_before: datetime) -> None:
+    await db.execute(
+        "UPDATE outbox SET not_before = ?, attempts = attempts + 1 WHERE id = ?",
+        (not_before.isoformat(), message_id),
+    )
+
+
+async def give_up(db: Database, message_id: int, status: str) -> None:
+    """Stop trying: ``unreachable`` (blocked the bot) or ``failed`` (Telegram refused it)."""
+    await db.execute(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
+        (status, message_id),
+    )
+
+
+async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
+    """Follow a group that became a supergroup."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )
+        rows = await tx.fetchall(
+            "SELECT id, params FROM outbox WHERE chat_id = ? AND status = 'pending'",
+            (new_chat_id,),
+        )
+        for row in rows:
+            params = json.loads(row["params"])
+            params["chat_id"] = new_chat_id
+            await tx.execute(
+                "UPDATE outbox SET params = ? WHERE id = ?", (json.dumps(params), row["id"])
+            )
+
+
+async def sent_messages(
+    db: Database | Transaction, purpose: str, ref_id: int
+) -> list[tuple[int, int]]:
+    """(chat_id, message_id) of what was delivered for one cause, e.g. to edit it later."""
+    rows = await db.fetchall(
+        "SELECT chat_id, message_id FROM outbox WHERE purpose = ? AND ref_id = ?"
+        " AND status = 'sent' AND message_id IS NOT NULL",
+        (purpose, ref_id),
+    )
+    return [(row["chat_id"], row["message_id"]) for row in rows]
+
+
+async def pending_count(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+    return int(row[0]) if row else 0

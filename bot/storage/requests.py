@@ -1,0 +1,165 @@
+"""Citizens' requests for a peer, from the intake draft to closing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.storage.database import Database, Row, Transaction
+
+DRAFT_FIELDS = ("topic", "language", "contact_form", "times", "note")
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN = (RequestStatus.DRAFT, RequestStatus.WAITING, RequestStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    citizen_id: int
+    status: RequestStatus
+    step: str | None
+    topic: str | None
+    language: str | None
+    contact_form: str | None
+    times: str | None
+    note: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    unanswered_at: datetime | None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _request(row: Row) -> Request:
+    return Request(
+        id=row["id"],
+        citizen_id=row["citizen_id"],
+        status=RequestStatus(row["status"]),
+        step=row["step"],
+        topic=row["topic"],
+        language=row["language"],
+        contact_form=row["contact_form"],
+        times=row["times"],
+        note=row["note"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        submitted_at=_dt(row["submitted_at"]),
+        unanswered_at=_dt(row["unanswered_at"]),
+    )
+
+
+async def by_id(db: Database | Transaction, request_id: int) -> Request | None:
+    row = await db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
+    return _request(row) if row else None
+
+
+async def open_for(db: Database | Transaction, citizen_id: int) -> Request | None:
+    row = await db.fetchone(
+        "SELECT * FROM requests WHERE citizen_id = ? AND status IN ('draft', 'waiting', 'active')",
+        (citizen_id,),
+    )
+    return _request(row) if row else None
+
+
+async def create_draft(tx: Transaction, citizen_id: int, step: str, now: datetime) -> int:
+    return await tx.execute(
+        "INSERT INTO requests (citizen_id, status, step, created_at) VALUES (?, 'draft', ?, ?)",
+        (citizen_id, step, now.isoformat()),
+    )
+
+
+async def update_draft(
+    db: Database, request_id: int, step: str, values: dict[str, str | None]
+) -> None:
+    """Store one intake answer and the step reached, so a restart resumes right here."""
+    columns = [name for name in values if name in DRAFT_FIELDS]
+    assignments = "".join(f", {name} = ?" for name in columns)
+    await db.execute(
+        f"UPDATE requests SET step = ?{assignments} WHERE id = ? AND status = 'draft'",
+        (step, *(values[name] for name in columns), request_id),
+    )
+
+
+async def submit(tx: Transaction, request_id: int, now: datetime) -> bool:
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE requests SET status = 'waiting', step = NULL, submitted_at = ?"
+            " WHERE id = ? AND status = 'draft'",
+            (now.isoformat(), request_id),
+        )
+    )
+
+
+async def set_status(
+    tx: Transaction,
+    request_id: int,
+    status: RequestStatus,
+    now: datetime,
+    *,
+    expected: tuple[RequestStatus, ...],
+    reason: str | None = None,
+) -> bool:
+    """Move a request on only from an expected status (a stale button changes nothing)."""
+    closing = status in (RequestStatus.CLOSED, RequestStatus.CANCELLED)
+    marks = ", ".join("?" for _ in expected)
+    return bool(
+        await tx.execute_rowcount(
+            f"UPDATE requests SET status = ?, closed_at = ?, close_reason = ?"
+            f" WHERE id = ? AND status IN ({marks})",
+            (
+                status.value,
+                now.isoformat() if closing else None,
+                reason,
+                request_id,
+                *(s.value for s in expected),
+            ),
+        )
+    )
+
+
+async def waiting(db: Database | Transaction) -> list[Request]:
+    rows = await db.fetchall(
+        "SELECT * FROM requests WHERE status = 'waiting' ORDER BY submitted_at, id"
+    )
+    return [_request(row) for row in rows]
+
+
+async def mark_unanswered(tx: Transaction, request_id: int, now: datetime) -> bool:
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE requests SET unanswered_at = ? WHERE id = ? AND unanswered_at IS NULL"
+            " AND status = 'waiting'",
+            (now.isoformat(), request_id),
+        )
+    )
+
+
+async def drafts(db: Database) -> list[tuple[int, str]]:
+    """(citizen telegram id, step) of every unfinished intake, to resume conversations."""
+    rows = await db.fetchall(
+        "SELECT u.telegram_id, r.step FROM requests r JOIN users u ON u.id = r.citizen_id"
+        " WHERE r.status = 'draft' AND r.step IS NOT NULL"
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def open_requests(db: Database) -> list[Request]:
+    rows = await db.fetchall(
+        "SELECT * FROM requests WHERE status IN ('waiting', 'active') ORDER BY created_at"
+    )
+    return [_request(row) for row in rows]
+
+
+async def delete_draft(tx: Transaction, request_id: int) -> None:
+    await tx.execute("DELETE FROM requests WHERE id = ? AND status = 'draft'", (request_id,))

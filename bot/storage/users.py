@@ -1,0 +1,104 @@
+"""People known to the bot: citizens who consented (or asked for urgent help), peers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.storage.database import Database, Row, Transaction
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    PEER = "peer"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    telegram_id: int
+    role: Role
+    language: str | None
+    pseudonym: str | None
+    consent_version: int | None
+    unreachable: bool
+
+
+def _user(row: Row) -> User:
+    return User(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        role=Role(row["role"]),
+        language=row["language"],
+        pseudonym=row["pseudonym"],
+        consent_version=row["consent_version"],
+        unreachable=row["unreachable_at"] is not None,
+    )
+
+
+async def by_telegram_id(db: Database | Transaction, telegram_id: int) -> User | None:
+    row = await db.fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+    return _user(row) if row else None
+
+
+async def by_id(db: Database | Transaction, user_id: int) -> User | None:
+    row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+    return _user(row) if row else None
+
+
+async def ensure(
+    tx: Transaction,
+    telegram_id: int,
+    role: Role,
+    now: datetime,
+    *,
+    language: str | None = None,
+    pseudonym: str | None = None,
+) -> User:
+    """Return the user, creating them with `role` if unknown."""
+    await tx.execute(
+        "INSERT OR IGNORE INTO users (telegram_id, role, language, pseudonym, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (telegram_id, role.value, language, pseudonym, now.isoformat()),
+    )
+    user = await by_telegram_id(tx, telegram_id)
+    assert user is not None
+    return user
+
+
+async def record_consent(tx: Transaction, user_id: int, version: int, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE users SET consent_version = ?, consent_at = ? WHERE id = ?",
+        (version, now.isoformat(), user_id),
+    )
+
+
+async def set_language(db: Database, telegram_id: int, language: str) -> bool:
+    """Store a chosen language for a known user; False when the user is not stored."""
+    async with db.transaction() as tx:
+        return bool(
+            await tx.execute_rowcount(
+                "UPDATE users SET language = ? WHERE telegram_id = ?", (language, telegram_id)
+            )
+        )
+
+
+async def set_role(tx: Transaction, user_id: int, role: Role, pseudonym: str | None) -> None:
+    await tx.execute(
+        "UPDATE users SET role = ?, pseudonym = COALESCE(?, pseudonym) WHERE id = ?",
+        (role.value, pseudonym, user_id),
+    )
+
+
+async def set_pseudonym(tx: Transaction, user_id: int, pseudonym: str) -> None:
+    await tx.execute("UPDATE users SET pseudonym = ? WHERE id = ?", (pseudonym, user_id))
+
+
+async def mark_unreachable(db: Database, telegram_id: int, now: datetime | None) -> None:
+    """Record that a person blocked the bot (``now``) or came back (``None``)."""
+    await db.execute(
+        "UPDATE users SET unreachable_at = ? WHERE telegram_id = ?",
+        (now.isoformat() if now else None, telegram_id),
+    )

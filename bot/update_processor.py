@@ -1,0 +1,62 @@
+"""Updates run concurrently across chats but strictly in order within one chat.
+
+PTB's default handles one update at a time, so one slow chat would hold up an urgent one. Each
+update is removed from the inbox only after its handlers finished (see `bot.polling`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+Finished = Callable[[Update], Awaitable[None]]
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.on_finished: Finished | None = None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            async with lock:
+                await coroutine
+                if self.on_finished is not None and isinstance(update, Update):
+                    await self.on_finished(update)
+        finally:
+            if not lock.locked() and not lock._waiters:
+                self._chat_locks.pop(key, None)
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self) -> None:
+        """Return once no update is being processed (used by shutdown and tests)."""
+        await self._idle.wait()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        await self.wait_idle()
+
+
+def _chat_key(update: object) -> int:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return 0

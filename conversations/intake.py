@@ -1,0 +1,279 @@
+"""Intake: a citizen asks for a peer in under a minute, with buttons only.
+
+    topic -> language -> contact form -> times -> note (optional text) -> confirm
+
+Each answer is stored on the draft request as it is given; "Back" and "Cancel" work at every
+step, and after a restart the citizen continues where they were.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import labels
+from bot.errors import UserInputError
+from bot.i18n import LANGUAGES, Translator
+from bot.services import intake, matching, safety
+from bot.services.intake import Step
+from bot.storage.requests import Request, RequestStatus
+from handlers import citizen, keyboards
+from handlers.base import Context, Turn, begin
+from handlers.keyboards import button
+
+NAME = "intake"
+END = ConversationHandler.END
+TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
+
+
+def _question(t: Translator, step: Step, request: Request) -> str:
+    questions = {
+        Step.TOPIC: t._("What would you like to talk about?"),
+        Step.LANGUAGE: t._("Which language would you like to talk in?"),
+        Step.CONTACT_FORM: t._("How would you like to be in contact?"),
+        Step.TIMES: t._("When suits you best?"),
+        Step.NOTE: t._(
+            "If you like, write a few words for the peer about what is on your mind "
+            "(at most 500 characters). Or press Skip."
+        ),
+    }
+    if step in questions:
+        return (
+            t._("Step {number} of 6", number=list(Step).index(step) + 1) + "\n" + (questions[step])
+        )
+    lines = [
+        t._("Please check your request:"),
+        t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
+        t._("Language: {language}", language=labels.language(request.language)),
+        t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
+        t._("When: {times}", times=labels.times(t, request.times)),
+    ]
+    if request.note:
+        lines.append(t._("Your words: {note}", note=request.note))
+    return "\n".join(lines)
+
+
+def _choices(t: Translator, step: Step, topics: tuple[str, ...]) -> list[tuple[str, str]]:
+    if step is Step.TOPIC:
+        return [(labels.topic(t, code), code) for code in topics]
+    if step is Step.LANGUAGE:
+        return [(labels.language(code), code) for code in LANGUAGES]
+    if step is Step.CONTACT_FORM:
+        return [(t._(text), code) for code, text in labels.CONTACT_FORMS.items()]
+    if step is Step.TIMES:
+        return [
+            (labels.times(t, code) if "," not in code else t._("Any time"), code)
+            for code in TIME_CHOICES
+        ]
+    return []
+
+
+def _keyboard(t: Translator, step: Step, topics: tuple[str, ...]) -> InlineKeyboardMarkup:
+    rows = [[button(label, f"intake:set:{code}")] for label, code in _choices(t, step, topics)]
+    if step is Step.NOTE:
+        rows.append([button(t._("Skip"), "intake:skip")])
+    if step is Step.CONFIRM:
+        rows.append([button(t._("Send request"), "intake:send")])
+    navigation = [button(t._("Cancel"), "intake:cancel")]
+    if step is not Step.TOPIC:
+        navigation.insert(0, button(t._("Back"), "intake:back"))
+    rows.append(navigation)
+    rows.append([keyboards.help_now_button(t)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
+    """Show the question for `step`; returns the conversation state."""
+    text = _question(turn.t, step, request)
+    markup = _keyboard(turn.t, step, turn.rt.config.topics)
+    query = turn.update.callback_query
+    if edit and query is not None and query.message is not None:
+        await query.edit_message_text(text, reply_markup=markup)
+    else:
+        await turn.context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+    return step.value
+
+
+async def begin_intake(turn: Turn) -> str | int:
+    """Starts a new draft or shows the open request (one open request per citizen)."""
+    assert turn.person.user is not None
+    started = await intake.start(turn.rt, turn.person.user)
+    request = started.request
+    if request.status is not RequestStatus.DRAFT:
+        await citizen.show_status(turn, request)
+        return END
+    return await show(turn, request, Step(request.step or Step.TOPIC), edit=False)
+
+
+async def ask_for_peer(update: Update, context: Context) -> str | int:
+    """Asks for consent first, or goes straight to intake for someone who consented."""
+    turn = await begin(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if turn.person.is_peer or turn.person.is_coordinator:
+        await context.bot.send_message(
+            turn.chat_id,
+            turn.t._("You are registered as staff or a peer here; /help shows what you can do."),
+        )
+        return END
+    if not intake.has_consent(turn.person.user):
+        await citizen.ask_consent(turn)
+        return END
+    return await begin_intake(turn)
+
+
+async def consent_given(update: Update, context: Context) -> str | int:
+    """Stores the consent and starts intake."""
+    turn = await begin(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
+    turn = await begin(update, context)
+    await update.callback_query.edit_message_text(
+        turn.t._("Thank you. Your answer is saved; you can change your mind at any time.")
+    )
+    return await begin_intake(turn)
+
+
+async def _draft(turn: Turn) -> Request | None:
+    if turn.person.user is None:
+        return None
+    return await intake.draft_of(turn.rt, turn.person.user)
+
+
+async def step_button(update: Update, context: Context) -> str | int:
+    """Stores the answer from a button and shows the next step."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    request = await _draft(turn)
+    if request is None or request.step is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return END
+    step = Step(request.step)
+    topics = turn.rt.config.topics
+    action, _, value = query.data.removeprefix("intake:").partition(":")
+    if action == "cancel":
+        await intake.abandon(turn.rt, request)
+        await query.answer()
+        await query.edit_message_text(
+            turn.t._(
+                "Your request has been cancelled and nothing from it was kept. You can "
+                "start again at any time with /start."
+            ),
+        )
+        return END
+    if action == "back":
+        step = await intake.go_to(turn.rt, request, intake.previous_step(step))
+    elif action == "set" and value in {code for _, code in _choices(turn.t, step, topics)}:
+        step = await intake.answer(turn.rt, request, step, value)
+    elif action == "skip" and step is Step.NOTE:
+        step = await intake.answer(turn.rt, request, step, None)
+    elif action == "send" and step is Step.CONFIRM:
+        await query.answer()
+        return await _send(turn, request)
+    else:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return step.value
+    await query.answer()
+    refreshed = await _draft(turn)
+    return await show(turn, refreshed or request, step, edit=True)
+
+
+async def note_text(update: Update, context: Context) -> str | int:
+    """Stores the optional free text (checked for crisis signals) and shows the summary."""
+    turn = await begin(update, context)
+    message = update.effective_message
+    assert message is not None
+    request = await _draft(turn)
+    if request is None:
+        return END
+    text = message.text or ""
+    try:
+        step = await intake.answer(turn.rt, request, Step.NOTE, text)
+    except UserInputError as exc:
+        await message.reply_text(turn.t._(exc.message))
+        return Step.NOTE.value
+    flagged = await safety.check_intake_note(
+        turn.rt, request, text, source_key=f"update:{update.update_id}"
+    )
+    if flagged:
+        await citizen.show_crisis_lines(turn)
+    refreshed = await _draft(turn)
+    return await show(turn, refreshed or request, step, edit=False)
+
+
+async def use_the_buttons(update: Update, context: Context) -> None:
+    """Reminds the citizen that this step is answered with the buttons."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        turn.t._("Please use the buttons above, or /cancel to stop.")
+    )
+
+
+async def cancel_command(update: Update, context: Context) -> int:
+    """Cancels intake from a command."""
+    turn = await begin(update, context)
+    request = await _draft(turn)
+    if request is not None:
+        await intake.abandon(turn.rt, request)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        turn.t._(
+            "Your request has been cancelled and nothing from it was kept. You can "
+            "start again at any time with /start."
+        )
+    )
+    return END
+
+
+async def _send(turn: Turn, request: Request) -> int:
+    await intake.submit(turn.rt, request)
+    query = turn.update.callback_query
+    assert query is not None
+    await query.edit_message_text(
+        turn.t._(
+            "Your request has been sent. A peer will see what you wrote, but not your name or "
+            "number. We cannot promise when a peer will answer; I will write here as soon as "
+            "someone says yes. You can see your request with /status."
+        ),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+    await citizen.tell_if_outside_office_hours(turn)
+    await matching.offer_next(turn.rt, request.id)
+    return END
+
+
+def build_intake_conversation() -> ConversationHandler:
+    # Also an entry point: the step lives in the database, so a button works even if the
+    # conversation's in-memory state was lost.
+    buttons = CallbackQueryHandler(step_button, pattern=r"^intake:")
+    other = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, use_the_buttons)
+    states: dict[object, list] = {  # type: ignore[type-arg]
+        step.value: [buttons, other] for step in Step if step is not Step.NOTE
+    }
+    states[Step.NOTE.value] = [
+        buttons,
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, note_text),
+        other,
+    ]
+    return ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(ask_for_peer, pattern=r"^citizen:ask$"),
+            CallbackQueryHandler(consent_given, pattern=r"^consent:yes$"),
+            CommandHandler("request", ask_for_peer, filters.ChatType.PRIVATE),
+            buttons,
+        ],
+        states=states,
+        fallbacks=[CommandHandler("cancel", cancel_command)],
+        name=NAME,
+        persistent=True,
+        allow_reentry=True,
+    )

@@ -1,0 +1,1 @@
+"""Thin Telegram adapters: parse the update, check who acts, call a service, render the answer."""

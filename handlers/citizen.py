@@ -1,0 +1,242 @@
+"""Citizens: consent, privacy, the status of their request, cancelling it, feedback."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import labels
+from bot.emergency import emergency_lines
+from bot.services import contacts as contact_service
+from bot.services import matching
+from bot.services.office_hours import is_open, next_opening
+from bot.storage import contacts as contact_store
+from bot.storage import requests as request_store
+from bot.storage.requests import Request, RequestStatus
+from handlers import keyboards
+from handlers.base import Context, Turn, begin
+from handlers.keyboards import button, callback_parts
+
+
+def privacy_summary(turn: Turn) -> str:
+    t, config = turn.t, turn.rt.config
+    return "\n\n".join(
+        [
+            t._("Before we start, here is what we keep about you:"),
+            t._(
+                "• Your request (topic, wishes and any words you write for the peer), a made-up "
+                "name, your language and when things happened. Not your name or phone number."
+            ),
+            t._(
+                "• Your messages with the peer are passed on, not kept. Only the peer you talk "
+                "with and our coordinators see your request."
+            ),
+            t._(
+                "• Everything is deleted {days} days after your case is closed. You can see "
+                "it with /mydata and delete it with /delete at any time.",
+                days=config.retention_days,
+            ),
+            t._(
+                "• If you write something that suggests you are in danger, our coordinators "
+                "are told so they can help."
+            ),
+            t._("Responsible: {organisation}", organisation=config.organisation_name),
+        ]
+    )
+
+
+async def ask_consent(turn: Turn) -> None:
+    markup = InlineKeyboardMarkup(
+        [
+            [button(turn.t._("I agree"), "consent:yes")],
+            [button(turn.t._("No thanks"), "consent:no")],
+            [keyboards.help_now_button(turn.t)],
+        ]
+    )
+    await turn.context.bot.send_message(turn.chat_id, privacy_summary(turn), reply_markup=markup)
+
+
+async def consent_refused(update: Update, context: Context) -> None:
+    """Stores nothing and still shows the emergency lines."""
+    turn = await begin(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        "\n\n".join(
+            [
+                turn.t._("That is completely fine. Nothing about you has been stored."),
+                emergency_lines(turn.t, turn.rt.config),
+            ]
+        ),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+
+
+async def privacy_button(update: Update, context: Context) -> None:
+    """Shows what is kept and why."""
+    turn = await begin(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await context.bot.send_message(
+        turn.chat_id, privacy_summary(turn), reply_markup=keyboards.only_help_now(turn.t)
+    )
+
+
+def status_text(turn: Turn, request: Request, peer_name: str | None) -> str:
+    t = turn.t
+    if request.status is RequestStatus.ACTIVE:
+        state = t._("You are in contact with {peer}. Just write here.", peer=peer_name or "-")
+    elif request.status is RequestStatus.WAITING:
+        state = t._(
+            "Waiting for a peer since {time}.",
+            time=t.datetime(request.submitted_at or request.created_at),
+        )
+    else:
+        state = t._("Not sent yet: you were in the middle of filling it in.")
+    return "\n".join(
+        [
+            t._("Your request"),
+            t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
+            t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
+            state,
+        ]
+    )
+
+
+async def show_status(turn: Turn, request: Request) -> None:
+    peer_name = None
+    if request.status is RequestStatus.ACTIVE and turn.person.user is not None:
+        contact = await contact_store.active_for_citizen(turn.rt.storage, turn.person.user.id)
+        peer_name = contact.peer_name if contact else None
+    rows = []
+    if request.status is RequestStatus.WAITING:
+        rows.append([button(turn.t._("Cancel my request"), f"req:cancel:{request.id}")])
+    if request.status is RequestStatus.DRAFT:
+        rows.append([button(turn.t._("Continue"), "citizen:ask")])
+    rows.append([keyboards.help_now_button(turn.t)])
+    await turn.context.bot.send_message(
+        turn.chat_id, status_text(turn, request, peer_name), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def status_command(update: Update, context: Context) -> None:
+    """Shows the citizen's open request, or how to make one."""
+    turn = await begin(update, context)
+    request = None
+    if turn.person.user is not None:
+        request = await request_store.open_for(turn.rt.storage, turn.person.user.id)
+    if request is None:
+        await context.bot.send_message(
+            turn.chat_id,
+            turn.t._("You have no open request. Press /start to ask for a peer."),
+            reply_markup=keyboards.only_help_now(turn.t),
+        )
+        return
+    await show_status(turn, request)
+
+
+async def cancel_request_button(update: Update, context: Context) -> None:
+    """Asks once more, then withdraws the citizen's own waiting request."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = callback_parts(query.data)
+    request = await _own_request(turn, raw_id)
+    if request is None or request.status is not RequestStatus.WAITING:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    if action == "cancel":
+        await query.edit_message_text(
+            turn.t._("Do you want to cancel your request?"),
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        button(turn.t._("Yes, cancel it"), f"req:confirm:{request.id}"),
+                        button(turn.t._("No, keep it"), f"req:keep:{request.id}"),
+                    ]
+                ]
+            ),
+        )
+    elif action == "confirm":
+        await matching.cancel_request(turn.rt, request)
+        await query.edit_message_text(
+            turn.t._("Your request is cancelled. You are welcome back at any time with /start."),
+            reply_markup=keyboards.only_help_now(turn.t),
+        )
+    else:
+        await query.edit_message_text(turn.t._("Good, your request is still waiting."))
+
+
+async def _own_request(turn: Turn, raw_id: str) -> Request | None:
+    if not raw_id.isdigit() or turn.person.user is None:
+        return None
+    request = await request_store.by_id(turn.rt.storage, int(raw_id))
+    if request is None or request.citizen_id != turn.person.user.id:
+        return None
+    return request
+
+
+async def tell_if_outside_office_hours(turn: Turn) -> None:
+    config, now = turn.rt.config, turn.rt.now()
+    if is_open(config.office_hours, now, config.timezone):
+        return
+    opening = next_opening(config.office_hours, now, config.timezone)
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "Our office is closed right now; it opens again {when}. Peers may still answer, "
+            "but it can take longer.",
+            when=turn.t.weekday_datetime(opening),
+        ),
+    )
+
+
+async def show_crisis_lines(turn: Turn) -> None:
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        "\n\n".join(
+            [
+                turn.t._(
+                    "Thank you for telling us. It sounds like things are very hard right now. "
+                    "Our coordinators have been told, so a person can look at this."
+                ),
+                emergency_lines(turn.t, turn.rt.config),
+            ]
+        ),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+
+
+async def feedback_button(update: Update, context: Context) -> None:
+    """Stores a rating for the citizen's own ended contact and invites a sentence."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in {"0", "1", "2", "3", "4", "5"}
+    if (
+        not valid
+        or turn.person.user is None
+        or not await contact_service.rate(turn.rt, turn.person.user, int(parts[1]), int(parts[2]))
+    ):
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    if parts[2] == "0":
+        await query.edit_message_text(turn.t._("That's fine. Take care of yourself."))
+        return
+    await query.edit_message_text(
+        turn.t._(
+            "Thank you. If you like, write one sentence about it now; otherwise just carry "
+            "on. You can ask for a peer again with /start."
+        )
+    )
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(consent_refused, pattern=r"^consent:no$"))
+    application.add_handler(CallbackQueryHandler(privacy_button, pattern=r"^citizen:privacy$"))
+    application.add_handler(CommandHandler("status", status_command))
+    application.add_handler(CallbackQueryHandler(cancel_request_button, pattern=r"^req:"))
+    application.add_handler(CallbackQueryHandler(feedback_button, pattern=r"^fb:"))

@@ -1,0 +1,129 @@
+"""Commands everyone has: /start, /help, /language, and answers to what the bot cannot use."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import LANGUAGES, Translator
+from bot.services.people import choose_language
+from bot.storage.users import Role
+from handlers import keyboards, texts
+from handlers.base import MEMORY_LANGUAGE, Context, begin, translator
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greets the person and shows what they can do."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        texts.greeting(turn.t, turn.rt.config), reply_markup=keyboards.start_menu(turn.t)
+    )
+
+
+def help_text(t: Translator, role: Role) -> str:
+    lines = [t._("What I can do:")]
+    lines += [
+        t._("/start: talk to a peer, or get help now"),
+        t._("/help_now: phone numbers and a coordinator, right away"),
+        t._("/status: see your request"),
+        t._("/language: choose Danish or English"),
+    ]
+    if role is Role.PEER:
+        lines += [
+            t._("/available and /away: say whether you can take new contacts"),
+            t._("/mycontacts: your contacts; /end: end a contact"),
+            t._("/profile: change your name, topics and capacity"),
+        ]
+    if role is Role.COORDINATOR:
+        lines += [
+            t._("/queue: open requests; /peers: peers and their load"),
+            t._("/invite: a single-use link for a new peer"),
+            t._("/escalations: open and recent urgent requests"),
+        ]
+    return "\n".join(lines)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Lists the commands this person can use."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        help_text(turn.t, turn.person.role), reply_markup=keyboards.only_help_now(turn.t)
+    )
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """Offers the languages."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        turn.t._("Which language would you like?"), reply_markup=keyboards.language_menu()
+    )
+
+
+async def language_button(update: Update, context: Context) -> None:
+    """Shows the language menu or stores the chosen language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    if parts[1] == "menu":
+        await query.answer()
+        await language_command(update, context)
+        return
+    code = parts[2] if len(parts) == 3 else ""
+    turn = await begin(update, context)
+    if code not in LANGUAGES:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    stored = await choose_language(turn.rt.storage, turn.person.telegram_id, code)
+    if not stored:
+        turn.user_data[MEMORY_LANGUAGE] = code
+    t = translator(turn.rt, code)
+    await query.answer()
+    await query.edit_message_text(t._("I will write to you in English from now on."))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Says the command is unknown and points to /help."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        turn.t._("I don't know that command. /help shows what I can do."),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+
+
+async def anything_else(update: Update, context: Context) -> None:
+    """Answers a message nothing else could use, so nobody is left without a reply."""
+    turn = await begin(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        turn.t._("I can't use that message here. Press /start to see what I can do."),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """Answers a button press nothing recognised (old, or forged)."""
+    turn = await begin(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer(turn.t._("That button is no longer valid."))
+
+
+def register(application: Application) -> None:
+    """Register last in group 0: the catch-alls here answer only what no feature handled."""
+    application.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", language_command))
+    application.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, anything_else))
+    application.add_handler(CallbackQueryHandler(stale_button))

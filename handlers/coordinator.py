@@ -1,0 +1,217 @@
+"""Coordinators: escalations, the request queue, peers and invitations.
+
+Every handler checks the configured coordinator list first; anyone else gets the ordinary help.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import labels
+from bot.services import escalation, peers
+from bot.storage import escalations as escalation_store
+from bot.storage import peers as peer_store
+from bot.storage import requests as request_store
+from handlers import common
+from handlers.base import Context, Turn, begin
+from handlers.keyboards import button, callback_parts
+
+log = logging.getLogger(__name__)
+
+
+async def _coordinator(update: Update, context: Context) -> Turn | None:
+    turn = await begin(update, context)
+    chat = update.effective_chat
+    in_group = chat is not None and chat.id == turn.rt.config.coordinator_group_id
+    if turn.person.is_coordinator or in_group:
+        return turn
+    log.info("refused coordinator action (update %s)", update.update_id)
+    if update.callback_query is not None:
+        await update.callback_query.answer(turn.t._("That button is no longer valid."))
+    else:
+        await common.help_command(update, context)
+    return None
+
+
+async def invite_command(update: Update, context: Context) -> None:
+    """Creates a single-use, expiring invitation link for a new peer."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    payload = await peers.create_invite(turn.rt)
+    username = context.bot.username
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "Send this link to the new peer. It works once and expires in {hours} hours:\n{link}",
+            hours=turn.rt.config.invite_valid_hours,
+            link=f"https://t.me/{username}?start={payload}",
+        ),
+    )
+
+
+async def queue_command(update: Update, context: Context) -> None:
+    """Lists open requests with age, topic and status."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    t, now = turn.t, turn.rt.now()
+    requests = await request_store.open_requests(turn.rt.storage)
+    if not requests:
+        await context.bot.send_message(turn.chat_id, t._("No open requests."))
+        return
+    lines = [t._("Open requests:")]
+    for request in requests:
+        since = request.submitted_at or request.created_at
+        hours = int((now - since) / timedelta(hours=1))
+        status = {
+            "waiting": t._("waiting"),
+            "active": t._("in contact"),
+        }.get(request.status.value, request.status.value)
+        if request.unanswered_at is not None:
+            status = t._("unanswered")
+        lines.append(
+            t.ngettext(
+                "#{number} · {topic} · {status} · {n} hour",
+                "#{number} · {topic} · {status} · {n} hours",
+                hours,
+                number=request.id,
+                topic=labels.topic(t, request.topic),
+                status=status,
+            )
+        )
+    await context.bot.send_message(turn.chat_id, "\n".join(lines))
+
+
+async def peers_command(update: Update, context: Context) -> None:
+    """Lists peers with status and load; pending ones get an Approve button."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    t = turn.t
+    profiles = await peer_store.all_profiles(turn.rt.storage)
+    if not profiles:
+        await context.bot.send_message(turn.chat_id, t._("No peers yet. /invite makes a link."))
+        return
+    statuses = {
+        "onboarding": t._("filling in profile"),
+        "pending": t._("waits for approval"),
+        "approved": t._("approved"),
+        "paused": t._("paused"),
+    }
+    for profile in profiles:
+        state = statuses.get(profile.status.value, profile.status.value)
+        if profile.away:
+            state += ", " + t._("away")
+        text = t._(
+            "{name}: {state}, {active} of {capacity} contacts",
+            name=profile.pseudonym or "-",
+            state=state,
+            active=profile.active_contacts,
+            capacity=profile.capacity,
+        )
+        markup = None
+        if profile.status.value == "pending":
+            markup = InlineKeyboardMarkup(
+                [[button(t._("Approve"), f"peer:approve:{profile.user_id}")]]
+            )
+        await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+
+
+async def approve_button(update: Update, context: Context) -> None:
+    """Approves a pending peer."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw_id = query.data.removeprefix("peer:approve:")
+    profile = await peers.approve(turn.rt, int(raw_id)) if raw_id.isdigit() else None
+    if profile is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await query.edit_message_text(
+        turn.t._("{name} is approved as a peer.", name=profile.pseudonym or "-")
+    )
+
+
+async def escalation_button(update: Update, context: Context) -> None:
+    """Takes ownership of an escalation, or opens a conversation with the citizen."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = callback_parts(query.data)
+    if not raw_id.isdigit() or action not in {"ack", "talk"}:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    if action == "talk":
+        contact = await escalation.open_conversation(
+            turn.rt, int(raw_id), turn.person.telegram_id, turn.person.language
+        )
+        if contact is None:
+            await query.answer(turn.t._("That button is no longer valid."))
+            return
+        await query.answer()
+        await context.bot.send_message(
+            turn.chat_id,
+            turn.t._(
+                "You are now writing with {name}. Your messages are passed on without your "
+                "name; /end ends the conversation.",
+                name=contact.citizen_name,
+            ),
+        )
+        return
+    assert update.effective_user is not None
+    result = await escalation.acknowledge(
+        turn.rt, int(raw_id), turn.person.telegram_id, update.effective_user.first_name
+    )
+    if result.escalation is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+    elif result.won:
+        await query.answer(turn.t._("It is yours. Thank you."))
+    else:
+        await query.answer(turn.t._("Someone else is already handling this."))
+
+
+async def escalations_command(update: Update, context: Context) -> None:
+    """Lists open escalations and those of the last seven days, with who acknowledged when."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    t = turn.t
+    found = await escalation_store.recent(turn.rt.storage, turn.rt.now() - timedelta(days=7))
+    if not found:
+        await context.bot.send_message(turn.chat_id, t._("No escalations in the last 7 days."))
+        return
+    lines = [t._("Escalations (open, and the last 7 days):")]
+    for item in found:
+        reason = t._(escalation.REASON_LABELS[escalation.Reason(item.reason)])
+        if item.acknowledged and item.acknowledged_at is not None:
+            state = t._("acknowledged {time}", time=t.datetime(item.acknowledged_at))
+        else:
+            state = t._("OPEN")
+        lines.append(f"#{item.id} · {t.datetime(item.created_at)} · {reason} · {state}")
+    rows = [
+        [button(t._("I'm handling #{number}", number=item.id), f"esc:ack:{item.id}")]
+        for item in found
+        if not item.acknowledged
+    ][:10]
+    await context.bot.send_message(
+        turn.chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("invite", invite_command))
+    application.add_handler(CommandHandler("queue", queue_command))
+    application.add_handler(CommandHandler("peers", peers_command))
+    application.add_handler(CommandHandler("escalations", escalations_command))
+    application.add_handler(CallbackQueryHandler(approve_button, pattern=r"^peer:approve:"))
+    application.add_handler(CallbackQueryHandler(escalation_button, pattern=r"^esc:"))

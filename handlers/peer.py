@@ -1,0 +1,281 @@
+"""Peers: answering offers, availability, their contacts, ending a contact, raising a concern."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time
+
+from telegram import ForceReply, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.services import contacts as contact_service
+from bot.services import escalation, matching, peers
+from bot.services.matching import AcceptOutcome
+from bot.storage import contacts as contact_store
+from bot.storage import escalations as escalation_store
+from bot.storage.contacts import Contact
+from handlers import keyboards
+from handlers.base import Context, Turn, begin
+from handlers.keyboards import button, callback_parts
+
+log = logging.getLogger(__name__)
+CONCERN_MARK = re.compile(r"#(\d+)")
+
+
+async def offer_button(update: Update, context: Context) -> None:
+    """Accepts or declines an offer; only the peer it was offered to can."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = callback_parts(query.data)
+    if not raw_id.isdigit() or action not in {"acc", "dec"}:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    if action == "dec":
+        declined = await matching.decline(turn.rt, int(raw_id), turn.person.telegram_id)
+        if not declined:
+            log.info("refused decline of offer %s (update %s)", raw_id, update.update_id)
+            await query.answer(turn.t._("That button is no longer valid."))
+            return
+        await query.answer()
+        await query.edit_message_text(
+            turn.t._("Thank you for answering. The request goes on to another peer.")
+        )
+        return
+    result = await matching.accept_safely(turn.rt, int(raw_id), turn.person.telegram_id)
+    if result.outcome is AcceptOutcome.NOT_YOURS:
+        log.info("refused accept of offer %s (update %s)", raw_id, update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    if result.outcome is AcceptOutcome.TAKEN or result.contact is None:
+        await query.edit_message_text(
+            turn.t._(
+                "Thank you! This request has already found a peer or is no longer open, "
+                "so there is nothing more to do."
+            )
+        )
+        return
+    await query.edit_message_text(
+        turn.t._(
+            "You are now in contact with {name}. Write here and I will pass your messages on; "
+            "neither of you sees the other's Telegram name or number. /end ends the contact.",
+            name=result.contact.citizen_name,
+        ),
+        reply_markup=contact_buttons(turn, result.contact),
+    )
+
+
+def contact_buttons(turn: Turn, contact: Contact) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(turn.t._("Write to {name}", name=contact.citizen_name), f"focus:{contact.id}")],
+            [
+                button(turn.t._("I'm worried"), f"worry:{contact.id}"),
+                button(turn.t._("End contact"), f"end:ask:{contact.id}"),
+            ],
+        ]
+    )
+
+
+async def _peer_profile(turn: Turn):
+    profile = await peers.profile_of(turn.rt, turn.person.user)
+    if profile is None:
+        await turn.context.bot.send_message(turn.chat_id, turn.t._("This command is for peers."))
+    return profile
+
+
+async def available_command(update: Update, context: Context) -> None:
+    """Marks the peer as available for new contacts."""
+    turn = await begin(update, context)
+    profile = await _peer_profile(turn)
+    if profile is None:
+        return
+    await peers.set_away(turn.rt, profile, False)
+    await context.bot.send_message(
+        turn.chat_id, turn.t._("You are available for new contacts again. Welcome back.")
+    )
+    await matching.match_waiting(turn.rt)
+
+
+async def away_command(update: Update, context: Context) -> None:
+    """Marks the peer as away, optionally until a date (/away 2026-12-24)."""
+    turn = await begin(update, context)
+    profile = await _peer_profile(turn)
+    if profile is None:
+        return
+    until = None
+    if context.args:
+        try:
+            day = datetime.strptime(context.args[0], "%Y-%m-%d").date()
+        except ValueError:
+            await context.bot.send_message(
+                turn.chat_id, turn.t._("Please write the date like this: /away 2026-12-24")
+            )
+            return
+        until = datetime.combine(day, time(0, 0), tzinfo=turn.rt.config.timezone)
+    await peers.set_away(turn.rt, profile, True, until)
+    text = (
+        turn.t._("You are away until {date}. Take good care of yourself.", date=turn.t.date(until))
+        if until
+        else turn.t._(
+            "You are away and will get no new offers until you write /available. "
+            "Take good care of yourself."
+        )
+    )
+    await context.bot.send_message(turn.chat_id, text)
+
+
+async def mycontacts_command(update: Update, context: Context) -> None:
+    """Lists the peer's active contacts by pseudonym, each with its actions."""
+    turn = await begin(update, context)
+    profile = await _peer_profile(turn)
+    if profile is None:
+        return
+    contacts = await contact_store.active_for_peer(turn.rt.storage, profile.user_id)
+    if not contacts:
+        await context.bot.send_message(turn.chat_id, turn.t._("You have no active contacts."))
+        return
+    for contact in contacts:
+        marker = " ✓" if contact.id == profile.focus_contact_id else ""
+        await context.bot.send_message(
+            turn.chat_id,
+            turn.t._("Contact: {name}", name=contact.citizen_name) + marker,
+            reply_markup=contact_buttons(turn, contact),
+        )
+
+
+async def _my_contacts(turn: Turn) -> list[Contact]:
+    user = turn.person.user
+    if user is None:
+        return []
+    as_citizen = await contact_store.active_for_citizen(turn.rt.storage, user.id)
+    if as_citizen is not None:
+        return [as_citizen]
+    return await contact_store.active_for_peer(turn.rt.storage, user.id)
+
+
+async def end_command(update: Update, context: Context) -> None:
+    """Asks which contact to end (if several) and for confirmation."""
+    turn = await begin(update, context)
+    contacts = await _my_contacts(turn)
+    if not contacts:
+        await context.bot.send_message(turn.chat_id, turn.t._("You have no active contact."))
+        return
+    rows = [
+        [button(turn.t._("End contact with {name}", name=_other_name(turn, c)), f"end:ask:{c.id}")]
+        for c in contacts
+    ]
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._("Which contact do you want to end?"),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+def _other_name(turn: Turn, contact: Contact) -> str:
+    user = turn.person.user
+    return contact.peer_name if user and contact.citizen_id == user.id else contact.citizen_name
+
+
+async def end_button(update: Update, context: Context) -> None:
+    """Confirms and ends a contact the presser is part of."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = callback_parts(query.data)
+    contact = next((c for c in await _my_contacts(turn) if str(c.id) == raw_id), None)
+    if contact is None or action not in {"ask", "yes", "no"}:
+        log.info("refused end button (update %s)", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    name = _other_name(turn, contact)
+    if action == "ask":
+        await query.edit_message_text(
+            turn.t._("Do you want to end your contact with {name}?", name=name),
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        button(turn.t._("Yes, end it"), f"end:yes:{contact.id}"),
+                        button(turn.t._("No"), f"end:no:{contact.id}"),
+                    ]
+                ]
+            ),
+        )
+        return
+    if action == "no":
+        await query.edit_message_text(turn.t._("Good, the contact continues."))
+        return
+    side = "citizen" if turn.person.user and contact.citizen_id == turn.person.user.id else "peer"
+    await contact_service.end(turn.rt, contact, side)
+    await query.edit_message_text(
+        turn.t._("The contact with {name} has ended. Thank you.", name=name),
+        reply_markup=keyboards.only_help_now(turn.t) if side == "citizen" else None,
+    )
+
+
+async def worry_button(update: Update, context: Context) -> None:
+    """Raises a concern about one of the peer's own contacts, then invites an optional note."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw_id = query.data.removeprefix("worry:")
+    user = turn.person.user
+    contacts = await contact_store.active_for_peer(turn.rt.storage, user.id) if user else []
+    contact = next((c for c in contacts if str(c.id) == raw_id), None)
+    if contact is None:
+        log.info("refused worry button (update %s)", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    escalation_id = await escalation.raise_escalation(
+        turn.rt,
+        reason=escalation.Reason.PEER_CONCERN,
+        citizen_id=contact.citizen_id,
+        request_id=contact.request_id,
+        contact_id=contact.id,
+        source_key=f"update:{update.update_id}",
+    )
+    await query.answer()
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "Thank you for saying so. Our coordinators have been told (concern #{number}). "
+            "If you want to add a short note for them, reply to this message.",
+            number=escalation_id or "-",
+        ),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+async def concern_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
+    """A reply to the concern prompt adds the note; True if it was one."""
+    match = CONCERN_MARK.search(replied_text)
+    user = turn.person.user
+    if match is None or user is None:
+        return False
+    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
+        return False  # a reply to a relayed message is conversation, never a note
+    found = await escalation_store.by_id(turn.rt.storage, int(match.group(1)))
+    if found is None or found.reason != escalation.Reason.PEER_CONCERN or found.note:
+        return False
+    contact = await contact_store.contact(turn.rt.storage, found.contact_id or 0)
+    if contact is None or contact.peer_id != user.id:
+        return False
+    await escalation.add_note(turn.rt, found.id, text)
+    await turn.context.bot.send_message(
+        turn.chat_id, turn.t._("Your note has been passed on to the coordinators.")
+    )
+    return True
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CallbackQueryHandler(offer_button, pattern=r"^offer:"))
+    application.add_handler(CommandHandler("available", available_command, private))
+    application.add_handler(CommandHandler("away", away_command, private))
+    application.add_handler(CommandHandler("mycontacts", mycontacts_command, private))
+    application.add_handler(CommandHandler("end", end_command, private))
+    application.add_handler(CallbackQueryHandler(end_button, pattern=r"^end:"))
+    application.add_handler(CallbackQueryHandler(worry_button, pattern=r"^worry:"))

@@ -1,0 +1,222 @@
+"""Conversation messages between a citizen and their peer, copied and never forwarded.
+
+The router also takes the citizen's optional feedback sentence and answers anything that has
+nowhere to go, so every private message gets exactly one reply path.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.services import contacts as contact_service
+from bot.services import relay, safety
+from bot.services.relay import Route, RouteProblem, Side
+from bot.storage import contacts as contact_store
+from bot.storage import users as user_store
+from bot.storage.users import User
+from handlers import common, keyboards, peer
+from handlers.base import Context, Turn, begin, translator
+from handlers.citizen import show_crisis_lines
+from handlers.keyboards import button
+
+log = logging.getLogger(__name__)
+
+
+def _relayable(message: Message) -> bool:
+    return bool(
+        message.text or message.photo or message.voice or message.document or message.sticker
+    )
+
+
+async def private_message(update: Update, context: Context) -> None:
+    """Relays a message to the other side of the sender's contact, or says why it cannot."""
+    turn = await begin(update, context)
+    message = update.effective_message
+    assert message is not None
+    user = turn.person.user
+    if user is None:
+        await common.anything_else(update, context)
+        return
+    if (
+        message.text
+        and (feedback_id := await contact_service.comment_pending(turn.rt, user))
+        and await contact_store.active_for_citizen(turn.rt.storage, user.id) is None
+    ):
+        await contact_service.add_comment(turn.rt, feedback_id, message.text)
+        await message.reply_text(turn.t._("Thank you for your words. Take care."))
+        return
+    replied = message.reply_to_message
+    if (
+        replied is not None
+        and message.text
+        and replied.from_user is not None
+        and replied.from_user.is_bot
+        and await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
+    ):
+        return
+    reply_to = replied.message_id if replied else None
+    route = await relay.route(turn.rt, user, reply_to)
+    if route.problem is RouteProblem.CHOOSE:
+        await ask_whom(turn, user)
+        return
+    if route.problem is RouteProblem.NO_CONTACT or route.contact is None:
+        await common.anything_else(update, context)
+        return
+    if not _relayable(message):
+        await message.reply_text(
+            turn.t._(
+                "This kind of message cannot be passed on. Text, photos, voice messages, "
+                "files and stickers can."
+            )
+        )
+        return
+    await _relay(turn, message, route)
+
+
+async def _relay(turn: Turn, message: Message, route: Route) -> None:
+    contact = route.contact
+    assert contact is not None
+    rt = turn.rt
+    header_needed = relay.needs_header(contact, route.side, rt)
+    try:
+        if header_needed:
+            target_language = (
+                contact.peer_language if route.side is Side.CITIZEN else contact.citizen_language
+            )
+            name = contact.citizen_name if route.side is Side.CITIZEN else contact.peer_name
+            await turn.context.bot.send_message(
+                route.target_chat, translator(rt, target_language)._("{name} writes:", name=name)
+            )
+        copied = await turn.context.bot.copy_message(
+            chat_id=route.target_chat,
+            from_chat_id=turn.chat_id,
+            message_id=message.message_id,
+            protect_content=True,
+            reply_parameters=(
+                ReplyParameters(route.reply_to, allow_sending_without_reply=True)
+                if route.reply_to
+                else None
+            ),
+        )
+    except Forbidden:
+        await _other_side_gone(turn, route)
+        return
+    except (BadRequest, TelegramError) as exc:
+        log.warning("relay in contact %d failed: %s", contact.id, type(exc).__name__)
+        await message.reply_text(
+            turn.t._("Sorry, that message could not be passed on. Please try again.")
+        )
+        return
+    await relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id)
+    if route.side is Side.CITIZEN:
+        await _check_for_crisis(turn, message, route)
+
+
+async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
+    contact = route.contact
+    assert contact is not None
+    text = message.text or message.caption
+    flagged = await safety.check_relayed(
+        turn.rt, contact, text, source_key=f"update:{turn.update.update_id}"
+    )
+    if not flagged:
+        return
+    if await relay.should_show_crisis_lines(turn.rt, contact):
+        await show_crisis_lines(turn)
+    peer_t = translator(turn.rt, contact.peer_language)
+    await turn.context.bot.send_message(
+        contact.peer_chat,
+        peer_t._(
+            "Note: {name}'s last message may mean they are thinking about suicide or self-harm. "
+            "Our coordinators have been told. Stay kind and calm, and you do not have to carry "
+            "this alone: contact a coordinator if you are unsure.",
+            name=contact.citizen_name,
+        ),
+    )
+
+
+async def _other_side_gone(turn: Turn, route: Route) -> None:
+    contact = route.contact
+    assert contact is not None
+    if route.side is Side.PEER:
+        citizen = await user_store.by_id(turn.rt.storage, contact.citizen_id)
+        if citizen is not None:
+            await contact_service.citizen_unreachable(turn.rt, citizen)
+        await turn.update.effective_message.reply_text(  # type: ignore[union-attr]
+            turn.t._(
+                "{name} can no longer be reached here, so the contact has ended.",
+                name=contact.citizen_name,
+            )
+        )
+        return
+    await user_store.mark_unreachable(turn.rt.storage, contact.peer_chat, turn.rt.now())
+    await turn.update.effective_message.reply_text(  # type: ignore[union-attr]
+        turn.t._(
+            "Your peer cannot be reached right now. Please try again later, or press "
+            "the button if you need help now."
+        ),
+        reply_markup=keyboards.only_help_now(turn.t),
+    )
+
+
+async def ask_whom(turn: Turn, peer: User) -> None:
+    contacts = await contact_store.active_for_peer(turn.rt.storage, peer.id)
+    rows = [[button(c.citizen_name, f"focus:{c.id}")] for c in contacts]
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "You have several contacts. Who is your message for? Choose, then send it "
+            "again, or reply to one of their messages."
+        ),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def focus_button(update: Update, context: Context) -> None:
+    """Sets which contact the peer's next messages go to (only their own)."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw = query.data.removeprefix("focus:")
+    user = turn.person.user
+    contact = (
+        await relay.focus(turn.rt, user, int(raw)) if raw.isdigit() and user is not None else None
+    )
+    if contact is None:
+        log.info("refused focus button for update %s", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await query.edit_message_text(
+        turn.t._("Your messages now go to {name}.", name=contact.citizen_name)
+    )
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """Edits cannot be mirrored on the other side; say so instead of silently ignoring them."""
+    turn = await begin(update, context)
+    user = turn.person.user
+    if user is None or (await relay.route(turn.rt, user, None)).contact is None:
+        return
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._("Edited messages are not passed on. Please send a new message instead."),
+    )
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CallbackQueryHandler(focus_button, pattern=r"^focus:"))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, edited_message)
+    )
+    application.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            private_message,
+        )
+    )

@@ -1,0 +1,91 @@
+"""Urgent help, registered before every dialogue so no conversation state can swallow it."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    filters,
+)
+
+from bot.emergency import emergency_lines
+from bot.services import contacts as contact_service
+from bot.services import urgent
+from bot.storage import users as user_store
+from handlers import keyboards
+from handlers.base import Context, begin, runtime
+
+GROUP = -1
+
+
+async def help_now(update: Update, context: Context) -> None:
+    """Raises an escalation, then answers calmly with the emergency lines and what happens next."""
+    turn = await begin(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    outcome = await urgent.help_now(
+        turn.rt,
+        turn.person.telegram_id,
+        turn.person.language,
+        source_key=f"update:{update.update_id}",
+    )
+    t = turn.t
+    parts = [
+        t._("Thank you for reaching out. You are not alone with this."),
+        emergency_lines(t, turn.rt.config),
+    ]
+    if outcome.office_open:
+        parts.append(
+            t._(
+                "I have alerted our coordinators. A person will write to you here as soon as "
+                "they can. We are not an emergency service, so if you are in danger, call 112."
+            )
+        )
+    else:
+        parts.append(
+            t._(
+                "I have alerted our coordinators, but our office is closed right now (it opens "
+                "{when}), so an answer may take a while. Please call one of the numbers above "
+                "if you need someone now.",
+                when=t.weekday_datetime(outcome.next_opening_at),
+            )
+        )
+    if outcome.stored_without_consent:
+        parts.append(
+            t._(
+                "So that a coordinator can reach you, I have stored a made-up name for you and "
+                "this chat. Nothing else."
+            )
+        )
+    await context.bot.send_message(
+        turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.only_help_now(t)
+    )
+    raise ApplicationHandlerStop
+
+
+async def membership_changed(update: Update, context: Context) -> None:
+    """Notices a person blocking (or unblocking) the bot, so nothing retries forever."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    rt = runtime(context)
+    user = await user_store.by_telegram_id(rt.storage, change.chat.id)
+    if user is None:
+        return
+    if change.new_chat_member.status == "kicked":
+        await contact_service.citizen_unreachable(rt, user)
+    else:
+        await user_store.mark_unreachable(rt.storage, user.telegram_id, None)
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("help_now", help_now, private), group=GROUP)
+    application.add_handler(CallbackQueryHandler(help_now, pattern=r"^urgent:now$"), group=GROUP)
+    application.add_handler(
+        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=GROUP
+    )

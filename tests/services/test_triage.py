@@ -1,0 +1,293 @@
+"""Crisis-signal triage: both directions on written test sets, the pattern language, extension.
+
+The sentence sets in tests/data are the measured basis of docs/triage.md: every crisis sentence
+must flag and no ordinary sentence may, each as its own test so a failure names the sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.services.triage import (
+    NOT_FLAGGED,
+    CrisisDetector,
+    PhraseFileError,
+    TriageResult,
+    default_detector,
+    normalise,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+LANGUAGES = ("da", "en")
+BUILT_IN_CATEGORIES = frozenset({"suicidal_ideation", "self_harm"})
+
+
+def sentences(kind: str, language: str) -> list[str]:
+    lines = (DATA / f"triage_{kind}_{language}.txt").read_text("utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def cases(kind: str) -> list[object]:
+    return [
+        pytest.param(text, id=f"{language}: {text}")
+        for language in LANGUAGES
+        for text in sentences(kind, language)
+    ]
+
+
+def detector_with(tmp_path: Path, files: dict[str, str]) -> CrisisDetector:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    return CrisisDetector.load(extra_dirs=[tmp_path])
+
+
+def only(*lines: str) -> CrisisDetector:
+    return CrisisDetector.from_sources([("test", "\n".join(lines))])
+
+
+# --- the measured sets ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", cases("crisis"))
+def test_crisis_sentence_flags(text: str) -> None:
+    assert default_detector().check(text).flagged
+
+
+@pytest.mark.parametrize("text", cases("ordinary"))
+def test_ordinary_sentence_does_not_flag(text: str) -> None:
+    assert default_detector().check(text) == NOT_FLAGGED
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sets_are_big_enough_to_mean_something(language: str) -> None:
+    assert len(sentences("ordinary", language)) >= 40
+    assert len(sentences("crisis", language)) >= 30
+
+
+# --- categories and results -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i just want to die", {"suicidal_ideation"}),
+        ("jeg har tænkt på selvmord", {"suicidal_ideation"}),
+        ("ive been cutting myself again", {"self_harm"}),
+        ("jeg har skadet mig selv igen", {"self_harm"}),
+        ("jeg skærer i mig selv og vil ikke leve mere", {"suicidal_ideation", "self_harm"}),
+        ("I self-harm. Sometimes I want to kill myself.", {"suicidal_ideation", "self_harm"}),
+    ],
+)
+def test_categories(text: str, expected: set[str]) -> None:
+    assert default_detector().check(text) == TriageResult(True, frozenset(expected))
+
+
+def test_built_in_categories() -> None:
+    assert default_detector().categories == BUILT_IN_CATEGORIES
+
+
+def test_result_carries_no_text() -> None:
+    text = "jeg vil ikke leve mere, hilsen Karen"
+    result = default_detector().check(text)
+    assert result.flagged
+    assert {f.name for f in dataclasses.fields(result)} == {"flagged", "categories"}
+    assert result.categories <= BUILT_IN_CATEGORIES
+    for word in ("leve", "Karen", "jeg"):
+        assert word not in repr(result)
+
+
+def test_default_detector_is_cached() -> None:
+    assert default_detector() is default_detector()
+
+
+# --- spelling, normalisation, scope -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg vil bare dø",
+        "jeg vil bare doe",
+        "jeg vil bare do",
+        "jeg vil bare dö",
+        "JEG VIL BARE DØ",
+        "jeg har tænkt på at tage mit eget liv",
+        "jeg har taenkt paa at tage mit eget liv",
+        "jeg har tankt pa at tage mit eget liv",
+        "jeg skærer i mig selv",
+        "jeg skaerer i mig selv",
+        "jeg skarer i mig selv",
+        "jeg skerer i mig selv",
+        "jg ka ik mer leve",
+        "I'm going to kill myself",
+        "I’m going to kill myself",
+        "im going to kill myself",
+        "i am going to kill my self",
+        "i wanna kiiiill myself",
+        "i want to diiiie",
+        "sucidal",
+        "self-harm",
+        "selfharm",
+        "i want\nto die",
+        "😭i want to die😭",
+        "«jeg vil bare dø»",
+    ],
+)
+def test_spelling_variants_flag(text: str) -> None:
+    assert default_detector().check(text).flagged
+
+
+def test_normalise_meets_both_spellings_halfway() -> None:
+    assert normalise("I'm") == normalise("i am") == "i am"
+    assert normalise("don't") == normalise("do not")
+    assert normalise("Dø, Æble og Å!") == "doe aeble og aa"
+    assert normalise("self-harm") == "self harm"
+    assert normalise("one. two\nthree\n\nfour") == "one\ntwo three\nfour"
+
+
+def test_a_sentence_end_separates_phrases() -> None:
+    assert not default_detector().check("I want. To die").flagged
+    assert not default_detector().check("i want\n\nto die").flagged
+
+
+def test_an_exclusion_cancels_only_what_it_overlaps() -> None:
+    detector = default_detector()
+    assert not detector.check("jeg vil dø af grin").flagged
+    assert detector.check("I'm dying to see it, but honestly i want to die").flagged
+    assert detector.check("hahaha jeg døde af grin. men jeg vil ikke leve mere").flagged
+
+
+def test_mentions_of_suicide_flag_even_about_others() -> None:
+    # Decided on purpose: bereavement by suicide is worth a coordinator's look.
+    assert default_detector().check("min onkel begik selvmord sidste år").flagged
+    assert default_detector().check("my uncle died by suicide").flagged
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "\n\n\n",
+        "...!!!???",
+        "😀" * 2000,
+        "🏳️‍🌈👨‍👩‍👧",
+        "a" * 100_000,
+        "x" + "\x00\x1e\x1f\u200b\ufeff" * 500,
+        "".join(chr(c) for c in range(0x20, 0x3000)),
+        "٣ مرحبا Привет ☃ 你好",
+    ],
+)
+def test_odd_text_does_not_crash(text: str) -> None:
+    assert default_detector().check(text) == NOT_FLAGGED
+
+
+def test_huge_message_still_finds_the_phrase() -> None:
+    text = "ganske almindelig tekst om vejret. " * 3000 + "jeg vil ikke leve mere"
+    assert default_detector().check(text).flagged
+
+
+# --- the pattern language -------------------------------------------------------------------
+
+
+def test_gap_allows_up_to_three_words() -> None:
+    detector = only("[x]", "want ~ die")
+    assert detector.check("want die").flagged
+    assert detector.check("want a b c die").flagged
+    assert not detector.check("want a b c d die").flagged
+
+
+def test_star_optional_and_alternatives() -> None:
+    detector = only("[x]", "take/took my (own) life", "selvmord*")
+    for text in ("take my life", "took my own life", "selvmordstanker", "selvmord"):
+        assert detector.check(text).flagged, text
+    for text in ("take my whole life", "taking my life", "selvmor"):
+        assert not detector.check(text).flagged, text
+
+
+def test_words_match_whole_words_only() -> None:
+    detector = only("[x]", "kill myself")
+    assert not detector.check("skill myselfie").flagged
+    assert detector.check("kill myself").flagged
+
+
+def test_leading_and_trailing_optional_words() -> None:
+    detector = only("[x]", "(i) want to die (now)")
+    assert detector.check("want to die").flagged
+    assert detector.check("i want to die now").flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "line_no"),
+    [
+        ("kill myself", 1),
+        ("[x]\n\nwant ~", 3),
+        ("[x]\n~ die", 2),
+        ("[x]\nwant ~ ~ die", 2),
+        ("[x]\n(only optional)", 2),
+        ("[x]\n(only) (optional)", 2),
+        ("[x]\nsel*mord", 2),
+        ("[x]\na//b", 2),
+        ("[x]\n!!!", 2),
+        ("# comment\n[Not A Header]\nword", 2),
+        ("[x]\nwant (to die", 2),
+    ],
+)
+def test_a_broken_line_is_reported_with_its_place(text: str, line_no: int) -> None:
+    with pytest.raises(PhraseFileError) as caught:
+        CrisisDetector.from_sources([("org.txt", text)])
+    assert caught.value.source == "org.txt"
+    assert caught.value.line_no == line_no
+    assert f"org.txt, line {line_no}:" in str(caught.value)
+
+
+def test_no_patterns_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no crisis patterns"):
+        CrisisDetector.from_sources([("empty.txt", "# nothing\n[exclude]\nfoo")])
+
+
+# --- an organisation's own lists --------------------------------------------------------------
+
+
+def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Path) -> None:
+    planned = "jeg planlægger min sidste rejse"
+    course = "jeg var på kursus i selvmordsforebyggelse"
+    starving = "jeg sulter mig selv igen"
+    default = default_detector()
+    assert not default.check(planned).flagged
+    assert default.check(course).flagged
+    assert not default.check(starving).flagged
+
+    detector = detector_with(
+        tmp_path,
+        {
+            "org.txt": (
+                "# Our own additions.\n"
+                "[suicidal_ideation]\nsidste rejse*\n"
+                "[eating_disorder]\nsulte/sulter/sultede mig selv\n"
+                "[exclude]\nkursus i selvmordsforebyggelse\n"
+            ),
+            "notes.md": "[x]\nthis file is ignored: only *.txt is read\n",
+        },
+    )
+    assert detector.check(planned) == TriageResult(True, frozenset({"suicidal_ideation"}))
+    assert not detector.check(course).flagged
+    assert detector.check(starving) == TriageResult(True, frozenset({"eating_disorder"}))
+    assert detector.categories == BUILT_IN_CATEGORIES | {"eating_disorder"}
+    assert detector.check("jeg vil ikke leve mere").flagged  # built-ins still apply
+
+
+def test_missing_extra_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        CrisisDetector.load(extra_dirs=[tmp_path / "missing"])
+
+
+def test_broken_extra_file_fails_loudly(tmp_path: Path) -> None:
+    with pytest.raises(PhraseFileError, match=r"org\.txt, line 2"):
+        detector_with(tmp_path, {"org.txt": "[self_harm]\nwant ~\n"})

@@ -1,0 +1,73 @@
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.errors import MigrationError, StorageError
+from bot.storage import Database
+from bot.storage.migrations import MIGRATIONS
+
+
+async def test_new_file_is_private_and_current(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "new.sqlite3")
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    finally:
+        await db.close()
+    assert stat.S_IMODE((tmp_path / "new.sqlite3").stat().st_mode) == 0o600
+
+
+async def _schema(db: Database) -> list[tuple[str, str]]:
+    rows = await db.fetchall("SELECT name, sql FROM sqlite_master ORDER BY name")
+    return [(row[0], row[1]) for row in rows]
+
+
+@pytest.mark.parametrize("start", range(len(MIGRATIONS) + 1))
+async def test_migrates_from_every_earlier_version(tmp_path: Path, start: int) -> None:
+    reference = await Database.open(tmp_path / "reference.sqlite3")
+    expected = await _schema(reference)
+    await reference.close()
+
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    await db.migrate(start)
+    assert await db.schema_version() == start
+    await db.migrate()
+    assert await _schema(db) == expected
+    await db.migrate()
+    assert await _schema(db) == expected
+    await db.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "x.sqlite3")
+    await db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    with pytest.raises(MigrationError):
+        await db.migrate()
+    await db.close()
+
+
+async def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "x.sqlite3")
+    with pytest.raises(StorageError):
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO users (telegram_id, role, created_at) VALUES (1, 'citizen', 'now')"
+            )
+            await tx.execute("INSERT INTO users (telegram_id, role, created_at) VALUES (1)")
+    assert (await db.fetchone("SELECT COUNT(*) FROM users"))[0] == 0
+    await db.close()
+
+
+async def test_online_backup_copies_rows(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "live.sqlite3")
+    await db.execute(
+        "INSERT INTO users (telegram_id, role, created_at) VALUES (7, 'citizen', 'now')"
+    )
+    await db.backup(tmp_path / "copy.sqlite3")
+    await db.close()
+    copy = await Database.open(tmp_path / "copy.sqlite3", migrate=False)
+    assert (await copy.fetchone("SELECT COUNT(*) FROM users"))[0] == 1
+    await copy.close()
+    assert stat.S_IMODE((tmp_path / "copy.sqlite3").stat().st_mode) == 0o600

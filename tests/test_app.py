@@ -1,0 +1,60 @@
+from tests.helpers.harness import Harness
+
+
+async def test_start_greets_in_danish_with_emergency_lines_and_menu(harness: Harness) -> None:
+    citizen = harness.user(1001, "Ada", language="da")
+    citizen.send_text("/start")
+    await harness.settle()
+    text = citizen.texts[-1]
+    assert "Hej og velkommen" in text
+    assert "112" in text
+    labels = [
+        b["text"] for row in citizen.last_message["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert "Tal med en peer" in labels
+    assert "Jeg har brug for hjælp nu" in labels
+
+
+async def test_english_telegram_user_is_answered_in_english(harness: Harness) -> None:
+    citizen = harness.user(1002, "Ben", language="en-GB")
+    citizen.send_text("/start")
+    await harness.settle()
+    assert citizen.texts[-1].startswith("Hi, and welcome")
+
+
+async def test_language_choice_before_consent_is_kept_in_memory_only(harness: Harness) -> None:
+    citizen = harness.user(1003, language="da")
+    citizen.send_text("/language")
+    await harness.settle()
+    citizen.press_button("English")
+    await harness.settle()
+    assert citizen.texts[-1] == "I will write to you in English from now on."
+    citizen.send_text("/help")
+    await harness.settle()
+    assert citizen.texts[-1].startswith("What I can do")
+    assert await harness.rt.storage.fetchone("SELECT 1 FROM users") is None
+
+
+async def test_unknown_command_and_media_get_a_clear_answer(harness: Harness) -> None:
+    citizen = harness.user(1004)
+    citizen.send_text("/frobnicate")
+    await harness.settle()
+    assert "/help" in citizen.texts[-1]
+    citizen.send_location()
+    await harness.settle()
+    assert "/start" in citizen.texts[-1]
+
+
+async def test_forged_button_is_answered_and_changes_nothing(harness: Harness) -> None:
+    citizen = harness.user(1005)
+    citizen.send_text("/start")
+    await harness.settle()
+    citizen.press(citizen.last_message["message_id"], "lang:set:xx", forge=True)
+    await harness.settle()
+    assert citizen.answered_callbacks[-1] == "Den knap virker ikke længere."
+
+
+async def test_command_menu_is_registered_per_language(harness: Harness) -> None:
+    calls = [c for c in harness.fake.calls if c.method == "setMyCommands"]
+    languages = {c.params.get("language_code") for c in calls}
+    assert {None, "da", "en"} <= languages

@@ -1,0 +1,263 @@
+"""A full day through the real Application: a citizen asks, peers answer, they talk, it ends."""
+
+from datetime import timedelta
+
+from bot.fakebot import FakeUser
+from tests.helpers.harness import COORDINATOR, Harness
+
+
+async def make_peer(
+    h: Harness, user_id: int, name: str, *, capacity: int = 2, language: str = "en"
+) -> FakeUser:
+    """Invite, onboard and approve a peer through the bot itself."""
+    coordinator = h.user(COORDINATOR, "Coco", language=language)
+    coordinator.send_text("/invite")
+    await h.settle()
+    link = coordinator.texts[-1].split()[-1]
+    payload = link.split("start=")[1]
+    peer = h.user(user_id, name, language=language)
+    peer.send_text(f"/start {payload}")
+    await h.settle()
+    peer.send_text(name)
+    await h.settle()
+    for label in (
+        "Anxiety",
+        "Done",
+        "Dansk",
+        "English",
+        "Done",
+        str(capacity),
+        "Weekdays, daytime",
+        "Evenings",
+        "Weekends",
+        "Done",
+    ):
+        peer.press_button(label)
+        await h.settle()
+    coordinator.press_button("Approve")
+    await h.settle()
+    assert "approved" in peer.texts[-1]
+    return peer
+
+
+async def ask_for_peer(h: Harness, citizen: FakeUser, *, note: str | None = None) -> None:
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button("I agree")
+    await h.settle()
+    for label in ("Anxiety", "Dansk", "Chat here", "Evenings"):
+        citizen.press_button(label)
+        await h.settle()
+    if note is None:
+        citizen.press_button("Skip")
+    else:
+        citizen.send_text(note)
+    await h.settle()
+    citizen.press_button("Send request")
+    await h.settle()
+
+
+async def test_full_day(harness: Harness) -> None:
+    h = harness
+    first = await make_peer(h, 2001, "Maja")
+    second = await make_peer(h, 2002, "Jonas")
+    citizen = h.user(1001, "Ada", language="en")
+    await ask_for_peer(h, citizen, note="I feel alone since I moved")
+    assert "Your request has been sent" in citizen.texts[-1]
+
+    offered = first if "would like to talk" in first.texts[-1] else second
+    other = second if offered is first else first
+    assert "I feel alone since I moved" in offered.texts[-1]
+    assert "Ada" not in offered.texts[-1]
+    offered.press_button("Decline")
+    await h.settle()
+    assert "would like to talk" in other.texts[-1]
+    other.press_button("Accept")
+    await h.settle()
+    assert "You are now in contact" in other.texts[-1]
+    assert "has said yes" in citizen.texts[-1]
+
+    citizen.send_text("Hello, thank you")
+    await h.settle()
+    assert other.texts[-1] == "Hello, thank you"
+    assert "writes:" in other.texts[-2]
+    copy = [c for c in h.fake.calls if c.method == "copyMessage"][-1]
+    assert copy.params["protect_content"] is True
+
+    other.send_text("Hi! How are you today?")
+    await h.settle()
+    assert citizen.texts[-1] == "Hi! How are you today?"
+    citizen.send_photo(caption="my view")
+    await h.settle()
+    assert other.messages[-1].get("photo")
+
+    peer_copy_id = citizen.messages[-1]["message_id"]
+    await h.restart()
+    citizen.send_text("replying to you", reply_to=peer_copy_id)
+    await h.settle()
+    threaded = other.messages[-1]
+    assert threaded["text"] == "replying to you"
+    assert threaded["reply_to_message"]["text"] == "Hi! How are you today?"
+
+    citizen.send_text("/end")
+    await h.settle()
+    citizen.press_button("End contact with")
+    await h.settle()
+    citizen.press_button("Yes, end it")
+    await h.settle()
+    assert "has ended" in other.texts[-1]
+    citizen.press_button("4")
+    await h.settle()
+    citizen.send_text("It helped to talk.")
+    await h.settle()
+    row = await h.rt.storage.fetchone("SELECT rating, comment FROM feedback")
+    assert tuple(row) == (4, "It helped to talk.")
+    assert not await h.rt.storage.fetchall("SELECT 1 FROM inbox")
+
+
+async def test_intake_resumes_after_restart_and_back_works(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button("I agree")
+    await h.settle()
+    citizen.press_button("Stress")
+    await h.settle()
+    citizen.press_button("Back")
+    await h.settle()
+    assert "What would you like to talk about?" in citizen.texts[-1]
+    citizen.press_button("Stress")
+    await h.settle()
+    await h.restart()
+    citizen.send_text("hello?")
+    await h.settle()
+    assert "Please use the buttons" in citizen.texts[-1]
+    citizen.press_button("English")
+    await h.settle()
+    assert any("How would you like to be in contact?" in text for text in citizen.texts)
+
+
+async def test_refusing_consent_stores_nothing(harness: Harness) -> None:
+    citizen = harness.user(1001, language="en")
+    citizen.send_text("/start")
+    await harness.settle()
+    citizen.press_button("Talk to a peer")
+    await harness.settle()
+    citizen.press_button("No thanks")
+    await harness.settle()
+    assert "Nothing about you has been stored" in citizen.texts[-1]
+    assert "112" in citizen.texts[-1]
+    assert await harness.rt.storage.fetchone("SELECT 1 FROM users") is None
+
+
+async def test_one_open_request_and_cancel(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    assert "Waiting for a peer" in citizen.texts[-1]
+    citizen.press_button("Cancel my request")
+    await h.settle()
+    citizen.press_button("Yes, cancel it")
+    await h.settle()
+    assert "cancelled" in citizen.texts[-1]
+    citizen.send_text("/status")
+    await h.settle()
+    assert "no open request" in citizen.texts[-1]
+
+
+async def test_offer_expires_and_passes_on_then_race_has_one_winner(harness: Harness) -> None:
+    h = harness
+    first = await make_peer(h, 2001, "Maja")
+    second = await make_peer(h, 2002, "Jonas")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    offered, other = (first, second) if "would like" in first.texts[-1] else (second, first)
+    offer_message = offered.last_message["message_id"]
+    accept_data = _button_data(offered.last_message, "Accept")
+    await h.tick(timedelta(minutes=31))
+    assert "passed on" in offered.message(offer_message)["text"]
+    assert "would like to talk" in other.texts[-1]
+    other.press_button("Accept")
+    offered.press(offer_message, accept_data, forge=True)
+    await h.settle()
+    assert "You are now in contact" in other.texts[-1]
+    contacts = await h.rt.storage.fetchall("SELECT * FROM contacts")
+    assert len(contacts) == 1
+
+
+def _button_data(message: dict, label: str) -> str:
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
+async def test_forged_accept_does_nothing(harness: Harness) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    stranger = h.user(3001, language="en")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    stranger.send_text("/start")
+    await h.settle()
+    stranger.press(stranger.last_message["message_id"], "offer:acc:1", forge=True)
+    await h.settle()
+    assert stranger.answered_callbacks[-1] == "That button is no longer valid."
+    assert not await h.rt.storage.fetchall("SELECT 1 FROM contacts")
+
+
+async def test_blocked_citizen_ends_contact_without_retrying(harness: Harness) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    peer.press_button("Accept")
+    await h.settle()
+    citizen.block()
+    await h.settle()
+    assert "has ended" in peer.texts[-1]
+    peer.send_text("are you there?")
+    await h.settle()
+    assert "/start" in peer.texts[-1]
+
+
+async def test_peer_with_two_contacts_never_mixes_them_up(harness: Harness) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja", capacity=2)
+    ada = h.user(1001, "Ada", language="en")
+    bo = h.user(1002, "Bo", language="en")
+    await ask_for_peer(h, ada)
+    peer.press_button("Accept")
+    await h.settle()
+    await ask_for_peer(h, bo)
+    peer.press_button("Accept")
+    await h.settle()
+    ada.send_text("message from ada")
+    await h.settle()
+    ada_copy = peer.last_message["message_id"]
+    peer.send_text("for whom?")
+    await h.settle()
+    assert bo.texts[-1] != "for whom?" and ada.texts[-1] != "for whom?"
+    peer.send_text("reply to ada", reply_to=ada_copy)
+    await h.settle()
+    assert ada.texts[-1] == "reply to ada"
+    assert "reply to ada" not in bo.texts
+    peer.send_text("/mycontacts")
+    await h.settle()
+    peer.press_button("Write to")
+    await h.settle()
+    chosen = peer.texts[-1].removeprefix("Your messages now go to ").rstrip(".")
+    peer.send_text("after choosing")
+    await h.settle()
+    ada_name = await h.rt.storage.fetchone("SELECT pseudonym FROM users WHERE telegram_id = 1001")
+    target = ada if chosen == ada_name[0] else bo
+    bystander = bo if target is ada else ada
+    assert target.texts[-1] == "after choosing"
+    assert "after choosing" not in bystander.texts

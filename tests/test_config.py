@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config, parse_config
+from bot.errors import ConfigError
+
+MINIMAL = {"coordinators": {"user_ids": [1001]}}
+
+
+def test_defaults_are_danish_and_copenhagen(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL, {}, base_dir=tmp_path)
+    assert config.default_language == "da"
+    assert config.timezone.key == "Europe/Copenhagen"
+    assert config.database == tmp_path / "peerbot.sqlite3"
+    assert config.api_base_url == "https://api.telegram.org/bot"
+    assert config.retention_days == 180
+    assert any(r.phone == "112" for r in config.emergency)
+
+
+def test_token_comes_from_environment_first(tmp_path: Path) -> None:
+    data = {**MINIMAL, "telegram": {"token": "from-file"}}
+    assert parse_config(data, {"PEERBOT_TOKEN": "from-env"}).token == "from-env"
+    assert parse_config(data, {}).token == "from-file"
+
+
+def test_every_problem_is_named_with_its_key() -> None:
+    data = {
+        "telegram": {"api_base_url": "ftp://x"},
+        "locale": {"timezone": "Mars/Olympus", "default_language": "xx"},
+        "office_hours": {"days": ["mon", "funday"], "start": "17:00", "end": "09:00"},
+        "retention": {"days": -1},
+        "emergency": [{"name": {"da": "x"}, "phone": ""}],
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, {})
+    keys = {problem.split(":")[0] for problem in caught.value.problems}
+    assert {
+        "telegram.api_base_url",
+        "locale.timezone",
+        "locale.default_language",
+        "office_hours.days",
+        "office_hours.end",
+        "retention.days",
+        "emergency[0].phone",
+        "emergency[0].name",
+        "coordinators",
+    } <= keys
+
+
+def test_wrong_types_are_reported() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"coordinators": {"user_ids": ["abc"]}, "retention": {"days": True}}, {})
+    assert any(p.startswith("coordinators.user_ids") for p in caught.value.problems)
+    assert any(p.startswith("retention.days") for p in caught.value.problems)
+
+
+def test_example_file_is_valid() -> None:
+    example = Path(__file__).resolve().parent.parent / "peerbot.example.toml"
+    config = load_config(example, {"PEERBOT_TOKEN": "1:x"})
+    assert config.organisation_name
+    assert config.coordinator_ids
+
+
+def test_bad_toml_is_one_clear_problem(tmp_path: Path) -> None:
+    path = tmp_path / "peerbot.toml"
+    path.write_text("[telegram\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert "not valid TOML" in caught.value.problems[0]
