@@ -94,6 +94,10 @@ async def _serve_polling(
     stopper.cancel()
     if task in done:
         task.result()
+        return
+    # A long poll may be waiting; cancelling it is safe because nothing is confirmed to
+    # Telegram until the next getUpdates, and the inbox write is one transaction.
+    task.cancel()
     with suppress(asyncio.CancelledError):
         await task
 

@@ -361,6 +361,10 @@ class FakeTelegram:
             _Injection(fault, method.lower() if method else None, chat_id, times)
         )
 
+    def clear_faults(self) -> None:
+        """Forget every injected fault that has not fired yet (the network is healthy again)."""
+        self._injections.clear()
+
     def _take_fault(self, name: str, params: dict[str, Any]) -> Fault | None:
         for injection in self._injections:
             if injection.method is not None and injection.method != name.lower():

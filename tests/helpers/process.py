@@ -1,0 +1,80 @@
+"""The crash harness: run `peerbot run` as a real process against the HTTP fake Bot API.
+
+It starts the bot, kills it at a chosen point (SIGKILL or SIGTERM), restarts it on the same
+database, and lets the test count what arrived. Waiting here is on real time (a real process),
+bounded by a deadline; in-process tests never do this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.fakebot import FakeBotApiServer, FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+COORDINATOR = 9001
+
+
+def write_config(directory: Path, base_url: str, token: str) -> Path:
+    path = directory / "peerbot.toml"
+    path.write_text(
+        f'[telegram]\ntoken = "{token}"\napi_base_url = "{base_url}"\n'
+        f'[storage]\ndatabase = "bot.sqlite3"\n'
+        f"[coordinators]\nuser_ids = [{COORDINATOR}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@dataclass
+class BotProcess:
+    fake: FakeTelegram
+    directory: Path
+    server: FakeBotApiServer | None = None
+    process: asyncio.subprocess.Process | None = None
+    logs: list[bytes] = field(default_factory=list)
+
+    async def serve(self) -> None:
+        self.server = FakeBotApiServer(self.fake)
+        await self.server.start()
+
+    async def start(self) -> None:
+        assert self.server is not None
+        config = write_config(self.directory, self.server.base_url, self.fake.token)
+        env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"}
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", str(config), "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+
+    async def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        output, _ = await asyncio.wait_for(self.process.communicate(), timeout=20)
+        self.logs.append(output)
+        return self.process.returncode if self.process.returncode is not None else -1
+
+    async def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            await self.kill()
+        if self.server is not None:
+            await self.server.stop()
+
+    @property
+    def log_text(self) -> str:
+        return b"".join(self.logs).decode(errors="replace")
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait for a real process to do something, at most `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the bot process did not do it in time")
+        await asyncio.sleep(0.02)
