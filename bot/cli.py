@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, load_config
-from bot.errors import PeerbotError
+from bot.errors import ConfigError, PeerbotError
 from bot.logging_setup import configure_logging
 
 DEFAULT_CONFIG = Path("peerbot.toml")
@@ -55,12 +55,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
     Example: peerbot check-config --config /etc/peerbot/peerbot.toml
     """
-    config = _load(args)
-    problems = [] if config.token else ["telegram.token: not set (or set PEERBOT_TOKEN)"]
-    for problem in problems:
-        print(f"problem: {problem}", file=sys.stderr)
-    if problems:
-        return 1
+    token_problem = (
+        [] if _token_configured(args) else ["telegram.token: not set (or set PEERBOT_TOKEN)"]
+    )
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        raise ConfigError(token_problem + exc.problems) from exc
+    if token_problem:
+        raise ConfigError(token_problem)
     print(f"configuration OK: {config.source or 'defaults'}")
     return 0
 

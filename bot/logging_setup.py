@@ -1,21 +1,25 @@
 """Logging that never carries message text, names, Telegram ids or the bot token.
 
 PTB logs whole updates at DEBUG and httpx logs request URLs (which contain the token) at INFO,
-so both are capped; our own records carry internal ids only.
+so records from those libraries below WARNING are dropped by the filter on our handler, whatever
+level the operator asks for; our own records carry internal ids only, and anything shaped like
+a bot token is blanked as a last line of defence.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import TextIO
 
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler", "aiosqlite")
 
 
-class RedactTokens(logging.Filter):
-    """Last line of defence: blank anything shaped like a bot token."""
-
+class PrivacyFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.startswith(CHATTY_LIBRARIES):
+            return False
         message = record.getMessage()
         if TOKEN_PATTERN.search(message):
             record.msg = TOKEN_PATTERN.sub("<token>", message)
@@ -23,18 +27,13 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactTokens())
+    handler.addFilter(PrivacyFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    quiet_third_party()
-
-
-def quiet_third_party() -> None:
-    for name in ("httpx", "httpcore", "apscheduler"):
+    for name in CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("telegram").setLevel(logging.INFO)
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    return handler

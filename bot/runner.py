@@ -61,14 +61,20 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def serve(
-    config: Config, *, webhook_url: str | None = None, listen: str = "127.0.0.1", port: int = 8443
+    config: Config,
+    *,
+    webhook_url: str | None = None,
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run until a signal arrives; the lock keeps a second instance off the same database."""
+    """Run until a signal (or `stop`) arrives; the lock keeps a second instance off the database."""
     lock = InstanceLock(config.database)
     lock.acquire()
     application = build_application(config)
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
+    if stop is None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
     try:
         poller = await start_bot(application)
         if webhook_url:

@@ -33,9 +33,10 @@ async def test_help_now_before_consent_reaches_every_coordinator(harness: Harnes
     assert "opdigtet navn" in answer  # told what was stored without consent
     alert = coco.texts[-1]
     assert alert.startswith("Urgent #1")
-    assert "pressed \"I need help now\"" in alert
-    user = await h.rt.storage.fetchone("SELECT consent_version, pseudonym FROM users "
-                                       "WHERE telegram_id = 1001")
+    assert 'pressed "I need help now"' in alert
+    user = await h.rt.storage.fetchone(
+        "SELECT consent_version, pseudonym FROM users WHERE telegram_id = 1001"
+    )
     assert user["consent_version"] is None and user["pseudonym"]
 
 
@@ -249,8 +250,11 @@ async def test_blocked_coordinator_is_marked_unreachable_not_retried(harness: Ha
         "SELECT status FROM outbox WHERE chat_id = ? AND purpose = 'escalation'", (COORDINATOR,)
     )
     assert row[0] == "unreachable"
-    attempts = [c for c in h.fake.calls if c.method == "sendMessage"
-                and c.params.get("chat_id") == COORDINATOR and not c.ok]
+    attempts = [
+        c
+        for c in h.fake.calls
+        if c.method == "sendMessage" and c.params.get("chat_id") == COORDINATOR and not c.ok
+    ]
     assert len(attempts) == 1
 
 

@@ -65,7 +65,7 @@ async def test_update_fetched_but_not_handled_is_not_lost(bot_process: BotProces
     await bot_process.start()
     await eventually(lambda: any(c.method == "getMe" for c in fake.calls))
     citizen.send_text("/help_now")
-    await eventually(lambda: not fake.pending_updates() or len(alerts(fake)) > 0, timeout=20)
+    await eventually(lambda: not fake.pending_updates() or len(alerts(fake)) > 0, within=20)
     await bot_process.kill(signal.SIGKILL)
     await bot_process.start()
     await eventually(lambda: len(alerts(fake)) >= 1)

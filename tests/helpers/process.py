@@ -49,8 +49,16 @@ class BotProcess:
         config = write_config(self.directory, self.server.base_url, self.fake.token)
         env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"}
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--config", str(config), "run",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(config),
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
 
     async def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
@@ -71,9 +79,9 @@ class BotProcess:
         return b"".join(self.logs).decode(errors="replace")
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait for a real process to do something, at most `timeout` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(condition: Callable[[], bool], within: float = 20.0) -> None:
+    """Wait for a real process to do something, at most `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("the bot process did not do it in time")

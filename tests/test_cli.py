@@ -1,0 +1,109 @@
+"""The command line: exit codes, messages, and that the README documents every command."""
+
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = '[coordinators]\nuser_ids = [1]\n[storage]\ndatabase = "db.sqlite3"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "peerbot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"peerbot {__version__}"
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["frobnicate"])
+    assert exited.value.code == 2
+
+
+def test_check_config_names_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PEERBOT_TOKEN", raising=False)
+    path = write(tmp_path, '[locale]\ntimezone = "Nowhere/Land"\n')
+    assert main(["--config", str(path), "check-config"]) == 1
+    err = capsys.readouterr().err
+    assert "telegram.token" in err and "locale.timezone" in err and "coordinators" in err
+
+
+def test_check_config_accepts_a_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    path = write(tmp_path, GOOD)
+    assert main(["--config", str(path), "check-config"]) == 0
+    assert "configuration OK" in capsys.readouterr().out
+
+
+def test_run_without_token_explains_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PEERBOT_TOKEN", raising=False)
+    assert main(["--config", str(write(tmp_path, GOOD)), "run"]) == 1
+    assert "@BotFather" in capsys.readouterr().err
+
+
+def test_init_db_and_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, GOOD)
+    assert main(["--config", str(path), "init-db"]) == 0
+    assert stat.S_IMODE((tmp_path / "db.sqlite3").stat().st_mode) == 0o600
+    backup = tmp_path / "backups" / "copy.sqlite3"
+    assert main(["--config", str(path), "backup", str(backup)]) == 0
+    assert backup.exists()
+    assert "backup written" in capsys.readouterr().out
+
+
+def test_backup_without_database_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, GOOD)
+    assert main(["--config", str(path), "backup", str(tmp_path / "x.sqlite3")]) == 1
+    assert capsys.readouterr().err.startswith("error: no database")
+
+
+def test_python_m_bot_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0 and "peerbot" in result.stdout
+
+
+def test_every_command_is_in_the_readme_and_has_help() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():  # type: ignore[union-attr]
+        assert f"peerbot {name}" in readme, name
+        assert command.description and "Example:" in command.description, name
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    block = re.search(r"```\n(.*?)```", section, re.S)
+    assert block is not None
+    assert block.group(1).strip().splitlines() == ["make run", "make test"]
