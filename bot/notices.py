@@ -7,9 +7,10 @@ text and inline buttons as ``(label, callback_data)`` pairs, no Telegram objects
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.i18n import LANGUAGES, Translator
 from bot.storage import Transaction
 from bot.storage import outbox as outbox_store
 from bot.storage.outbox import Priority
@@ -17,14 +18,32 @@ from bot.storage.outbox import Priority
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 
+def help_now_label(t: Translator) -> str:
+    """The persistent reply-keyboard button; its text is what the urgent handler listens for."""
+    return "🆘 " + t._("I need help now")
+
+
+def help_now_labels() -> set[str]:
+    return {help_now_label(Translator(language, UTC)) for language in LANGUAGES}
+
+
+def help_now_keyboard(t: Translator) -> dict[str, Any]:
+    return {
+        "keyboard": [[{"text": help_now_label(t)}]],
+        "resize_keyboard": True,
+        "is_persistent": True,
+    }
+
+
 @dataclass(frozen=True)
 class Notice:
     text: str
     buttons: Buttons = field(default_factory=tuple)
+    reply_keyboard: dict[str, Any] | None = None
 
     def keyboard(self) -> dict[str, Any] | None:
         if not self.buttons:
-            return None
+            return self.reply_keyboard
         return {
             "inline_keyboard": [
                 [{"text": label, "callback_data": data} for label, data in row]
@@ -42,7 +61,7 @@ class Notice:
 
     def edit_params(self, chat_id: int, message_id: int) -> dict[str, Any]:
         params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": self.text}
-        if keyboard := self.keyboard():
+        if self.buttons and (keyboard := self.keyboard()):
             params["reply_markup"] = keyboard
         return params
 

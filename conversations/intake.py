@@ -135,8 +135,14 @@ async def consent_given(update: Update, context: Context) -> str | int:
     await update.callback_query.answer()
     await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
     turn = await begin(update, context)
-    await update.callback_query.edit_message_text(
-        turn.t._("Thank you. Your answer is saved; you can change your mind at any time.")
+    await update.callback_query.edit_message_reply_markup(None)
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "Thank you. Your answer is saved; you can change your mind at any time. The "
+            "button at the bottom is always there if you need help now."
+        ),
+        reply_markup=keyboards.help_now_keyboard(turn.t),
     )
     return await begin_intake(turn)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.i18n import LANGUAGES, Translator
+from bot.notices import help_now_label
 
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 
@@ -21,6 +22,13 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 def help_now_button(t: Translator) -> InlineKeyboardButton:
     return button(t._("I need help now"), "urgent:now")
+
+
+def help_now_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """A button that stays under the text box, so urgent help is always one tap away."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(help_now_label(t))]], resize_keyboard=True, is_persistent=True
+    )
 
 
 def start_menu(t: Translator) -> InlineKeyboardMarkup:

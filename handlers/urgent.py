@@ -9,10 +9,12 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    MessageHandler,
     filters,
 )
 
 from bot.emergency import emergency_lines
+from bot.notices import help_now_labels
 from bot.services import contacts as contact_service
 from bot.services import urgent
 from bot.storage import users as user_store
@@ -62,7 +64,7 @@ async def help_now(update: Update, context: Context) -> None:
             )
         )
     await context.bot.send_message(
-        turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.only_help_now(t)
+        turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.help_now_keyboard(t)
     )
     raise ApplicationHandlerStop
 
@@ -85,6 +87,9 @@ async def membership_changed(update: Update, context: Context) -> None:
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("help_now", help_now, private), group=GROUP)
+    application.add_handler(
+        MessageHandler(private & filters.Text(sorted(help_now_labels())), help_now), group=GROUP
+    )
     application.add_handler(CallbackQueryHandler(help_now, pattern=r"^urgent:now$"), group=GROUP)
     application.add_handler(
         ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=GROUP

@@ -267,3 +267,21 @@ async def test_unanswered_request_goes_to_coordinators(harness: Harness) -> None
     assert not urgent_messages(h, COORDINATOR)
     await h.tick(timedelta(hours=1, minutes=1))
     assert "no peer has accepted their request in time" in h.fake.user(COORDINATOR).texts[-1]
+
+
+async def test_persistent_help_button_is_never_relayed(harness: Harness) -> None:
+    h = harness
+    await coordinator(h)
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    peer.press_button("Accept")
+    await h.settle()
+    keyboard = citizen.reply_keyboard
+    assert keyboard is not None
+    label = keyboard[0][0]
+    citizen.send_text(label)
+    await h.settle()
+    assert label not in peer.texts
+    assert "You are not alone" in citizen.texts[-1]
+    assert urgent_messages(h, COORDINATOR)

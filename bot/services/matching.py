@@ -156,7 +156,8 @@ async def accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptRes
                     "and I will pass your messages on. {peer} will not see your name or number, "
                     "and you will not see theirs.",
                     peer=contact.peer_name,
-                )
+                ),
+                reply_keyboard=notices.help_now_keyboard(t),
             ),
             purpose="accepted",
             now=now,
