@@ -36,7 +36,7 @@ from conversations.intake import build_intake_conversation
 from conversations.peer_onboarding import NAME as PEER_ONBOARDING
 from conversations.peer_onboarding import build_peer_onboarding_conversation
 from conversations.persistence import StepPersistence
-from handlers import citizen, common, coordinator, errors, peer, relay, urgent
+from handlers import citizen, common, coordinator, errors, peer, privacy, relay, urgent
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", N_("See your request")),
     ("help", N_("What I can do")),
     ("language", N_("Choose language")),
+    ("privacy", N_("What we keep and why")),
+    ("mydata", N_("Get a copy of your data")),
+    ("delete", N_("Delete your data")),
 )
 
 
@@ -84,7 +87,7 @@ def _register_handlers(application: Application) -> None:
         module.register(application)
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
-    for module in (citizen, peer, coordinator, relay, common):
+    for module in (citizen, peer, coordinator, privacy, relay, common):
         module.register(application)
 
 

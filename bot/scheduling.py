@@ -12,7 +12,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import escalation, matching
+from bot.services import escalation, matching, privacy
 from bot.storage import peers as peer_store
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ async def sweep(rt: Runtime) -> None:
     await matching.expire_offers(rt)
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)
+    await privacy.apply_retention(rt)
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import labels
 from bot.emergency import emergency_lines
 from bot.services import contacts as contact_service
-from bot.services import matching
+from bot.services import matching, privacy
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
@@ -78,7 +78,9 @@ async def privacy_button(update: Update, context: Context) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await context.bot.send_message(
-        turn.chat_id, privacy_summary(turn), reply_markup=keyboards.only_help_now(turn.t)
+        turn.chat_id,
+        privacy.privacy_text(turn.t, turn.rt),
+        reply_markup=keyboards.only_help_now(turn.t),
     )
 
 

@@ -34,6 +34,7 @@ def help_text(t: Translator, role: Role) -> str:
         t._("/help_now: phone numbers and a coordinator, right away"),
         t._("/status: see your request"),
         t._("/language: choose Danish or English"),
+        t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
     ]
     if role is Role.PEER:
         lines += [
@@ -46,6 +47,7 @@ def help_text(t: Translator, role: Role) -> str:
             t._("/queue: open requests; /peers: peers and their load"),
             t._("/invite: a single-use link for a new peer"),
             t._("/escalations: open and recent urgent requests"),
+            t._("/audit: the latest coordinator actions"),
         ]
     return "\n".join(lines)
 

@@ -12,7 +12,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
+from bot.i18n import N_
 from bot.services import escalation, peers
+from bot.storage import audit as audit_store
 from bot.storage import escalations as escalation_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
@@ -130,7 +132,11 @@ async def approve_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     raw_id = query.data.removeprefix("peer:approve:")
-    profile = await peers.approve(turn.rt, int(raw_id)) if raw_id.isdigit() else None
+    profile = (
+        await peers.approve(turn.rt, int(raw_id), turn.person.telegram_id)
+        if raw_id.isdigit()
+        else None
+    )
     if profile is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
@@ -208,10 +214,43 @@ async def escalations_command(update: Update, context: Context) -> None:
     )
 
 
+AUDIT_ACTIONS = {
+    "approve_peer": N_("approved a peer"),
+    "acknowledge": N_("took an urgent request"),
+    "open_conversation": N_("opened a conversation with a citizen"),
+}
+
+
+async def audit_command(update: Update, context: Context) -> None:
+    """Shows the latest coordinator actions: who did what, when."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    t = turn.t
+    entries = await audit_store.latest(turn.rt.storage)
+    if not entries:
+        await context.bot.send_message(turn.chat_id, t._("No coordinator actions yet."))
+        return
+    lines = [t._("Latest coordinator actions:")]
+    for entry in entries:
+        action = t._(AUDIT_ACTIONS[entry.action]) if entry.action in AUDIT_ACTIONS else entry.action
+        lines.append(
+            t._(
+                "{time}: coordinator {actor} {action} ({target})",
+                time=t.datetime(entry.created_at),
+                actor=entry.actor_id,
+                action=action,
+                target=entry.target or "-",
+            )
+        )
+    await context.bot.send_message(turn.chat_id, "\n".join(lines))
+
+
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("invite", invite_command))
     application.add_handler(CommandHandler("queue", queue_command))
     application.add_handler(CommandHandler("peers", peers_command))
     application.add_handler(CommandHandler("escalations", escalations_command))
+    application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CallbackQueryHandler(approve_button, pattern=r"^peer:approve:"))
     application.add_handler(CallbackQueryHandler(escalation_button, pattern=r"^esc:"))

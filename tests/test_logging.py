@@ -28,6 +28,7 @@ async def test_a_full_conversation_logs_no_personal_data(
     h.user(COORDINATOR, "Coordinatorname", "en").send_text("/start")
     await h.settle()
     peer = await make_peer(h, 2001234, "Peername")
+    h.fake.user(1009876, "Citizenname", language_code="en", username="citizen_handle")
     citizen = h.user(1009876, "Citizenname", language="en")
     await ask_for_peer(h, citizen, note="secret note about my life")
     peer.press_button("Accept")

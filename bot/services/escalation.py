@@ -17,6 +17,7 @@ from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.storage import Transaction
+from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage import outbox as outbox_store
@@ -197,6 +198,9 @@ async def acknowledge(
         won = await escalation_store.acknowledge(tx, escalation_id, coordinator_telegram_id, now)
         escalation = await escalation_store.by_id(tx, escalation_id)
         if won and escalation is not None:
+            await audit_store.record(
+                tx, coordinator_telegram_id, "acknowledge", f"escalation:{escalation_id}", now
+            )
             for chat_id, message_id in await outbox_store.sent_messages(tx, PURPOSE, escalation_id):
                 t = await coordinator_translator(rt, tx, chat_id)
                 text = t._(
@@ -294,6 +298,9 @@ async def open_conversation(
             return existing
         contact_id = await contact_store.create_contact(
             tx, found.request_id, found.citizen_id, coordinator.id, now, kind="coordinator"
+        )
+        await audit_store.record(
+            tx, coordinator_telegram_id, "open_conversation", f"escalation:{escalation_id}", now
         )
         contact = await contact_store.contact(tx, contact_id)
         assert contact is not None

@@ -12,6 +12,7 @@ from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import pseudonyms
 from bot.services.escalation import coordinator_chats, coordinator_translator
+from bot.storage import audit as audit_store
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from bot.storage.peers import PeerProfile, PeerStatus
@@ -141,13 +142,14 @@ async def finish(rt: Runtime, profile: PeerProfile) -> None:
     rt.wake_delivery()
 
 
-async def approve(rt: Runtime, user_id: int) -> PeerProfile | None:
+async def approve(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
     now = rt.now()
     async with rt.storage.transaction() as tx:
         profile = await peer_store.profile(tx, user_id)
         if profile is None or profile.status is not PeerStatus.PENDING:
             return None
         await peer_store.set_status(tx, user_id, PeerStatus.APPROVED, now)
+        await audit_store.record(tx, actor_telegram_id, "approve_peer", f"peer:{user_id}", now)
         t = Translator(profile.language or rt.config.default_language, rt.config.timezone)
         await notices.send(
             tx,

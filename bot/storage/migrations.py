@@ -162,6 +162,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX escalations_open ON escalations (status, created_at);
     """,
+    # 4: the coordinators' audit trail, and small facts the bot keeps about itself.
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 

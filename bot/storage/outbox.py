@@ -60,7 +60,7 @@ async def enqueue(
         (
             chat_id,
             method,
-            json.dumps(params),
+            json.dumps(params, ensure_ascii=False),
             int(priority),
             purpose,
             ref_id,
@@ -88,9 +88,10 @@ async def next_due_at(db: Database) -> datetime | None:
 async def mark_sent(
     db: Database, message_id: int, telegram_message_id: int | None, now: datetime
 ) -> None:
+    # Once delivered the text is no longer needed here: keep only what edits need (the id).
     await db.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
-        " WHERE id = ?",
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, params = '{}',"
+        " attempts = attempts + 1 WHERE id = ?",
         (now.isoformat(), telegram_message_id, message_id),
     )
 
@@ -124,7 +125,8 @@ async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
             params = json.loads(row["params"])
             params["chat_id"] = new_chat_id
             await tx.execute(
-                "UPDATE outbox SET params = ? WHERE id = ?", (json.dumps(params), row["id"])
+                "UPDATE outbox SET params = ? WHERE id = ?",
+                (json.dumps(params, ensure_ascii=False), row["id"]),
             )
 
 
@@ -138,6 +140,19 @@ async def sent_messages(
         (purpose, ref_id),
     )
     return [(row["chat_id"], row["message_id"]) for row in rows]
+
+
+async def redact_pending(tx: Transaction, text: str, replacement: str) -> None:
+    """Take a name out of messages not yet sent (a person asked to be erased)."""
+    rows = await tx.fetchall(
+        "SELECT id, params FROM outbox WHERE status = 'pending' AND instr(params, ?) > 0",
+        (text,),
+    )
+    for row in rows:
+        await tx.execute(
+            "UPDATE outbox SET params = ? WHERE id = ?",
+            (row["params"].replace(text, replacement), row["id"]),
+        )
 
 
 async def pending_count(db: Database) -> int:
