@@ -51,6 +51,7 @@ async def test_a_full_conversation_logs_no_personal_data(
     ]
     for secret in [
         "Citizenname",
+        "citizen_handle",
         "Peername",
         "Coordinatorname",
         "1009876",

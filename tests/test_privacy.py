@@ -8,7 +8,7 @@ import pytest
 
 from bot.services import intake, privacy
 from bot.storage import users as user_store
-from tests.helpers.harness import COORDINATOR, Harness
+from tests.helpers.harness import Harness
 from tests.test_citizen_path import ask_for_peer, make_peer
 from tests.test_safety import coordinator
 
