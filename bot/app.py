@@ -28,15 +28,28 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
 from bot.services.triage import CrisisDetector
 from bot.storage import Database, inbox
+from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
 from bot.update_processor import ChatOrderedProcessor
+from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
+from conversations.checkin_schedule import build_checkin_conversation
 from conversations.intake import NAME as INTAKE
 from conversations.intake import build_intake_conversation
 from conversations.peer_onboarding import NAME as PEER_ONBOARDING
 from conversations.peer_onboarding import build_peer_onboarding_conversation
 from conversations.persistence import StepPersistence
-from handlers import citizen, common, coordinator, errors, peer, privacy, relay, urgent
+from handlers import (
+    checkins,
+    citizen,
+    common,
+    coordinator,
+    errors,
+    peer,
+    privacy,
+    relay,
+    urgent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +59,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Talk to a peer or get help")),
     ("help_now", N_("I need help now")),
     ("status", N_("See your request")),
+    ("checkins", N_("Planned check-ins")),
     ("help", N_("What I can do")),
     ("language", N_("Choose language")),
     ("privacy", N_("What we keep and why")),
@@ -87,7 +101,8 @@ def _register_handlers(application: Application) -> None:
         module.register(application)
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
-    for module in (citizen, peer, coordinator, privacy, relay, common):
+    application.add_handler(build_checkin_conversation())
+    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
         module.register(application)
 
 
@@ -95,6 +110,7 @@ def _persistence(runtime: Runtime) -> StepPersistence:
     persistence = StepPersistence(lambda: runtime.storage)
     persistence.register(INTAKE, request_store.drafts)
     persistence.register(PEER_ONBOARDING, peer_store.onboarding)
+    persistence.register(CHECKIN_SCHEDULE, checkin_store.drafts)
     return persistence
 
 

@@ -67,6 +67,10 @@ class Config:
     escalation_ack_minutes: int
     invite_valid_hours: int
     triage_extra_dirs: tuple[Path, ...]
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(8, 0)
+    checkin_answer_hours: float = 24
+    reminder_minutes: int = 60
     webhook_secret: str | None = None
     source: Path | None = field(default=None, compare=False)
 
@@ -261,6 +265,12 @@ def parse_config(
         escalation_ack_minutes=int(_positive(r, "escalation.ack_timeout_minutes", 5)),
         invite_valid_hours=int(_positive(r, "peers.invite_valid_hours", 72)),
         triage_extra_dirs=extra_dirs,
+        quiet_start=_parse_time(
+            r, "checkins.quiet_start", r.get("checkins.quiet_start", str, "22:00")
+        ),
+        quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
+        checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
+        reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
         webhook_secret=webhook_secret or None,
     )
     if r.problems:

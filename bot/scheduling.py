@@ -8,22 +8,27 @@ finds them again. Tests move the fake clock and call `sweep` directly.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import escalation, matching, privacy
+from bot.services import checkins, escalation, matching, privacy
+from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 15
+TIMER_WINDOW = timedelta(hours=24)
+TIMER_REFILL_SECONDS = 3600
 
 
 async def sweep(rt: Runtime) -> None:
     """Do everything that has become due."""
     await peer_store.return_from_away(rt.storage, rt.now())
     await escalation.follow_up(rt)
+    await checkins.sweep(rt)
     await matching.expire_offers(rt)
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)
@@ -37,12 +42,57 @@ async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("sweep failed; the next one will try again")
 
 
+async def _checkins_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await checkins.sweep(context.application.bot_data[RUNTIME_KEY])
+    except Exception:
+        log.exception("check-in sweep failed; the next one will try again")
+
+
+async def load_timers(application: Application) -> int:
+    """Put a timer on the job queue for each check-in due in the next window (not all of them:
+    100,000 jobs would cost seconds and memory); the hourly refill moves the window on."""
+    rt: Runtime = application.bot_data[RUNTIME_KEY]
+    now = rt.now()
+    lead = timedelta(minutes=rt.config.reminder_minutes)
+    due = await checkin_store.pending_between(rt.storage, now - lead, now + TIMER_WINDOW + lead)
+    for checkin_id, due_at in due:
+        add_timers(application, checkin_id, due_at)
+    return len(due)
+
+
+def add_timers(application: Application, checkin_id: int, due_at: datetime) -> None:
+    """Wake the check-in sweep at the reminder time and the due time (names are stable)."""
+    rt: Runtime = application.bot_data[RUNTIME_KEY]
+    job_queue = application.job_queue
+    assert job_queue is not None
+    now = rt.now()
+    lead = timedelta(minutes=rt.config.reminder_minutes)
+    if due_at > now + TIMER_WINDOW + lead:
+        return
+    for moment, suffix in ((due_at - lead, "reminder"), (due_at, "due")):
+        if moment <= now:
+            continue
+        name = f"checkin:{checkin_id}:{suffix}"
+        job_queue.run_once(
+            _checkins_job,
+            when=moment,
+            name=name,
+            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None},
+        )
+
+
+async def _refill_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await load_timers(context.application)
+
+
 def schedule_sweeper(application: Application) -> None:
+    """The periodic sweep, and the check-in timers (anything overdue is swept at once)."""
     assert application.job_queue is not None
+    forever = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
     application.job_queue.run_repeating(
-        _sweep_job,
-        interval=SWEEP_INTERVAL_SECONDS,
-        first=1,
-        name="sweeper",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        _sweep_job, interval=SWEEP_INTERVAL_SECONDS, first=0.1, name="sweeper", job_kwargs=forever
+    )
+    application.job_queue.run_repeating(
+        _refill_job, interval=TIMER_REFILL_SECONDS, first=0.1, name="timers", job_kwargs=forever
     )

@@ -33,6 +33,7 @@ def help_text(t: Translator, role: Role) -> str:
         t._("/start: talk to a peer, or get help now"),
         t._("/help_now: phone numbers and a coordinator, right away"),
         t._("/status: see your request"),
+        t._("/checkin plans a check-in; /checkins shows what is planned"),
         t._("/language: choose Danish or English"),
         t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
     ]

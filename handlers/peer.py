@@ -71,6 +71,7 @@ def contact_buttons(turn: Turn, contact: Contact) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button(turn.t._("Write to {name}", name=contact.citizen_name), f"focus:{contact.id}")],
+            [button(turn.t._("Plan a check-in"), f"cis:contact:{contact.id}")],
             [
                 button(turn.t._("I'm worried"), f"worry:{contact.id}"),
                 button(turn.t._("End contact"), f"end:ask:{contact.id}"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -105,6 +105,11 @@ class Translator:
 
     def time(self, moment: datetime) -> str:
         return format_time(moment.astimezone(self.timezone), "short", locale=self.language)
+
+    def day_label(self, day: date) -> str:
+        """A short day for a button: ``tir. 3. mar.`` / ``Tue 3 Mar``."""
+        pattern = "EEE d. MMM" if self.language == "da" else "EEE d MMM"
+        return format_date(day, pattern, locale=self.language)
 
     def weekday_datetime(self, moment: datetime) -> str:
         """``mandag 2. marts kl. 09.00``-style, for when the next opening is."""

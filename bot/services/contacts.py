@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
@@ -41,6 +42,7 @@ async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
     async with rt.storage.transaction() as tx:
         if not await contact_store.end_contact(tx, contact.id, ended_by, now):
             return False
+        await checkin_store.cancel_for_contact(tx, contact.id)
         if contact.request_id is not None and contact.kind == "peer":
             await request_store.set_status(
                 tx,

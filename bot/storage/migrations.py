@@ -176,6 +176,31 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 5: check-ins. Local wall time is the truth for repeats (DST); due_at is its UTC moment.
+    """
+    CREATE TABLE checkins (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+        created_by TEXT NOT NULL CHECK (created_by IN ('citizen', 'peer')),
+        kind TEXT NOT NULL DEFAULT 'checkin' CHECK (kind IN ('checkin', 'call', 'meeting')),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN
+            ('draft', 'pending', 'reminded', 'sent', 'answered', 'unanswered', 'cancelled')),
+        step TEXT,
+        local_time TEXT,
+        due_at TEXT,
+        quiet_moved INTEGER NOT NULL DEFAULT 0,
+        repeat_weeks INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        replaces_id INTEGER,
+        fired_at TEXT,
+        late INTEGER NOT NULL DEFAULT 0,
+        answer TEXT,
+        answered_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX checkins_due ON checkins (status, due_at);
+    CREATE INDEX checkins_contact ON checkins (contact_id, status);
+    """,
 )
 
 

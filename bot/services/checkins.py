@@ -1,0 +1,446 @@
+"""Check-ins: planned in local wall time, fired exactly once, answered by the citizen.
+
+A repeating weekly check-in is stored as local wall time and each occurrence is computed with
+`zoneinfo`, so 10:00 stays 10:00 across daylight-saving changes. Quiet hours win over lateness:
+a check-in due at night waits for the morning and says so. Firing marks the row sent in the same
+transaction that queues the message, so a restart neither loses nor repeats it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot import notices
+from bot.config import Config
+from bot.errors import UserInputError
+from bot.i18n import N_, Translator
+from bot.runtime import Runtime
+from bot.storage import checkins as checkin_store
+from bot.storage import contacts as contact_store
+from bot.storage.checkins import Checkin, CheckinStatus
+from bot.storage.contacts import Contact
+from bot.storage.outbox import Priority
+
+LATE_AFTER = timedelta(minutes=2)
+NOTE_LIMIT = 200
+QUICK_HOUR = time(10, 0)
+
+
+class Answer(StrEnum):
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+    TALK = "talk"
+
+
+ANSWER_LABELS = {
+    Answer.BETTER: N_("Better"),
+    Answer.SAME: N_("About the same"),
+    Answer.WORSE: N_("Worse"),
+    Answer.TALK: N_("I'd like to talk"),
+}
+KIND_LABELS = {
+    "checkin": N_("Check-in message"),
+    "call": N_("Phone call"),
+    "meeting": N_("Meeting"),
+}
+QUICK_CHOICES = {
+    "tomorrow": N_("Tomorrow"),
+    "3days": N_("In 3 days"),
+    "week": N_("In a week"),
+    "same": N_("Same time next week"),
+}
+
+
+# Time ------------------------------------------------------------------------------------------
+
+
+def local_now(now: datetime, zone: ZoneInfo) -> datetime:
+    """The current wall-clock time in the configured zone, without tzinfo, to the minute."""
+    return now.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def quick_time(choice: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """Local wall time for a quick choice (the day-based ones at 10:00)."""
+    today = local_now(now, zone)
+    if choice == "same":
+        rounded = today.replace(minute=today.minute - today.minute % 5)
+        return rounded + timedelta(days=7)
+    days = {"tomorrow": 1, "3days": 3, "week": 7}.get(choice)
+    if days is None:
+        raise UserInputError(N_("That button is no longer valid."))
+    return datetime.combine(today.date() + timedelta(days=days), QUICK_HOUR)
+
+
+def in_quiet_hours(moment: time, config: Config) -> bool:
+    start, end = config.quiet_start, config.quiet_end
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def out_of_quiet_hours(local: datetime, config: Config) -> tuple[datetime, bool]:
+    """Move a local time to the end of quiet hours if it falls inside them."""
+    if not in_quiet_hours(local.time(), config):
+        return local, False
+    day = local.date() if local.time() < config.quiet_end else local.date() + timedelta(days=1)
+    return datetime.combine(day, config.quiet_end), True
+
+
+def occurrence(local: datetime, config: Config, kind: str) -> tuple[datetime, datetime, bool]:
+    """(local wall time, UTC due moment, moved by quiet hours) for a planned time.
+
+    Only check-in messages respect quiet hours; a call or meeting is when people agreed it.
+    """
+    moved_local, moved = out_of_quiet_hours(local, config) if kind == "checkin" else (local, False)
+    return local, to_utc(moved_local, config.timezone), moved
+
+
+# Planning --------------------------------------------------------------------------------------
+
+
+def _side(contact: Contact, user_id: int) -> str:
+    return "citizen" if contact.citizen_id == user_id else "peer"
+
+
+async def start_draft(
+    rt: Runtime, contact: Contact, user_id: int, *, replaces: Checkin | None = None
+) -> Checkin:
+    """Begin planning on one of the person's own contacts (one draft at a time)."""
+    side = _side(contact, user_id)
+    step = "kind" if side == "peer" and replaces is None else "when"
+    async with rt.storage.transaction() as tx:
+        await checkin_store.delete_drafts(tx, [contact.id])
+        checkin_id = await checkin_store.create_draft(
+            tx,
+            contact.id,
+            side,
+            step,
+            rt.now(),
+            kind=replaces.kind if replaces else "checkin",
+            note=replaces.note if replaces else None,
+            repeat_weeks=replaces.repeat_weeks if replaces else 0,
+            replaces_id=replaces.id if replaces else None,
+        )
+        draft = await checkin_store.by_id(tx, checkin_id)
+    assert draft is not None
+    return draft
+
+
+def clean_note(text: str) -> str:
+    note = " ".join(text.split())
+    if not note:
+        raise UserInputError(N_("That message was empty. Write a few words, or press Skip."))
+    if len(note) > NOTE_LIMIT:
+        raise UserInputError(N_("Please keep the note under 200 characters."))
+    return note
+
+
+def parse_clock(text: str) -> time:
+    """A typed time of day such as 9, 9:30, 09.30 or 1930."""
+    cleaned = text.strip().replace(".", ":")
+    if cleaned.isdigit() and len(cleaned) in (3, 4):
+        cleaned = f"{cleaned[:-2]}:{cleaned[-2:]}"
+    elif cleaned.isdigit():
+        cleaned = f"{cleaned}:00"
+    try:
+        return time.fromisoformat(cleaned.zfill(5))
+    except ValueError as exc:
+        raise UserInputError(N_("Please write a time like 10:00 or 18:30.")) from exc
+
+
+async def confirm(rt: Runtime, draft: Checkin) -> Checkin:
+    """Turn the draft into a pending check-in (cancelling the one it replaces)."""
+    if draft.local_time is None:
+        raise UserInputError(N_("That button is no longer valid."))
+    local, due_at, moved = occurrence(draft.local_time, rt.config, draft.kind)
+    if due_at <= rt.now():
+        raise UserInputError(N_("That time has already passed. Please choose a later one."))
+    async with rt.storage.transaction() as tx:
+        await checkin_store.schedule(tx, draft.id, local, due_at, moved)
+        if draft.replaces_id is not None:
+            await checkin_store.set_status(
+                tx, draft.replaces_id, CheckinStatus.CANCELLED, (CheckinStatus.PENDING,)
+            )
+        scheduled = await checkin_store.by_id(tx, draft.id)
+    assert scheduled is not None
+    return scheduled
+
+
+async def cancel(rt: Runtime, checkin: Checkin) -> bool:
+    async with rt.storage.transaction() as tx:
+        return await checkin_store.set_status(
+            tx, checkin.id, CheckinStatus.CANCELLED, checkin_store.UPCOMING
+        )
+
+
+async def own_checkin(rt: Runtime, checkin_id: int, user_id: int) -> tuple[Checkin, Contact] | None:
+    """A check-in on one of the person's own active contacts, or None (untrusted ids)."""
+    checkin = await checkin_store.by_id(rt.storage, checkin_id)
+    if checkin is None:
+        return None
+    contact = await contact_store.contact(rt.storage, checkin.contact_id)
+    if (
+        contact is None
+        or not contact.active
+        or user_id not in (contact.citizen_id, contact.peer_id)
+    ):
+        return None
+    return checkin, contact
+
+
+# Firing ----------------------------------------------------------------------------------------
+
+
+def _t(rt: Runtime, language: str | None) -> Translator:
+    return Translator(language or rt.config.default_language, rt.config.timezone)
+
+
+def checkin_notice(
+    rt: Runtime, checkin: Checkin, contact: Contact, now: datetime
+) -> notices.Notice:
+    t = _t(rt, contact.citizen_language)
+    lines = [
+        t._(
+            "How are you doing today? {peer} asked me to check in with you.", peer=contact.peer_name
+        )
+        if checkin.created_by == "peer"
+        else t._("How are you doing today? You asked me to check in with you.")
+    ]
+    if checkin.due_at is not None and now - checkin.due_at > LATE_AFTER:
+        lines.append(
+            t._(
+                "(This check-in was planned for {time}; it comes a little late.)",
+                time=t.weekday_datetime(checkin.due_at),
+            )
+        )
+    if checkin.quiet_moved:
+        lines.append(t._("(It was planned for the night, so I waited until morning.)"))
+    buttons = (
+        tuple(
+            (t._(ANSWER_LABELS[a]), f"ci:{checkin.id}:{a.value}")
+            for a in (Answer.BETTER, Answer.SAME)
+        ),
+        tuple(
+            (t._(ANSWER_LABELS[a]), f"ci:{checkin.id}:{a.value}")
+            for a in (Answer.WORSE, Answer.TALK)
+        ),
+        ((t._("I need help now"), "urgent:now"),),
+    )
+    return notices.Notice("\n".join(lines), buttons)
+
+
+def reminder_notices(
+    rt: Runtime, checkin: Checkin, contact: Contact
+) -> tuple[notices.Notice, notices.Notice]:
+    assert checkin.due_at is not None
+    peer_t, citizen_t = _t(rt, contact.peer_language), _t(rt, contact.citizen_language)
+    kind = checkin.kind
+    peer_text = (
+        peer_t._(
+            "Reminder: phone call with {name} at {time}.",
+            name=contact.citizen_name,
+            time=peer_t.weekday_datetime(checkin.due_at),
+        )
+        if kind == "call"
+        else peer_t._(
+            "Reminder: meeting with {name} at {time}.",
+            name=contact.citizen_name,
+            time=peer_t.weekday_datetime(checkin.due_at),
+        )
+    )
+    if checkin.note:
+        peer_text += "\n" + peer_t._("Note: {note}", note=checkin.note)
+    citizen_text = (
+        citizen_t._(
+            "Reminder: {name} will call you at {time}.",
+            name=contact.peer_name,
+            time=citizen_t.weekday_datetime(checkin.due_at),
+        )
+        if kind == "call"
+        else citizen_t._(
+            "Reminder: you are meeting {name} at {time}.",
+            name=contact.peer_name,
+            time=citizen_t.weekday_datetime(checkin.due_at),
+        )
+    )
+    return notices.Notice(peer_text), notices.Notice(citizen_text)
+
+
+@dataclass
+class SweepResult:
+    fired: int = 0
+    reminded: int = 0
+    postponed: int = 0
+    unanswered: int = 0
+
+
+async def sweep(rt: Runtime) -> SweepResult:
+    """Fire what is due: reminders, check-ins (outside quiet hours), follow-ups."""
+    result = SweepResult()
+    now = rt.now()
+    lead = timedelta(minutes=rt.config.reminder_minutes)
+    for checkin in await checkin_store.due(rt.storage, (CheckinStatus.PENDING,), now + lead):
+        if checkin.kind != "checkin":
+            result.reminded += await _remind(rt, checkin, now)
+    for checkin in await checkin_store.due(rt.storage, checkin_store.UPCOMING, now):
+        if checkin.kind == "checkin" and in_quiet_hours(
+            local_now(now, rt.config.timezone).time(), rt.config
+        ):
+            result.postponed += await _postpone(rt, checkin, now)
+        else:
+            result.fired += await _fire(rt, checkin, now)
+    result.unanswered = await _tell_unanswered(rt, now)
+    rt.wake_delivery()
+    return result
+
+
+async def _postpone(rt: Runtime, checkin: Checkin, now: datetime) -> int:
+    local, _ = out_of_quiet_hours(local_now(now, rt.config.timezone), rt.config)
+    async with rt.storage.transaction() as tx:
+        return int(
+            await checkin_store.set_status(
+                tx,
+                checkin.id,
+                CheckinStatus.PENDING,
+                (CheckinStatus.PENDING,),
+                due_at=to_utc(local, rt.config.timezone).isoformat(),
+                quiet_moved=1,
+            )
+        )
+
+
+async def _remind(rt: Runtime, checkin: Checkin, now: datetime) -> int:
+    async with rt.storage.transaction() as tx:
+        contact = await contact_store.contact(tx, checkin.contact_id)
+        if contact is None or not await checkin_store.set_status(
+            tx, checkin.id, CheckinStatus.REMINDED, (CheckinStatus.PENDING,)
+        ):
+            return 0
+        peer_notice, citizen_notice = reminder_notices(rt, checkin, contact)
+        await notices.send(
+            tx, contact.peer_chat, peer_notice, purpose="reminder", now=now, ref_id=checkin.id
+        )
+        if not in_quiet_hours(local_now(now, rt.config.timezone).time(), rt.config):
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                citizen_notice,
+                purpose="reminder",
+                now=now,
+                ref_id=checkin.id,
+            )
+    return 1
+
+
+async def _fire(rt: Runtime, checkin: Checkin, now: datetime) -> int:
+    """Exactly once: the status change and the queued message commit together."""
+    late = checkin.due_at is not None and now - checkin.due_at > LATE_AFTER
+    async with rt.storage.transaction() as tx:
+        contact = await contact_store.contact(tx, checkin.contact_id)
+        if contact is None or not await checkin_store.set_status(
+            tx,
+            checkin.id,
+            CheckinStatus.SENT,
+            checkin_store.UPCOMING,
+            fired_at=now.isoformat(),
+            late=int(late),
+        ):
+            return 0
+        if checkin.kind == "checkin":
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                checkin_notice(rt, checkin, contact, now),
+                purpose="checkin",
+                now=now,
+                priority=Priority.BULK,
+                ref_id=checkin.id,
+            )
+        if checkin.repeat_weeks > 0 and checkin.local_time is not None:
+            local, due_at, moved = occurrence(
+                checkin.local_time + timedelta(days=7), rt.config, checkin.kind
+            )
+            await checkin_store.add_occurrence(tx, checkin, local, due_at, moved, now)
+    return 1
+
+
+async def _tell_unanswered(rt: Runtime, now: datetime) -> int:
+    told = 0
+    limit = timedelta(hours=rt.config.checkin_answer_hours)
+    for checkin in await checkin_store.unanswered_since(rt.storage, now - limit):
+        async with rt.storage.transaction() as tx:
+            contact = await contact_store.contact(tx, checkin.contact_id)
+            if contact is None or not await checkin_store.set_status(
+                tx, checkin.id, CheckinStatus.UNANSWERED, (CheckinStatus.SENT,)
+            ):
+                continue
+            t = _t(rt, contact.peer_language)
+            await notices.send(
+                tx,
+                contact.peer_chat,
+                notices.Notice(
+                    t._(
+                        "{name} has not answered the check-in yet. That can mean many things; "
+                        "perhaps send a short, friendly message when it suits you.",
+                        name=contact.citizen_name,
+                    )
+                ),
+                purpose="checkin-unanswered",
+                now=now,
+                ref_id=checkin.id,
+            )
+            told += 1
+    return told
+
+
+async def answer(rt: Runtime, checkin_id: int, citizen_id: int, value: str) -> bool:
+    """Store the citizen's answer to their own check-in; "worse" and "talk" reach the peer now."""
+    if value not in Answer.__members__.values():
+        return False
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        checkin = await checkin_store.by_id(tx, checkin_id)
+        contact = await contact_store.contact(tx, checkin.contact_id) if checkin else None
+        if checkin is None or contact is None or contact.citizen_id != citizen_id:
+            return False
+        if not await checkin_store.set_status(
+            tx,
+            checkin_id,
+            CheckinStatus.ANSWERED,
+            (CheckinStatus.SENT, CheckinStatus.UNANSWERED),
+            answer=value,
+            answered_at=now.isoformat(),
+        ):
+            return False
+        if value in (Answer.WORSE, Answer.TALK) and contact.active:
+            t = _t(rt, contact.peer_language)
+            text = (
+                t._(
+                    "{name} answered the check-in: things are worse. Perhaps write to them soon.",
+                    name=contact.citizen_name,
+                )
+                if value == Answer.WORSE
+                else t._(
+                    "{name} answered the check-in: they would like to talk.",
+                    name=contact.citizen_name,
+                )
+            )
+            await notices.send(
+                tx,
+                contact.peer_chat,
+                notices.Notice(text),
+                purpose="checkin-answer",
+                now=now,
+                priority=Priority.URGENT,
+                ref_id=checkin_id,
+            )
+    rt.wake_delivery()
+    return True

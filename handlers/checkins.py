@@ -1,0 +1,115 @@
+"""Check-ins: the list of upcoming ones (cancel, reschedule) and the citizen's answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.services import checkins
+from bot.storage import checkins as checkin_store
+from bot.storage import contacts as contact_store
+from handlers.base import Context, begin
+from handlers.keyboards import button, callback_parts
+
+log = logging.getLogger(__name__)
+
+
+async def checkins_command(update: Update, context: Context) -> None:
+    """Lists upcoming check-ins: a citizen's own, or all of a peer's contacts'."""
+    turn = await begin(update, context)
+    user = turn.person.user
+    contacts = []
+    if user is not None:
+        own = await contact_store.active_for_citizen(turn.rt.storage, user.id)
+        contacts = [own] if own else await contact_store.active_for_peer(turn.rt.storage, user.id)
+    upcoming = await checkin_store.upcoming_for(turn.rt.storage, [c.id for c in contacts])
+    if not upcoming:
+        await context.bot.send_message(
+            turn.chat_id, turn.t._("Nothing planned. /checkin plans a check-in.")
+        )
+        return
+    names = {
+        c.id: (c.citizen_name if c.peer_id == user.id else c.peer_name)  # type: ignore[union-attr]
+        for c in contacts
+    }
+    for item in upcoming:
+        assert item.due_at is not None
+        text = turn.t._(
+            "{kind} with {name}: {time}",
+            kind=turn.t._(checkins.KIND_LABELS[item.kind]),
+            name=names.get(item.contact_id, "-"),
+            time=turn.t.weekday_datetime(item.due_at),
+        )
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    button(turn.t._("Cancel"), f"cic:{item.id}"),
+                    button(turn.t._("Reschedule"), f"cis:resched:{item.id}"),
+                ]
+            ]
+        )
+        await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+
+
+async def cancel_button(update: Update, context: Context) -> None:
+    """Cancels a check-in on one of the presser's own contacts."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    _, raw_id, _ = callback_parts(query.data)
+    user = turn.person.user
+    owned = (
+        await checkins.own_checkin(turn.rt, int(raw_id), user.id)
+        if raw_id.isdigit() and user is not None
+        else None
+    )
+    if owned is None or not await checkins.cancel(turn.rt, owned[0]):
+        log.info("refused check-in cancel (update %s)", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await query.edit_message_text(turn.t._("Cancelled."))
+
+
+async def answer_button(update: Update, context: Context) -> None:
+    """Stores the citizen's answer to their own check-in."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    _, raw_id, value = callback_parts(query.data)
+    user = turn.person.user
+    stored = (
+        raw_id.isdigit()
+        and user is not None
+        and await checkins.answer(turn.rt, int(raw_id), user.id, value)
+    )
+    if not stored:
+        log.info("refused check-in answer (update %s)", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    replies = {
+        "better": turn.t._("Good to hear. Thank you for answering."),
+        "same": turn.t._("Thank you for answering. Your peer is here if you want to write."),
+        "worse": turn.t._(
+            "I'm sorry it is hard right now. I have told your peer. If you need "
+            "help now, press the button below."
+        ),
+        "talk": turn.t._(
+            "I have told your peer that you would like to talk. They will write "
+            "as soon as they can."
+        ),
+    }
+    await query.edit_message_text(
+        replies[value],
+        reply_markup=InlineKeyboardMarkup([[button(turn.t._("I need help now"), "urgent:now")]]),
+    )
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("checkins", checkins_command, private))
+    application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^cic:"))
+    application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^ci:"))
