@@ -77,7 +77,7 @@ async def test_peer_plans_citizen_answers_worse_and_peer_is_told(harness: Harnes
 
 async def test_unanswered_check_in_tells_the_peer_gently(harness: Harness) -> None:
     h = harness
-    peer, citizen = await in_contact(h)
+    peer, _ = await in_contact(h)
     peer.send_text("/checkin")
     await h.settle()
     await press(h, peer, "Check-in message", "Tomorrow", "Only once", "Skip", "Plan it")
@@ -185,7 +185,7 @@ async def test_ending_a_contact_cancels_its_check_ins(harness: Harness) -> None:
 
 async def test_forged_answer_and_cancel_do_nothing(harness: Harness) -> None:
     h = harness
-    peer, citizen = await in_contact(h)
+    peer, _ = await in_contact(h)
     peer.send_text("/checkin")
     await h.settle()
     await press(h, peer, "Check-in message", "Tomorrow", "Only once", "Skip", "Plan it")
