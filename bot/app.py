@@ -27,10 +27,12 @@ from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
 from bot.services.triage import CrisisDetector
+from bot.services.urgent import urgent_update_check
 from bot.storage import Database, inbox
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
+from bot.storage.group_commit import GroupWriter
 from bot.update_processor import ChatOrderedProcessor
 from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
 from conversations.checkin_schedule import build_checkin_conversation
@@ -53,6 +55,7 @@ from handlers import (
 
 log = logging.getLogger(__name__)
 
+OVERALL_RATE = 29
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN-not-for-telegram"
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -87,7 +90,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        # Just under Telegram's 30 a second, so jitter between its clock and ours never costs
+        # a 429; the outbox retries one anyway, honouring retry_after.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0))
     rt = Runtime(config=config, clock=clock or SystemClock())
     application = builder.persistence(_persistence(rt)).build()
     application.bot_data[RUNTIME_KEY] = rt
@@ -124,15 +129,17 @@ async def start_bot(application: Application) -> InboxPoller:
     rt.db = await Database.open(rt.config.database)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
     await application.initialize()
+    rt.writer = GroupWriter(rt.db)
     rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)
     poller = InboxPoller(application, rt.db, rt.clock)
+    poller.is_urgent = urgent_update_check(rt)
     rt.extras["poller"] = poller
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedProcessor)
-    db = rt.db
+    writer = rt.writer
 
     async def finished(update: object) -> None:
-        await inbox.finish(db, update.update_id)  # type: ignore[attr-defined]
+        inbox.finish_later(writer, update.update_id)  # type: ignore[attr-defined]
 
     processor.on_finished = finished
     await application.start()
@@ -153,12 +160,23 @@ async def stop_bot(application: Application) -> None:
         with suppress(asyncio.CancelledError):
             await task
     if application.running:
-        await application.update_queue.join()
+        _drop_queued(application)
         await application.stop()
     await application.shutdown()
+    if rt.writer is not None:
+        await rt.writer.flush()
     if rt.db is not None:
         await rt.db.close()
         rt.db = None
+
+
+def _drop_queued(application: Application) -> None:
+    """Updates not yet started stay in the inbox and run after the next start-up, so shutdown
+    waits only for those already being handled, not for a whole backlog."""
+    queue = application.update_queue
+    while not queue.empty():
+        queue.get_nowait()
+        queue.task_done()
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -21,6 +22,8 @@ from bot.storage import Database, inbox
 
 log = logging.getLogger(__name__)
 
+READ_MARGIN = 10  # seconds beyond the long-poll timeout before a read counts as timed out
+
 
 class InboxPoller:
     def __init__(self, application: Application, db: Database, clock: Clock) -> None:
@@ -28,6 +31,7 @@ class InboxPoller:
         self.db = db
         self.clock = clock
         self.offset: int | None = None
+        self.is_urgent: Callable[[dict[str, Any]], bool] = lambda raw: False
         self._stopping = asyncio.Event()
 
     async def recover(self) -> int:
@@ -43,30 +47,36 @@ class InboxPoller:
         return len(pending)
 
     async def store(self, raw_updates: list[dict[str, Any]]) -> None:
-        """Commit raw updates to the inbox, then hand them to the application."""
+        """Commit raw updates to the inbox, then hand them to the application, urgent first."""
         if not raw_updates:
             return
         await inbox.add_updates(self.db, raw_updates, self.clock.now())
-        for raw in raw_updates:
+        for raw in urgent_first(raw_updates, self.is_urgent):
             await self.accept(Update.de_json(raw, self.application.bot), stored=True)
+        self.offset = raw_updates[-1]["update_id"] + 1
 
     async def accept(self, update: Update, *, stored: bool) -> None:
         if not stored:
             await inbox.add_updates(self.db, [update.to_dict()], self.clock.now())
         await self.application.update_queue.put(update)
 
-    async def poll_once(self, wait: float = 0) -> int:
-        """One ``getUpdates`` round trip; returns how many updates arrived."""
-        updates = await self.application.bot.get_updates(
-            offset=self.offset, timeout=wait, allowed_updates=Update.ALL_TYPES
-        )
-        if not updates:
-            return 0
-        await self.store([u.to_dict() for u in updates])
-        self.offset = updates[-1].update_id + 1
-        return len(updates)
+    async def poll_once(self, wait: int = 0) -> int:
+        """One ``getUpdates`` round trip; returns how many updates arrived.
 
-    async def run(self, wait: float = 25) -> None:
+        The raw JSON is what the inbox keeps, so it is fetched as such and parsed once.
+        """
+        params: dict[str, Any] = {"timeout": wait, "allowed_updates": Update.ALL_TYPES}
+        if self.offset is not None:
+            params["offset"] = self.offset
+        raw_updates = await self.application.bot.do_api_request(
+            "getUpdates", api_kwargs=params, read_timeout=wait + READ_MARGIN
+        )
+        if not isinstance(raw_updates, list) or not raw_updates:
+            return 0
+        await self.store(raw_updates)
+        return len(raw_updates)
+
+    async def run(self, wait: int = 25) -> None:
         """Poll until `stop()`; network trouble backs off instead of ending the bot."""
         backoff = 1.0
         while not self._stopping.is_set():
@@ -92,6 +102,26 @@ class InboxPoller:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+def urgent_first(
+    raw_updates: list[dict[str, Any]], is_urgent: Callable[[dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
+    """Move urgent updates to the front of a batch, never ahead of their own chat's earlier ones.
+
+    Handlers take the database in arrival order, so an urgent update queued first is handled
+    first instead of waiting behind up to a hundred ordinary ones.
+    """
+    seen: set[int | None] = set()
+    front, rest = [], []
+    for raw in raw_updates:
+        chat = inbox.chat_of(raw)
+        if chat not in seen and is_urgent(raw):
+            front.append(raw)
+        else:
+            rest.append(raw)
+        seen.add(chat)
+    return front + rest
 
 
 def _seconds(value: Any) -> float:

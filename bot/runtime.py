@@ -17,6 +17,7 @@ from bot.storage import Database
 if TYPE_CHECKING:
     from bot.delivery import OutboxDispatcher
     from bot.services.triage import CrisisDetector
+    from bot.storage.group_commit import GroupWriter
 
 RUNTIME_KEY = "peerbot.runtime"
 
@@ -26,6 +27,7 @@ class Runtime:
     config: Config
     clock: Clock
     db: Database | None = None
+    writer: GroupWriter | None = None
     dispatcher: OutboxDispatcher | None = None
     detector: CrisisDetector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -35,6 +37,13 @@ class Runtime:
         if self.db is None:
             raise RuntimeError("storage is not open yet")
         return self.db
+
+    @property
+    def later(self) -> GroupWriter:
+        """The group-commit writer for bookkeeping that may trail by milliseconds."""
+        if self.writer is None:
+            raise RuntimeError("storage is not open yet")
+        return self.writer
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -41,14 +41,6 @@ async def private_message(update: Update, context: Context) -> None:
     if user is None:
         await common.anything_else(update, context)
         return
-    if (
-        message.text
-        and (feedback_id := await contact_service.comment_pending(turn.rt, user))
-        and await contact_store.active_for_citizen(turn.rt.storage, user.id) is None
-    ):
-        await contact_service.add_comment(turn.rt, feedback_id, message.text)
-        await message.reply_text(turn.t._("Thank you for your words. Take care."))
-        return
     replied = message.reply_to_message
     if (
         replied is not None
@@ -64,6 +56,10 @@ async def private_message(update: Update, context: Context) -> None:
         await ask_whom(turn, user)
         return
     if route.problem is RouteProblem.NO_CONTACT or route.contact is None:
+        if message.text and (feedback_id := await contact_service.comment_pending(turn.rt, user)):
+            await contact_service.add_comment(turn.rt, feedback_id, message.text)
+            await message.reply_text(turn.t._("Thank you for your words. Take care."))
+            return
         await common.anything_else(update, context)
         return
     if not _relayable(message):
@@ -88,8 +84,13 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
                 contact.peer_language if route.side is Side.CITIZEN else contact.citizen_language
             )
             name = contact.citizen_name if route.side is Side.CITIZEN else contact.peer_name
-            await turn.context.bot.send_message(
-                route.target_chat, translator(rt, target_language)._("{name} writes:", name=name)
+            # The answer is not needed, so it is not parsed into a Message.
+            await turn.context.bot.do_api_request(
+                "sendMessage",
+                api_kwargs={
+                    "chat_id": route.target_chat,
+                    "text": translator(rt, target_language)._("{name} writes:", name=name),
+                },
             )
         copied = await turn.context.bot.copy_message(
             chat_id=route.target_chat,
@@ -111,7 +112,7 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
             turn.t._("Sorry, that message could not be passed on. Please try again.")
         )
         return
-    await relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id)
+    relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id)
     if route.side is Side.CITIZEN:
         await _check_for_crisis(turn, message, route)
 

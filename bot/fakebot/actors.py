@@ -25,21 +25,21 @@ class _ChatView:
         self._fake = fake
         self.chat_id = chat_id
 
+    def _bot_messages(self) -> list[dict[str, Any]]:
+        """The live bot messages (not copies): for reading here, never handed out."""
+        chat = self._fake._chat_state(self.chat_id)
+        return [m for m in chat.messages.values() if self._fake._is_bot_message(m)]
+
     @property
     def messages(self) -> list[dict[str, Any]]:
         """Messages the bot sent to this chat, oldest first, as they are now."""
-        chat = self._fake._chat_state(self.chat_id)
-        return [
-            copy.deepcopy(message)
-            for message in chat.messages.values()
-            if self._fake._is_bot_message(message)
-        ]
+        return [copy.deepcopy(message) for message in self._bot_messages()]
 
     @property
     def last_message(self) -> dict[str, Any] | None:
         """The newest message from the bot still in the chat, or None."""
-        messages = self.messages
-        return messages[-1] if messages else None
+        messages = self._bot_messages()
+        return copy.deepcopy(messages[-1]) if messages else None
 
     @property
     def texts(self) -> list[str]:
@@ -205,7 +205,7 @@ class FakeUser(_ChatView):
         """Press the newest inline button whose label contains ``label_substring``."""
         view = chat if chat is not None else self
         labels: list[str] = []
-        for message in reversed(view.messages):
+        for message in reversed(view._bot_messages()):
             for row in message.get("reply_markup", {}).get("inline_keyboard", []):
                 for button in row:
                     if "callback_data" not in button:

@@ -31,26 +31,23 @@ def translator_for(rt: Runtime, language: str | None) -> Translator:
     return Translator(language or rt.config.default_language, rt.config.timezone)
 
 
-def is_candidate(rt: Runtime, peer: PeerProfile, request: Request, pending: int) -> bool:
-    now = rt.now()
-    topic_ok = request.topic in peer.topics or request.topic == "other"
+def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
+    """Approved, not away, in one of their availability slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
         and not peer.away
-        and any(in_slot(slot, now, rt.config.timezone) for slot in peer.availability)
+        and any(in_slot(slot, rt.now(), rt.config.timezone) for slot in peer.availability)
         and peer.active_contacts + pending < peer.capacity
-        and topic_ok
-        and (request.language or rt.config.default_language) in peer.languages
     )
 
 
-async def _pending_offers_by_peer(tx: Transaction) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for request in await request_store.waiting(tx):
-        offer = await contact_store.pending_offer(tx, request.id)
-        if offer is not None:
-            counts[offer.peer_id] = counts.get(offer.peer_id, 0) + 1
-    return counts
+def is_candidate(rt: Runtime, peer: PeerProfile, request: Request, pending: int) -> bool:
+    topic_ok = request.topic in peer.topics or request.topic == "other"
+    return (
+        is_free(rt, peer, pending)
+        and topic_ok
+        and (request.language or rt.config.default_language) in peer.languages
+    )
 
 
 def offer_notice(rt: Runtime, peer: PeerProfile, request: Request, offer_id: int) -> notices.Notice:
@@ -83,7 +80,7 @@ async def offer_next(rt: Runtime, request_id: int) -> int | None:
         if await contact_store.pending_offer(tx, request_id) is not None:
             return None
         asked = await contact_store.peers_already_asked(tx, request_id)
-        pending = await _pending_offers_by_peer(tx)
+        pending = await contact_store.pending_offers_by_peer(tx)
         candidates = [
             peer
             for peer in await peer_store.approved(tx)
@@ -246,12 +243,26 @@ async def cancel_request(rt: Runtime, request: Request) -> bool:
 
 
 async def match_waiting(rt: Runtime) -> int:
-    """Try every waiting request without an offer (peers become available over time)."""
+    """Try waiting requests without an offer (peers become available over time).
+
+    Stops at the first request nobody can take while no peer at all is free, so a long queue
+    on a quiet evening costs one query, not one per request.
+    """
     offered = 0
-    for request in await request_store.waiting(rt.storage):
+    for request in await request_store.waiting_without_offer(rt.storage):
+        if not await _anyone_free(rt):
+            break
         if await offer_next(rt, request.id) is not None:
             offered += 1
     return offered
+
+
+async def _anyone_free(rt: Runtime) -> bool:
+    pending = await contact_store.pending_offers_by_peer(rt.storage)
+    return any(
+        is_free(rt, peer, pending.get(peer.user_id, 0))
+        for peer in await peer_store.approved(rt.storage)
+    )
 
 
 async def raise_unanswered(rt: Runtime) -> int:

@@ -53,10 +53,11 @@ async def route(rt: Runtime, sender: User, reply_to_message_id: int | None) -> R
                     if side is Side.PEER:
                         await peer_store.set_focus(db, sender.id, contact.id)
                     return Route(contact, side, _other_chat(contact, side), mapped[1])
-    citizen_contact = await contact_store.active_for_citizen(db, sender.id)
-    if citizen_contact is not None:
-        return Route(citizen_contact, Side.CITIZEN, citizen_contact.peer_chat, None)
-    contacts = await contact_store.active_for_peer(db, sender.id)
+    involving = await contact_store.active_involving(db, sender.id)
+    as_citizen = [c for c in involving if c.citizen_id == sender.id]
+    if as_citizen:
+        return Route(as_citizen[0], Side.CITIZEN, as_citizen[0].peer_chat, None)
+    contacts = [c for c in involving if c.peer_id == sender.id]
     if not contacts:
         return Route(None, Side.CITIZEN, 0, None, RouteProblem.NO_CONTACT)
     if len(contacts) == 1:
@@ -100,13 +101,17 @@ def needs_header(contact: Contact, side: Side, rt: Runtime) -> bool:
     return rt.now() - contact.last_message_at > BURST_GAP
 
 
-async def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int) -> None:
+def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int) -> None:
+    """Record the mapping and the burst counter in the next group commit."""
     assert route_.contact is not None
-    now = rt.now()
-    await contact_store.map_relayed(
-        rt.storage, route_.contact.id, source, (route_.target_chat, copy_id), now
+    contact_store.note_relayed_later(
+        rt.later,
+        route_.contact.id,
+        route_.side.value,
+        source,
+        (route_.target_chat, copy_id),
+        rt.now(),
     )
-    await contact_store.note_message(rt.storage, route_.contact.id, route_.side.value, now)
 
 
 async def focus(rt: Runtime, peer: User, contact_id: int) -> Contact | None:

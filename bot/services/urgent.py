@@ -6,9 +6,12 @@ chat number and the language. The escalation is committed before anything is sen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from bot.notices import help_now_labels
 from bot.runtime import Runtime
 from bot.services import escalation, intake, pseudonyms
 from bot.services.office_hours import is_open, next_opening
@@ -24,6 +27,22 @@ class UrgentOutcome:
     stored_without_consent: bool
     office_open: bool
     next_opening_at: datetime
+
+
+def urgent_update_check(rt: Runtime) -> Callable[[dict[str, Any]], bool]:
+    """A cheap test on a raw update: "I need help now" in any form, or crisis words."""
+    labels = help_now_labels()
+
+    def is_urgent(raw: dict[str, Any]) -> bool:
+        query = raw.get("callback_query")
+        if query is not None:
+            return query.get("data") == "urgent:now"
+        text = (raw.get("message") or {}).get("text") or ""
+        if text.startswith("/help_now") or text in labels:
+            return True
+        return rt.detector is not None and rt.detector.check(text).flagged
+
+    return is_urgent
 
 
 async def help_now(

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
+from bot.storage.group_commit import GroupWriter
 
 
 class OfferStatus(StrEnum):
@@ -148,6 +149,13 @@ async def withdraw_offers(tx: Transaction, request_id: int, now: datetime) -> li
     return [_offer(row) for row in rows]
 
 
+async def pending_offers_by_peer(db: Database | Transaction) -> dict[int, int]:
+    rows = await db.fetchall(
+        "SELECT peer_id, COUNT(*) FROM offers WHERE status = 'pending' GROUP BY peer_id"
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 async def peers_already_asked(db: Database | Transaction, request_id: int) -> set[int]:
     rows = await db.fetchall("SELECT peer_id FROM offers WHERE request_id = ?", (request_id,))
     return {row[0] for row in rows}
@@ -195,6 +203,22 @@ async def active_for_citizen(db: Database | Transaction, citizen_id: int) -> Con
     return _contact(row) if row else None
 
 
+async def active_involving(db: Database | Transaction, user_id: int) -> list[Contact]:
+    """Every active contact the user is part of, on either side, in one query.
+
+    A citizen's coordinator conversation comes first (it takes over while open), then the
+    newest; a peer's contacts follow in the order they started.
+    """
+    rows = await db.fetchall(
+        CONTACT_SQL + " WHERE c.status = 'active' AND (c.citizen_id = ? OR c.peer_id = ?)"
+        " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
+        (user_id, user_id),
+    )
+    found = [_contact(row) for row in rows]
+    as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)
+    return [c for c in found if c.citizen_id == user_id] + as_peer
+
+
 async def active_for_peer(db: Database | Transaction, peer_id: int) -> list[Contact]:
     rows = await db.fetchall(
         CONTACT_SQL + " WHERE c.peer_id = ? AND c.status = 'active' ORDER BY c.started_at",
@@ -216,8 +240,22 @@ async def end_contact(tx: Transaction, contact_id: int, ended_by: str, now: date
     return bool(ended)
 
 
-async def note_message(db: Database, contact_id: int, sender: str, now: datetime) -> None:
-    await db.execute(
+def note_relayed_later(
+    writer: GroupWriter,
+    contact_id: int,
+    sender: str,
+    source: tuple[int, int],
+    copy: tuple[int, int],
+    now: datetime,
+) -> None:
+    """Map both directions (so a reply on either side threads) and note who spoke last."""
+    for (chat, message), (other_chat, other_message) in ((source, copy), (copy, source)):
+        writer.add(
+            "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
+            " other_chat_id, other_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (chat, message, contact_id, other_chat, other_message, now.isoformat()),
+        )
+    writer.add(
         "UPDATE contacts SET last_sender = ?, last_message_at = ? WHERE id = ?",
         (sender, now.isoformat(), contact_id),
     )
@@ -238,23 +276,6 @@ async def claim_crisis_notice(
 
 
 # Relay mapping --------------------------------------------------------------------------------
-
-
-async def map_relayed(
-    db: Database,
-    contact_id: int,
-    source: tuple[int, int],
-    copy: tuple[int, int],
-    now: datetime,
-) -> None:
-    """Remember both directions, so a reply on either side threads to its counterpart."""
-    async with db.transaction() as tx:
-        for (chat, message), (other_chat, other_message) in ((source, copy), (copy, source)):
-            await tx.execute(
-                "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
-                " other_chat_id, other_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (chat, message, contact_id, other_chat, other_message, now.isoformat()),
-            )
 
 
 async def counterpart(

@@ -107,9 +107,9 @@ class Database:
             return await Transaction(self._conn).fetchall(sql, params)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+        """Run one statement, atomic on its own (autocommit: one round trip); returns lastrowid."""
+        async with self._turn():
+            return await Transaction(self._conn).execute(sql, params)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""
@@ -141,6 +141,13 @@ class Transaction:
             raise StorageError(f"statement failed: {exc}") from exc
         return cursor.lastrowid or 0
 
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One statement for many rows in one round trip to the database thread."""
+        try:
+            await self._conn.executemany(sql, [tuple(row) for row in rows])
+        except sqlite3.Error as exc:
+            raise StorageError(f"statement failed: {exc}") from exc
+
     async def execute_rowcount(self, sql: str, params: Iterable[Any] = ()) -> int:
         try:
             cursor = await self._conn.execute(sql, tuple(params))
@@ -149,15 +156,12 @@ class Transaction:
         return cursor.rowcount
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        try:
-            async with self._conn.execute(sql, tuple(params)) as cursor:
-                return await cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise StorageError(f"query failed: {exc}") from exc
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """One round trip to the database thread (a cursor would cost three)."""
         try:
-            async with self._conn.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise StorageError(f"query failed: {exc}") from exc

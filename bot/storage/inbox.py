@@ -7,17 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.group_commit import GroupWriter
 
 
 async def add_updates(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
     """Store a batch of updates in one transaction (already-known ids are ignored)."""
     async with db.transaction() as tx:
-        for update in updates:
-            await tx.execute(
-                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
-                " VALUES (?, ?, ?, ?)",
-                (update["update_id"], _chat_id(update), json.dumps(update), now.isoformat()),
-            )
+        await tx.executemany(
+            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
+            " VALUES (?, ?, ?, ?)",
+            [
+                (update["update_id"], chat_of(update), json.dumps(update), now.isoformat())
+                for update in updates
+            ],
+        )
 
 
 async def unfinished(db: Database) -> list[dict[str, Any]]:
@@ -25,9 +28,9 @@ async def unfinished(db: Database) -> list[dict[str, Any]]:
     return [json.loads(row["payload"]) for row in rows]
 
 
-async def finish(db: Database, update_id: int) -> None:
-    """Forget the update once handled: the bot keeps no message text."""
-    await db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+def finish_later(writer: GroupWriter, update_id: int) -> None:
+    """Forget the update once handled (the bot keeps no message text), in the next group commit."""
+    writer.add("DELETE FROM inbox WHERE update_id = ?", (update_id,))
 
 
 async def last_update_id(db: Database) -> int | None:
@@ -35,7 +38,7 @@ async def last_update_id(db: Database) -> int | None:
     return row[0] if row and row[0] is not None else None
 
 
-def _chat_id(update: dict[str, Any]) -> int | None:
+def chat_of(update: dict[str, Any]) -> int | None:
     for key in ("message", "edited_message", "my_chat_member"):
         if key in update:
             return update[key].get("chat", {}).get("id")

@@ -135,6 +135,15 @@ async def waiting(db: Database | Transaction) -> list[Request]:
     return [_request(row) for row in rows]
 
 
+async def waiting_without_offer(db: Database | Transaction) -> list[Request]:
+    rows = await db.fetchall(
+        "SELECT * FROM requests r WHERE status = 'waiting' AND NOT EXISTS"
+        " (SELECT 1 FROM offers o WHERE o.request_id = r.id AND o.status = 'pending')"
+        " ORDER BY submitted_at, id"
+    )
+    return [_request(row) for row in rows]
+
+
 async def mark_unanswered(tx: Transaction, request_id: int, now: datetime) -> bool:
     return bool(
         await tx.execute_rowcount(

@@ -28,15 +28,14 @@ async def seed(path: Path, start: datetime) -> list[int]:
     db = await Database.open(path)
     ids = []
     async with db.transaction() as tx:
-        citizen = await user_store.ensure(tx, CITIZEN, Role.CITIZEN, start, language="en",
-                                          pseudonym="Lærke 42")
-        peer = await user_store.ensure(tx, PEER, Role.PEER, start, language="en",
-                                       pseudonym="Maja")
+        citizen = await user_store.ensure(
+            tx, CITIZEN, Role.CITIZEN, start, language="en", pseudonym="Lærke 42"
+        )
+        peer = await user_store.ensure(tx, PEER, Role.PEER, start, language="en", pseudonym="Maja")
         contact_id = await contact_store.create_contact(tx, None, citizen.id, peer.id, start)
         for n in range(CHECKINS):
             due = start + timedelta(seconds=1 + n * 0.25)
-            checkin_id = await checkin_store.create_draft(tx, contact_id, "peer", "confirm",
-                                                          start)
+            checkin_id = await checkin_store.create_draft(tx, contact_id, "peer", "confirm", start)
             await checkin_store.schedule(tx, checkin_id, due.replace(tzinfo=None), due, False)
             ids.append(checkin_id)
     await db.close()

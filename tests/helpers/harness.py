@@ -80,6 +80,7 @@ class Harness:
             received = await self.poller.poll_once(wait=0)
             await self.app.update_queue.join()
             await processor.wait_idle()
+            await self.rt.later.flush()
             sent = await self.rt.dispatcher.drain() if self.rt.dispatcher else 0
             if not received and not sent:
                 return

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.fakebot import FakeBotApiServer, FakeTelegram
@@ -38,7 +38,6 @@ class BotProcess:
     directory: Path
     server: FakeBotApiServer | None = None
     process: asyncio.subprocess.Process | None = None
-    logs: list[bytes] = field(default_factory=list)
 
     async def serve(self) -> None:
         self.server = FakeBotApiServer(self.fake)
@@ -48,25 +47,29 @@ class BotProcess:
         assert self.server is not None
         config = write_config(self.directory, self.server.base_url, self.fake.token)
         env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"}
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            str(config),
-            "run",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        # A file, not a pipe: a chatty process must never block on a full pipe buffer.
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(config),
+                "run",
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "bot.log"
 
     async def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
         assert self.process is not None
         self.process.send_signal(sig)
-        output, _ = await asyncio.wait_for(self.process.communicate(), timeout=20)
-        self.logs.append(output)
-        return self.process.returncode if self.process.returncode is not None else -1
+        return await asyncio.wait_for(self.process.wait(), timeout=30)
 
     async def close(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -76,7 +79,7 @@ class BotProcess:
 
     @property
     def log_text(self) -> str:
-        return b"".join(self.logs).decode(errors="replace")
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 async def eventually(condition: Callable[[], bool], within: float = 20.0) -> None:

@@ -1,0 +1,160 @@
+"""Shared set-up for the benchmark: the real Application on the in-process fake Bot API."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, get_runtime, start_bot, stop_bot
+from bot.clock import Clock, FakeClock, SystemClock
+from bot.config import parse_config
+from bot.fakebot import FakeRequest, FakeTelegram
+from bot.polling import InboxPoller
+from bot.runtime import Runtime
+from bot.storage import Database
+from bot.storage import contacts as contact_store
+from bot.storage import users as user_store
+from bot.storage.users import Role
+from bot.update_processor import ChatOrderedProcessor
+
+COORDINATOR = 9001
+OFFICE_HOURS = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Copenhagen
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+@dataclass
+class Timings:
+    """Per-update latency from the moment the bot received an update to the end of handling."""
+
+    received: dict[int, float] = field(default_factory=dict)
+    arrivals: dict[int, float] = field(default_factory=dict)
+    handled: list[float] = field(default_factory=list)
+
+    def p(self, pct: float) -> float:
+        return ms(percentile(self.handled, pct))
+
+    @property
+    def median(self) -> float:
+        return ms(statistics.median(self.handled)) if self.handled else float("nan")
+
+
+@dataclass
+class BenchBot:
+    app: Application
+    fake: FakeTelegram
+    poller: InboxPoller
+    timings: Timings
+
+    @property
+    def rt(self) -> Runtime:
+        return get_runtime(self.app)
+
+    async def pump(self, expected: int, wait: int = 1) -> None:
+        """Fetch `expected` updates, then wait until every one of them was handled."""
+        received = 0
+        while received < expected:
+            received += await self.poller.poll_once(wait=wait)
+        await self.app.update_queue.join()
+        processor = self.app.update_processor
+        assert isinstance(processor, ChatOrderedProcessor)
+        await processor.wait_idle()
+
+    async def stop(self) -> None:
+        await stop_bot(self.app)
+
+
+async def start(
+    directory: Path,
+    *,
+    clock: Clock | None = None,
+    rate_limiter: bool = False,
+    flood_limit: bool = False,
+    **config: Any,
+) -> BenchBot:
+    clock = clock or FakeClock(OFFICE_HOURS)
+    fake = FakeTelegram(now=clock.now, flood_limit=flood_limit)
+    data = {
+        "telegram": {"token": fake.token},
+        "storage": {"database": str(directory / "bench.sqlite3")},
+        "coordinators": {"user_ids": [COORDINATOR]},
+    }
+    settings = replace(parse_config(data, {}, base_dir=directory), **config)
+    fake.user(COORDINATOR, "Coco", language_code="en")
+    app = build_application(
+        settings,
+        request=FakeRequest(fake),
+        updates_request=FakeRequest(fake),
+        clock=clock,
+        rate_limiter=rate_limiter,
+    )
+    timings = Timings()
+    poller = await start_bot(app)
+    _instrument(app, poller, timings)
+    return BenchBot(app, fake, poller, timings)
+
+
+def _instrument(app: Application, poller: InboxPoller, timings: Timings) -> None:
+    processor = app.update_processor
+    assert isinstance(processor, ChatOrderedProcessor)
+    finished = processor.on_finished
+    accept = poller.accept
+
+    async def timed_accept(update: Update, *, stored: bool) -> None:
+        timings.received[update.update_id] = timings.arrivals[update.update_id] = (
+            time.perf_counter()
+        )
+        await accept(update, stored=stored)
+
+    async def timed_finished(update: Update) -> None:
+        if finished is not None:
+            await finished(update)
+        started = timings.received.pop(update.update_id, None)
+        if started is not None:
+            timings.handled.append(time.perf_counter() - started)
+
+    poller.accept = timed_accept  # type: ignore[method-assign]
+    processor.on_finished = timed_finished
+
+
+async def seed_pairs(
+    db: Database,
+    pairs: int,
+    now: datetime,
+    *,
+    first_citizen: int = 100_000,
+    first_peer: int = 500_000,
+) -> list[tuple[int, int, int]]:
+    """(citizen id, peer id, contact id) for `pairs` active contacts."""
+    created = []
+    async with db.transaction() as tx:
+        for n in range(pairs):
+            citizen = await user_store.ensure(
+                tx, first_citizen + n, Role.CITIZEN, now, language="da", pseudonym=f"Borger {n}"
+            )
+            peer = await user_store.ensure(
+                tx, first_peer + n, Role.PEER, now, language="da", pseudonym=f"Peer {n}"
+            )
+            contact_id = await contact_store.create_contact(tx, None, citizen.id, peer.id, now)
+            created.append((first_citizen + n, first_peer + n, contact_id))
+    return created
+
+
+def system_clock() -> SystemClock:
+    return SystemClock()

@@ -1,0 +1,540 @@
+"""The benchmark: how little machine the bot needs, and how fast urgent things move.
+
+    make bench          # or: .venv/bin/python bench/run.py [--quick] [--only relay,intake]
+
+Prints a table of every figure beside its target and writes the same as bench/results.json.
+Scenarios run the real Application on the in-process fake Bot API and real SQLite files, after
+a warm-up, with fixed random seeds; the check-in start-up scenario runs in a fresh process so
+its memory figure is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    COORDINATOR,
+    OFFICE_HOURS,
+    ms,
+    percentile,
+    seed_pairs,
+    start,
+)
+from bot.clock import SystemClock  # noqa: E402
+from bot.fakebot import FakeRequest, FakeTelegram  # noqa: E402
+from bot.storage import Database  # noqa: E402
+from bot.storage import checkins as checkin_store  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+Figures = dict[str, Any]
+
+
+# relay, and urgent messages mixed into it -------------------------------------------------------
+
+
+async def relay(directory: Path, messages: int, urgent_share: float = 0.0) -> Figures:
+    """1,000 active pairs write to each other at the highest rate the bot sustains."""
+    rng = random.Random(7)
+    bot = await start(directory)
+    pairs = await seed_pairs(bot.rt.storage, 1000, OFFICE_HOURS)
+    people = [(bot.fake.user(c, "C"), bot.fake.user(p, "P")) for c, p, _ in pairs]
+    sent_at: dict[int, float] = {}
+    original_call = bot.fake.call_wire
+
+    async def watch(method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        answer = await original_call(method, params)
+        text = str(params.get("text", ""))
+        if (
+            method == "sendMessage"
+            and str(params.get("chat_id")) == str(COORDINATOR)
+            and text.startswith("Akut #")
+        ):
+            number = int(text.split("#")[1].split()[0])
+            sent_at.setdefault(number, time.perf_counter())
+        return answer
+
+    bot.fake.call_wire = watch  # type: ignore[method-assign]
+
+    urgent = 0
+
+    def turn() -> int:
+        """One turn: a random pair, one side, 1-3 messages in a row, as people write."""
+        nonlocal urgent
+        citizen, peer = people[rng.randrange(len(people))]
+        side_is_citizen = rng.random() < 0.5
+        count = rng.randint(1, 3)
+        for _ in range(count):
+            if side_is_citizen and rng.random() < urgent_share:
+                urgent += 1
+                citizen.send_text("/help_now" if urgent % 2 else "jeg vil ikke leve mere")
+            elif side_is_citizen:
+                citizen.send_text("Hej, tak for sidst. Det hjalp at snakke.")
+            else:
+                peer.send_text("Godt at høre. Hvordan gik resten af ugen?")
+        return count
+
+    async def burst(count: int) -> float:
+        """As fast as the bot can: fetch and handle in batches of 100."""
+        began = time.perf_counter()
+        sent = waiting = 0
+        while sent < count:
+            made = turn()
+            sent, waiting = sent + made, waiting + made
+            if waiting >= 100:
+                await bot.pump(waiting)
+                waiting = 0
+        await bot.pump(waiting)
+        await bot.rt.dispatcher.drain()  # type: ignore[union-attr]
+        return time.perf_counter() - began
+
+    await burst(2000)  # warm-up
+    settle_heap(bot.fake)
+    elapsed = await burst(messages)
+    figures: Figures = {
+        "messages": messages,
+        "per_second": round(messages / elapsed),
+        "cpu_us_per_message": round(elapsed / messages * 1e6),
+    }
+    # Latency under a steady load below capacity, polled continuously as in production.
+    settle_heap(bot.fake)
+    bot.timings.handled.clear()
+    sent_at.clear()
+    await paced(bot, turn, messages // 2, PACED_RATE)
+    figures.update(paced_per_second=PACED_RATE, p50_ms=bot.timings.median, p99_ms=bot.timings.p(99))
+    if urgent_share:
+        received = await _urgent_received(bot, sent_at)
+        figures["urgent"] = len(received)
+        figures["urgent_p50_ms"] = ms(percentile(received, 50))
+        figures["urgent_p99_ms"] = ms(percentile(received, 99))
+    await bot.stop()
+    return figures
+
+
+PACED_RATE = 1000
+
+
+def settle_heap(fake: FakeTelegram) -> None:
+    """Drop the fake's call log and freeze what exists, as `peerbot run` does after start-up.
+
+    The in-process fake keeps every message of every chat; without this its growing heap makes
+    the garbage collector's full passes show up in the bot's latency, which a real deployment
+    (whose Telegram is elsewhere) never pays.
+    """
+    fake.calls.clear()
+    gc.collect()
+    gc.freeze()
+
+
+async def paced(bot: Any, turn: Callable[[], int], count: int, rate: int) -> None:
+    """Offer `rate` messages a second while the bot long-polls continuously."""
+    stop = asyncio.Event()
+
+    async def poll() -> None:
+        while not stop.is_set():
+            await bot.poller.poll_once(wait=1)
+
+    poller = asyncio.create_task(poll())
+    began, sent = time.perf_counter(), 0
+    while sent < count:
+        sent += turn()
+        ahead = began + sent / rate - time.perf_counter()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+    while len(bot.timings.handled) < sent:  # noqa: ASYNC110 - a benchmark polls its own figures
+        await asyncio.sleep(0.01)
+    stop.set()
+    poller.cancel()
+    await bot.rt.dispatcher.drain()
+
+
+async def _urgent_received(bot: Any, sent_at: dict[int, float]) -> list[float]:
+    """Time from the update's arrival to the escalation's first message to a coordinator."""
+    rows = await bot.rt.storage.fetchall("SELECT id, source_key FROM escalations")
+    arrived = bot.timings.arrivals
+    return [
+        sent_at[row[0]] - arrived[int(row[1].split(":")[1])]
+        for row in rows
+        if row[0] in sent_at and row[1] and int(row[1].split(":")[1]) in arrived
+    ]
+
+
+async def baseline(directory: Path, messages: int) -> Figures:
+    """A bare PTB application whose one handler copies each message back, same fake transport."""
+    fake = FakeTelegram()
+    app = (
+        Application.builder()
+        .token(fake.token)
+        .request(FakeRequest(fake))
+        .get_updates_request(FakeRequest(fake))
+        .updater(None)
+        .concurrent_updates(256)
+        .build()
+    )
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        await message.copy(message.chat_id)
+
+    app.add_handler(MessageHandler(filters.ALL, echo))
+    await app.initialize()
+    await app.start()
+    users = [fake.user(100_000 + n, "C") for n in range(1000)]
+    rng = random.Random(7)
+    offset = None
+
+    async def burst(count: int) -> float:
+        nonlocal offset
+        began = time.perf_counter()
+        for n in range(count):
+            users[rng.randrange(len(users))].send_text("Hej, tak for sidst.")
+            if n % 100 == 99 or n == count - 1:
+                updates = await app.bot.get_updates(offset=offset, timeout=0)
+                for update in updates:
+                    await app.update_queue.put(update)
+                if updates:
+                    offset = updates[-1].update_id + 1
+                await app.update_queue.join()
+        return time.perf_counter() - began
+
+    await burst(2000)
+    settle_heap(fake)
+    elapsed = await burst(messages)
+    await app.stop()
+    await app.shutdown()
+    return {
+        "messages": messages,
+        "per_second": round(messages / elapsed),
+        "cpu_us_per_message": round(elapsed / messages * 1e6),
+    }
+
+
+# intake -----------------------------------------------------------------------------------------
+
+
+async def intake(directory: Path, citizens: int) -> Figures:
+    """1,000 citizens go through consent and the six intake steps at the same time."""
+    bot = await start(directory)
+    people = [bot.fake.user(300_000 + n, "C", language_code="en") for n in range(citizens)]
+    steps: list[Callable[[Any], object]] = [
+        lambda u: u.send_text("/start"),
+        lambda u: u.press_button("Talk to a peer"),
+        lambda u: u.press_button("I agree"),
+        lambda u: u.press_button("Anxiety"),
+        lambda u: u.press_button("Dansk"),
+        lambda u: u.press_button("Chat here"),
+        lambda u: u.press_button("Evenings"),
+        lambda u: u.press_button("Skip"),
+        lambda u: u.press_button("Send request"),
+    ]
+    began = time.perf_counter()
+    for step in steps:
+        for person in people:
+            step(person)
+        await bot.pump(citizens)
+        await bot.rt.dispatcher.drain()  # type: ignore[union-attr]
+    elapsed = time.perf_counter() - began
+    waiting = await bot.rt.storage.fetchone("SELECT COUNT(*) FROM requests WHERE status='waiting'")
+    figures = {
+        "citizens": citizens,
+        "completed": waiting[0],
+        "per_second": round(waiting[0] / elapsed, 1),
+        "p99_step_ms": bot.timings.p(99),
+    }
+    await bot.stop()
+    return figures
+
+
+# check-ins --------------------------------------------------------------------------------------
+
+
+async def seed_checkins(path: Path, pending: int, soon: int, now: datetime) -> None:
+    """`pending` check-ins spread over 60 days, plus `soon` due in the next few seconds.
+
+    Bulk rows are written with one `executemany` on a plain connection: seeding 100,000 rows
+    through the bot's one-at-a-time API would take longer than the whole benchmark.
+    """
+    db = await Database.open(path)
+    pairs = await seed_pairs(db, 1000, now)
+    await db.close()
+    rng = random.Random(11)
+    rows = []
+    for n in range(pending + soon):
+        due = (
+            now + timedelta(seconds=3 + 3 * n / max(soon, 1))
+            if n < soon
+            else now + timedelta(hours=1, seconds=rng.randrange(60 * 86400))
+        )
+        rows.append(
+            (
+                pairs[n % len(pairs)][2],
+                due.replace(tzinfo=None).isoformat(timespec="minutes"),
+                due.isoformat(),
+                now.isoformat(),
+            )
+        )
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO checkins (contact_id, created_by, kind, status, local_time, due_at,"
+            " created_at) VALUES (?, 'peer', 'checkin', 'pending', ?, ?, ?)",
+            rows,
+        )
+
+
+async def checkins_startup(directory: Path, pending: int) -> Figures:
+    """Run in a fresh process: start-up time and memory with many pending check-ins."""
+    soon = 200
+    path = directory / "bench.sqlite3"
+    now = datetime.now(UTC)
+    await seed_checkins(path, pending, soon, now)
+    began = time.perf_counter()
+    bot = await start(
+        directory,
+        clock=SystemClock(),
+        quiet_start=datetime.min.time(),
+        quiet_end=datetime.min.time().replace(minute=1),
+    )
+    from bot.scheduling import load_timers
+
+    await load_timers(bot.app)
+    startup = time.perf_counter() - began
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    fired: dict[int, datetime] = {}
+    original_call = bot.fake.call_wire
+
+    async def watch(method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        answer = await original_call(method, params)
+        markup = params.get("reply_markup") or {}
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data", "")
+                if data.startswith("ci:") and data.endswith(":better"):
+                    fired.setdefault(int(data.split(":")[1]), datetime.now(UTC))
+        return answer
+
+    bot.fake.call_wire = watch  # type: ignore[method-assign]
+    for citizen in range(1000):
+        bot.fake.user(100_000 + citizen, "C", language_code="en")
+    deadline = time.perf_counter() + 30
+    while len(fired) < soon and time.perf_counter() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    lateness = []
+    for checkin_id, when in fired.items():
+        checkin = await checkin_store.by_id(bot.rt.storage, checkin_id)
+        if checkin is not None and checkin.due_at is not None:
+            lateness.append((when - checkin.due_at).total_seconds())
+    await bot.stop()
+    return {
+        "pending": pending,
+        "startup_s": round(startup, 2),
+        "rss_mb": round(rss_mb),
+        "fired": len(fired),
+        "lateness_p99_ms": ms(percentile(lateness, 99)),
+    }
+
+
+async def flood(directory: Path, due_together: int) -> Figures:
+    """Check-ins all due at once: the rate limiter must keep every send under Telegram's limit."""
+    now = datetime.now(UTC)
+    path = directory / "bench.sqlite3"
+    db = await Database.open(path)
+    pairs = await seed_pairs(db, due_together, now)
+    async with db.transaction() as tx:
+        for _, _, contact_id in pairs:
+            checkin_id = await checkin_store.create_draft(tx, contact_id, "peer", "confirm", now)
+            await checkin_store.schedule(tx, checkin_id, now.replace(tzinfo=None), now, False)
+    await db.close()
+    bot = await start(
+        directory,
+        clock=SystemClock(),
+        rate_limiter=True,
+        flood_limit=True,
+        quiet_start=datetime.min.time(),
+        quiet_end=datetime.min.time().replace(minute=1),
+    )
+    for citizen, _, _ in pairs:
+        bot.fake.user(citizen, "C")
+    from bot.services import checkins
+
+    began = time.perf_counter()
+    await checkins.sweep(bot.rt)
+    while await bot.rt.dispatcher.drain():  # type: ignore[union-attr]
+        pass
+    elapsed = time.perf_counter() - began
+    refused = sum(1 for c in bot.fake.calls if c.error_code == 429)
+    delivered = sum(1 for c in bot.fake.calls if c.ok and c.method == "sendMessage")
+    await bot.stop()
+    return {
+        "due": due_together,
+        "delivered": delivered,
+        "answers_429": refused,
+        "seconds": round(elapsed, 1),
+        "ideal_seconds": round(due_together / 30, 1),
+    }
+
+
+# the runner -------------------------------------------------------------------------------------
+
+
+def _in_fresh_process(name: str, argument: int) -> Figures:
+    result = subprocess.run(
+        [sys.executable, __file__, "--scenario", name, "--argument", str(argument)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+async def crash(directory: Path, kills: int) -> Figures:
+    from bench.crash import run
+
+    return await run(kills)
+
+
+SCENARIOS: dict[str, Callable[[Path, int], Awaitable[Figures]]] = {
+    "relay": lambda d, n: relay(d, n),
+    "baseline": baseline,
+    "urgent": lambda d, n: relay(d, n, urgent_share=0.01),
+    "intake": intake,
+    "checkins": checkins_startup,
+    "flood": flood,
+    "crash": crash,
+}
+
+
+async def run_one(name: str, argument: int) -> Figures:
+    with tempfile.TemporaryDirectory() as scratch:
+        return await SCENARIOS[name](Path(scratch), argument)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller loads, for a smoke run")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--argument", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scenario:
+        print(json.dumps(asyncio.run(run_one(args.scenario, args.argument))))
+        return 0
+    sizes = {
+        "relay": 20_000,
+        "baseline": 20_000,
+        "urgent": 20_000,
+        "intake": 1000,
+        "checkins": 100_000,
+        "flood": 5000,
+        "crash": 20,
+    }
+    if args.quick:
+        sizes = {
+            "relay": 3000,
+            "baseline": 3000,
+            "urgent": 3000,
+            "intake": 200,
+            "checkins": 10_000,
+            "flood": 300,
+            "crash": 3,
+        }
+    chosen = args.only.split(",") if args.only else list(sizes)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "quick": args.quick,
+    }
+    for name in chosen:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results[name] = _in_fresh_process(name, sizes[name])
+    report(results)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def report(results: dict[str, Any]) -> None:
+    rows: list[tuple[str, str, str]] = []
+
+    def add(scenario: str, figure: str, target: str) -> None:
+        rows.append((scenario, figure, target))
+
+    if relay_ := results.get("relay"):
+        add("relay", f"{relay_['per_second']} msg/s", ">= 1,500 msg/s")
+        add("relay", f"p50 {relay_['p50_ms']} ms, p99 {relay_['p99_ms']} ms", "p99 < 20 ms")
+    if (base := results.get("baseline")) and relay_:
+        ratio = relay_["cpu_us_per_message"] / base["cpu_us_per_message"]
+        add("baseline", f"{base['per_second']} msg/s; relay costs {ratio:.1f}x", "<= 2x")
+    if urgent := results.get("urgent"):
+        add(
+            "urgent under load",
+            f"{urgent['urgent']} urgent: p50 {urgent['urgent_p50_ms']} ms, "
+            f"p99 {urgent['urgent_p99_ms']} ms",
+            "p99 < 50 ms",
+        )
+    if intake_ := results.get("intake"):
+        add(
+            "intake",
+            f"{intake_['per_second']} intakes/s, p99 step {intake_['p99_step_ms']} ms",
+            ">= 200/s",
+        )
+    if ck := results.get("checkins"):
+        add(
+            "check-ins",
+            f"{ck['pending']} pending: start-up {ck['startup_s']} s, "
+            f"{ck['rss_mb']} MB, lateness p99 {ck['lateness_p99_ms']} ms",
+            "< 5 s, < 300 MB, < 1 s",
+        )
+    if fl := results.get("flood"):
+        add(
+            "flood limits",
+            f"{fl['delivered']} sent, {fl['answers_429']} x 429, "
+            f"{fl['seconds']} s (ideal {fl['ideal_seconds']} s)",
+            "0 x 429, within 10%",
+        )
+    if cr := results.get("crash"):
+        add(
+            "crash (SIGKILL)",
+            f"{cr['kills']} kills: escalations lost {cr['escalations_lost']}, "
+            f"doubled {cr['escalations_duplicated']}; check-ins lost {cr['checkins_lost']}, "
+            f"fired twice {cr['checkins_fired_twice']}; repeated deliveries "
+            f"{cr['coordinator_alerts_repeated'] + cr['checkin_messages_repeated']}",
+            "0 lost, 0 doubled",
+        )
+    machine = results["machine"]
+    print(
+        f"peerbot benchmark {results['date']}: {machine['cores']} cores, Python {machine['python']}"
+    )
+    width = max(len(r[1]) for r in rows) if rows else 10
+    for scenario, figure, target in rows:
+        print(f"{scenario:<18} {figure:<{width}}  target {target}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
