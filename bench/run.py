@@ -400,13 +400,17 @@ async def flood(directory: Path, due_together: int) -> Figures:
 
 
 def _in_fresh_process(name: str, argument: int) -> Figures:
+    """Run one scenario in its own process; a failure is reported, not fatal to the rest."""
     result = subprocess.run(
         [sys.executable, __file__, "--scenario", name, "--argument", str(argument)],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=ROOT,
     )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        return {"error": lines[-1]}
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -462,7 +466,10 @@ def main() -> int:
             "crash": 3,
         }
     chosen = args.only.split(",") if args.only else list(sizes)
-    results: dict[str, Any] = {
+    results: dict[str, Any] = {}
+    if args.only and RESULTS.exists():
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))  # keep the other figures
+    results |= {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": {
             "cores": os.cpu_count(),
@@ -474,9 +481,12 @@ def main() -> int:
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results[name] = _in_fresh_process(name, sizes[name])
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report(results)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0
+    failed = [name for name in chosen if "error" in results[name]]
+    for name in failed:
+        print(f"{name}: failed: {results[name]['error']}")
+    return 1 if failed else 0
 
 
 def report(results: dict[str, Any]) -> None:
@@ -484,6 +494,8 @@ def report(results: dict[str, Any]) -> None:
 
     def add(scenario: str, figure: str, target: str) -> None:
         rows.append((scenario, figure, target))
+
+    results = {k: v for k, v in results.items() if not (isinstance(v, dict) and "error" in v)}
 
     if relay_ := results.get("relay"):
         add("relay", f"{relay_['per_second']} msg/s", ">= 1,500 msg/s")

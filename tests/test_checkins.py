@@ -3,23 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.fakebot import FakeUser
+from tests.helpers.flows import in_contact, press
 from tests.helpers.harness import Harness
-from tests.test_citizen_path import ask_for_peer, make_peer
-
-
-async def in_contact(h: Harness) -> tuple[FakeUser, FakeUser]:
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, "Ada", language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
-    return peer, citizen
-
-
-async def press(h: Harness, user: FakeUser, *labels: str) -> None:
-    for label in labels:
-        user.press_button(label)
-        await h.settle()
 
 
 def checkin_messages(h: Harness, user: FakeUser) -> list[str]:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logging_setup import configure_logging
+from tests.helpers.flows import ask_for_peer, make_peer
 from tests.helpers.harness import COORDINATOR, Harness
-from tests.test_citizen_path import ask_for_peer, make_peer
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ import pytest
 
 from bot.services import intake, privacy
 from bot.storage import users as user_store
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer
 from tests.helpers.harness import Harness
-from tests.test_citizen_path import ask_for_peer, make_peer
-from tests.test_safety import coordinator
 
 
 async def scan_for(h: Harness, values: list[str | int]) -> list[str]:
@@ -117,11 +116,7 @@ async def test_delete_erases_every_trace_and_tells_the_peer_neutrally(harness: H
 
 async def test_peer_can_delete_too_and_citizen_is_told(harness: Harness) -> None:
     h = harness
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
+    peer, citizen = await in_contact(h)
     peer.send_text("/delete")
     await h.settle()
     peer.press_button("Yes, delete everything")
@@ -132,11 +127,7 @@ async def test_peer_can_delete_too_and_citizen_is_told(harness: Harness) -> None
 
 async def test_retention_purges_closed_cases_with_a_controllable_clock(harness: Harness) -> None:
     h = harness
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
+    peer, citizen = await in_contact(h)
     citizen.send_text("hello")
     await h.settle()
     peer.send_text("/end")

@@ -2,21 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.fakebot import FakeUser, Fault
+from bot.fakebot import Fault
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness
-from tests.test_citizen_path import ask_for_peer, make_peer
 
 
 def urgent_messages(h: Harness, chat_id: int) -> list[str]:
     return [t for t in h.fake.user(chat_id).texts if "Urgent #" in t or "Akut #" in t]
-
-
-async def coordinator(h: Harness, user_id: int = COORDINATOR, name: str = "Coco") -> FakeUser:
-    """A coordinator who has started the bot, with English as their Telegram language."""
-    user = h.user(user_id, name, "en")
-    user.send_text("/start")
-    await h.settle()
-    return user
 
 
 async def test_help_now_before_consent_reaches_every_coordinator(harness: Harness) -> None:
@@ -108,11 +100,7 @@ async def test_unacknowledged_is_resent_citizen_told_then_backups(harness: Harne
 
 async def test_crisis_words_in_relay_reach_peer_citizen_and_coordinator(harness: Harness) -> None:
     h = harness
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, "Ada", language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
+    peer, citizen = await in_contact(h)
     citizen.send_text("honestly i want to kill myself")
     await h.settle()
     assert "honestly i want to kill myself" in peer.texts  # never blocked
@@ -165,11 +153,7 @@ async def test_crisis_words_in_intake_note(harness: Harness) -> None:
 async def test_peer_concern_with_note_and_coordinator_conversation(harness: Harness) -> None:
     h = harness
     coco = await coordinator(h)
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
+    peer, citizen = await in_contact(h)
     peer.press_button("I'm worried")
     await h.settle()
     prompt = peer.last_message
@@ -272,11 +256,7 @@ async def test_unanswered_request_goes_to_coordinators(harness: Harness) -> None
 async def test_persistent_help_button_is_never_relayed(harness: Harness) -> None:
     h = harness
     await coordinator(h)
-    peer = await make_peer(h, 2001, "Maja")
-    citizen = h.user(1001, language="en")
-    await ask_for_peer(h, citizen)
-    peer.press_button("Accept")
-    await h.settle()
+    peer, citizen = await in_contact(h)
     keyboard = citizen.reply_keyboard
     assert keyboard is not None
     label = keyboard[0][0]

@@ -1,0 +1,80 @@
+"""Whole user journeys, driven through the bot as people would, shared by the tests."""
+
+from bot.fakebot import FakeUser
+from tests.helpers.harness import COORDINATOR, Harness
+
+
+async def make_peer(
+    h: Harness, user_id: int, name: str, *, capacity: int = 2, language: str = "en"
+) -> FakeUser:
+    """Invite, onboard and approve a peer through the bot itself."""
+    coordinator = h.user(COORDINATOR, "Coco", language=language)
+    coordinator.send_text("/invite")
+    await h.settle()
+    link = coordinator.texts[-1].split()[-1]
+    payload = link.split("start=")[1]
+    peer = h.user(user_id, name, language=language)
+    peer.send_text(f"/start {payload}")
+    await h.settle()
+    peer.send_text(name)
+    await h.settle()
+    for label in (
+        "Anxiety",
+        "Done",
+        "Dansk",
+        "English",
+        "Done",
+        str(capacity),
+        "Weekdays, daytime",
+        "Evenings",
+        "Weekends",
+        "Done",
+    ):
+        peer.press_button(label)
+        await h.settle()
+    coordinator.press_button("Approve")
+    await h.settle()
+    assert "approved" in peer.texts[-1]
+    return peer
+
+
+async def ask_for_peer(h: Harness, citizen: FakeUser, *, note: str | None = None) -> None:
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button("I agree")
+    await h.settle()
+    for label in ("Anxiety", "Dansk", "Chat here", "Evenings"):
+        citizen.press_button(label)
+        await h.settle()
+    if note is None:
+        citizen.press_button("Skip")
+    else:
+        citizen.send_text(note)
+    await h.settle()
+    citizen.press_button("Send request")
+    await h.settle()
+
+
+async def coordinator(h: Harness, user_id: int = COORDINATOR, name: str = "Coco") -> FakeUser:
+    """A coordinator who has started the bot, with English as their Telegram language."""
+    user = h.user(user_id, name, "en")
+    user.send_text("/start")
+    await h.settle()
+    return user
+
+
+async def in_contact(h: Harness) -> tuple[FakeUser, FakeUser]:
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, "Ada", language="en")
+    await ask_for_peer(h, citizen)
+    peer.press_button("Accept")
+    await h.settle()
+    return peer, citizen
+
+
+async def press(h: Harness, user: FakeUser, *labels: str) -> None:
+    for label in labels:
+        user.press_button(label)
+        await h.settle()
