@@ -176,11 +176,11 @@ async def step_button(update: Update, context: Context) -> str | int:
         )
         return END
     if action == "back":
-        step = await intake.go_to(turn.rt, request, intake.previous_step(step))
+        request = await intake.go_to(turn.rt, request, intake.previous_step(step))
     elif action == "set" and value in {code for _, code in _choices(turn.t, step, topics)}:
-        step = await intake.answer(turn.rt, request, step, value)
+        request = await intake.answer(turn.rt, request, step, value)
     elif action == "skip" and step is Step.NOTE:
-        step = await intake.answer(turn.rt, request, step, None)
+        request = await intake.answer(turn.rt, request, step, None)
     elif action == "send" and step is Step.CONFIRM:
         await query.answer()
         return await _send(turn, request)
@@ -188,8 +188,7 @@ async def step_button(update: Update, context: Context) -> str | int:
         await query.answer(turn.t._("That button is no longer valid."))
         return step.value
     await query.answer()
-    refreshed = await _draft(turn)
-    return await show(turn, refreshed or request, step, edit=True)
+    return await show(turn, request, Step(request.step or Step.TOPIC), edit=True)
 
 
 async def note_text(update: Update, context: Context) -> str | int:
@@ -202,7 +201,7 @@ async def note_text(update: Update, context: Context) -> str | int:
         return END
     text = message.text or ""
     try:
-        step = await intake.answer(turn.rt, request, Step.NOTE, text)
+        request = await intake.answer(turn.rt, request, Step.NOTE, text)
     except UserInputError as exc:
         await message.reply_text(turn.t._(exc.message))
         return Step.NOTE.value
@@ -211,8 +210,7 @@ async def note_text(update: Update, context: Context) -> str | int:
     )
     if flagged:
         await citizen.show_crisis_lines(turn)
-    refreshed = await _draft(turn)
-    return await show(turn, refreshed or request, step, edit=False)
+    return await show(turn, request, Step.CONFIRM, edit=False)
 
 
 async def use_the_buttons(update: Update, context: Context) -> None:

@@ -6,7 +6,7 @@ restart mid-intake resumes at the same step and `/delete` sees everything collec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.errors import UserInputError
@@ -89,19 +89,19 @@ async def draft_of(rt: Runtime, citizen: User) -> Request | None:
     return request if request and request.status is RequestStatus.DRAFT else None
 
 
-async def answer(rt: Runtime, request: Request, step: Step, value: str | None) -> Step:
-    """Store the answer for `step` and move on; returns the step to show next."""
+async def answer(rt: Runtime, request: Request, step: Step, value: str | None) -> Request:
+    """Store the answer for `step` and move on; returns the draft as it now is."""
     if step is Step.NOTE and value is not None:
         value = clean_note(value)
     following = next_step(step)
     values = {} if step is Step.CONFIRM else {step.value: value}
     await request_store.update_draft(rt.storage, request.id, following, values)
-    return following
+    return replace(request, step=following.value, **values)
 
 
-async def go_to(rt: Runtime, request: Request, step: Step) -> Step:
+async def go_to(rt: Runtime, request: Request, step: Step) -> Request:
     await request_store.update_draft(rt.storage, request.id, step, {})
-    return step
+    return replace(request, step=step.value)
 
 
 def clean_note(text: str) -> str:
