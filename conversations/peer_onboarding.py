@@ -21,8 +21,10 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services import peers
 from bot.services.office_hours import SLOTS
 from bot.services.peers import Step
+from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile
+from handlers import relay
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
@@ -169,8 +171,12 @@ def _finished_text(turn: Turn, profile: PeerProfile) -> str:
 
 
 async def use_the_buttons(update: Update, context: Context) -> None:
-    """Reminds the peer that this step is answered with the buttons."""
+    """Passes a peer's chat message on (they may be mid-/profile), else points to the buttons."""
     turn = await begin(update, context)
+    user = turn.person.user
+    if user is not None and await contact_store.active_for_peer(turn.rt.storage, user.id):
+        await relay.private_message(update, context)
+        return
     assert update.effective_message is not None
     await update.effective_message.reply_text(turn.t._("Please use the buttons above."))
 

@@ -204,3 +204,43 @@ async def test_peer_with_two_contacts_never_mixes_them_up(harness: Harness) -> N
     bystander = bo if target is ada else ada
     assert target.texts[-1] == "after choosing"
     assert "after choosing" not in bystander.texts
+
+
+async def test_intake_note_too_long_or_media_gets_a_clear_answer(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    for label in ("Talk to a peer", "I agree", "Anxiety", "Dansk", "Chat here", "Evenings"):
+        citizen.press_button(label)
+        await h.settle()
+    citizen.send_text("x" * 600)
+    await h.settle()
+    assert "under 500 characters" in citizen.texts[-1]
+    citizen.send_photo()
+    await h.settle()
+    assert "Please use the buttons" in citizen.texts[-1]
+    citizen.send_text("short and fine")
+    await h.settle()
+    assert "Your words: short and fine" in citizen.texts[-1]
+    row = await h.rt.storage.fetchone("SELECT note, step FROM requests")
+    assert tuple(row) == ("short and fine", "confirm")
+
+
+async def test_a_peer_changing_their_profile_can_still_write_to_a_citizen(
+    harness: Harness,
+) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    peer.press_button("Accept")
+    await h.settle()
+    peer.send_text("/profile")
+    await h.settle()
+    peer.send_text("Maja")
+    await h.settle()
+    assert "Which topics" in peer.texts[-1]
+    peer.send_text("sorry, one moment")
+    await h.settle()
+    assert citizen.texts[-1] == "sorry, one moment"
