@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
 
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 MAX_BACKOFF = timedelta(minutes=5)
-Delivered = Callable[[OutboxMessage, int | None], Awaitable[None]]
 
 
 class OutboxDispatcher:
@@ -40,7 +38,6 @@ class OutboxDispatcher:
         self.bot = bot
         self.db = db
         self.clock = clock
-        self.on_delivered: list[Delivered] = []
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._drain_lock = asyncio.Lock()
@@ -99,8 +96,6 @@ class OutboxDispatcher:
         else:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             await outbox_store.mark_sent(self.db, message.id, message_id, self.clock.now())
-            for callback in self.on_delivered:
-                await callback(message, message_id)
 
     async def run(self, idle_check: float = 5.0) -> None:
         """Drain whenever woken, and at least every `idle_check` seconds for retries."""

@@ -43,7 +43,7 @@ async def offer_button(update: Update, context: Context) -> None:
             turn.t._("Thank you for answering. The request goes on to another peer.")
         )
         return
-    result = await matching.accept_safely(turn.rt, int(raw_id), turn.person.telegram_id)
+    result = await matching.accept(turn.rt, int(raw_id), turn.person.telegram_id)
     if result.outcome is AcceptOutcome.NOT_YOURS:
         log.info("refused accept of offer %s (update %s)", raw_id, update.update_id)
         await query.answer(turn.t._("That button is no longer valid."))

@@ -117,8 +117,7 @@ class AcceptResult:
     contact: Contact | None = None
 
 
-async def accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
-    """Exactly one peer wins a request: the offer and the request change in one transaction."""
+async def _accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
     now = rt.now()
     async with rt.storage.transaction() as tx:
         peer = await user_store.by_telegram_id(tx, peer_telegram_id)
@@ -168,9 +167,10 @@ class _Lost(Exception):
     """Rolls the accept transaction back when another change got there first."""
 
 
-async def accept_safely(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
+async def accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptResult:
+    """Exactly one peer wins a request: the offer and the request change in one transaction."""
     try:
-        return await accept(rt, offer_id, peer_telegram_id)
+        return await _accept(rt, offer_id, peer_telegram_id)
     except _Lost:
         return AcceptResult(AcceptOutcome.TAKEN)
 
