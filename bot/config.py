@@ -18,6 +18,9 @@ from bot.errors import ConfigError
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 SUPPORTED_LANGUAGES = ("da", "en")
+# consent: GDPR Art. 6(1)(a) with 9(2)(a), for associations; public_task: Art. 6(1)(e) with
+# 9(2)(h) and national law, for public authorities (the citizen is informed, not asked).
+LEGAL_BASES = ("consent", "public_task")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TOPICS = (
     "loneliness",
@@ -67,6 +70,7 @@ class Config:
     escalation_ack_minutes: int
     invite_valid_hours: int
     triage_extra_dirs: tuple[Path, ...]
+    legal_basis: str = "consent"
     quiet_start: time = time(22, 0)
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
@@ -245,6 +249,11 @@ def parse_config(
         if not path.is_dir():
             r.fail("triage.extra_phrase_dirs", f"not a directory: {path}")
 
+    legal_basis = r.get("privacy.legal_basis", str, "consent")
+    if legal_basis not in LEGAL_BASES:
+        r.fail("privacy.legal_basis", f"must be one of {', '.join(LEGAL_BASES)}")
+        legal_basis = "consent"
+
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -271,6 +280,7 @@ def parse_config(
         quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
+        legal_basis=legal_basis,
         webhook_secret=webhook_secret or None,
     )
     if r.problems:

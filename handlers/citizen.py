@@ -41,6 +41,17 @@ def privacy_summary(turn: Turn) -> str:
                 "are told so they can help."
             ),
             t._("Responsible: {organisation}", organisation=config.organisation_name),
+            *(
+                [
+                    t._(
+                        "{organisation} does this as part of its public task (GDPR Art. 6(1)(e) "
+                        "and 9(2)(h)), so we inform you rather than ask you.",
+                        organisation=config.organisation_name,
+                    )
+                ]
+                if config.legal_basis == "public_task"
+                else []
+            ),
         ]
     )
 
@@ -48,7 +59,14 @@ def privacy_summary(turn: Turn) -> str:
 async def ask_consent(turn: Turn) -> None:
     markup = InlineKeyboardMarkup(
         [
-            [button(turn.t._("I agree"), "consent:yes")],
+            [
+                button(
+                    turn.t._("Continue")
+                    if turn.rt.config.legal_basis == "public_task"
+                    else turn.t._("I agree"),
+                    "consent:yes",
+                )
+            ],
             [button(turn.t._("No thanks"), "consent:no")],
             [keyboards.help_now_button(turn.t)],
         ]

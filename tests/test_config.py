@@ -31,6 +31,7 @@ def test_every_problem_is_named_with_its_key() -> None:
         "office_hours": {"days": ["mon", "funday"], "start": "17:00", "end": "09:00"},
         "retention": {"days": -1},
         "emergency": [{"name": {"da": "x"}, "phone": ""}],
+        "privacy": {"legal_basis": "vibes"},
     }
     with pytest.raises(ConfigError) as caught:
         parse_config(data, {})
@@ -45,6 +46,7 @@ def test_every_problem_is_named_with_its_key() -> None:
         "emergency[0].phone",
         "emergency[0].name",
         "coordinators",
+        "privacy.legal_basis",
     } <= keys
 
 

@@ -2,6 +2,7 @@
 retention, the audit trail, and that no role reaches another role's commands."""
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -231,3 +232,26 @@ async def snapshot(h: Harness) -> dict[str, list[tuple]]:
         table: [tuple(row) for row in await db.fetchall(f"SELECT * FROM {table}")]
         for table in ("contacts", "offers", "escalations", "peer_profiles", "feedback", "audit")
     }
+
+
+async def test_public_task_informs_instead_of_asking(harness: Harness) -> None:
+    h = harness
+    h.config = replace(h.config, legal_basis="public_task")
+    await h.restart()
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    assert "public task" in citizen.texts[-1]
+    citizen.press_button("Continue")
+    await h.settle()
+    assert "What would you like to talk about?" in citizen.texts[-1]
+    citizen.send_text("/privacy")
+    await h.settle()
+    assert "Art. 6(1)(e)" in citizen.texts[-1]
+    citizen.send_text("/delete")
+    await h.settle()
+    citizen.press_button("Yes, delete everything")
+    await h.settle()
+    assert await h.rt.storage.fetchone("SELECT 1 FROM users WHERE telegram_id = 1001") is None

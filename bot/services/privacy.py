@@ -53,6 +53,14 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
             t._(
                 "Health information: what you tell us about how you feel is sensitive. We use it "
                 "only with your consent, which you can withdraw at any time with /delete."
+            )
+            if config.legal_basis == "consent"
+            else t._(
+                "Health information: what you tell us about how you feel is sensitive. "
+                "{organisation} processes it as part of its public task under Danish law (GDPR "
+                "Art. 6(1)(e) and 9(2)(h)). You can still see it with /mydata and ask us to "
+                "delete it with /delete.",
+                organisation=config.organisation_name,
             ),
             t._(
                 "Who sees it: the peer you are in contact with sees your request. Coordinators "
