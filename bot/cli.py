@@ -105,25 +105,61 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    """Copy the live database to PATH with SQLite's online backup (safe while the bot runs).
+    """Copy the live database to PATH with SQLite's online backup (safe while the bot runs);
+    encrypted when PEERBOT_BACKUP_KEY is set.
 
     Example: peerbot backup /var/backups/peerbot-$(date +%F).sqlite3
     """
     from bot.storage import Database
+    from bot.storage.backups import back_up
 
     config = _load(args)
     if not config.database.exists():
         raise PeerbotError(f"no database at {config.database}")
+    key = os.environ.get("PEERBOT_BACKUP_KEY")
 
     async def backup() -> None:
         db = await Database.open(config.database, migrate=False)
         try:
-            await db.backup(Path(args.path))
+            await back_up(db, Path(args.path), key)
         finally:
             await db.close()
 
     asyncio.run(backup())
-    print(f"backup written: {args.path}")
+    print(f"backup written: {args.path}{' (encrypted)' if key else ''}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup after checking it; refuses while the bot runs.
+
+    Example: PEERBOT_BACKUP_KEY=... peerbot restore /var/backups/peerbot-2026-11-24.sqlite3
+    """
+    from bot.runner import InstanceLock
+    from bot.storage.backups import restore
+
+    config = _load(args)
+    source = Path(args.path)
+    if not source.exists():
+        raise PeerbotError(f"no backup at {source}")
+    lock = InstanceLock(config.database)
+    lock.acquire()
+    try:
+        version = restore(source, config.database, os.environ.get("PEERBOT_BACKUP_KEY"))
+    finally:
+        lock.release()
+    print(f"restored {source} into {config.database} (schema version {version})")
+    return 0
+
+
+def cmd_backup_key(args: argparse.Namespace) -> int:
+    """Print a new key for encrypted backups; keep it apart from the backups.
+
+    Example: peerbot backup-key > /etc/peerbot/backup.key
+    """
+    from bot.storage.backups import new_key
+
+    print(new_key())
     return 0
 
 
@@ -159,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", help="file to write")
     backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup (bot stopped)", description=cmd_restore.__doc__
+    )
+    restore.add_argument("path", help="backup file to restore")
+    restore.set_defaults(func=cmd_restore)
+
+    key = sub.add_parser(
+        "backup-key", help="print a new backup encryption key", description=cmd_backup_key.__doc__
+    )
+    key.set_defaults(func=cmd_backup_key)
     return parser
 
 

@@ -107,3 +107,68 @@ def test_quick_start_has_exactly_two_commands() -> None:
     block = re.search(r"```\n(.*?)```", section, re.S)
     assert block is not None
     assert block.group(1).strip().splitlines() == ["make run", "make test"]
+
+
+def _count_users(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+
+def _add_user(path: Path, telegram_id: int) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO users (telegram_id, role, created_at) VALUES (?, 'citizen', 'now')",
+            (telegram_id,),
+        )
+
+
+def test_encrypted_backup_then_restore_brings_the_data_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, GOOD)
+    database = tmp_path / "db.sqlite3"
+    assert main(["--config", str(config), "init-db"]) == 0
+    _add_user(database, 1)
+    capsys.readouterr()
+    assert main(["backup-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    monkeypatch.setenv("PEERBOT_BACKUP_KEY", key)
+    backup = tmp_path / "b.sqlite3.enc"
+    assert main(["--config", str(config), "backup", str(backup)]) == 0
+    assert b"SQLite format" not in backup.read_bytes()
+    _add_user(database, 2)
+    assert _count_users(database) == 2
+    assert main(["--config", str(config), "restore", str(backup)]) == 0
+    assert _count_users(database) == 1
+
+    monkeypatch.setenv("PEERBOT_BACKUP_KEY", key[:-4] + "AAA=")
+    assert main(["--config", str(config), "restore", str(backup)]) == 1
+    monkeypatch.delenv("PEERBOT_BACKUP_KEY")
+    assert main(["--config", str(config), "restore", str(backup)]) == 1
+    assert "encrypted" in capsys.readouterr().err
+
+
+def test_restore_refuses_a_broken_file_and_a_running_bot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.runner import InstanceLock
+
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), "init-db"]) == 0
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"not a database at all" * 100)
+    assert main(["--config", str(config), "restore", str(broken)]) == 1
+    assert "not a usable database" in capsys.readouterr().err
+    good = tmp_path / "good.sqlite3"
+    assert main(["--config", str(config), "backup", str(good)]) == 0
+    lock = InstanceLock(tmp_path / "db.sqlite3")
+    lock.acquire()
+    try:
+        assert main(["--config", str(config), "restore", str(good)]) == 1
+        assert "already running" in capsys.readouterr().err
+    finally:
+        lock.release()
