@@ -116,7 +116,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     config = _load(args)
     if not config.database.exists():
         raise PeerbotError(f"no database at {config.database}")
-    key = os.environ.get("PEERBOT_BACKUP_KEY")
+    key = config.backup_key
 
     async def backup() -> None:
         db = await Database.open(config.database, migrate=False)
@@ -145,10 +145,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     lock = InstanceLock(config.database)
     lock.acquire()
     try:
-        version = restore(source, config.database, os.environ.get("PEERBOT_BACKUP_KEY"))
+        version = restore(source, config.database, config.backup_key)
     finally:
         lock.release()
     print(f"restored {source} into {config.database} (schema version {version})")
+    return 0
+
+
+def cmd_privacy_docs(args: argparse.Namespace) -> int:
+    """Write the record of processing, a DPIA draft and the privacy notice (Danish, English).
+
+    Example: peerbot privacy-docs --out docs/privacy
+    """
+    from bot.clock import SystemClock
+    from bot.privacy_docs import write_documents
+    from bot.runtime import Runtime
+
+    written = write_documents(Runtime(config=_load(args), clock=SystemClock()), Path(args.out))
+    for path in written:
+        print(path)
     return 0
 
 
@@ -201,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("path", help="backup file to restore")
     restore.set_defaults(func=cmd_restore)
+
+    docs = sub.add_parser(
+        "privacy-docs",
+        help="write the data protection documents",
+        description=cmd_privacy_docs.__doc__,
+    )
+    docs.add_argument("--out", required=True, help="folder to write into")
+    docs.set_defaults(func=cmd_privacy_docs)
 
     key = sub.add_parser(
         "backup-key", help="print a new backup encryption key", description=cmd_backup_key.__doc__

@@ -51,7 +51,7 @@ class OfficeHours:
 
 @dataclass(frozen=True)
 class Config:
-    token: str
+    token: str = field(repr=False)
     api_base_url: str
     database: Path
     timezone: ZoneInfo
@@ -71,6 +71,9 @@ class Config:
     invite_valid_hours: int
     triage_extra_dirs: tuple[Path, ...]
     legal_basis: str = "consent"
+    backup_directory: Path | None = None
+    backup_keep_days: int = 7
+    backup_key: str | None = field(default=None, repr=False)
     quiet_start: time = time(22, 0)
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
@@ -254,6 +257,12 @@ def parse_config(
         r.fail("privacy.legal_basis", f"must be one of {', '.join(LEGAL_BASES)}")
         legal_basis = "consent"
 
+    backup_dir = r.get("backup.directory", str, "")
+    backup_keep_days = int(_positive(r, "backup.keep_days", 7))
+    retention_days = int(_positive(r, "retention.days", 180))
+    if backup_keep_days > retention_days:
+        r.fail("backup.keep_days", "must not exceed retention.days: erased data would live on")
+
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -267,7 +276,7 @@ def parse_config(
         backup_coordinator_ids=_int_list(r, "coordinators.backup_user_ids"),
         emergency=_emergency(r),
         office_hours=_office_hours(r),
-        retention_days=int(_positive(r, "retention.days", 180)),
+        retention_days=retention_days,
         topics=tuple(topics),
         offer_timeout_minutes=int(_positive(r, "matching.offer_timeout_minutes", 30)),
         total_wait_hours=float(_positive(r, "matching.total_wait_hours", 4)),
@@ -281,6 +290,9 @@ def parse_config(
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
         legal_basis=legal_basis,
+        backup_directory=(base_dir / backup_dir) if backup_dir else None,
+        backup_keep_days=backup_keep_days,
+        backup_key=env.get("PEERBOT_BACKUP_KEY") or None,
         webhook_secret=webhook_secret or None,
     )
     if r.problems:

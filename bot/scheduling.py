@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import checkins, escalation, matching, privacy
+from bot.services import backups, checkins, escalation, matching, privacy
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 
@@ -33,6 +33,7 @@ async def sweep(rt: Runtime) -> None:
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)
     await privacy.apply_retention(rt)
+    await backups.daily_backup(rt)
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -172,3 +172,12 @@ def test_restore_refuses_a_broken_file_and_a_running_bot(
         assert "already running" in capsys.readouterr().err
     finally:
         lock.release()
+
+
+def test_privacy_docs_command_writes_six_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), "privacy-docs", "--out", str(tmp_path / "docs")]) == 0
+    written = capsys.readouterr().out.split()
+    assert len(written) == 6 and all(Path(p).exists() for p in written)

@@ -1,0 +1,206 @@
+"""Documents a data protection officer can sign, generated from the inventory and configuration.
+
+`peerbot privacy-docs --out DIR` writes, in Danish and English, the record of processing
+activities (GDPR Art. 30), a draft data protection impact assessment (Art. 35) and the
+citizen-facing privacy notice. Generated, so they cannot drift from what the code stores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Config
+from bot.i18n import LANGUAGES, Translator
+from bot.runtime import Runtime
+from bot.services.privacy import privacy_text
+from bot.storage.inventory import INVENTORY, Category
+
+
+def _category(t: Translator, category: Category) -> str:
+    labels = {
+        Category.NONE: "-",
+        Category.ORDINARY: t._("ordinary (identifies a person)"),
+        Category.PSEUDONYMOUS: t._("pseudonymous"),
+        Category.SPECIAL: t._("special category (health, Art. 9)"),
+    }
+    return labels[category]
+
+
+def _basis(t: Translator, config: Config) -> str:
+    if config.legal_basis == "public_task":
+        return t._("GDPR Art. 6(1)(e) and Art. 9(2)(h) with Danish law (public task)")
+    return t._(
+        "GDPR Art. 6(1)(a) and Art. 9(2)(a) (explicit consent); Art. 9(2)(c) (vital "
+        "interests) for urgent help before consent"
+    )
+
+
+def _inventory_tables(t: Translator) -> list[str]:
+    lines: list[str] = []
+    for table in INVENTORY:
+        lines += [
+            f"### `{table.name}`",
+            "",
+            t._("Purpose: {purpose}", purpose=t._(table.purpose)),
+            "",
+            t._("Kept: {retention}", retention=t._(table.retention)),
+            "",
+            t._("Seen by: {audience}", audience=t._(table.seen_by)),
+            "",
+            "| " + t._("column") + " | " + t._("holds") + " | " + t._("category") + " |",
+            "| --- | --- | --- |",
+        ]
+        lines += [
+            f"| `{column.name}` | {t._(column.holds)} | {_category(t, column.category)} |"
+            for column in table.columns
+        ]
+        lines.append("")
+    return lines
+
+
+def record_of_processing(t: Translator, config: Config) -> str:
+    return "\n".join(
+        [
+            "# " + t._("Record of processing activities (GDPR Art. 30)"),
+            "",
+            t._(
+                "Controller: {organisation}. Contact: {contact}.",
+                organisation=config.organisation_name,
+                contact=config.privacy_contact or "-",
+            ),
+            "",
+            t._(
+                "Purpose: early, low-threshold contact between citizens and trained volunteer "
+                "peers; check-ins; passing urgent requests to coordinators."
+            ),
+            "",
+            t._("Legal basis: {basis}", basis=_basis(t, config)),
+            "",
+            t._(
+                "People concerned: citizens who ask for contact or urgent help; volunteer "
+                "peers; coordinators."
+            ),
+            "",
+            t._(
+                "Recipients: the peer a citizen is in contact with; the organisation's "
+                "coordinators. Telegram (Telegram FZ-LLC) carries the messages as an "
+                "independent controller outside the EU/EEA."
+            ),
+            "",
+            t._(
+                "Erasure: closed cases {days} days after closing; everything at once on /delete.",
+                days=config.retention_days,
+            ),
+            "",
+            t._(
+                "Security: see docs/security.md (database file readable by the service only, "
+                "encrypted backups, no personal data in logs, every action checked against "
+                "the database)."
+            ),
+            "",
+            "## " + t._("Data, table by table"),
+            "",
+            *_inventory_tables(t),
+        ]
+    )
+
+
+def impact_assessment(t: Translator, config: Config) -> str:
+    return "\n".join(
+        [
+            "# " + t._("Data protection impact assessment (GDPR Art. 35): draft"),
+            "",
+            t._(
+                "A draft for {organisation} to review and complete with its data protection "
+                "officer.",
+                organisation=config.organisation_name,
+            ),
+            "",
+            "## " + t._("Systematic description"),
+            "",
+            t._(
+                "A Telegram bot through which citizens ask for contact with a volunteer peer "
+                "with lived experience of mental illness. The bot relays messages between "
+                "them without either seeing the other's Telegram identity, schedules "
+                "check-ins and alerts coordinators when someone may be in crisis. The data it "
+                "keeps is listed in the record of processing activities."
+            ),
+            "",
+            t._("Legal basis: {basis}", basis=_basis(t, config)),
+            "",
+            "## " + t._("Necessity and proportionality"),
+            "",
+            t._(
+                "Only what is needed to find a peer and keep people safe is kept: pseudonyms "
+                "instead of names, no phone numbers, and no message text (messages are copied "
+                "and only the message numbers are kept, for replies, until 7 days after a "
+                "contact ends). Closed cases are deleted after {days} days; each person can "
+                "see (/mydata) and erase (/delete) their data at any time.",
+                days=config.retention_days,
+            ),
+            "",
+            "## " + t._("Risks to the people concerned, and measures"),
+            "",
+            "| " + t._("risk") + " | " + t._("measures") + " |",
+            "| --- | --- |",
+            "| "
+            + t._("Someone in crisis is not noticed")
+            + " | "
+            + t._(
+                "urgent button always one tap away; crisis-word detection; escalations "
+                "written before anything is sent, re-sent and passed to backups until "
+                "acknowledged; emergency numbers shown at once"
+            )
+            + " |",
+            "| "
+            + t._("Health information becomes known to others")
+            + " | "
+            + t._(
+                "pseudonyms between citizen and peer; copied, protected messages; no text "
+                "stored; database readable by the service only; encrypted backups; no "
+                "personal data in logs"
+            )
+            + " |",
+            "| "
+            + t._("A message reaches the wrong person")
+            + " | "
+            + t._(
+                "every message is routed through a contact the sender is part of; with "
+                "several contacts the bot asks instead of guessing (tested)"
+            )
+            + " |",
+            "| "
+            + t._("Telegram, outside the EU/EEA, processes the messages")
+            + " | "
+            + t._(
+                "Telegram is an independent controller; citizens are told so in the privacy "
+                "notice before they agree; the bot keeps nothing Telegram does not already "
+                "carry beyond the pseudonymous records listed"
+            )
+            + " |",
+            "| "
+            + t._("Data kept longer than needed")
+            + " | "
+            + t._("daily retention job; /delete; backups kept no longer than the retention period")
+            + " |",
+            "",
+        ]
+    )
+
+
+def write_documents(rt: Runtime, directory: Path) -> list[Path]:
+    """Write every document in every language; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for language in LANGUAGES:
+        t = Translator(language, rt.config.timezone)
+        documents = {
+            "record-of-processing": record_of_processing(t, rt.config),
+            "impact-assessment": impact_assessment(t, rt.config),
+            "privacy-notice": "# " + t._("Privacy notice") + "\n\n" + privacy_text(t, rt) + "\n",
+        }
+        for name, text in documents.items():
+            path = directory / f"{name}.{language}.md"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
