@@ -2,13 +2,15 @@
 
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = "peerbot --config peerbot.example.toml privacy-docs --out docs/privacy"
 
 
-def test_committed_documents_are_current(tmp_path: Path, monkeypatch) -> None:
+def test_committed_documents_are_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
     example = ROOT / "peerbot.example.toml"
     assert main(["--config", str(example), "privacy-docs", "--out", str(tmp_path)]) == 0
