@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
@@ -140,6 +141,7 @@ async def start_bot(application: Application) -> InboxPoller:
 
     async def finished(update: object) -> None:
         inbox.finish_later(writer, update.update_id)  # type: ignore[attr-defined]
+        metrics.UPDATES.inc()
 
     processor.on_finished = finished
     await application.start()

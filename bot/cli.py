@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tomllib
@@ -167,6 +168,36 @@ def cmd_privacy_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Report whether the bot is doing its job; exit 0 when healthy, 1 when not.
+
+    Example: peerbot health --json
+    """
+    from bot.clock import SystemClock
+    from bot.runtime import Runtime
+    from bot.services.health import report
+    from bot.storage import Database
+
+    config = _load(args)
+    if not config.database.exists():
+        raise PeerbotError(f"no database at {config.database}")
+
+    async def check() -> dict[str, object]:
+        db = await Database.open(config.database, migrate=False)
+        try:
+            return (await report(Runtime(config=config, clock=SystemClock(), db=db))).as_dict()
+        finally:
+            await db.close()
+
+    result = asyncio.run(check())
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0 if result["healthy"] else 1
+
+
 def cmd_backup_key(args: argparse.Namespace) -> int:
     """Print a new key for encrypted backups; keep it apart from the backups.
 
@@ -216,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("path", help="backup file to restore")
     restore.set_defaults(func=cmd_restore)
+
+    health = sub.add_parser(
+        "health", help="is the bot doing its job?", description=cmd_health.__doc__
+    )
+    health.add_argument("--json", action="store_true", help="print JSON")
+    health.set_defaults(func=cmd_health)
 
     docs = sub.add_parser(
         "privacy-docs",

@@ -71,6 +71,7 @@ class Config:
     invite_valid_hours: int
     triage_extra_dirs: tuple[Path, ...]
     legal_basis: str = "consent"
+    health_listen: str | None = None
     backup_directory: Path | None = None
     backup_keep_days: int = 7
     backup_key: str | None = field(default=None, repr=False)
@@ -257,6 +258,10 @@ def parse_config(
         r.fail("privacy.legal_basis", f"must be one of {', '.join(LEGAL_BASES)}")
         legal_basis = "consent"
 
+    health_listen = r.get("health.listen", str, "") or None
+    if health_listen is not None and not health_listen.rpartition(":")[2].isdigit():
+        r.fail("health.listen", "write it as host:port, e.g. 127.0.0.1:9108")
+        health_listen = None
     backup_dir = r.get("backup.directory", str, "")
     backup_keep_days = int(_positive(r, "backup.keep_days", 7))
     retention_days = int(_positive(r, "retention.days", 180))
@@ -290,6 +295,7 @@ def parse_config(
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
         legal_basis=legal_basis,
+        health_listen=health_listen,
         backup_directory=(base_dir / backup_dir) if backup_dir else None,
         backup_keep_days=backup_keep_days,
         backup_key=env.get("PEERBOT_BACKUP_KEY") or None,

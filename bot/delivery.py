@@ -18,6 +18,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBUserWarning
 
+from bot import metrics
 from bot.clock import Clock
 from bot.storage import Database
 from bot.storage import outbox as outbox_store
@@ -71,10 +72,12 @@ class OutboxDispatcher:
                 message.method, api_kwargs=dict(message.params), return_type=None
             )
         except RetryAfter as exc:
+            metrics.TELEGRAM_ERRORS.labels(kind="retry_after").inc()
             wait = exc.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
             await outbox_store.postpone(self.db, message.id, now + delay)
         except Forbidden:
+            metrics.TELEGRAM_ERRORS.labels(kind="forbidden").inc()
             await outbox_store.give_up(self.db, message.id, "unreachable")
             await user_store.mark_unreachable(self.db, message.chat_id, now)
             log.info("outbox %d: recipient unreachable (blocked the bot)", message.id)
@@ -82,6 +85,7 @@ class OutboxDispatcher:
             await outbox_store.move_chat(self.db, message.chat_id, exc.new_chat_id)
             log.info("outbox %d: group chat migrated; following it", message.id)
         except BadRequest as exc:
+            metrics.TELEGRAM_ERRORS.labels(kind="bad_request").inc()
             await outbox_store.give_up(self.db, message.id, "failed")
             log.error(
                 "outbox %d (%s) refused by Telegram: %s",
@@ -90,6 +94,7 @@ class OutboxDispatcher:
                 type(exc).__name__,
             )
         except NetworkError as exc:
+            metrics.TELEGRAM_ERRORS.labels(kind="network").inc()
             delay = min(timedelta(seconds=2 ** min(message.attempts, 10)), MAX_BACKOFF)
             await outbox_store.postpone(self.db, message.id, now + delay)
             log.warning("outbox %d: %s, retry in %s", message.id, type(exc).__name__, delay)

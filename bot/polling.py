@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -32,6 +33,7 @@ class InboxPoller:
         self.clock = clock
         self.offset: int | None = None
         self.is_urgent: Callable[[dict[str, Any]], bool] = lambda raw: False
+        self.last_ok: datetime | None = None
         self._stopping = asyncio.Event()
 
     async def recover(self) -> int:
@@ -71,6 +73,7 @@ class InboxPoller:
         raw_updates = await self.application.bot.do_api_request(
             "getUpdates", api_kwargs=params, read_timeout=wait + READ_MARGIN
         )
+        self.last_ok = self.clock.now()
         if not isinstance(raw_updates, list) or not raw_updates:
             return 0
         await self.store(raw_updates)

@@ -15,9 +15,10 @@ from typing import IO
 
 from telegram.ext import Application
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.config import Config
 from bot.errors import PeerbotError
+from bot.health_server import start_health_server
 from bot.polling import InboxPoller
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,16 @@ async def serve(
     lock = InstanceLock(config.database)
     lock.acquire()
     application = build_application(config)
+    health_server: asyncio.Server | None = None
     if stop is None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
     try:
         poller = await start_bot(application)
+        if config.health_listen:
+            health_server = await start_health_server(
+                get_runtime(application), config.health_listen
+            )
         # Objects made during start-up live for the whole run: keep them out of the garbage
         # collector's full passes, which otherwise show up as latency spikes.
         gc.collect()
@@ -87,6 +93,8 @@ async def serve(
         else:
             await _serve_polling(application, poller, stop)
     finally:
+        if health_server is not None:
+            health_server.close()
         await stop_bot(application)
         lock.release()
         log.info("stopped cleanly")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import backups, checkins, escalation, matching, privacy
+from bot.services import backups, checkins, escalation, health, matching, privacy
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 
@@ -34,6 +34,8 @@ async def sweep(rt: Runtime) -> None:
     await matching.raise_unanswered(rt)
     await privacy.apply_retention(rt)
     await backups.daily_backup(rt)
+    await health.note_telegram_ok(rt)
+    await health.refresh_gauges(rt)
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

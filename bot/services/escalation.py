@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot import labels, notices
+from bot import labels, metrics, notices
 from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
@@ -142,6 +142,7 @@ async def raise_in(
     )
     if escalation_id is None:
         return None
+    metrics.ESCALATIONS.labels(reason=reason.value).inc()
     escalation = await escalation_store.by_id(tx, escalation_id)
     assert escalation is not None
     await _notify(rt, tx, escalation, coordinator_chats(rt))
@@ -198,6 +199,7 @@ async def acknowledge(
         won = await escalation_store.acknowledge(tx, escalation_id, coordinator_telegram_id, now)
         escalation = await escalation_store.by_id(tx, escalation_id)
         if won and escalation is not None:
+            metrics.TIME_TO_ACK.observe((now - escalation.created_at).total_seconds())
             await audit_store.record(
                 tx, coordinator_telegram_id, "acknowledge", f"escalation:{escalation_id}", now
             )

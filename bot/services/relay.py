@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from bot import metrics
 from bot.runtime import Runtime
 from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
@@ -104,6 +105,7 @@ def needs_header(contact: Contact, side: Side, rt: Runtime) -> bool:
 def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int) -> None:
     """Record the mapping and the burst counter in the next group commit."""
     assert route_.contact is not None
+    metrics.RELAYED.inc()
     contact_store.note_relayed_later(
         rt.later,
         route_.contact.id,

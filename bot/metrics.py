@@ -1,0 +1,37 @@
+"""Prometheus metrics: counts and timings with no personal data in any label.
+
+One registry per process (not the global default, so tests can build several applications).
+Counters are bumped where things happen; gauges about stored state are refreshed by the sweep.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry()
+
+UPDATES = Counter("peerbot_updates_handled", "Updates handled", registry=REGISTRY)
+RELAYED = Counter(
+    "peerbot_messages_relayed", "Messages relayed between two people", registry=REGISTRY
+)
+ESCALATIONS = Counter(
+    "peerbot_escalations_raised", "Escalations raised", ["reason"], registry=REGISTRY
+)
+TIME_TO_ACK = Histogram(
+    "peerbot_escalation_ack_seconds",
+    "Time from escalation to acknowledgement",
+    buckets=(30, 60, 120, 300, 600, 1200, 3600, 10800),
+    registry=REGISTRY,
+)
+TELEGRAM_ERRORS = Counter(
+    "peerbot_telegram_errors", "Errors answered by Telegram", ["kind"], registry=REGISTRY
+)
+REQUESTS = Gauge("peerbot_requests", "Requests by state", ["state"], registry=REGISTRY)
+OUTBOX_BACKLOG = Gauge("peerbot_outbox_backlog", "Messages waiting to be sent", registry=REGISTRY)
+OUTBOX_AGE = Gauge(
+    "peerbot_outbox_oldest_seconds", "Age of the oldest unsent message", registry=REGISTRY
+)
+CHECKINS_PENDING = Gauge("peerbot_checkins_pending", "Check-ins planned", registry=REGISTRY)
+CHECKINS_LATE = Gauge(
+    "peerbot_checkins_late", "Check-ins overdue by more than 5 minutes", registry=REGISTRY
+)

@@ -1,0 +1,99 @@
+"""Is the bot doing its job? One report for `peerbot health`, `/healthz` and the gauges."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import metrics
+from bot.runtime import Runtime
+from bot.storage import audit as audit_store
+from bot.storage import health as health_store
+from bot.storage.migrations import MIGRATIONS
+
+TELEGRAM_STAMP = "telegram.last_ok"
+TELEGRAM_STALE = timedelta(minutes=5)
+OUTBOX_STALE = timedelta(minutes=10)
+CHECKIN_LATE = timedelta(minutes=5)
+
+
+@dataclass
+class HealthReport:
+    database: str
+    schema_version: int
+    schema_latest: int
+    telegram_last_ok_seconds: float | None
+    outbox_pending: int
+    outbox_oldest_seconds: float | None
+    escalations_open: int
+    escalation_oldest_seconds: float | None
+    checkins_pending: int
+    checkins_overdue: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "healthy": self.healthy}
+
+
+def _age(now: datetime, moment: datetime | None) -> float | None:
+    return round((now - moment).total_seconds(), 1) if moment else None
+
+
+async def note_telegram_ok(rt: Runtime) -> None:
+    """Remember the last successful exchange with Telegram (for a separate health process)."""
+    poller = rt.extras.get("poller")
+    seen = getattr(poller, "last_ok", None)
+    if seen is not None:
+        await audit_store.set_meta(rt.storage, TELEGRAM_STAMP, seen.isoformat())
+
+
+async def report(rt: Runtime) -> HealthReport:
+    now, db = rt.now(), rt.storage
+    version = await db.schema_version()
+    last_ok = await audit_store.get_meta(db, TELEGRAM_STAMP)
+    pending, oldest = await health_store.outbox_backlog(db)
+    open_count, open_oldest = await health_store.open_escalations(db)
+    planned, overdue = await health_store.checkins(db, now - CHECKIN_LATE)
+    result = HealthReport(
+        database="ok",
+        schema_version=version,
+        schema_latest=len(MIGRATIONS),
+        telegram_last_ok_seconds=_age(now, datetime.fromisoformat(last_ok) if last_ok else None),
+        outbox_pending=pending,
+        outbox_oldest_seconds=_age(now, oldest),
+        escalations_open=open_count,
+        escalation_oldest_seconds=_age(now, open_oldest),
+        checkins_pending=planned,
+        checkins_overdue=overdue,
+    )
+    ack_limit = timedelta(minutes=3 * rt.config.escalation_ack_minutes)
+    if version != len(MIGRATIONS):
+        result.problems.append("database schema is not the current one")
+    if result.telegram_last_ok_seconds is None or result.telegram_last_ok_seconds > (
+        TELEGRAM_STALE.total_seconds()
+    ):
+        result.problems.append("no recent successful contact with Telegram")
+    if oldest and now - oldest > OUTBOX_STALE:
+        result.problems.append("messages have waited more than 10 minutes to be sent")
+    if open_oldest and now - open_oldest > ack_limit:
+        result.problems.append("an urgent request has waited long for a coordinator")
+    if overdue:
+        result.problems.append("check-ins are overdue")
+    return result
+
+
+async def refresh_gauges(rt: Runtime) -> None:
+    now, db = rt.now(), rt.storage
+    for state, count in (await health_store.requests_by_state(db)).items():
+        metrics.REQUESTS.labels(state=state).set(count)
+    pending, oldest = await health_store.outbox_backlog(db)
+    metrics.OUTBOX_BACKLOG.set(pending)
+    metrics.OUTBOX_AGE.set(_age(now, oldest) or 0)
+    planned, overdue = await health_store.checkins(db, now - CHECKIN_LATE)
+    metrics.CHECKINS_PENDING.set(planned)
+    metrics.CHECKINS_LATE.set(overdue)
