@@ -33,7 +33,9 @@ from bot.storage import Database, inbox
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
+from bot.storage.backups import back_up
 from bot.storage.group_commit import GroupWriter
+from bot.storage.migrations import pending
 from bot.update_processor import ChatOrderedProcessor
 from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
 from conversations.checkin_schedule import build_checkin_conversation
@@ -120,6 +122,18 @@ def _persistence(runtime: Runtime) -> StepPersistence:
     return persistence
 
 
+async def open_with_backup(rt: Runtime) -> Database:
+    """Open the database; before migrating an existing one, copy it beside itself."""
+    db = await Database.open(rt.config.database, migrate=False)
+    version = await db.schema_version()
+    if version and pending(version):
+        name = f"{rt.config.database.name}.before-migration-from-v{version}"
+        await back_up(db, rt.config.database.with_name(name), rt.config.backup_key)
+        log.info("backup taken before migrating from schema version %d", version)
+    await db.migrate()
+    return db
+
+
 def get_runtime(application: Application) -> Runtime:
     return application.bot_data[RUNTIME_KEY]
 
@@ -127,7 +141,7 @@ def get_runtime(application: Application) -> Runtime:
 async def start_bot(application: Application) -> InboxPoller:
     """Open storage, start PTB and the dispatcher, and re-queue what a crash left unfinished."""
     rt = get_runtime(application)
-    rt.db = await Database.open(rt.config.database)
+    rt.db = await open_with_backup(rt)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
     await application.initialize()
     rt.writer = GroupWriter(rt.db)

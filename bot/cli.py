@@ -105,6 +105,34 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """List the schema migrations a database still needs, and apply them unless --dry-run.
+
+    Example: peerbot migrate --dry-run
+    """
+    from bot.storage import Database
+    from bot.storage.migrations import pending
+
+    config = _load(args)
+
+    async def migrate() -> list[tuple[int, str]]:
+        db = await Database.open(config.database, migrate=False)
+        try:
+            todo = pending(await db.schema_version())
+            if not args.dry_run:
+                await db.migrate()
+            return todo
+        finally:
+            await db.close()
+
+    todo = asyncio.run(migrate())
+    for number, description in todo:
+        print(f"{number}: {description}")
+    verb = "pending" if args.dry_run else "applied"
+    print(f"{len(todo)} migration(s) {verb}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Copy the live database to PATH with SQLite's online backup (safe while the bot runs);
     encrypted when PEERBOT_BACKUP_KEY is set.
@@ -235,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
         "init-db", help="create or migrate the database", description=cmd_init_db.__doc__
     )
     init.set_defaults(func=cmd_init_db)
+
+    migrate = sub.add_parser(
+        "migrate", help="list or apply schema migrations", description=cmd_migrate.__doc__
+    )
+    migrate.add_argument("--dry-run", action="store_true", help="list only, change nothing")
+    migrate.set_defaults(func=cmd_migrate)
 
     backup = sub.add_parser(
         "backup", help="online backup of the database", description=cmd_backup.__doc__

@@ -181,3 +181,34 @@ def test_privacy_docs_command_writes_six_files(
     assert main(["--config", str(config), "privacy-docs", "--out", str(tmp_path / "docs")]) == 0
     written = capsys.readouterr().out.split()
     assert len(written) == 6 and all(Path(p).exists() for p in written)
+
+
+def test_migrate_dry_run_lists_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.storage import Database
+
+    async def make_old() -> None:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        await db.migrate(2)
+        await db.close()
+
+    asyncio.run(make_old())
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), "migrate", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("3: escalations")
+    assert "3 migration(s) pending" in out
+
+    async def version() -> int:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        try:
+            return await db.schema_version()
+        finally:
+            await db.close()
+
+    assert asyncio.run(version()) == 2
+    assert main(["--config", str(config), "migrate"]) == 0
+    assert asyncio.run(version()) == 5

@@ -204,6 +204,21 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# What each migration does, for `peerbot migrate --dry-run` (same order as MIGRATIONS).
+DESCRIPTIONS: tuple[str, ...] = (
+    "people, the inbox of raw updates, the outbox",
+    "peers, invitations, requests, offers, contacts, relay mapping, feedback",
+    "escalations to coordinators",
+    "audit trail and the bot's own facts",
+    "check-ins",
+)
+
+
+def pending(version: int) -> list[tuple[int, str]]:
+    """(number, description) of the migrations a database at `version` still needs."""
+    return [(n, DESCRIPTIONS[n - 1]) for n in range(version + 1, len(MIGRATIONS) + 1)]
+
+
 async def apply_migrations(
     conn: aiosqlite.Connection, migrations: tuple[str, ...], target: int | None = None
 ) -> int:

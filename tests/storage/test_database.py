@@ -71,3 +71,33 @@ async def test_online_backup_copies_rows(tmp_path: Path) -> None:
     assert (await copy.fetchone("SELECT COUNT(*) FROM users"))[0] == 1
     await copy.close()
     assert stat.S_IMODE((tmp_path / "copy.sqlite3").stat().st_mode) == 0o600
+
+
+def test_every_migration_is_described() -> None:
+    from bot.storage.migrations import DESCRIPTIONS
+
+    assert len(DESCRIPTIONS) == len(MIGRATIONS)
+
+
+async def test_start_up_backs_up_an_old_database_before_migrating(tmp_path: Path) -> None:
+    from bot.app import open_with_backup
+    from bot.clock import FakeClock
+    from bot.runtime import Runtime
+    from tests.helpers.harness import make_config
+
+    config = make_config(tmp_path)
+    old = await Database.open(config.database, migrate=False)
+    await old.migrate(1)
+    await old.execute(
+        "INSERT INTO users (telegram_id, role, created_at) VALUES (7, 'citizen', 'now')"
+    )
+    await old.close()
+    db = await open_with_backup(Runtime(config=config, clock=FakeClock()))
+    assert await db.schema_version() == len(MIGRATIONS)
+    await db.close()
+    copy = config.database.with_name(config.database.name + ".before-migration-from-v1")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    restored = await Database.open(copy, migrate=False)
+    assert await restored.schema_version() == 1
+    assert (await restored.fetchone("SELECT COUNT(*) FROM users"))[0] == 1
+    await restored.close()
