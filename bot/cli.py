@@ -80,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     from bot.runner import serve
 
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, fmt=args.log_format)
     asyncio.run(serve(config, webhook_url=args.webhook, listen=args.listen, port=args.port))
     return 0
 
@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    run.add_argument("--log-format", default="text", choices=["text", "json"])
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser(

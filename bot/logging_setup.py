@@ -8,6 +8,7 @@ a bot token is blanked as a last line of defence.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import TextIO
@@ -27,9 +28,30 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+class JsonLines(logging.Formatter):
+    """One JSON object a line, for log collectors; the same privacy filter applies."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+        return json.dumps(entry)
+
+
+def configure_logging(
+    level: str = "INFO", stream: TextIO | None = None, *, fmt: str = "text"
+) -> logging.Handler:
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonLines()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(PrivacyFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

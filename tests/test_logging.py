@@ -11,12 +11,12 @@ from tests.helpers.flows import ask_for_peer, make_peer
 from tests.helpers.harness import COORDINATOR, Harness
 
 
-@pytest.fixture
-def log_buffer() -> Iterator[io.StringIO]:
+@pytest.fixture(params=["text", "json"])
+def log_buffer(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     buffer = io.StringIO()
-    configure_logging("DEBUG", buffer)
+    configure_logging("DEBUG", buffer, fmt=request.param)
     yield buffer
     root.handlers[:], _ = saved[0], root.setLevel(saved[1])
 
@@ -63,3 +63,14 @@ async def test_a_full_conversation_logs_no_personal_data(
         *pseudonyms,
     ]:
         assert secret not in logged, secret
+
+
+def test_json_lines_are_json(log_buffer: io.StringIO) -> None:
+    logging.getLogger("peerbot.test").warning("outbox %d waited", 7)
+    last = log_buffer.getvalue().strip().splitlines()[-1]
+    if last.startswith("{"):
+        import json
+
+        assert json.loads(last)["message"] == "outbox 7 waited"
+    else:
+        assert last.endswith("peerbot.test: outbox 7 waited")
