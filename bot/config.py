@@ -74,6 +74,7 @@ class Config:
     health_listen: str | None = None
     backup_directory: Path | None = None
     backup_keep_days: int = 7
+    backup_time: time = time(3, 0)
     backup_key: str | None = field(default=None, repr=False)
     quiet_start: time = time(22, 0)
     quiet_end: time = time(8, 0)
@@ -298,6 +299,7 @@ def parse_config(
         health_listen=health_listen,
         backup_directory=(base_dir / backup_dir) if backup_dir else None,
         backup_keep_days=backup_keep_days,
+        backup_time=_parse_time(r, "backup.time", r.get("backup.time", str, "03:00")),
         backup_key=env.get("PEERBOT_BACKUP_KEY") or None,
         webhook_secret=webhook_secret or None,
     )

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot import metrics
 from bot.services import contacts as contact_service
 from bot.services import relay, safety
 from bot.services.relay import Route, RouteProblem, Side
@@ -104,9 +105,11 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
             ),
         )
     except Forbidden:
+        metrics.TELEGRAM_ERRORS.labels(kind="forbidden").inc()
         await _other_side_gone(turn, route)
         return
     except (BadRequest, TelegramError) as exc:
+        metrics.TELEGRAM_ERRORS.labels(kind=type(exc).__name__.lower()).inc()
         log.warning("relay in contact %d failed: %s", contact.id, type(exc).__name__)
         await message.reply_text(
             turn.t._("Sorry, that message could not be passed on. Please try again.")

@@ -144,6 +144,8 @@ def test_encrypted_backup_then_restore_brings_the_data_back(
     assert _count_users(database) == 2
     assert main(["--config", str(config), "restore", str(backup)]) == 0
     assert _count_users(database) == 1
+    assert main(["--config", str(config), "migrate", "--dry-run"]) == 0  # the bot's open path
+    assert "0 migration(s) pending" in capsys.readouterr().out
 
     monkeypatch.setenv("PEERBOT_BACKUP_KEY", key[:-4] + "AAA=")
     assert main(["--config", str(config), "restore", str(backup)]) == 1

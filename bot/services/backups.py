@@ -1,4 +1,5 @@
-"""The daily backup: one file a day in the configured folder, older ones deleted.
+"""The daily backup: one file a day (after `backup.time`) in the configured folder; the last
+`backup.keep_days` days are kept, older ones deleted.
 
 Backups are kept no longer than `backup.keep_days` (never more than the retention period), so
 data erased with /delete does not live on in old copies. Encrypted when a key is configured.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.runtime import Runtime
@@ -31,13 +32,14 @@ async def daily_backup(rt: Runtime) -> Path | None:
     if directory is None:
         return None
     now = rt.now()
+    local = now.astimezone(rt.config.timezone)
+    today = local.date()
     last = await audit_store.get_meta(rt.storage, STAMP)
-    if last and now - datetime.fromisoformat(last) < timedelta(days=1):
+    if local.time() < rt.config.backup_time or last == today.isoformat():
         return None
-    today = now.astimezone(rt.config.timezone).date()
     target = directory / backup_name(today, rt.config.backup_key is not None)
     await back_up(rt.storage, target, rt.config.backup_key)
-    await audit_store.set_meta(rt.storage, STAMP, now.isoformat())
+    await audit_store.set_meta(rt.storage, STAMP, today.isoformat())
     removed = prune(directory, today - timedelta(days=rt.config.backup_keep_days))
     log.info("daily backup written; %d old backup(s) deleted", removed)
     return target

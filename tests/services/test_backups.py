@@ -26,3 +26,17 @@ async def test_daily_backup_once_a_day_encrypted_and_old_ones_pruned(
     names = sorted(p.name for p in folder.glob("peerbot-*"))
     assert names == [f"peerbot-2026-03-0{d}.sqlite3.enc" for d in (4, 5, 6, 7)]
     assert (folder / "notes.txt").exists()
+
+
+async def test_daily_backup_waits_for_its_time_of_day(harness: Harness, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    h = harness
+    folder = tmp_path / "backups"
+    h.config = replace(h.config, backup_directory=folder)
+    h.clock.set(datetime(2026, 3, 3, 0, 0, tzinfo=UTC))  # 01:00 in Copenhagen
+    await h.restart()
+    await h.tick()
+    assert not folder.exists() or not list(folder.iterdir())
+    await h.tick(timedelta(hours=2, minutes=30))  # 03:30
+    assert [p.name for p in folder.iterdir()] == ["peerbot-2026-03-03.sqlite3"]
