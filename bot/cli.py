@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from bot import __version__
@@ -65,6 +66,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem + exc.problems) from exc
     if token_problem:
         raise ConfigError(token_problem)
+    for warning in config.stale_emergency_lines(date.today()):
+        print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
     print(f"configuration OK: {config.source or 'defaults'}")
     return 0
 

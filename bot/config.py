@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +40,7 @@ class EmergencyResource:
     name: dict[str, str]
     phone: str
     hours: dict[str, str]
+    verified: date | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Config:
     invite_valid_hours: int
     triage_extra_dirs: tuple[Path, ...]
     legal_basis: str = "consent"
+    emergency_verify_months: int = 6
+    organisation_phone: str = ""
+    organisation_address: str = ""
     health_listen: str | None = None
     backup_directory: Path | None = None
     backup_keep_days: int = 7
@@ -87,6 +91,21 @@ class Config:
     def languages(self) -> tuple[str, ...]:
         return SUPPORTED_LANGUAGES
 
+    def stale_emergency_lines(self, today: date) -> list[str]:
+        """Warnings for emergency lines not verified within `emergency_verify_months`."""
+        limit = self.emergency_verify_months * 30.5
+        warnings = []
+        for index, resource in enumerate(self.emergency):
+            if resource.verified is None:
+                warnings.append(f"emergency[{index}] ({resource.phone}): no verified date")
+            elif (today - resource.verified).days > limit:
+                warnings.append(
+                    f"emergency[{index}] ({resource.phone}): last verified "
+                    f"{resource.verified.isoformat()}, more than "
+                    f"{self.emergency_verify_months} months ago"
+                )
+        return warnings
+
     def is_coordinator(self, telegram_id: int) -> bool:
         return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
 
@@ -96,16 +115,19 @@ DEFAULT_EMERGENCY: list[dict[str, Any]] = [
         "name": {"da": "Alarmcentralen (fare for liv)", "en": "Emergency (danger to life)"},
         "phone": "112",
         "hours": {"da": "døgnet rundt", "en": "24 hours"},
+        "verified": date(2026, 11, 24),
     },
     {
         "name": {"da": "Livslinien", "en": "Livslinien (suicide prevention)"},
         "phone": "70 201 201",
         "hours": {"da": "alle dage kl. 11-05", "en": "every day 11:00-05:00"},
+        "verified": date(2026, 11, 24),
     },
     {
         "name": {"da": "Psykiatrisk akutmodtagelse", "en": "Psychiatric emergency line"},
         "phone": "1813",
         "hours": {"da": "døgnet rundt (Region Hovedstaden)", "en": "24 hours (Capital Region)"},
+        "verified": date(2026, 11, 24),
     },
 ]
 
@@ -175,8 +197,14 @@ def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
                 reader.fail(f"{key}.{part}", "must be a table of texts per language")
             elif missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in value]:
                 reader.fail(f"{key}.{part}", f"missing language(s): {', '.join(missing)}")
+        verified = entry.get("verified")
+        if verified is not None and not isinstance(verified, date):
+            reader.fail(f"{key}.verified", "a date like 2026-11-24 (without quotes)")
+            verified = None
         if isinstance(name, dict) and isinstance(hours, dict) and isinstance(phone, str):
-            resources.append(EmergencyResource(name=name, phone=phone, hours=hours))
+            resources.append(
+                EmergencyResource(name=name, phone=phone, hours=hours, verified=verified)
+            )
     if not raw:
         reader.fail("emergency", "at least one emergency resource is required")
     return tuple(resources)
@@ -296,6 +324,9 @@ def parse_config(
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
         legal_basis=legal_basis,
+        emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
+        organisation_phone=r.get("organisation.phone", str, ""),
+        organisation_address=r.get("organisation.address", str, ""),
         health_listen=health_listen,
         backup_directory=(base_dir / backup_dir) if backup_dir else None,
         backup_keep_days=backup_keep_days,

@@ -214,3 +214,19 @@ def test_migrate_dry_run_lists_and_changes_nothing(
     assert asyncio.run(version()) == 2
     assert main(["--config", str(config), "migrate"]) == 0
     assert asyncio.run(version()) == 5
+
+
+def test_check_config_warns_about_unverified_emergency_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    old = GOOD + (
+        '[[emergency]]\nphone = "112"\nname = { da = "Alarm", en = "Emergency" }\n'
+        'hours = { da = "altid", en = "always" }\nverified = 2020-01-01\n'
+        '[[emergency]]\nphone = "1813"\nname = { da = "Akut", en = "Urgent" }\n'
+        'hours = { da = "altid", en = "always" }\n'
+    )
+    assert main(["--config", str(write(tmp_path, old)), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert "emergency[0] (112): last verified 2020-01-01" in err
+    assert "emergency[1] (1813): no verified date" in err

@@ -70,3 +70,13 @@ def test_bad_toml_is_one_clear_problem(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path, {})
     assert "not valid TOML" in caught.value.problems[0]
+
+
+def test_stale_emergency_lines_are_found_by_date() -> None:
+    from datetime import date
+
+    config = parse_config(MINIMAL, {})
+    assert config.stale_emergency_lines(date(2027, 1, 1)) == []
+    stale = config.stale_emergency_lines(date(2027, 7, 1))
+    assert len(stale) == len(config.emergency)
+    assert "more than 6 months ago" in stale[0]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import notices
+from bot.config import Config
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import intake
@@ -77,8 +78,26 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 days=config.retention_days,
             ),
             t._("Your rights: /mydata sends you everything we keep about you. /delete erases it."),
+            *_other_ways(t, config),
         ]
     )
+
+
+def _other_ways(t: Translator, config: Config) -> list[str]:
+    ways = [
+        w
+        for w in (config.organisation_phone, config.privacy_contact, config.organisation_address)
+        if w
+    ]
+    if not ways:
+        return []
+    return [
+        t._(
+            "Other ways to reach {organisation}: {ways}",
+            organisation=config.organisation_name,
+            ways=" · ".join(ways),
+        )
+    ]
 
 
 def needs_consent(user: User | None) -> bool:
