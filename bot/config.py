@@ -73,6 +73,8 @@ class Config:
     triage_extra_dirs: tuple[Path, ...]
     legal_basis: str = "consent"
     emergency_verify_months: int = 6
+    privacy_text_version: int = 0
+    limits_text: dict[str, str] = field(default_factory=dict)
     organisation_phone: str = ""
     organisation_address: str = ""
     health_listen: str | None = None
@@ -210,6 +212,21 @@ def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
     return tuple(resources)
 
 
+def _texts(reader: _Reader, key: str) -> dict[str, str]:
+    """An optional text per language, e.g. ``[limits] da = "..."``, ``en = "..."``."""
+    texts = reader.get(key, dict, {})
+    if texts and (
+        set(texts) - set(SUPPORTED_LANGUAGES)
+        or not all(isinstance(v, str) and v.strip() for v in texts.values())
+    ):
+        reader.fail(key, f"a non-empty text for each of {', '.join(SUPPORTED_LANGUAGES)}")
+        return {}
+    if texts and (missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in texts]):
+        reader.fail(key, f"missing language(s): {', '.join(missing)}")
+        return {}
+    return dict(texts)
+
+
 def _office_hours(reader: _Reader) -> OfficeHours:
     days = reader.get("office_hours.days", list, ["mon", "tue", "wed", "thu", "fri"])
     bad = [d for d in days if d not in WEEKDAYS]
@@ -325,6 +342,8 @@ def parse_config(
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
+        privacy_text_version=r.get("privacy.text_version", int, 0),
+        limits_text=_texts(r, "limits"),
         organisation_phone=r.get("organisation.phone", str, ""),
         organisation_address=r.get("organisation.address", str, ""),
         health_listen=health_listen,

@@ -18,12 +18,13 @@ from telegram.ext import (
 )
 
 from bot import labels
+from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
 from bot.services import intake, matching, safety
 from bot.services.intake import Step
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards
+from handlers import citizen, keyboards, texts
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button
 
@@ -32,7 +33,7 @@ END = ConversationHandler.END
 TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
 
 
-def _question(t: Translator, step: Step, request: Request) -> str:
+def _question(t: Translator, step: Step, request: Request, config: Config) -> str:
     questions = {
         Step.TOPIC: t._("What would you like to talk about?"),
         Step.LANGUAGE: t._("Which language would you like to talk in?"),
@@ -48,6 +49,8 @@ def _question(t: Translator, step: Step, request: Request) -> str:
             t._("Step {number} of 6", number=list(Step).index(step) + 1) + "\n" + (questions[step])
         )
     lines = [
+        texts.limits(t, config),
+        "",
         t._("Please check your request:"),
         t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
         t._("Language: {language}", language=labels.language(request.language)),
@@ -90,7 +93,7 @@ def _keyboard(t: Translator, step: Step, topics: tuple[str, ...]) -> InlineKeybo
 
 async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     """Show the question for `step`; returns the conversation state."""
-    text = _question(turn.t, step, request)
+    text = _question(turn.t, step, request, turn.rt.config)
     markup = _keyboard(turn.t, step, turn.rt.config.topics)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
@@ -122,7 +125,7 @@ async def ask_for_peer(update: Update, context: Context) -> str | int:
             turn.t._("You are registered as staff or a peer here; /help shows what you can do."),
         )
         return END
-    if not intake.has_consent(turn.person.user):
+    if not intake.has_consent(turn.person.user, turn.rt.config):
         await citizen.ask_consent(turn)
         return END
     return await begin_intake(turn)

@@ -19,3 +19,28 @@ def greeting(t: Translator, config: Config) -> str:
             emergency_lines(t, config),
         ]
     )
+
+
+def limits(t: Translator, config: Config) -> str:
+    """What a peer can and cannot do, and the limits of confidentiality, shown before a request
+    is sent. The organisation's own text (``[limits]``) replaces the default."""
+    if t.language in config.limits_text:
+        return config.limits_text[t.language]
+    return "\n".join(
+        [
+            t._("Before you send it:"),
+            t._(
+                "A peer listens, shares their own experience and can help you find your way. "
+                "A peer is not a therapist, cannot give medical advice and is not on call."
+            ),
+            t._(
+                "What you tell your peer stays between you and the peer, with one exception: "
+                "if there is danger to your life or someone else's, or a child is at risk, "
+                "the peer involves our coordinators, who may contact others who can help."
+            ),
+            t._(
+                "(Default text: {organisation} must review it.)",
+                organisation=config.organisation_name,
+            ),
+        ]
+    )

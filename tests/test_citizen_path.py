@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.helpers.flows import ask_for_peer, in_contact, make_peer
+from tests.helpers.flows import ask_for_peer, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
 
@@ -244,3 +244,44 @@ async def test_a_peer_changing_their_profile_can_still_write_to_a_citizen(
     peer.send_text("sorry, one moment")
     await h.settle()
     assert citizen.texts[-1] == "sorry, one moment"
+
+
+async def test_limits_of_confidentiality_are_shown_before_sending(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    for label in ("Talk to a peer", "I agree", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
+        citizen.press_button(label)
+        await h.settle()
+    summary = citizen.texts[-1]
+    assert "A peer is not a therapist" in summary
+    assert "a child is at risk" in summary
+    assert "must review it" in summary
+
+
+async def test_own_limits_text_and_a_new_text_version_asks_again(harness: Harness) -> None:
+    from dataclasses import replace
+
+    h = harness
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    citizen.send_text("/status")
+    await h.settle()
+    await press(h, citizen, "Cancel my request", "Yes, cancel it")
+    h.config = replace(
+        h.config,
+        privacy_text_version=1,
+        limits_text={"da": "Vores egne grænser.", "en": "Our own limits."},
+    )
+    await h.restart()
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    assert "Before we start" in citizen.texts[-1]  # asked again: the text changed
+    for label in ("I agree", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
+        citizen.press_button(label)
+        await h.settle()
+    assert citizen.texts[-1].startswith("Our own limits.")
+    assert "must review" not in citizen.texts[-1]

@@ -32,6 +32,7 @@ def test_every_problem_is_named_with_its_key() -> None:
         "retention": {"days": -1},
         "emergency": [{"name": {"da": "x"}, "phone": ""}],
         "privacy": {"legal_basis": "vibes"},
+        "limits": {"da": "kun dansk"},
     }
     with pytest.raises(ConfigError) as caught:
         parse_config(data, {})
@@ -47,6 +48,7 @@ def test_every_problem_is_named_with_its_key() -> None:
         "emergency[0].name",
         "coordinators",
         "privacy.legal_basis",
+        "limits",
     } <= keys
 
 

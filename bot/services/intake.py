@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
@@ -42,8 +43,14 @@ def previous_step(step: Step) -> Step:
     return ORDER[max(ORDER.index(step) - 1, 0)]
 
 
-def has_consent(user: User | None) -> bool:
-    return user is not None and (user.consent_version or 0) >= PRIVACY_VERSION
+def consent_version(config: Config) -> int:
+    """The built-in text's version plus the organisation's own (`privacy.text_version`): when
+    either text changes, people are asked again."""
+    return PRIVACY_VERSION + config.privacy_text_version
+
+
+def has_consent(user: User | None, config: Config) -> bool:
+    return user is not None and (user.consent_version or 0) >= consent_version(config)
 
 
 async def give_consent(rt: Runtime, telegram_id: int, language: str) -> User:
@@ -60,7 +67,7 @@ async def give_consent(rt: Runtime, telegram_id: int, language: str) -> User:
         )
         if user.pseudonym is None:
             await user_store.set_pseudonym(tx, user.id, pseudonyms.citizen_pseudonym())
-        await user_store.record_consent(tx, user.id, PRIVACY_VERSION, now)
+        await user_store.record_consent(tx, user.id, consent_version(rt.config), now)
         stored = await user_store.by_id(tx, user.id)
     assert stored is not None
     return stored

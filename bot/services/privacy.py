@@ -36,7 +36,7 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
             t._(
                 "Privacy at {organisation} (version {version})",
                 organisation=config.organisation_name,
-                version=intake.PRIVACY_VERSION,
+                version=intake.consent_version(config),
             ),
             t._(
                 "Who is responsible: {organisation} is the data controller. Questions and "
@@ -98,11 +98,6 @@ def _other_ways(t: Translator, config: Config) -> list[str]:
             ways=" · ".join(ways),
         )
     ]
-
-
-def needs_consent(user: User | None) -> bool:
-    """True when the person never agreed, or agreed to an older version of the text."""
-    return not intake.has_consent(user)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ async def help_now(
     config = rt.config
     return UrgentOutcome(
         escalation_id=escalation_id,
-        stored_without_consent=existing is None or not intake.has_consent(existing),
+        stored_without_consent=existing is None or not intake.has_consent(existing, rt.config),
         office_open=is_open(config.office_hours, now, config.timezone),
         next_opening_at=next_opening(config.office_hours, now, config.timezone),
     )
