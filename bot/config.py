@@ -74,6 +74,7 @@ class Config:
     legal_basis: str = "consent"
     emergency_verify_months: int = 6
     privacy_text_version: int = 0
+    wait_estimate_min_requests: int = 5
     limits_text: dict[str, str] = field(default_factory=dict)
     organisation_phone: str = ""
     organisation_address: str = ""
@@ -343,6 +344,7 @@ def parse_config(
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
         privacy_text_version=r.get("privacy.text_version", int, 0),
+        wait_estimate_min_requests=int(_positive(r, "matching.wait_estimate_min_requests", 5)),
         limits_text=_texts(r, "limits"),
         organisation_phone=r.get("organisation.phone", str, ""),
         organisation_address=r.get("organisation.address", str, ""),

@@ -21,7 +21,7 @@ from bot import labels
 from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, safety
+from bot.services import intake, matching, safety, waiting
 from bot.services.intake import Step
 from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, texts
@@ -245,14 +245,13 @@ async def _send(turn: Turn, request: Request) -> int:
     await intake.submit(turn.rt, request)
     query = turn.update.callback_query
     assert query is not None
-    await query.edit_message_text(
-        turn.t._(
-            "Your request has been sent. A peer will see what you wrote, but not your name or "
-            "number. We cannot promise when a peer will answer; I will write here as soon as "
-            "someone says yes. You can see your request with /status."
-        ),
-        reply_markup=keyboards.only_help_now(turn.t),
+    sent = turn.t._(
+        "Your request has been sent. A peer will see what you wrote, but not your name or "
+        "number. We cannot promise when a peer will answer; I will write here as soon as "
+        "someone says yes. You can see your request with /status."
     )
+    wait = texts.expected_wait(turn.t, await waiting.typical_wait(turn.rt))
+    await query.edit_message_text(f"{sent}\n\n{wait}", reply_markup=keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
     return END

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
 from bot.emergency import emergency_lines
 from bot.services import contacts as contact_service
-from bot.services import matching, privacy
+from bot.services import matching, privacy, waiting
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
-from handlers import keyboards
+from handlers import keyboards, texts
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
@@ -102,14 +104,18 @@ async def privacy_button(update: Update, context: Context) -> None:
     )
 
 
-def status_text(turn: Turn, request: Request, peer_name: str | None) -> str:
+def status_text(turn: Turn, request: Request, peer_name: str | None, wait: timedelta | None) -> str:
     t = turn.t
     if request.status is RequestStatus.ACTIVE:
         state = t._("You are in contact with {peer}. Just write here.", peer=peer_name or "-")
     elif request.status is RequestStatus.WAITING:
-        state = t._(
-            "Waiting for a peer since {time}.",
-            time=t.datetime(request.submitted_at or request.created_at),
+        state = (
+            t._(
+                "Waiting for a peer since {time}.",
+                time=t.datetime(request.submitted_at or request.created_at),
+            )
+            + "\n"
+            + texts.expected_wait(t, wait)
         )
     else:
         state = t._("Not sent yet: you were in the middle of filling it in.")
@@ -135,8 +141,12 @@ async def show_status(turn: Turn, request: Request) -> None:
         rows.append([button(turn.t._("Continue"), "citizen:ask")])
     rows.append([keyboards.help_now_button(turn.t)])
     await turn.context.bot.send_message(
-        turn.chat_id, status_text(turn, request, peer_name), reply_markup=InlineKeyboardMarkup(rows)
+        turn.chat_id,
+        status_text(turn, request, peer_name, await waiting.typical_wait(turn.rt)),
+        reply_markup=InlineKeyboardMarkup(rows),
     )
+    if request.status is RequestStatus.WAITING:
+        await tell_if_outside_office_hours(turn)
 
 
 async def status_command(update: Update, context: Context) -> None:
@@ -186,6 +196,28 @@ async def cancel_request_button(update: Update, context: Context) -> None:
         )
     else:
         await query.edit_message_text(turn.t._("Good, your request is still waiting."))
+
+
+async def wait_button(update: Update, context: Context) -> None:
+    """The citizen keeps waiting, or sees the phone lines, after nobody said yes in time."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    _, action, raw_id = callback_parts(query.data)
+    request = await _own_request(turn, raw_id)
+    if request is None or request.status is not RequestStatus.WAITING:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    if action == "lines":
+        await query.edit_message_text(
+            emergency_lines(turn.t, turn.rt.config), reply_markup=keyboards.only_help_now(turn.t)
+        )
+    else:
+        await query.edit_message_text(
+            turn.t._("Good. Your request stays open, and I will write as soon as a peer says yes."),
+            reply_markup=keyboards.only_help_now(turn.t),
+        )
 
 
 async def _own_request(turn: Turn, raw_id: str) -> Request | None:
@@ -260,3 +292,4 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("status", status_command))
     application.add_handler(CallbackQueryHandler(cancel_request_button, pattern=r"^req:"))
     application.add_handler(CallbackQueryHandler(feedback_button, pattern=r"^fb:"))
+    application.add_handler(CallbackQueryHandler(wait_button, pattern=r"^wait:"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.config import Config
 from bot.emergency import emergency_lines
 from bot.i18n import Translator
@@ -43,4 +45,25 @@ def limits(t: Translator, config: Config) -> str:
                 organisation=config.organisation_name,
             ),
         ]
+    )
+
+
+def expected_wait(t: Translator, wait: timedelta | None) -> str:
+    """A rough, honest sentence from recent history; never a promise."""
+    if wait is None:
+        return t._(
+            "We can't say yet how long it usually takes: there have been too few requests lately."
+        )
+    if wait < timedelta(hours=1):
+        minutes = max(15, round(wait / timedelta(minutes=15)) * 15)
+        return t.ngettext(
+            "Recently, most people heard from a peer within about {n} minute of office time.",
+            "Recently, most people heard from a peer within about {n} minutes of office time.",
+            minutes,
+        )
+    hours = max(1, round(wait / timedelta(hours=1)))
+    return t.ngettext(
+        "Recently, most people heard from a peer within about {n} hour of office time.",
+        "Recently, most people heard from a peer within about {n} hours of office time.",
+        hours,
     )

@@ -223,6 +223,29 @@ async def _retract_offer_message(
         )
 
 
+async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Request) -> None:
+    """Say it plainly, with the three honest choices."""
+    citizen = await user_store.by_id(tx, request.citizen_id)
+    if citizen is None:
+        return
+    t = translator_for(rt, citizen.language)
+    notice = notices.Notice(
+        t._(
+            "We are sorry: no peer has been able to say yes to your request yet. Our "
+            "coordinators know. You can keep waiting, call one of the phone lines, or cancel "
+            "your request."
+        ),
+        (
+            ((t._("Keep waiting"), f"wait:keep:{request.id}"),),
+            ((t._("Phone lines"), f"wait:lines:{request.id}"),),
+            ((t._("Cancel my request"), f"req:cancel:{request.id}"),),
+        ),
+    )
+    await notices.send(
+        tx, citizen.telegram_id, notice, purpose="unanswered", now=rt.now(), ref_id=request.id
+    )
+
+
 async def cancel_request(rt: Runtime, request: Request) -> bool:
     """The citizen withdraws a waiting request; any peer holding the offer is told."""
     now = rt.now()
@@ -287,6 +310,7 @@ async def raise_unanswered(rt: Runtime) -> int:
                     citizen_id=request.citizen_id,
                     request_id=request.id,
                 )
+                await _tell_citizen_nobody_yet(rt, tx, request)
                 raised += 1
     rt.wake_delivery()
     return raised

@@ -170,5 +170,18 @@ async def open_requests(db: Database) -> list[Request]:
     return [_request(row) for row in rows]
 
 
+async def first_contact_times(
+    db: Database | Transaction, since: datetime
+) -> list[tuple[datetime, datetime]]:
+    """(sent, first contact) of requests that found a peer since `since`, for honest waiting."""
+    rows = await db.fetchall(
+        "SELECT r.submitted_at, MIN(c.started_at) FROM requests r"
+        " JOIN contacts c ON c.request_id = r.id AND c.kind = 'peer'"
+        " WHERE r.submitted_at IS NOT NULL AND c.started_at >= ? GROUP BY r.id",
+        (since.isoformat(),),
+    )
+    return [(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])) for row in rows]
+
+
 async def delete_draft(tx: Transaction, request_id: int) -> None:
     await tx.execute("DELETE FROM requests WHERE id = ? AND status = 'draft'", (request_id,))
