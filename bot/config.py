@@ -75,6 +75,8 @@ class Config:
     emergency_verify_months: int = 6
     privacy_text_version: int = 0
     wait_estimate_min_requests: int = 5
+    heavy_events_per_week: int = 3
+    guide_text: dict[str, str] = field(default_factory=dict)
     limits_text: dict[str, str] = field(default_factory=dict)
     organisation_phone: str = ""
     organisation_address: str = ""
@@ -346,6 +348,8 @@ def parse_config(
         privacy_text_version=r.get("privacy.text_version", int, 0),
         wait_estimate_min_requests=int(_positive(r, "matching.wait_estimate_min_requests", 5)),
         limits_text=_texts(r, "limits"),
+        heavy_events_per_week=int(_positive(r, "peers.heavy_events_per_week", 3)),
+        guide_text=_texts(r, "guide"),
         organisation_phone=r.get("organisation.phone", str, ""),
         organisation_address=r.get("organisation.address", str, ""),
         health_listen=health_listen,

@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import backups, checkins, escalation, health, matching, privacy
+from bot.services import (
+    backups,
+    checkins,
+    escalation,
+    health,
+    matching,
+    peer_care,
+    privacy,
+)
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 
@@ -29,6 +37,7 @@ async def sweep(rt: Runtime) -> None:
     await peer_store.return_from_away(rt.storage, rt.now())
     await escalation.follow_up(rt)
     await checkins.sweep(rt)
+    await peer_care.follow_ups(rt)
     await matching.expire_offers(rt)
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)

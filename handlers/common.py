@@ -42,6 +42,7 @@ def help_text(t: Translator, role: Role) -> str:
             t._("/available and /away: say whether you can take new contacts"),
             t._("/mycontacts: your contacts; /end: end a contact"),
             t._("/profile: change your name, topics and capacity"),
+            t._("/guide: what to do when worried, ending kindly, boundaries"),
         ]
     if role is Role.COORDINATOR:
         lines += [

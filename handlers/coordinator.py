@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
 from bot.i18n import N_
-from bot.services import escalation, peers
+from bot.services import escalation, peer_care, peers
 from bot.storage import audit as audit_store
 from bot.storage import escalations as escalation_store
 from bot.storage import peers as peer_store
@@ -109,12 +109,14 @@ async def peers_command(update: Update, context: Context) -> None:
         state = statuses.get(profile.status.value, profile.status.value)
         if profile.away:
             state += ", " + t._("away")
+        heavy = await peer_care.heavy_this_week(turn.rt, profile.user_id)
         text = t._(
-            "{name}: {state}, {active} of {capacity} contacts",
+            "{name}: {state}, {active} of {capacity} contacts, {heavy} heavy this week",
             name=profile.pseudonym or "-",
             state=state,
             active=profile.active_contacts,
             capacity=profile.capacity,
+            heavy=heavy,
         )
         markup = None
         if profile.status.value == "pending":

@@ -10,7 +10,7 @@ from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import contacts as contact_service
-from bot.services import escalation, matching, peers
+from bot.services import escalation, matching, peer_care, peers
 from bot.services.matching import AcceptOutcome
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
@@ -271,6 +271,45 @@ async def concern_note(turn: Turn, text: str, replied_id: int, replied_text: str
     return True
 
 
+async def care_button(update: Update, context: Context) -> None:
+    """Asks the coordinators for a debrief, or takes a break, after a heavy moment."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    _, action, raw_id = callback_parts(query.data)
+    user = turn.person.user
+    if user is None or not raw_id.isdigit() or action not in {"debrief", "away"}:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    if action == "debrief":
+        done = await peer_care.ask_debrief(turn.rt, int(raw_id), user.id)
+        text = turn.t._(
+            "A coordinator has been asked to get in touch with you. Thank you for "
+            "looking after yourself."
+        )
+    else:
+        done = await peer_care.take_break(turn.rt, user.id)
+        text = turn.t._(
+            "You are away and will get no new offers until you write /available. "
+            "Take good care of yourself."
+        )
+    if not done:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await query.edit_message_text(text)
+
+
+async def guide_command(update: Update, context: Context) -> None:
+    """Shows the short guide for peers (the organisation may replace it)."""
+    turn = await begin(update, context)
+    if await _peer_profile(turn) is None:
+        return
+    await context.bot.send_message(
+        turn.chat_id, peer_care.guide_text(turn.t, turn.rt.config.guide_text)
+    )
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(offer_button, pattern=r"^offer:"))
@@ -280,3 +319,5 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("end", end_command, private))
     application.add_handler(CallbackQueryHandler(end_button, pattern=r"^end:"))
     application.add_handler(CallbackQueryHandler(worry_button, pattern=r"^worry:"))
+    application.add_handler(CallbackQueryHandler(care_button, pattern=r"^care:"))
+    application.add_handler(CommandHandler("guide", guide_command, private))

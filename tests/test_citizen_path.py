@@ -165,7 +165,8 @@ async def test_blocked_citizen_ends_contact_without_retrying(harness: Harness) -
     peer, citizen = await in_contact(h)
     citizen.block()
     await h.settle()
-    assert "has ended" in peer.texts[-1]
+    assert "has ended" in peer.texts[-2]
+    assert "heavy moment" in peer.texts[-1]
     peer.send_text("are you there?")
     await h.settle()
     assert "/start" in peer.texts[-1]

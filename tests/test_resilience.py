@@ -26,7 +26,7 @@ async def test_peer_onboarding_resumes_after_a_restart(harness: Harness) -> None
     assert "A coordinator will approve you" in peer.texts[-1]
     coco.send_text("/peers")
     await h.settle()
-    assert "Maja: waits for approval, 0 of 2 contacts" in coco.texts[-1]
+    assert "Maja: waits for approval, 0 of 2 contacts, 0 heavy this week" in coco.texts[-1]
     await press(h, coco, "Approve")
     assert "approved" in peer.texts[-1]
 

@@ -104,7 +104,8 @@ async def test_crisis_words_in_relay_reach_peer_citizen_and_coordinator(harness:
     citizen.send_text("honestly i want to kill myself")
     await h.settle()
     assert "honestly i want to kill myself" in peer.texts  # never blocked
-    assert "may mean they are thinking about suicide" in peer.texts[-1]
+    assert any("may mean they are thinking about suicide" in t for t in peer.texts[-2:])
+    assert "You do not have to carry it alone" in peer.texts[-1]  # care for the peer
     assert "112" in citizen.texts[-1]
     assert "wrote words that may mean risk" in h.fake.user(COORDINATOR).texts[-1]
     shown = len(citizen.texts)
@@ -156,8 +157,7 @@ async def test_peer_concern_with_note_and_coordinator_conversation(harness: Harn
     peer, citizen = await in_contact(h)
     peer.press_button("I'm worried")
     await h.settle()
-    prompt = peer.last_message
-    assert "concern #1" in prompt["text"]
+    prompt = next(m for m in reversed(peer.messages) if "concern #1" in m.get("text", ""))
     peer.send_text("They sounded very low today", reply_to=prompt["message_id"])
     await h.settle()
     assert "Note added to urgent #1: They sounded very low today" in coco.texts[-1]

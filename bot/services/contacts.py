@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.services import peer_care
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
@@ -68,6 +69,8 @@ async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
                 now=now,
                 ref_id=contact.id,
             )
+        if ended_by == "unreachable" and contact.kind == "peer":
+            await peer_care.heavy_moment(tx, rt, contact.peer_id, "blocked")
         if ended_by == "peer":
             await notices.send(
                 tx,

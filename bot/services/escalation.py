@@ -16,6 +16,8 @@ from bot import labels, metrics, notices
 from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
+from bot.services import peer_care
+from bot.services.coordinators import coordinator_chats, coordinator_translator
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -42,21 +44,6 @@ REASON_LABELS = {
     Reason.PEER_CONCERN: N_("their peer is worried about them"),
     Reason.UNANSWERED: N_("no peer has accepted their request in time"),
 }
-
-
-def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
-    chats = list(rt.config.coordinator_ids)
-    if rt.config.coordinator_group_id is not None:
-        chats.append(rt.config.coordinator_group_id)
-    if backups:
-        chats = [c for c in rt.config.backup_coordinator_ids if c not in chats]
-    return chats
-
-
-async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
-    user = await user_store.by_telegram_id(tx, chat_id)
-    language = user.language if user and user.language else rt.config.default_language
-    return Translator(language, rt.config.timezone)
 
 
 async def render(
@@ -146,6 +133,10 @@ async def raise_in(
     escalation = await escalation_store.by_id(tx, escalation_id)
     assert escalation is not None
     await _notify(rt, tx, escalation, coordinator_chats(rt))
+    if contact_id is not None and reason is not Reason.UNANSWERED:
+        contact = await contact_store.contact(tx, contact_id)
+        if contact is not None and contact.kind == "peer":
+            await peer_care.heavy_moment(tx, rt, contact.peer_id, reason.value)
     return escalation_id
 
 

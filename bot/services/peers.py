@@ -11,7 +11,7 @@ from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import pseudonyms
-from bot.services.escalation import coordinator_chats, coordinator_translator
+from bot.services.coordinators import coordinator_chats, coordinator_translator
 from bot.storage import audit as audit_store
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store

@@ -217,6 +217,20 @@ INVENTORY: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "peer_events",
+        N_("offer peers care and breaks after heavy moments"),
+        N_("deleted with the peer"),
+        N_("the bot; coordinators see a weekly count"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("peer_id", P, N_("which peer")),
+            ("kind", P, N_("what happened (escalation reason, block)")),
+            ("created_at", P, N_("time")),
+            ("follow_up_at", N, N_("when to ask how they are")),
+            ("debrief_asked_at", P, N_("when a debrief was asked for")),
+        ),
+    ),
+    Table(
         "invites",
         N_("let a new peer join once"),
         N_("until used, then unlinked with the person"),

@@ -201,6 +201,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX checkins_due ON checkins (status, due_at);
     CREATE INDEX checkins_contact ON checkins (contact_id, status);
     """,
+    # 6: heavy moments for a peer (escalations on their contacts, blocks), for care and breaks.
+    """
+    CREATE TABLE peer_events (
+        id INTEGER PRIMARY KEY,
+        peer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        follow_up_at TEXT,
+        debrief_asked_at TEXT
+    );
+    CREATE INDEX peer_events_peer ON peer_events (peer_id, created_at);
+    """,
 )
 
 
@@ -211,6 +223,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "escalations to coordinators",
     "audit trail and the bot's own facts",
     "check-ins",
+    "heavy moments for peers",
 )
 
 
