@@ -76,6 +76,7 @@ class Config:
     privacy_text_version: int = 0
     wait_estimate_min_requests: int = 5
     heavy_events_per_week: int = 3
+    same_peer_days: int = 90
     guide_text: dict[str, str] = field(default_factory=dict)
     limits_text: dict[str, str] = field(default_factory=dict)
     organisation_phone: str = ""
@@ -349,6 +350,7 @@ def parse_config(
         wait_estimate_min_requests=int(_positive(r, "matching.wait_estimate_min_requests", 5)),
         limits_text=_texts(r, "limits"),
         heavy_events_per_week=int(_positive(r, "peers.heavy_events_per_week", 3)),
+        same_peer_days=int(_positive(r, "matching.same_peer_days", 90)),
         guide_text=_texts(r, "guide"),
         organisation_phone=r.get("organisation.phone", str, ""),
         organisation_address=r.get("organisation.address", str, ""),

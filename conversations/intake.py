@@ -77,10 +77,14 @@ def _choices(t: Translator, step: Step, topics: tuple[str, ...]) -> list[tuple[s
     return []
 
 
-def _keyboard(t: Translator, step: Step, topics: tuple[str, ...]) -> InlineKeyboardMarkup:
+def _keyboard(
+    t: Translator, step: Step, topics: tuple[str, ...], earlier_peer: str | None
+) -> InlineKeyboardMarkup:
     rows = [[button(label, f"intake:set:{code}")] for label, code in _choices(t, step, topics)]
     if step is Step.NOTE:
         rows.append([button(t._("Skip"), "intake:skip")])
+    if step is Step.CONFIRM and earlier_peer:
+        rows.append([button(t._("Send, and ask {name} first", name=earlier_peer), "intake:again")])
     if step is Step.CONFIRM:
         rows.append([button(t._("Send request"), "intake:send")])
     navigation = [button(t._("Cancel"), "intake:cancel")]
@@ -94,7 +98,10 @@ def _keyboard(t: Translator, step: Step, topics: tuple[str, ...]) -> InlineKeybo
 async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     """Show the question for `step`; returns the conversation state."""
     text = _question(turn.t, step, request, turn.rt.config)
-    markup = _keyboard(turn.t, step, turn.rt.config.topics)
+    earlier = (
+        await intake.previous_peer(turn.rt, request.citizen_id) if (step is Step.CONFIRM) else None
+    )
+    markup = _keyboard(turn.t, step, turn.rt.config.topics, earlier[1] if earlier else None)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
         await query.edit_message_text(text, reply_markup=markup)
@@ -185,6 +192,14 @@ async def step_button(update: Update, context: Context) -> str | int:
     elif action == "skip" and step is Step.NOTE:
         request = await intake.answer(turn.rt, request, step, None)
     elif action == "send" and step is Step.CONFIRM:
+        await query.answer()
+        return await _send(turn, request)
+    elif (
+        action == "again"
+        and step is Step.CONFIRM
+        and (earlier := await intake.previous_peer(turn.rt, request.citizen_id))
+    ):
+        await intake.prefer_peer(turn.rt, request, earlier[0])
         await query.answer()
         return await _send(turn, request)
     else:

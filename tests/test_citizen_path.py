@@ -286,3 +286,33 @@ async def test_own_limits_text_and_a_new_text_version_asks_again(harness: Harnes
         await h.settle()
     assert citizen.texts[-1].startswith("Our own limits.")
     assert "must review" not in citizen.texts[-1]
+
+
+async def test_the_earlier_peer_can_be_asked_first_and_decline_quietly(
+    harness: Harness,
+) -> None:
+    h = harness
+    maja = await make_peer(h, 2001, "Maja")
+    jonas = await make_peer(h, 2002, "Jonas")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    maja.press_button("Decline")
+    await h.settle()
+    jonas.press_button("Accept")
+    await h.settle()
+    citizen.send_text("/end")
+    await h.settle()
+    await press(h, citizen, "End contact with", "Yes, end it", "No thanks")
+    citizen.send_text("/start")
+    await h.settle()
+    for label in ("Talk to a peer", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
+        citizen.press_button(label)
+        await h.settle()
+    before = len(citizen.texts)
+    citizen.press_button("ask Jonas first")
+    await h.settle()
+    assert "would like to talk" in jonas.texts[-1]  # Jonas first, though Maja has fewer
+    jonas.press_button("Decline")
+    await h.settle()
+    assert "would like to talk" in maja.texts[-1]
+    assert not any("Jonas" in t for t in citizen.texts[before:])  # who declined stays unsaid

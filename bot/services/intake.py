@@ -7,6 +7,7 @@ restart mid-intake resumes at the same step and `/delete` sees everything collec
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.config import Config
@@ -14,8 +15,11 @@ from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import pseudonyms
+from bot.storage import contacts as contact_store
+from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
+from bot.storage.peers import PeerStatus
 from bot.storage.requests import Request, RequestStatus
 from bot.storage.users import Role, User
 
@@ -120,6 +124,23 @@ def clean_note(text: str) -> str:
             N_("That is a bit long for here. Please keep it under 500 characters.")
         )
     return note
+
+
+async def previous_peer(rt: Runtime, citizen_id: int) -> tuple[int, str] | None:
+    """(peer id, name) of the citizen's peer in the last `matching.same_peer_days`, if that peer
+    is still approved: they can be asked first."""
+    since = rt.now() - timedelta(days=rt.config.same_peer_days)
+    contact = await contact_store.last_ended_peer(rt.storage, citizen_id, since)
+    if contact is None:
+        return None
+    profile = await peer_store.profile(rt.storage, contact.peer_id)
+    if profile is None or profile.status is not PeerStatus.APPROVED:
+        return None
+    return contact.peer_id, contact.peer_name
+
+
+async def prefer_peer(rt: Runtime, request: Request, peer_id: int) -> None:
+    await request_store.set_preferred_peer(rt.storage, request.id, peer_id)
 
 
 async def submit(rt: Runtime, request: Request) -> bool:

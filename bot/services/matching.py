@@ -81,9 +81,17 @@ async def offer_next(rt: Runtime, request_id: int) -> int | None:
             return None
         asked = await contact_store.peers_already_asked(tx, request_id)
         pending = await contact_store.pending_offers_by_peer(tx)
-        candidates = [
+        approved = await peer_store.approved(tx)
+        earlier = [  # the citizen's earlier peer first: they have talked before
+            p
+            for p in approved
+            if p.user_id == request.preferred_peer_id
+            and p.user_id not in asked
+            and is_free(rt, p, pending.get(p.user_id, 0))
+        ]
+        candidates = earlier or [
             peer
-            for peer in await peer_store.approved(tx)
+            for peer in approved
             if peer.user_id not in asked
             and peer.user_id != request.citizen_id
             and is_candidate(rt, peer, request, pending.get(peer.user_id, 0))

@@ -219,6 +219,18 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
     return [c for c in found if c.citizen_id == user_id] + as_peer
 
 
+async def last_ended_peer(
+    db: Database | Transaction, citizen_id: int, since: datetime
+) -> Contact | None:
+    """The citizen's most recent peer contact that ended since `since`."""
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.citizen_id = ? AND c.kind = 'peer' AND c.status = 'ended'"
+        " AND c.ended_at >= ? ORDER BY c.ended_at DESC LIMIT 1",
+        (citizen_id, since.isoformat()),
+    )
+    return _contact(row) if row else None
+
+
 async def active_for_peer(db: Database | Transaction, peer_id: int) -> list[Contact]:
     rows = await db.fetchall(
         CONTACT_SQL + " WHERE c.peer_id = ? AND c.status = 'active' ORDER BY c.started_at",

@@ -83,6 +83,7 @@ INVENTORY: tuple[Table, ...] = (
             ("unanswered_at", P, N_("when raised to coordinators")),
             ("closed_at", P, N_("time")),
             ("close_reason", P, N_("who closed it")),
+            ("preferred_peer_id", P, N_("an earlier peer asked first")),
         ),
     ),
     Table(

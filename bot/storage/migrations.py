@@ -213,6 +213,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX peer_events_peer ON peer_events (peer_id, created_at);
     """,
+    # 7: a citizen may ask their earlier peer first.
+    """
+    ALTER TABLE requests ADD COLUMN preferred_peer_id INTEGER
+        REFERENCES users (id) ON DELETE SET NULL;
+    """,
 )
 
 
@@ -224,6 +229,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "audit trail and the bot's own facts",
     "check-ins",
     "heavy moments for peers",
+    "ask the earlier peer first",
 )
 
 

@@ -36,6 +36,7 @@ class Request:
     created_at: datetime
     submitted_at: datetime | None
     unanswered_at: datetime | None
+    preferred_peer_id: int | None = None
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -56,6 +57,7 @@ def _request(row: Row) -> Request:
         created_at=datetime.fromisoformat(row["created_at"]),
         submitted_at=_dt(row["submitted_at"]),
         unanswered_at=_dt(row["unanswered_at"]),
+        preferred_peer_id=row["preferred_peer_id"],
     )
 
 
@@ -181,6 +183,13 @@ async def first_contact_times(
         (since.isoformat(),),
     )
     return [(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])) for row in rows]
+
+
+async def set_preferred_peer(db: Database | Transaction, request_id: int, peer_id: int) -> None:
+    await db.execute(
+        "UPDATE requests SET preferred_peer_id = ? WHERE id = ? AND status = 'draft'",
+        (peer_id, request_id),
+    )
 
 
 async def delete_draft(tx: Transaction, request_id: int) -> None:
