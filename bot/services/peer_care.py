@@ -26,19 +26,16 @@ async def heavy_moment(tx: Transaction, rt: Runtime, peer_id: int, kind: str) ->
     now = rt.now()
     event_id = await event_store.add(tx, peer_id, kind, now, now + FOLLOW_UP_AFTER)
     t = Translator(peer.language or rt.config.default_language, rt.config.timezone)
-    await notices.send(
+    await _offer_debrief(
         tx,
+        rt,
         peer.telegram_id,
-        notices.Notice(
-            t._(
-                "That was a heavy moment. You do not have to carry it alone: a coordinator can "
-                "talk it through with you."
-            ),
-            (((t._("Ask for a debrief"), f"care:debrief:{event_id}"),),),
+        event_id,
+        t._(
+            "That was a heavy moment. You do not have to carry it alone: a coordinator can "
+            "talk it through with you."
         ),
-        purpose="peer-care",
-        now=now,
-        ref_id=event_id,
+        t,
     )
     if await event_store.count_since(tx, peer_id, now - WEEK) >= rt.config.heavy_events_per_week:
         await notices.send(
@@ -57,6 +54,19 @@ async def heavy_moment(tx: Transaction, rt: Runtime, peer_id: int, kind: str) ->
         )
 
 
+async def _offer_debrief(
+    tx: Transaction, rt: Runtime, chat_id: int, event_id: int, text: str, t: Translator
+) -> None:
+    await notices.send(
+        tx,
+        chat_id,
+        notices.Notice(text, (((t._("Ask for a debrief"), f"care:debrief:{event_id}"),),)),
+        purpose="peer-care",
+        now=rt.now(),
+        ref_id=event_id,
+    )
+
+
 async def follow_ups(rt: Runtime) -> int:
     """The day after a heavy moment: a short "how are you?"."""
     sent = 0
@@ -66,19 +76,16 @@ async def follow_ups(rt: Runtime) -> int:
             if peer is None or not await event_store.follow_up_done(tx, event.id):
                 continue
             t = Translator(peer.language or rt.config.default_language, rt.config.timezone)
-            await notices.send(
+            await _offer_debrief(
                 tx,
+                rt,
                 peer.telegram_id,
-                notices.Notice(
-                    t._(
-                        "How are you after yesterday? If you would like to talk it "
-                        "through, a coordinator is there for you."
-                    ),
-                    (((t._("Ask for a debrief"), f"care:debrief:{event.id}"),),),
+                event.id,
+                t._(
+                    "How are you after yesterday? If you would like to talk it through, a "
+                    "coordinator is there for you."
                 ),
-                purpose="peer-care",
-                now=rt.now(),
-                ref_id=event.id,
+                t,
             )
             sent += 1
     rt.wake_delivery()
