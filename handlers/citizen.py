@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import labels
 from bot.emergency import emergency_lines
 from bot.services import contacts as contact_service
-from bot.services import matching, privacy, waiting
+from bot.services import handover, matching, privacy, waiting
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
@@ -220,6 +220,33 @@ async def wait_button(update: Update, context: Context) -> None:
         )
 
 
+async def handover_decision(update: Update, context: Context) -> None:
+    """The citizen keeps or deletes a note their peer wrote for the next peer."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    _, action, raw_id = callback_parts(query.data)
+    user = turn.person.user
+    note = (
+        await handover.decide(turn.rt, user, int(raw_id), keep=action == "ok")
+        if raw_id.isdigit() and user is not None and action in {"ok", "del"}
+        else None
+    )
+    if note is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    if action == "ok":
+        await query.edit_message_text(
+            turn.t._("Kept. Your next peer will see it. You can delete it at any time:"),
+            reply_markup=InlineKeyboardMarkup(
+                [[button(turn.t._("Delete the note"), f"hand:del:{note.id}")]]
+            ),
+        )
+    else:
+        await query.edit_message_text(turn.t._("The note is deleted."))
+
+
 async def _own_request(turn: Turn, raw_id: str) -> Request | None:
     if not raw_id.isdigit() or turn.person.user is None:
         return None
@@ -293,3 +320,4 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(cancel_request_button, pattern=r"^req:"))
     application.add_handler(CallbackQueryHandler(feedback_button, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(wait_button, pattern=r"^wait:"))
+    application.add_handler(CallbackQueryHandler(handover_decision, pattern=r"^hand:"))

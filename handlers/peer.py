@@ -9,8 +9,9 @@ from datetime import datetime, time
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.errors import UserInputError
 from bot.services import contacts as contact_service
-from bot.services import escalation, matching, peer_care, peers
+from bot.services import escalation, handover, matching, peer_care, peers
 from bot.services.matching import AcceptOutcome
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
@@ -20,7 +21,8 @@ from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
 log = logging.getLogger(__name__)
-CONCERN_MARK = re.compile(r"#(\d+)")
+CONCERN_MARK = re.compile(r"(?<!H)#(\d+)")
+HANDOVER_MARK = re.compile(r"H#(\d+)")
 
 
 async def offer_button(update: Update, context: Context) -> None:
@@ -211,9 +213,15 @@ async def end_button(update: Update, context: Context) -> None:
         return
     side = "citizen" if turn.person.user and contact.citizen_id == turn.person.user.id else "peer"
     await contact_service.end(turn.rt, contact, side)
+    markup = (
+        keyboards.only_help_now(turn.t)
+        if side == "citizen"
+        else InlineKeyboardMarkup(
+            [[button(turn.t._("Leave a note for their next peer"), f"handover:{contact.id}")]]
+        )
+    )
     await query.edit_message_text(
-        turn.t._("The contact with {name} has ended. Thank you.", name=name),
-        reply_markup=keyboards.only_help_now(turn.t) if side == "citizen" else None,
+        turn.t._("The contact with {name} has ended. Thank you.", name=name), reply_markup=markup
     )
 
 
@@ -310,6 +318,50 @@ async def guide_command(update: Update, context: Context) -> None:
     )
 
 
+async def handover_button(update: Update, context: Context) -> None:
+    """Asks the peer for the note, as a reply that carries the contact's number."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw_id = query.data.removeprefix("handover:")
+    if not raw_id.isdigit() or turn.person.user is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "Write a short note for the citizen's next peer as a reply to this message (at "
+            "most 300 characters): what helped, what to be careful with. The citizen reads "
+            "it first and decides. (H#{number})",
+            number=raw_id,
+        ),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+async def handover_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
+    """A reply to the handover prompt proposes the note; True if it was one."""
+    match = HANDOVER_MARK.search(replied_text)
+    user = turn.person.user
+    if match is None or user is None:
+        return False
+    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
+        return False
+    try:
+        proposed = await handover.propose(turn.rt, user, int(match.group(1)), text)
+    except UserInputError as exc:
+        await turn.context.bot.send_message(turn.chat_id, turn.t._(exc.message))
+        return True
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        turn.t._("Thank you. The citizen has been asked whether to keep it.")
+        if proposed
+        else turn.t._("That button is no longer valid."),
+    )
+    return True
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(offer_button, pattern=r"^offer:"))
@@ -320,4 +372,5 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(end_button, pattern=r"^end:"))
     application.add_handler(CallbackQueryHandler(worry_button, pattern=r"^worry:"))
     application.add_handler(CallbackQueryHandler(care_button, pattern=r"^care:"))
+    application.add_handler(CallbackQueryHandler(handover_button, pattern=r"^handover:"))
     application.add_handler(CommandHandler("guide", guide_command, private))

@@ -48,7 +48,10 @@ async def private_message(update: Update, context: Context) -> None:
         and message.text
         and replied.from_user is not None
         and replied.from_user.is_bot
-        and await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
+        and (
+            await peer.handover_note(turn, message.text, replied.message_id, replied.text or "")
+            or await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
+        )
     ):
         return
     reply_to = replied.message_id if replied else None

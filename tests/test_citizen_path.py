@@ -316,3 +316,50 @@ async def test_the_earlier_peer_can_be_asked_first_and_decline_quietly(
     await h.settle()
     assert "would like to talk" in maja.texts[-1]
     assert not any("Jonas" in t for t in citizen.texts[before:])  # who declined stays unsaid
+
+
+async def test_handover_note_needs_the_citizens_yes_and_reaches_the_next_peer(
+    harness: Harness,
+) -> None:
+    h = harness
+    maja = await make_peer(h, 2001, "Maja")
+    jonas = await make_peer(h, 2002, "Jonas")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    maja.press_button("Accept")
+    await h.settle()
+    maja.send_text("/end")
+    await h.settle()
+    await press(h, maja, "End contact with", "Yes, end it", "Leave a note for their next")
+    prompt = maja.last_message
+    maja.send_text("Walks helped. Go slowly with family topics.", reply_to=prompt["message_id"])
+    await h.settle()
+    assert "Walks helped" in citizen.texts[-1]
+    await press(h, citizen, "Yes, keep it")
+    assert "Your next peer will see it" in citizen.texts[-1]
+    citizen.send_text("/start")
+    await h.settle()
+    for label in (
+        "Talk to a peer",
+        "Anxiety",
+        "Dansk",
+        "Chat here",
+        "Evenings",
+        "Skip",
+        "Send request",
+    ):
+        citizen.press_button(label)
+        await h.settle()
+    offered = maja if "would like to talk" in maja.texts[-1] else jonas
+    assert "A note from an earlier peer (the citizen agreed): Walks helped" in offered.texts[-1]
+    stranger = h.user(3001, language="en")
+    stranger.send_text("/start")
+    await h.settle()
+    stranger.press(stranger.last_message["message_id"], "hand:del:1", forge=True)
+    await h.settle()
+    assert stranger.answered_callbacks[-1] == "That button is no longer valid."
+    await press(h, citizen, "Delete the note")
+    assert (
+        citizen.texts[-1] != ""
+        and await h.rt.storage.fetchone("SELECT 1 FROM handover_notes") is None
+    )

@@ -18,6 +18,7 @@ from bot.services import escalation
 from bot.services.office_hours import in_slot, office_time_between
 from bot.storage import Transaction
 from bot.storage import contacts as contact_store
+from bot.storage import handover as handover_store
 from bot.storage import outbox as outbox_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
@@ -50,7 +51,9 @@ def is_candidate(rt: Runtime, peer: PeerProfile, request: Request, pending: int)
     )
 
 
-def offer_notice(rt: Runtime, peer: PeerProfile, request: Request, offer_id: int) -> notices.Notice:
+def offer_notice(
+    rt: Runtime, peer: PeerProfile, request: Request, offer_id: int, handover: str | None = None
+) -> notices.Notice:
     t = translator_for(rt, peer.language)
     lines = [
         t._("A citizen would like to talk with a peer."),
@@ -61,6 +64,8 @@ def offer_notice(rt: Runtime, peer: PeerProfile, request: Request, offer_id: int
     ]
     if request.note:
         lines.append(t._("In their own words: {note}", note=request.note))
+    if handover:
+        lines.append(t._("A note from an earlier peer (the citizen agreed): {note}", note=handover))
     lines.append(
         t._("Please answer within {minutes} minutes.", minutes=rt.config.offer_timeout_minutes)
     )
@@ -101,10 +106,11 @@ async def offer_next(rt: Runtime, request_id: int) -> int | None:
         peer = min(candidates, key=lambda p: (p.active_contacts, p.user_id))
         expires = now + timedelta(minutes=rt.config.offer_timeout_minutes)
         offer_id = await contact_store.create_offer(tx, request_id, peer.user_id, now, expires)
+        kept = await handover_store.kept_for(tx, request.citizen_id)
         await notices.send(
             tx,
             peer.telegram_id,
-            offer_notice(rt, peer, request, offer_id),
+            offer_notice(rt, peer, request, offer_id, kept.note if kept else None),
             purpose="offer",
             now=now,
             ref_id=offer_id,

@@ -232,6 +232,20 @@ INVENTORY: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "handover_notes",
+        N_("let a citizen's next peer know what helped, if the citizen agrees"),
+        CLOSED,
+        N_("the citizen; the next peer, once the citizen agreed"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("citizen_id", P, N_("about whom")),
+            ("from_peer_id", P, N_("which peer wrote it")),
+            ("note", S, N_("the note")),
+            ("status", P, N_("waiting for the citizen, or kept")),
+            ("created_at", P, N_("time")),
+        ),
+    ),
+    Table(
         "invites",
         N_("let a new peer join once"),
         N_("until used, then unlinked with the person"),

@@ -218,6 +218,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE requests ADD COLUMN preferred_peer_id INTEGER
         REFERENCES users (id) ON DELETE SET NULL;
     """,
+    # 8: a peer's handover note for the citizen's next peer, kept only if the citizen agrees.
+    """
+    CREATE TABLE handover_notes (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        from_peer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        note TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'kept')),
+        created_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -230,6 +241,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "check-ins",
     "heavy moments for peers",
     "ask the earlier peer first",
+    "handover notes between peers",
 )
 
 

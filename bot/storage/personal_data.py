@@ -45,6 +45,10 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         " ORDER BY id",
         (user_id,),
     )
+    handover = await db.fetchall(
+        "SELECT note, status, created_at FROM handover_notes WHERE citizen_id = ? ORDER BY id",
+        (user_id,),
+    )
     profile = await db.fetchone(
         "SELECT status, topics, languages, capacity, availability, away, away_until,"
         " approved_at, last_active_at FROM peer_profiles WHERE user_id = ?",
@@ -56,6 +60,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "contacts": _rows(contacts, *contacts[0].keys()) if contacts else [],
         "feedback": _rows(feedback, *feedback[0].keys()) if feedback else [],
         "escalations": _rows(escalations, *escalations[0].keys()) if escalations else [],
+        "handover_notes": _rows(handover, *handover[0].keys()) if handover else [],
         "peer_profile": dict(profile) if profile else None,
     }
 
@@ -81,6 +86,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
         "UPDATE escalations SET note = NULL, request_id = NULL WHERE citizen_id = ?", (user_id,)
     )
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
+    await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM requests WHERE citizen_id = ?", (user_id,))
