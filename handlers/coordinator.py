@@ -195,12 +195,14 @@ async def escalations_command(update: Update, context: Context) -> None:
         return
     t = turn.t
     found = await escalation_store.recent(turn.rt.storage, turn.rt.now() - timedelta(days=7))
+    # Open ones first, the gravest signal first among them; then the newest.
+    found.sort(key=lambda e: (e.acknowledged, -escalation.signal_level(e), -e.id))
     if not found:
         await context.bot.send_message(turn.chat_id, t._("No escalations in the last 7 days."))
         return
     lines = [t._("Escalations (open, and the last 7 days):")]
     for item in found:
-        reason = t._(escalation.REASON_LABELS[escalation.Reason(item.reason)])
+        reason = escalation.why(t, item)
         if item.acknowledged and item.acknowledged_at is not None:
             state = t._("acknowledged {time}", time=t.datetime(item.acknowledged_at))
         else:

@@ -38,6 +38,29 @@ class Reason(StrEnum):
     UNANSWERED = "unanswered"
 
 
+# A crisis signal's level (from triage) decides the wording and the order of the queue.
+SIGNAL_LEVEL_LABELS = {
+    3: N_("mentioned a method or a plan for suicide or self-harm (highest concern)"),
+    2: N_("wrote about thoughts of suicide or self-harm"),
+    1: N_("wrote words of deep distress"),
+}
+
+
+def signal_level(escalation: Escalation) -> int:
+    """0 for escalations without a known level; 1-3 for crisis signals."""
+    for category in escalation.categories:
+        if category.startswith("level:") and category[6:].isdigit():
+            return int(category[6:])
+    return 0
+
+
+def why(t: Translator, escalation: Escalation) -> str:
+    level = signal_level(escalation)
+    if escalation.reason == Reason.SIGNAL and level in SIGNAL_LEVEL_LABELS:
+        return t._(SIGNAL_LEVEL_LABELS[level])
+    return t._(REASON_LABELS[Reason(escalation.reason)])
+
+
 REASON_LABELS = {
     Reason.BUTTON: N_('pressed "I need help now"'),
     Reason.SIGNAL: N_("wrote words that may mean risk of suicide or self-harm"),
@@ -65,7 +88,7 @@ async def render(
     lines = [
         head,
         t._("Who: {name}", name=citizen.pseudonym if citizen and citizen.pseudonym else "-"),
-        t._("Why: {reason}", reason=t._(REASON_LABELS[Reason(escalation.reason)])),
+        t._("Why: {reason}", reason=why(t, escalation)),
         t._("Raised: {time}", time=t.datetime(escalation.created_at)),
     ]
     if request is not None:

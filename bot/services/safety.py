@@ -17,6 +17,12 @@ from bot.storage.requests import Request
 log = logging.getLogger(__name__)
 
 
+def signal_categories(result: TriageResult) -> frozenset[str]:
+    """What the escalation keeps of a signal: its categories and, if known, its level."""
+    level = getattr(result, "level", None)
+    return result.categories | ({f"level:{int(level)}"} if level is not None else set())
+
+
 def check(rt: Runtime, text: str | None) -> TriageResult | None:
     """Run the detector; None when there is nothing to check or nothing found."""
     if not text or rt.detector is None:
@@ -34,7 +40,7 @@ async def check_intake_note(rt: Runtime, request: Request, text: str, *, source_
         reason=escalation.Reason.SIGNAL,
         citizen_id=request.citizen_id,
         request_id=request.id,
-        categories=result.categories,
+        categories=signal_categories(result),
         source_key=source_key,
     )
     log.info("crisis signal in intake of request %d -> escalation %s", request.id, escalation_id)
@@ -53,7 +59,7 @@ async def check_relayed(
         citizen_id=contact.citizen_id,
         request_id=contact.request_id,
         contact_id=contact.id,
-        categories=result.categories,
+        categories=signal_categories(result),
         source_key=source_key,
     )
     log.info("crisis signal in contact %d -> escalation %s", contact.id, escalation_id)
