@@ -107,7 +107,7 @@ async def test_crisis_words_in_relay_reach_peer_citizen_and_coordinator(harness:
     assert any("may mean they are thinking about suicide" in t for t in peer.texts[-2:])
     assert "You do not have to carry it alone" in peer.texts[-1]  # care for the peer
     assert "112" in citizen.texts[-1]
-    assert "wrote words that may mean risk" in h.fake.user(COORDINATOR).texts[-1]
+    assert "wrote about thoughts of suicide or self-harm" in h.fake.user(COORDINATOR).texts[-1]
     shown = len(citizen.texts)
     citizen.send_text("i dont want to live anymore")
     await h.settle()
@@ -265,3 +265,19 @@ async def test_persistent_help_button_is_never_relayed(harness: Harness) -> None
     assert label not in peer.texts
     assert "You are not alone" in citizen.texts[-1]
     assert urgent_messages(h, COORDINATOR)
+
+
+async def test_signal_level_words_the_alert_and_orders_the_queue(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    _, citizen = await in_contact(h)
+    citizen.send_text("alt er bare håbløst og jeg orker ikke mere")
+    await h.settle()
+    citizen.send_text("i have 30 pills ready on the table")
+    await h.settle()
+    assert "mentioned a method or a plan" in coco.texts[-1]
+    coco.send_text("/escalations")
+    await h.settle()
+    listing = coco.texts[-1].splitlines()
+    assert "mentioned a method or a plan" in listing[1]
+    assert "deep distress" in listing[2]

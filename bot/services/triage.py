@@ -19,12 +19,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 EXCLUDE_SECTION = "exclude"
 MAX_GAP_WORDS = 3
+# How many words before a match are searched for a negation ("ikke", "not", "never" ...).
+NEGATION_WINDOW_WORDS = 4
 PHRASE_FILE_SUFFIX = ".txt"
 
 _APOSTROPHES = "'’‘`´ʼ′"
@@ -49,7 +52,7 @@ _ASCII_PUNCTUATION = str.maketrans(
 )
 _NON_WORD_CHAR = re.compile(rf"[^\w{_SEPARATOR} ]")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
-_SECTION = re.compile(r"\[([a-z][a-z0-9_]*)\]")
+_SECTION = re.compile(r"\[([a-z][a-z0-9_]*)(?::([a-z]+))?\]")
 _GAP = rf"(?: \w+){{0,{MAX_GAP_WORDS}}}"
 
 # Contractions and slang, expanded in messages and patterns alike, so that a pattern written
@@ -90,15 +93,53 @@ def _collapse(text: str) -> str:
 _SYNONYMS = {_collapse(k): v for k, v in _SYNONYM_SOURCE.items()}
 
 
+class Level(IntEnum):
+    """How urgent a signal looks; higher is more urgent. Coordinators still decide."""
+
+    DISTRESS = 1  # general distress: "jeg kan ikke mere", "everything is hopeless"
+    THOUGHTS = 2  # suicidal or self-harm thoughts: "i want to die", "jeg skærer i mig selv"
+    METHOD = 3  # a method or a plan: "20 piller", "i have the pills ready", "hænge mig"
+
+
+# Built-in categories and their levels; any other category is THOUGHTS unless its header says
+# otherwise ("[eating_disorder:distress]").
+METHOD_CATEGORY = "method"
+DISTRESS_CATEGORY = "distress"
+CATEGORY_LEVELS = {
+    METHOD_CATEGORY: Level.METHOD,
+    DISTRESS_CATEGORY: Level.DISTRESS,
+    "suicidal_ideation": Level.THOUGHTS,
+    "self_harm": Level.THOUGHTS,
+}
+DEFAULT_LEVEL = Level.THOUGHTS
+
+
 @dataclass(frozen=True)
 class TriageResult:
-    """Whether a message suggests crisis, and which kinds. Never the text: it may be logged."""
+    """Whether a message suggests crisis, which kinds and how urgent. Never the text."""
 
     flagged: bool
     categories: frozenset[str]
+    level: Level | None = None  # None exactly when not flagged
 
 
 NOT_FLAGGED = TriageResult(flagged=False, categories=frozenset())
+
+# Method emoji. Next to a flagged phrase they raise the level to METHOD; a message made only of
+# emoji that holds one of them flags DISTRESS; inside ordinary text they are ignored.
+_METHOD_EMOJI = re.compile("[\U0001f48a\U0001f52a\U0001faa2\u26b0\U0001fa78]")
+_ONLY_SYMBOLS = re.compile(r"[\W_]*", re.UNICODE)
+# Amounts: ten or more pills flag METHOD alone; a large mg amount only raises a flag already
+# raised by a phrase ("800mg" alone is often an ordinary prescription).
+_PILL_COUNT = re.compile(
+    r"[ \n](?:[1-9]\d+|hundred|hundrede) (?:x )?(?:piller|pills|tabletter|tablets|tabs|pamol"
+    r"|panodil|paracetamol|ipren|ibuprofen|sovepiller|sleeping pills|painkillers)(?!\w)"
+)
+_MG_AMOUNT = re.compile(r"[ \n]\d{3,} ?(?:mg|milligram)(?!\w)")
+# Negations, as they look in prepared text (letters may repeat; "dont" is already "do not").
+_NEGATION = re.compile(r"(?<!\w)(?:n+o+t+|n+e+v+e+r+|i+k+e+|a+l+d+r+i+g+|n+o+ l+o+n+g+e+r+)(?!\w)")
+# Words that start a new clause: a negation before them belongs to another clause.
+_CLAUSE_START = frozenset({"i", "jeg", "but", "men", "and", "og", "so", "saa"})
 
 
 class PhraseFileError(ValueError):
@@ -329,8 +370,13 @@ def normalise(text: str) -> str:
 # --- loading and checking -----------------------------------------------------------------
 
 
-def _parse_phrase_file(source: str, text: str) -> tuple[dict[str, list[_Entry]], list[_Entry]]:
-    """Read one phrase file into {category: entries} and the exclusion entries."""
+def _parse_phrase_file(
+    source: str, text: str, levels: dict[str, Level] | None = None
+) -> tuple[dict[str, list[_Entry]], list[_Entry]]:
+    """Read one phrase file into {category: entries} and the exclusion entries.
+
+    A header may name a level ("[eating_disorder:distress]"); it is recorded in `levels`.
+    """
     categories: dict[str, list[_Entry]] = {}
     exclusions: list[_Entry] = []
     section: str | None = None
@@ -344,7 +390,14 @@ def _parse_phrase_file(source: str, text: str) -> tuple[dict[str, list[_Entry]],
                 raise PhraseFileError(
                     source, line_no, "a section header looks like [self_harm] (a-z, 0-9, _)"
                 )
-            section = header.group(1)
+            section, level_name = header.group(1), header.group(2)
+            if level_name is not None:
+                if level_name.upper() not in Level.__members__ or section == EXCLUDE_SECTION:
+                    raise PhraseFileError(
+                        source, line_no, "a level is one of :method, :thoughts, :distress"
+                    )
+                if levels is not None:
+                    levels[section] = Level[level_name.upper()]
             continue
         if section is None:
             raise PhraseFileError(source, line_no, "pattern before any [category] header")
@@ -381,7 +434,12 @@ class CrisisDetector:
     People mix languages and write without æ/ø/å, so every message meets every list.
     """
 
-    def __init__(self, categories: dict[str, list[_Entry]], exclusions: list[_Entry]) -> None:
+    def __init__(
+        self,
+        categories: dict[str, list[_Entry]],
+        exclusions: list[_Entry],
+        levels: dict[str, Level] | None = None,
+    ) -> None:
         if not any(categories.values()):
             raise ValueError("no crisis patterns loaded")
         self._any = _word_start_regex(e for entries in categories.values() for e in entries)
@@ -391,6 +449,14 @@ class CrisisDetector:
             if entries
         }
         self._exclusions = _word_start_regex(exclusions) if exclusions else None
+        self._levels = {
+            name: (levels or {}).get(name, CATEGORY_LEVELS.get(name, DEFAULT_LEVEL))
+            for name in self._by_category
+        }
+
+    def level_of(self, category: str) -> Level:
+        """The level a match in this category reports when not negated."""
+        return self._levels[category]
 
     @property
     def categories(self) -> frozenset[str]:
@@ -402,12 +468,13 @@ class CrisisDetector:
         """Build from (name, file text) pairs; the name only appears in error messages."""
         categories: dict[str, list[_Entry]] = {}
         exclusions: list[_Entry] = []
+        levels: dict[str, Level] = {}
         for source, text in sources:
-            file_categories, file_exclusions = _parse_phrase_file(source, text)
+            file_categories, file_exclusions = _parse_phrase_file(source, text, levels)
             for name, entries in file_categories.items():
                 categories.setdefault(name, []).extend(entries)
             exclusions.extend(file_exclusions)
-        return cls(categories, exclusions)
+        return cls(categories, exclusions, levels)
 
     @classmethod
     def load(cls, extra_dirs: Sequence[Path] = ()) -> CrisisDetector:
@@ -422,20 +489,62 @@ class CrisisDetector:
         return cls.from_sources(sources)
 
     def check(self, text: str) -> TriageResult:
-        """Say whether the text holds a crisis phrase that no exclusion cancels."""
+        """Say whether the text holds a crisis phrase that no exclusion cancels, and its level.
+
+        The level is the highest over all matches; a match with a negation shortly before it
+        ("i am not going to kill myself") counts as DISTRESS, so it still flags.
+        """
         if not text:
             return NOT_FLAGGED
+        emoji = _METHOD_EMOJI.search(text) is not None
         prepared = _prepare(text)
         first = self._any.search(prepared)
+        pills = _PILL_COUNT.search(prepared) is not None
+        if first is None and pills:
+            return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.METHOD)
         if first is None:
+            if emoji and _ONLY_SYMBOLS.fullmatch(text):
+                return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.DISTRESS)
             return NOT_FLAGGED
         sentences = _SentenceExclusions(self._exclusions, prepared)
-        found = frozenset(
-            name
-            for name, regex in self._by_category.items()
-            if sentences.has_unexcluded_match(regex, first.start())
+        found: dict[str, list[tuple[int, int]]] = {}
+        for name, regex in self._by_category.items():
+            spans = sentences.unexcluded_matches(regex, first.start())
+            if spans:
+                found[name] = spans
+        if not found:
+            if pills:
+                return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.METHOD)
+            return NOT_FLAGGED
+        covered = [span for spans in found.values() for span in spans]
+        level = max(
+            Level.DISTRESS if _negated(prepared, start, covered) else self._levels[name]
+            for name, spans in found.items()
+            for start, _ in spans
         )
-        return TriageResult(flagged=True, categories=found) if found else NOT_FLAGGED
+        names = frozenset(found)
+        if emoji or pills or _MG_AMOUNT.search(prepared):
+            level = Level.METHOD
+            names |= {METHOD_CATEGORY}
+        return TriageResult(flagged=True, categories=names, level=level)
+
+
+def _negated(prepared: str, start: int, covered: Sequence[tuple[int, int]]) -> bool:
+    """Whether a negation stands within a few words before `start`, in the same clause.
+
+    A negation that is part of another match ("jeg kan ikke mere, jeg vil dø") does not count.
+    """
+    sentence_start = prepared.rfind("\n", 0, start) + 1
+    before = prepared[sentence_start:start]
+    words = list(re.finditer(r"\w+", before))
+    window = words[-NEGATION_WINDOW_WORDS:]
+    for word in reversed(window):
+        if word.group() in _CLAUSE_START:
+            return False
+        pos = sentence_start + word.start()
+        if _NEGATION.match(before, word.start()) and not any(a <= pos < b for a, b in covered):
+            return True
+    return False
 
 
 class _SentenceExclusions:
@@ -467,15 +576,17 @@ class _SentenceExclusions:
             self._spans[sentence_start] = spans
         return spans
 
-    def has_unexcluded_match(self, regex: re.Pattern[str], pos: int) -> bool:
-        """Find a match no exclusion overlaps, trying the next word after a cancelled one."""
+    def unexcluded_matches(self, regex: re.Pattern[str], pos: int) -> list[tuple[int, int]]:
+        """Every match no exclusion overlaps, as (start, end); a cancelled match's next word
+        is tried too."""
+        found: list[tuple[int, int]] = []
         while (match := regex.search(self._text, pos)) is not None:
             start, end = match.start() + 1, match.end()
             spans = self._spans_around(start, end)
             if not any(ex_start < end and start < ex_end for ex_start, ex_end in spans):
-                return True
+                found.append((start, end))
             pos = start
-        return False
+        return found
 
 
 @cache

@@ -14,6 +14,7 @@ import pytest
 from bot.services.triage import (
     NOT_FLAGGED,
     CrisisDetector,
+    Level,
     PhraseFileError,
     TriageResult,
     default_detector,
@@ -22,7 +23,7 @@ from bot.services.triage import (
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LANGUAGES = ("da", "en")
-BUILT_IN_CATEGORIES = frozenset({"suicidal_ideation", "self_harm"})
+BUILT_IN_CATEGORIES = frozenset({"suicidal_ideation", "self_harm", "method", "distress"})
 
 
 def sentences(kind: str, language: str) -> list[str]:
@@ -82,7 +83,7 @@ def test_sets_are_big_enough_to_mean_something(language: str) -> None:
     ],
 )
 def test_categories(text: str, expected: set[str]) -> None:
-    assert default_detector().check(text) == TriageResult(True, frozenset(expected))
+    assert default_detector().check(text) == TriageResult(True, frozenset(expected), Level.THOUGHTS)
 
 
 def test_built_in_categories() -> None:
@@ -93,9 +94,9 @@ def test_result_carries_no_text() -> None:
     text = "jeg vil ikke leve mere, hilsen Karen"
     result = default_detector().check(text)
     assert result.flagged
-    assert {f.name for f in dataclasses.fields(result)} == {"flagged", "categories"}
+    assert {f.name for f in dataclasses.fields(result)} == {"flagged", "categories", "level"}
     assert result.categories <= BUILT_IN_CATEGORIES
-    for word in ("leve", "Karen", "jeg"):
+    for word in ("leve mere", "Karen", "jeg"):
         assert word not in repr(result)
 
 
@@ -276,9 +277,13 @@ def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Pa
             "notes.md": "[x]\nthis file is ignored: only *.txt is read\n",
         },
     )
-    assert detector.check(planned) == TriageResult(True, frozenset({"suicidal_ideation"}))
+    assert detector.check(planned) == TriageResult(
+        True, frozenset({"suicidal_ideation"}), Level.THOUGHTS
+    )
     assert not detector.check(course).flagged
-    assert detector.check(starving) == TriageResult(True, frozenset({"eating_disorder"}))
+    assert detector.check(starving) == TriageResult(
+        True, frozenset({"eating_disorder"}), Level.THOUGHTS
+    )
     assert detector.categories == BUILT_IN_CATEGORIES | {"eating_disorder"}
     assert detector.check("jeg vil ikke leve mere").flagged  # built-ins still apply
 
@@ -291,3 +296,110 @@ def test_missing_extra_directory_is_an_error(tmp_path: Path) -> None:
 def test_broken_extra_file_fails_loudly(tmp_path: Path) -> None:
     with pytest.raises(PhraseFileError, match=r"org\.txt, line 2"):
         detector_with(tmp_path, {"org.txt": "[self_harm]\nwant ~\n"})
+
+
+# --- levels, negation and the labelled evaluation set ---------------------------------------
+
+EVAL_LABELS = {
+    "method": Level.METHOD,
+    "thoughts": Level.THOUGHTS,
+    "distress": Level.DISTRESS,
+    "none": None,
+}
+MIN_RECALL = 0.95
+MAX_FALSE_POSITIVE_RATE = 0.05
+
+
+def eval_rows(language: str) -> list[tuple[str, str]]:
+    rows = []
+    for line in (DATA / f"triage_eval_{language}.tsv").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, sentence = line.split("\t", 1)
+            assert label in EVAL_LABELS, line
+            rows.append((label, sentence.strip()))
+    return rows
+
+
+def test_evaluation_set() -> None:
+    """Recall per level (detected at its level or higher) and false positives on "none"."""
+    detector = default_detector()
+    lines = [
+        f"{'lang':<5}{'label':<10}{'n':>5}{'exact':>8}{'recall':>8}  (recall: level or higher)"
+    ]
+    failures = []
+    misses = []
+    for language in LANGUAGES:
+        rows = eval_rows(language)
+        assert len(rows) >= 150
+        for label, expected in EVAL_LABELS.items():
+            results = [(s, detector.check(s).level) for lab, s in rows if lab == label]
+            if expected is None:
+                fp = [s for s, level in results if level is not None]
+                rate = len(fp) / len(results)
+                lines.append(
+                    f"{language:<5}{label:<10}{len(results):>5}{'':>8}{'':>8}  FP {rate:.3f}"
+                )
+                misses += [f"{language} none -> flagged: {s}" for s in fp]
+                if rate > MAX_FALSE_POSITIVE_RATE:
+                    failures.append(f"{language}: false-positive rate {rate:.3f}")
+                continue
+            exact = sum(level == expected for _, level in results) / len(results)
+            recall = sum(level is not None and level >= expected for _, level in results) / len(
+                results
+            )
+            lines.append(f"{language:<5}{label:<10}{len(results):>5}{exact:>8.3f}{recall:>8.3f}")
+            misses += [
+                f"{language} {label} -> {level.name if level else None}: {s}"
+                for s, level in results
+                if level != expected
+            ]
+            if expected >= Level.THOUGHTS and recall < MIN_RECALL:
+                failures.append(f"{language}: {label} recall {recall:.3f}")
+    print("\n" + "\n".join(lines) + "\n" + "\n".join(misses))
+    assert not failures, failures
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("jeg har samlet piller", Level.METHOD),
+        ("i have the pills ready", Level.METHOD),
+        ("i've written a goodbye letter", Level.METHOD),
+        ("jeg har taget 20 piller", Level.METHOD),
+        ("i want to die 💊", Level.METHOD),
+        ("i want to die", Level.THOUGHTS),
+        ("jeg kan ikke mere", Level.DISTRESS),
+        ("everything is hopeless", Level.DISTRESS),
+        ("jeg har ikke tænkt på at tage mit liv", Level.DISTRESS),
+        ("I'm not going to kill myself", Level.DISTRESS),
+        ("I don't want to die", Level.DISTRESS),
+        ("jeg kan ikke mere, jeg vil bare dø", Level.THOUGHTS),
+        ("💊💊", Level.DISTRESS),
+    ],
+)
+def test_levels_and_negation(text: str, level: Level) -> None:
+    result = default_detector().check(text)
+    assert result.flagged and result.level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "død træt",
+        "dødtræt",
+        "I'm dying to see it",
+        "that joke killed me",
+        "jeg var ved at dø af grin",
+        "kill the lights",
+        "husk din 💊 i morgen",
+    ],
+)
+def test_idioms_stay_unflagged(text: str) -> None:
+    assert default_detector().check(text) == NOT_FLAGGED
+
+
+def test_a_header_can_name_a_level(tmp_path: Path) -> None:
+    detector = detector_with(tmp_path, {"org.txt": "[eating_disorder:distress]\nsulter mig selv\n"})
+    assert detector.check("jeg sulter mig selv").level == Level.DISTRESS
+    with pytest.raises(PhraseFileError, match="a level is one of"):
+        CrisisDetector.from_sources([("org.txt", "[x:urgent]\nword")])
