@@ -65,8 +65,8 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
             ),
             t._(
                 "Who sees it: the peer you are in contact with sees your request. Coordinators "
-                "see requests and urgent alerts. Telegram carries the messages; it is a separate "
-                "company outside the EU with its own privacy rules."
+                "see requests and urgent alerts. Telegram carries the messages as its own data "
+                "controller: a separate company outside the EU/EEA with its own privacy rules."
             ),
             t._(
                 "Safety: if you ask for help now, or write something that suggests you are in "
