@@ -12,5 +12,5 @@ def emergency_lines(t: Translator, config: Config) -> str:
     for resource in config.emergency:
         name = resource.name.get(t.language) or resource.name.get(config.default_language, "")
         hours = resource.hours.get(t.language) or resource.hours.get(config.default_language, "")
-        lines.append(f"☎ {resource.phone} · {name} ({hours})")
+        lines.append(f"☎ {resource.phone} · {name}, {hours}")
     return "\n".join(lines)
