@@ -50,6 +50,7 @@ def help_text(t: Translator, role: Role) -> str:
             t._("/invite: a single-use link for a new peer"),
             t._("/escalations: open and recent urgent requests"),
             t._("/audit: the latest coordinator actions"),
+            t._("/onduty and /offduty: whether urgent alerts come to you"),
         ]
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ from bot.storage import audit as audit_store
 from bot.storage import escalations as escalation_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
+from bot.storage import users as user_store
 from handlers import common
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
@@ -250,11 +251,27 @@ async def audit_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, "\n".join(lines))
 
 
+async def duty_command(update: Update, context: Context) -> None:
+    """Marks the coordinator on or off duty; alerts go to those on duty (or all if none)."""
+    turn = await _coordinator(update, context)
+    if turn is None or update.effective_message is None:
+        return
+    on = (update.effective_message.text or "").startswith("/onduty")
+    await user_store.set_on_duty(turn.rt.storage, turn.person.telegram_id, on)
+    text = (
+        turn.t._("You are on duty: urgent alerts come to you.")
+        if on
+        else turn.t._("You are off duty. When nobody is on duty, every coordinator is alerted.")
+    )
+    await context.bot.send_message(turn.chat_id, text)
+
+
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("invite", invite_command))
     application.add_handler(CommandHandler("queue", queue_command))
     application.add_handler(CommandHandler("peers", peers_command))
     application.add_handler(CommandHandler("escalations", escalations_command))
     application.add_handler(CommandHandler("audit", audit_command))
+    application.add_handler(CommandHandler(["onduty", "offduty"], duty_command))
     application.add_handler(CallbackQueryHandler(approve_button, pattern=r"^peer:approve:"))
     application.add_handler(CallbackQueryHandler(escalation_button, pattern=r"^esc:"))

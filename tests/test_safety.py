@@ -281,3 +281,25 @@ async def test_signal_level_words_the_alert_and_orders_the_queue(harness: Harnes
     listing = coco.texts[-1].splitlines()
     assert "mentioned a method or a plan" in listing[1]
     assert "deep distress" in listing[2]
+
+
+async def test_alerts_go_to_coordinators_on_duty_or_to_all(harness: Harness) -> None:
+    h = harness
+    h.config = h.config.__class__(**{**h.config.__dict__, "coordinator_ids": (COORDINATOR, 9003)})
+    await h.restart()
+    one, two = await coordinator(h), await coordinator(h, 9003, "Dina")
+    two.send_text("/onduty")
+    await h.settle()
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    assert urgent_messages(h, 9003) and not urgent_messages(h, COORDINATOR)
+    two.send_text("/offduty")
+    await h.settle()
+    h.user(1002, language="en").send_text("/help_now")
+    await h.settle()
+    assert len(urgent_messages(h, COORDINATOR)) == 1 and len(urgent_messages(h, 9003)) == 2
+    citizen = h.user(1003, language="en")
+    citizen.send_text("/onduty")
+    await h.settle()
+    assert citizen.texts[-1].startswith("What I can do")
+    assert one.texts  # the first coordinator is still reachable

@@ -17,6 +17,17 @@ def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
     return chats
 
 
+async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
+    """Who gets an alert: the configured coordinators on duty, or all of them when nobody said
+    they are (nobody must be left without a human); the coordinator group always."""
+    configured = list(rt.config.coordinator_ids)
+    on_duty = [c for c in await user_store.on_duty(tx) if c in configured]
+    chats = on_duty or configured
+    if rt.config.coordinator_group_id is not None:
+        chats.append(rt.config.coordinator_group_id)
+    return chats
+
+
 async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
     user = await user_store.by_telegram_id(tx, chat_id)
     language = user.language if user and user.language else rt.config.default_language

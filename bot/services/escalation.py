@@ -17,7 +17,7 @@ from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import peer_care
-from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.services.coordinators import coordinator_chats, coordinator_translator, on_duty_chats
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -155,7 +155,7 @@ async def raise_in(
     metrics.ESCALATIONS.labels(reason=reason.value).inc()
     escalation = await escalation_store.by_id(tx, escalation_id)
     assert escalation is not None
-    await _notify(rt, tx, escalation, coordinator_chats(rt))
+    await _notify(rt, tx, escalation, await on_duty_chats(rt, tx))
     if contact_id is not None and reason is not Reason.UNANSWERED:
         contact = await contact_store.contact(tx, contact_id)
         if contact is not None and contact.kind == "peer":

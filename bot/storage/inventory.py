@@ -60,6 +60,7 @@ INVENTORY: tuple[Table, ...] = (
             ("consent_version", P, N_("version of the privacy text agreed to")),
             ("consent_at", P, N_("when consent was given")),
             ("unreachable_at", P, N_("when the person blocked the bot")),
+            ("on_duty", N, N_("a coordinator on duty")),
             ("created_at", P, N_("when first stored")),
         ),
     ),

@@ -229,6 +229,10 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 9: the coordinators' on-duty roster.
+    """
+    ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -242,6 +246,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "heavy moments for peers",
     "ask the earlier peer first",
     "handover notes between peers",
+    "on-duty roster for coordinators",
 )
 
 

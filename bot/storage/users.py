@@ -96,6 +96,21 @@ async def set_pseudonym(tx: Transaction, user_id: int, pseudonym: str) -> None:
     await tx.execute("UPDATE users SET pseudonym = ? WHERE id = ?", (pseudonym, user_id))
 
 
+async def set_on_duty(db: Database, telegram_id: int, on_duty: bool) -> None:
+    await db.execute(
+        "UPDATE users SET on_duty = ? WHERE telegram_id = ? AND role = 'coordinator'",
+        (int(on_duty), telegram_id),
+    )
+
+
+async def on_duty(db: Database | Transaction) -> list[int]:
+    """Telegram ids of coordinators who said they are on duty."""
+    rows = await db.fetchall(
+        "SELECT telegram_id FROM users WHERE role = 'coordinator' AND on_duty = 1"
+    )
+    return [row[0] for row in rows]
+
+
 async def mark_unreachable(db: Database, telegram_id: int, now: datetime | None) -> None:
     """Record that a person blocked the bot (``now``) or came back (``None``)."""
     await db.execute(
