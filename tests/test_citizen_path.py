@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.helpers.flows import ask_for_peer, in_contact, make_peer, press
+from tests.helpers.flows import INTAKE_ANSWERS, ask_for_peer, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
 
@@ -212,9 +212,7 @@ async def test_intake_note_too_long_or_media_gets_a_clear_answer(harness: Harnes
     citizen = h.user(1001, language="en")
     citizen.send_text("/start")
     await h.settle()
-    for label in ("Talk to a peer", "I agree", "Anxiety", "Dansk", "Chat here", "Evenings"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, "Talk to a peer", "I agree", *INTAKE_ANSWERS)
     citizen.send_text("x" * 600)
     await h.settle()
     assert "under 500 characters" in citizen.texts[-1]
@@ -252,9 +250,7 @@ async def test_limits_of_confidentiality_are_shown_before_sending(harness: Harne
     citizen = h.user(1001, language="en")
     citizen.send_text("/start")
     await h.settle()
-    for label in ("Talk to a peer", "I agree", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, "Talk to a peer", "I agree", *INTAKE_ANSWERS, "Skip")
     summary = citizen.texts[-1]
     assert "A peer is not a therapist" in summary
     assert "a child is at risk" in summary
@@ -281,9 +277,7 @@ async def test_own_limits_text_and_a_new_text_version_asks_again(harness: Harnes
     citizen.press_button("Talk to a peer")
     await h.settle()
     assert "Before we start" in citizen.texts[-1]  # asked again: the text changed
-    for label in ("I agree", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, "I agree", *INTAKE_ANSWERS, "Skip")
     assert citizen.texts[-1].startswith("Our own limits.")
     assert "must review" not in citizen.texts[-1]
 
@@ -305,9 +299,7 @@ async def test_the_earlier_peer_can_be_asked_first_and_decline_quietly(
     await press(h, citizen, "End contact with", "Yes, end it", "No thanks")
     citizen.send_text("/start")
     await h.settle()
-    for label in ("Talk to a peer", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, "Talk to a peer", *INTAKE_ANSWERS, "Skip")
     before = len(citizen.texts)
     citizen.press_button("ask Jonas first")
     await h.settle()
@@ -339,17 +331,14 @@ async def test_handover_note_needs_the_citizens_yes_and_reaches_the_next_peer(
     assert "Your next peer will see it" in citizen.texts[-1]
     citizen.send_text("/start")
     await h.settle()
-    for label in (
+    await press(
+        h,
+        citizen,
         "Talk to a peer",
-        "Anxiety",
-        "Dansk",
-        "Chat here",
-        "Evenings",
+        *INTAKE_ANSWERS,
         "Skip",
         "Send request",
-    ):
-        citizen.press_button(label)
-        await h.settle()
+    )
     offered = maja if "would like to talk" in maja.texts[-1] else jonas
     assert "A note from an earlier peer (the citizen agreed): Walks helped" in offered.texts[-1]
     stranger = h.user(3001, language="en")

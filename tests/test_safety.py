@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.fakebot import Fault
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness
 
 
@@ -142,9 +142,7 @@ async def test_crisis_words_in_intake_note(harness: Harness) -> None:
     await h.settle()
     citizen.press_button("Jeg accepterer")
     await h.settle()
-    for label in ("Angst", "Dansk", "Skriv sammen", "Aftener"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, "Angst", "Dansk", "Skriv sammen", "Aftener")
     citizen.send_text("jeg har tænkt paa at tage mit eget liv")
     await h.settle()
     assert any("112" in text for text in citizen.texts[-2:])

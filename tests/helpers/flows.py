@@ -3,6 +3,9 @@
 from bot.fakebot import FakeUser
 from tests.helpers.harness import COORDINATOR, Harness
 
+# Topic, language, contact form and times: the four intake steps with buttons.
+INTAKE_ANSWERS = ("Anxiety", "Dansk", "Chat here", "Evenings")
+
 
 async def make_peer(
     h: Harness, user_id: int, name: str, *, capacity: int = 2, language: str = "en"
@@ -45,9 +48,7 @@ async def ask_for_peer(h: Harness, citizen: FakeUser, *, note: str | None = None
     await h.settle()
     citizen.press_button("I agree")
     await h.settle()
-    for label in ("Anxiety", "Dansk", "Chat here", "Evenings"):
-        citizen.press_button(label)
-        await h.settle()
+    await press(h, citizen, *INTAKE_ANSWERS)
     if note is None:
         citizen.press_button("Skip")
     else:
