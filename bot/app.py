@@ -23,7 +23,7 @@ from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
-from bot.i18n import LANGUAGES, N_, Translator
+from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
@@ -208,7 +208,7 @@ async def _register_commands(application: Application, rt: Runtime) -> None:
     """Publish the command menu in every language (the default scope gets the default language)."""
     try:
         for language in (None, *LANGUAGES):
-            t = Translator(language or rt.config.default_language, rt.config.timezone)
+            t = rt.translator(language)
             await application.bot.set_my_commands(
                 [BotCommand(name, t._(description)) for name, description in COMMANDS],
                 scope=BotCommandScopeDefault(),

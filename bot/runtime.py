@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.i18n import Translator
 from bot.storage import Database
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def translator(self, language: str | None) -> Translator:
+        """Speak to someone in their stored language, else the configured default."""
+        return Translator(language or self.config.default_language, self.config.timezone)
 
     def wake_delivery(self) -> None:
         """Tell the dispatcher that new outbox rows were committed."""

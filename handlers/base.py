@@ -52,7 +52,3 @@ async def begin(update: Update, context: Context) -> Turn:
         now=rt.now(),
     )
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)
-
-
-def translator(rt: Runtime, language: str | None) -> Translator:
-    return Translator(language or rt.config.default_language, rt.config.timezone)

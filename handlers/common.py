@@ -15,7 +15,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
 from bot.storage.users import Role
 from handlers import keyboards, texts
-from handlers.base import MEMORY_LANGUAGE, Context, begin, translator
+from handlers.base import MEMORY_LANGUAGE, Context, begin
 
 
 async def start(update: Update, context: Context) -> None:
@@ -90,7 +90,7 @@ async def language_button(update: Update, context: Context) -> None:
     stored = await choose_language(turn.rt.storage, turn.person.telegram_id, code)
     if not stored:
         turn.user_data[MEMORY_LANGUAGE] = code
-    t = translator(turn.rt, code)
+    t = turn.rt.translator(code)
     await query.answer()
     await query.edit_message_text(t._("I will write to you in English from now on."))
 

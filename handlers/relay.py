@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
 from handlers import common, keyboards, peer
-from handlers.base import Context, Turn, begin, translator
+from handlers.base import Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
 
@@ -93,7 +93,7 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
                 "sendMessage",
                 api_kwargs={
                     "chat_id": route.target_chat,
-                    "text": translator(rt, target_language)._("{name} writes:", name=name),
+                    "text": rt.translator(target_language)._("{name} writes:", name=name),
                 },
             )
         copied = await turn.context.bot.copy_message(
@@ -134,7 +134,7 @@ async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
         return
     if await relay.should_show_crisis_lines(turn.rt, contact):
         await show_crisis_lines(turn)
-    peer_t = translator(turn.rt, contact.peer_language)
+    peer_t = turn.rt.translator(contact.peer_language)
     await turn.context.bot.send_message(
         contact.peer_chat,
         peer_t._(

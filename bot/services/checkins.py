@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot import notices
 from bot.config import Config
 from bot.errors import UserInputError
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
@@ -199,14 +199,10 @@ async def own_checkin(rt: Runtime, checkin_id: int, user_id: int) -> tuple[Check
 # Firing ----------------------------------------------------------------------------------------
 
 
-def _t(rt: Runtime, language: str | None) -> Translator:
-    return Translator(language or rt.config.default_language, rt.config.timezone)
-
-
 def checkin_notice(
     rt: Runtime, checkin: Checkin, contact: Contact, now: datetime
 ) -> notices.Notice:
-    t = _t(rt, contact.citizen_language)
+    t = rt.translator(contact.citizen_language)
     lines = [
         t._(
             "How are you doing today? {peer} asked me to check in with you.", peer=contact.peer_name
@@ -241,7 +237,10 @@ def reminder_notices(
     rt: Runtime, checkin: Checkin, contact: Contact
 ) -> tuple[notices.Notice, notices.Notice]:
     assert checkin.due_at is not None
-    peer_t, citizen_t = _t(rt, contact.peer_language), _t(rt, contact.citizen_language)
+    peer_t, citizen_t = (
+        rt.translator(contact.peer_language),
+        rt.translator(contact.citizen_language),
+    )
     kind = checkin.kind
     peer_text = (
         peer_t._(
@@ -382,7 +381,7 @@ async def _tell_unanswered(rt: Runtime, now: datetime) -> int:
                 tx, checkin.id, CheckinStatus.UNANSWERED, (CheckinStatus.SENT,)
             ):
                 continue
-            t = _t(rt, contact.peer_language)
+            t = rt.translator(contact.peer_language)
             await notices.send(
                 tx,
                 contact.peer_chat,
@@ -421,7 +420,7 @@ async def answer(rt: Runtime, checkin_id: int, citizen_id: int, value: str) -> b
         ):
             return False
         if value in (Answer.WORSE, Answer.TALK) and contact.active:
-            t = _t(rt, contact.peer_language)
+            t = rt.translator(contact.peer_language)
             text = (
                 t._(
                     "{name} answered the check-in: things are worse. Perhaps write to them soon.",

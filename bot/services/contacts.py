@@ -17,10 +17,6 @@ from bot.storage.users import User
 COMMENT_LIMIT = 500
 
 
-def _t(rt: Runtime, language: str | None) -> Translator:
-    return Translator(language or rt.config.default_language, rt.config.timezone)
-
-
 def feedback_notice(t: Translator, contact_id: int) -> notices.Notice:
     return notices.Notice(
         t._(
@@ -53,8 +49,8 @@ async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
                 expected=(RequestStatus.ACTIVE,),
                 reason=ended_by,
             )
-        peer_t = _t(rt, contact.peer_language)
-        citizen_t = _t(rt, contact.citizen_language)
+        peer_t = rt.translator(contact.peer_language)
+        citizen_t = rt.translator(contact.citizen_language)
         if ended_by != "peer":
             await notices.send(
                 tx,

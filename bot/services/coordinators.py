@@ -30,5 +30,4 @@ async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
 
 async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
     user = await user_store.by_telegram_id(tx, chat_id)
-    language = user.language if user and user.language else rt.config.default_language
-    return Translator(language, rt.config.timezone)
+    return rt.translator(user.language if user else None)

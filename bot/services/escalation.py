@@ -269,7 +269,7 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
     citizen = await user_store.by_id(tx, escalation.citizen_id)
     if citizen is None or citizen.unreachable:
         return
-    t = Translator(citizen.language or rt.config.default_language, rt.config.timezone)
+    t = rt.translator(citizen.language)
     text = "\n\n".join(
         [
             t._(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import notices
 from bot.errors import UserInputError
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.storage import contacts as contact_store
 from bot.storage import handover as handover_store
@@ -33,7 +33,7 @@ async def propose(rt: Runtime, peer: User, contact_id: int, text: str) -> bool:
         if contact is None or contact.active or contact.peer_id != peer.id:
             return False
         note_id = await handover_store.add_pending(tx, contact.citizen_id, peer.id, note, now)
-        t = Translator(contact.citizen_language or rt.config.default_language, rt.config.timezone)
+        t = rt.translator(contact.citizen_language)
         await notices.send(
             tx,
             contact.citizen_chat,

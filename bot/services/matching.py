@@ -12,7 +12,6 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot import labels, notices
-from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import escalation
 from bot.services.office_hours import in_slot, office_time_between
@@ -26,10 +25,6 @@ from bot.storage import users as user_store
 from bot.storage.contacts import Contact, OfferStatus
 from bot.storage.peers import PeerProfile, PeerStatus
 from bot.storage.requests import Request, RequestStatus
-
-
-def translator_for(rt: Runtime, language: str | None) -> Translator:
-    return Translator(language or rt.config.default_language, rt.config.timezone)
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
@@ -54,7 +49,7 @@ def is_candidate(rt: Runtime, peer: PeerProfile, request: Request, pending: int)
 def offer_notice(
     rt: Runtime, peer: PeerProfile, request: Request, offer_id: int, handover: str | None = None
 ) -> notices.Notice:
-    t = translator_for(rt, peer.language)
+    t = rt.translator(peer.language)
     lines = [
         t._("A citizen would like to talk with a peer."),
         t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
@@ -156,7 +151,7 @@ async def _accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptRe
         await peer_store.set_focus(tx, peer.id, contact_id)
         contact = await contact_store.contact(tx, contact_id)
         assert contact is not None
-        t = translator_for(rt, contact.citizen_language)
+        t = rt.translator(contact.citizen_language)
         await notices.send(
             tx,
             contact.citizen_chat,
@@ -225,7 +220,7 @@ async def _retract_offer_message(
     peer = await user_store.by_id(tx, peer_id)
     if peer is None:
         return
-    t = translator_for(rt, peer.language)
+    t = rt.translator(peer.language)
     text = (
         t._("This request was not answered in time and has been passed on. That is fine.")
         if expired
@@ -242,7 +237,7 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
     citizen = await user_store.by_id(tx, request.citizen_id)
     if citizen is None:
         return
-    t = translator_for(rt, citizen.language)
+    t = rt.translator(citizen.language)
     notice = notices.Notice(
         t._(
             "We are sorry: no peer has been able to say yes to your request yet. Our "

@@ -25,7 +25,7 @@ async def heavy_moment(tx: Transaction, rt: Runtime, peer_id: int, kind: str) ->
         return
     now = rt.now()
     event_id = await event_store.add(tx, peer_id, kind, now, now + FOLLOW_UP_AFTER)
-    t = Translator(peer.language or rt.config.default_language, rt.config.timezone)
+    t = rt.translator(peer.language)
     await _offer_debrief(
         tx,
         rt,
@@ -75,7 +75,7 @@ async def follow_ups(rt: Runtime) -> int:
             peer = await user_store.by_id(tx, event.peer_id)
             if peer is None or not await event_store.follow_up_done(tx, event.id):
                 continue
-            t = Translator(peer.language or rt.config.default_language, rt.config.timezone)
+            t = rt.translator(peer.language)
             await _offer_debrief(
                 tx,
                 rt,

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot import notices
 from bot.errors import UserInputError
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import pseudonyms
 from bot.services.coordinators import coordinator_chats, coordinator_translator
@@ -150,7 +150,7 @@ async def approve(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProf
             return None
         await peer_store.set_status(tx, user_id, PeerStatus.APPROVED, now)
         await audit_store.record(tx, actor_telegram_id, "approve_peer", f"peer:{user_id}", now)
-        t = Translator(profile.language or rt.config.default_language, rt.config.timezone)
+        t = rt.translator(profile.language)
         await notices.send(
             tx,
             profile.telegram_id,

@@ -133,7 +133,7 @@ async def erase(rt: Runtime, user: User) -> None:
             other_is_peer = contact.citizen_id == user.id
             other_chat = contact.peer_chat if other_is_peer else contact.citizen_chat
             language = contact.peer_language if other_is_peer else contact.citizen_language
-            t = Translator(language or rt.config.default_language, rt.config.timezone)
+            t = rt.translator(language)
             text = (
                 t._(
                     "One of your contacts has ended because the citizen chose to leave the "
