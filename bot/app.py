@@ -53,7 +53,9 @@ from handlers import (
     peer,
     privacy,
     relay,
+    statistics,
     urgent,
+    wellbeing,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help_now", N_("I need help now")),
     ("status", N_("See your request")),
     ("checkins", N_("Planned check-ins")),
+    ("wellbeing", N_("Your wellbeing scores")),
     ("help", N_("What I can do")),
     ("language", N_("Choose language")),
     ("privacy", N_("What we keep and why")),
@@ -110,7 +113,17 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (
+        citizen,
+        peer,
+        checkins,
+        wellbeing,
+        coordinator,
+        statistics,
+        privacy,
+        relay,
+        common,
+    ):
         module.register(application)
 
 

@@ -24,7 +24,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services import intake, matching, safety, waiting
 from bot.services.intake import Step
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, texts
+from handlers import citizen, keyboards, texts, wellbeing
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button
 
@@ -269,6 +269,7 @@ async def _send(turn: Turn, request: Request) -> int:
     await query.edit_message_text(f"{sent}\n\n{wait}", reply_markup=keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
+    await wellbeing.offer_after_request(turn, request.id)
     return END
 
 

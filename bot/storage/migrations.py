@@ -233,6 +233,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
+    # WHO-5 wellbeing answers: at intake and after 4 and 8 weeks of contact, always optional.
+    """
+    CREATE TABLE wellbeing (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        request_id INTEGER REFERENCES requests (id) ON DELETE SET NULL,
+        occasion TEXT NOT NULL CHECK (occasion IN ('intake', 'week4', 'week8')),
+        status TEXT NOT NULL DEFAULT 'offered'
+            CHECK (status IN ('offered', 'answering', 'answered', 'skipped')),
+        answers TEXT NOT NULL DEFAULT '',
+        score INTEGER,
+        offered_at TEXT NOT NULL,
+        answered_at TEXT,
+        talk_asked_at TEXT
+    );
+    CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
+    CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
+    """,
 )
 
 
@@ -247,6 +265,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
+    "WHO-5 wellbeing answers",
 )
 
 

@@ -49,6 +49,11 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "SELECT note, status, created_at FROM handover_notes WHERE citizen_id = ? ORDER BY id",
         (user_id,),
     )
+    wellbeing = await db.fetchall(
+        "SELECT occasion, status, answers, score, offered_at, answered_at, talk_asked_at"
+        " FROM wellbeing WHERE citizen_id = ? ORDER BY id",
+        (user_id,),
+    )
     profile = await db.fetchone(
         "SELECT status, topics, languages, capacity, availability, away, away_until,"
         " approved_at, last_active_at FROM peer_profiles WHERE user_id = ?",
@@ -61,6 +66,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "feedback": _rows(feedback, *feedback[0].keys()) if feedback else [],
         "escalations": _rows(escalations, *escalations[0].keys()) if escalations else [],
         "handover_notes": _rows(handover, *handover[0].keys()) if handover else [],
+        "wellbeing": _rows(wellbeing, *wellbeing[0].keys()) if wellbeing else [],
         "peer_profile": dict(profile) if profile else None,
     }
 
@@ -87,6 +93,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     )
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
+    await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM requests WHERE citizen_id = ?", (user_id,))
@@ -130,6 +137,11 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     await tx.execute(
         f"UPDATE escalations SET request_id = NULL WHERE request_id IN ({old_requests})",
         (cutoff,),
+    )
+    removed += await tx.execute_rowcount(
+        f"DELETE FROM wellbeing WHERE offered_at <= ? AND (request_id IS NULL"
+        f" OR request_id IN ({old_requests}))",
+        (cutoff, cutoff),
     )
     removed += await tx.execute_rowcount(
         f"DELETE FROM requests WHERE id IN ({old_requests})",
