@@ -143,7 +143,7 @@ async def test_follow_ups_after_4_and_8_weeks_survive_a_restart_and_fire_once(
     harness: Harness,
 ) -> None:
     h = harness
-    peer, citizen = await in_contact(h)
+    _peer, citizen = await in_contact(h)
     await press(h, citizen, "No thanks")
     await h.tick(timedelta(days=27))
     assert len(offers(h, citizen)) == 1
@@ -172,7 +172,7 @@ async def test_follow_up_waits_for_the_end_of_quiet_hours(
     h = Harness(config, fake, clock)
     await h.start()
     try:
-        peer, citizen = await in_contact(h)  # 10:00 local on 2 March
+        _peer, citizen = await in_contact(h)  # 10:00 local on 2 March
         await press(h, citizen, "No thanks")
         await h.tick(timedelta(weeks=4, minutes=1))  # 11:01 (summer time by then): quiet
         assert len(offers(h, citizen)) == 1
@@ -187,7 +187,7 @@ async def test_low_score_offers_a_coordinator_gently_and_only_on_request(
 ) -> None:
     h = harness
     coco = await coordinator(h)
-    peer, citizen = await in_contact(h)
+    _peer, citizen = await in_contact(h)
     before = len(coco.texts)
     await answer_all(
         h,
@@ -220,7 +220,7 @@ async def test_low_score_offers_a_coordinator_gently_and_only_on_request(
 
 async def test_forged_and_stale_buttons_are_refused(harness: Harness) -> None:
     h = harness
-    peer, citizen = await in_contact(h)
+    _peer, citizen = await in_contact(h)
     other = h.user(1002, language="en")
     await ask_for_peer(h, other)
     row = await h.rt.storage.fetchone("SELECT id FROM wellbeing WHERE occasion = 'intake'")

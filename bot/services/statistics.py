@@ -14,7 +14,7 @@ import io
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserInputError
@@ -37,7 +37,8 @@ class Period:
         """The UTC window [start, end) of the local days."""
         start = datetime.combine(self.first, time(0), zone)
         end = datetime.combine(self.last + timedelta(days=1), time(0), zone)
-        return start, end
+        # Stored times are UTC ISO strings and compared as text: the bounds must be UTC too.
+        return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def default_period(now: datetime, zone: ZoneInfo) -> Period:
