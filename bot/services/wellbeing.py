@@ -144,8 +144,9 @@ def history_text(t: Translator, items: list[Wellbeing]) -> str:
             )
         )
     if len(items) >= 2:
-        first, last = items[0].score or 0, items[-1].score or 0
-        lines.append(t._("Change since the first time: {change}", change=f"{last - first:+d}"))
+        change = (items[-1].score or 0) - (items[0].score or 0)
+        signed = f"+{change}" if change > 0 else str(change)
+        lines.append(t._("Change since the first time: {change}", change=signed))
     return "\n".join(lines)
 
 
