@@ -13,6 +13,7 @@ import csv
 import io
 import math
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,11 +22,14 @@ from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.storage import statistics as stats_store
+from bot.storage.statistics import Fact
 
 MIN_CELL = 5
 SUPPRESSED = "<5"
 DEFAULT_DAYS = 30
 IMPROVED_POINTS = 10  # a change of 10 points on WHO-5 is taken as clinically relevant
+LOW_SCORE = 28
+OFFER_OUTCOMES = ("accepted", "declined", "expired")
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,10 @@ COUNTS = {
     "who5_skipped",
     "who5_intake_answered",
     "who5_intake_low",
-    "who5_follow_up_pairs",
-    "who5_improved",
+    "who5_week4_pairs",
+    "who5_week4_improved",
+    "who5_week8_pairs",
+    "who5_week8_improved",
 }
 
 
@@ -151,91 +157,68 @@ class Report:
         return self.figures[key]
 
 
-def _minutes(pairs: list[tuple[datetime, datetime]]) -> list[float]:
-    return [(later - earlier).total_seconds() / 60 for earlier, later in pairs]
-
-
 async def report(rt: Runtime, period: Period) -> Report:
-    """Compute every figure for the period from what the database already records."""
-    db, zone = rt.storage, rt.config.timezone
+    """Compute every figure for the period from the recorded facts (live and archived)."""
+    zone = rt.config.timezone
     start, end = period.bounds(zone)
-    figures: list[Figure] = []
+    by_kind: dict[str, list[Fact]] = defaultdict(list)
+    for fact in await stats_store.facts(rt.storage, start, end):
+        by_kind[fact.kind].append(fact)
 
-    sent = await stats_store.requests_submitted(db, start, end)
-    contacts = await stats_store.first_contacts(db, start, end)
-    waits = _minutes(contacts)
-    figures += [
-        count("requests", len(sent)),
+    def values(kind: str) -> list[float]:
+        return [f.value for f in by_kind[kind] if f.value is not None]
+
+    waits, acks, ratings = values("first_contact"), values("acknowledge"), values("feedback")
+    intake = values("who5_intake")
+    figures = [
+        count("requests", len(by_kind["request"])),
         count("first_contacts", len(waits)),
         Figure("first_contact_median_minutes", median(waits), len(waits)),
         Figure("first_contact_p90_minutes", percentile_90(waits), len(waits)),
-    ]
-
-    offers = await stats_store.offer_outcomes(db, start, end)
-    figures += [
-        count(f"offers_{status}", offers.get(status, 0))
-        for status in ("accepted", "declined", "expired")
-    ]
-
-    raised = await stats_store.escalations(db, start, end)
-    acks = _minutes([(created, acked) for created, acked in raised if acked is not None])
-    figures += [
-        count("escalations", len(raised)),
+        *(count(f"offers_{s}", len(by_kind[f"offer_{s}"])) for s in OFFER_OUTCOMES),
+        count("escalations", len(by_kind["escalation"])),
         count("escalations_acknowledged", len(acks)),
         Figure("acknowledge_median_minutes", median(acks), len(acks)),
         Figure("acknowledge_p90_minutes", percentile_90(acks), len(acks)),
-    ]
-
-    checkins_sent, checkins_answered = await stats_store.checkins(db, start, end)
-    figures += [
-        count("checkins_sent", checkins_sent),
-        count("checkins_answered", checkins_answered),
-    ]
-
-    ratings = [float(r) for r in await stats_store.feedback_ratings(db, start, end)]
-    figures += [
+        count("checkins_sent", len(by_kind["checkin_sent"])),
+        count("checkins_answered", len(by_kind["checkin_answered"])),
         count("feedback_count", len(ratings)),
         Figure("feedback_average", mean(ratings), len(ratings)),
-    ]
-
-    offered = await stats_store.wellbeing_offers(db, start, end)
-    intake = [float(s) for s in await stats_store.wellbeing_intake_scores(db, start, end)]
-    pairs = await stats_store.wellbeing_changes(db, start, end)
-    changes = [float(after - before) for before, after in pairs]
-    figures += [
-        count("who5_offered", sum(offered.values())),
-        count("who5_skipped", offered.get("skipped", 0)),
+        count("who5_offered", len(by_kind["who5_offered"])),
+        count("who5_skipped", len(by_kind["who5_skipped"])),
         count("who5_intake_answered", len(intake)),
         Figure("who5_intake_mean", mean(intake), len(intake)),
-        count("who5_intake_low", sum(1 for s in intake if s <= 28)),
-        count("who5_follow_up_pairs", len(pairs)),
-        Figure("who5_change_mean", mean(changes), len(changes)),
-        count("who5_improved", sum(1 for c in changes if c >= IMPROVED_POINTS)),
+        count("who5_intake_low", sum(1 for score in intake if score <= LOW_SCORE)),
     ]
-    return Report(period, {f.key: f for f in figures}, _weeks(period, zone, sent, contacts))
+    for occasion in ("week4", "week8"):
+        changes = values(f"who5_change_{occasion}")
+        figures += [
+            count(f"who5_{occasion}_pairs", len(changes)),
+            Figure(f"who5_{occasion}_change_mean", mean(changes), len(changes)),
+            count(f"who5_{occasion}_improved", sum(1 for c in changes if c >= IMPROVED_POINTS)),
+        ]
+    weeks = _weeks(period, zone, by_kind["request"], by_kind["first_contact"])
+    return Report(period, {f.key: f for f in figures}, weeks)
 
 
 def _weeks(
-    period: Period,
-    zone: ZoneInfo,
-    sent: list[datetime],
-    contacts: list[tuple[datetime, datetime]],
+    period: Period, zone: ZoneInfo, requests: list[Fact], first_contacts: list[Fact]
 ) -> list[Week]:
-    """Requests and the median time to first contact per week (Monday to Sunday, local)."""
+    """Requests and the median time to first contact per week (Monday to Sunday, local),
+    each placed in the week the request was sent."""
 
     def monday(moment: datetime) -> date:
         day = moment.astimezone(zone).date()
         return day - timedelta(days=day.weekday())
 
-    first_monday = period.first - timedelta(days=period.first.weekday())
     weeks = []
-    current = first_monday
+    current = period.first - timedelta(days=period.first.weekday())
     while current <= period.last:
-        waits = _minutes([pair for pair in contacts if monday(pair[0]) == current])
+        waits = [f.value for f in first_contacts if f.value is not None and monday(f.at) == current]
         weeks.append(
             Week(
                 current,
-                count("requests", sum(1 for moment in sent if monday(moment) == current)),
+                count("requests", sum(1 for f in requests if monday(f.at) == current)),
                 Figure("first_contact_median_minutes", median(waits), len(waits)),
             )
         )
@@ -271,14 +254,15 @@ def number(t: Translator, figure: Figure, digits: int = 0) -> str:
     return f"{figure.shown:.{digits}f}".replace(".", "," if t.language == "da" else ".")
 
 
+def signed(t: Translator, figure: Figure) -> str:
+    text = number(t, figure, 1)
+    return "+" + text if figure.shown is not None and figure.shown > 0 else text
+
+
 def render(t: Translator, result: Report) -> str:
     """The coordinator's /stats message."""
     f = result.figures
     period = result.period
-    change = f["who5_change_mean"]
-    change_text = number(t, change, 1)
-    if change.shown is not None and change.shown > 0:
-        change_text = "+" + change_text
     lines = [
         t._(
             "Statistics {first} to {last}",
@@ -327,12 +311,16 @@ def render(t: Translator, result: Report) -> str:
             average=number(t, f["who5_intake_mean"], 1),
             low=number(t, f["who5_intake_low"]),
         ),
-        t._(
-            "Wellbeing change after 4-8 weeks: {n} answered again, average change {change} "
-            "points, {improved} improved by 10 or more",
-            n=number(t, f["who5_follow_up_pairs"]),
-            change=change_text,
-            improved=number(t, f["who5_improved"]),
+        *(
+            t._(
+                "Wellbeing after {weeks} weeks: {n} answered again, average change {change} "
+                "points, {improved} improved by 10 or more",
+                weeks=weeks,
+                n=number(t, f[f"who5_week{weeks}_pairs"]),
+                change=signed(t, f[f"who5_week{weeks}_change_mean"]),
+                improved=number(t, f[f"who5_week{weeks}_improved"]),
+            )
+            for weeks in (4, 8)
         ),
     ]
     return "\n".join(lines)

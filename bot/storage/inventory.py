@@ -85,6 +85,7 @@ INVENTORY: tuple[Table, ...] = (
             ("closed_at", P, N_("time")),
             ("close_reason", P, N_("who closed it")),
             ("preferred_peer_id", P, N_("an earlier peer asked first")),
+            ("first_contact_at", P, N_("when a peer first said yes")),
         ),
     ),
     Table(
@@ -211,6 +212,7 @@ INVENTORY: tuple[Table, ...] = (
             ("status", P, N_("offered, answering, answered, skipped")),
             ("answers", S, N_("the five answers, 0-5 each")),
             ("score", S, N_("WHO-5 score, 0-100")),
+            ("baseline", S, N_("the score at the request, for the change")),
             ("offered_at", P, N_("time")),
             ("answered_at", P, N_("time")),
             ("talk_asked_at", S, N_("when the citizen asked to talk with a coordinator")),
@@ -322,6 +324,18 @@ INVENTORY: tuple[Table, ...] = (
             ("action", N, N_("what was done")),
             ("target", P, N_("on which item")),
             ("created_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "stat_archive",
+        N_("keep anonymous figures when the rows behind them are deleted"),
+        N_("kept with the service"),
+        N_("coordinators (anonymous figures)"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("kind", N, N_("which figure (a request, an answered offer, a score, ...)")),
+            ("at", N, N_("time, to the minute")),
+            ("value", N, N_("minutes, rating or score; no link to anyone")),
         ),
     ),
     Table(

@@ -233,8 +233,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
-    # WHO-5 wellbeing answers: at intake and after 4 and 8 weeks of contact, always optional.
+    # WHO-5 wellbeing answers (at intake, after 4 and 8 weeks, always optional); when each
+    # request first met a peer; anonymous facts kept for statistics when rows are deleted.
     """
+    ALTER TABLE requests ADD COLUMN first_contact_at TEXT;
+    UPDATE requests SET first_contact_at = (SELECT MIN(c.started_at) FROM contacts c
+        WHERE c.request_id = requests.id AND c.kind = 'peer');
+    CREATE TABLE stat_archive (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        value REAL
+    );
+    CREATE INDEX stat_archive_kind ON stat_archive (kind, at);
     CREATE TABLE wellbeing (
         id INTEGER PRIMARY KEY,
         citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -244,6 +255,7 @@ MIGRATIONS: tuple[str, ...] = (
             CHECK (status IN ('offered', 'answering', 'answered', 'skipped')),
         answers TEXT NOT NULL DEFAULT '',
         score INTEGER,
+        baseline INTEGER,
         offered_at TEXT NOT NULL,
         answered_at TEXT,
         talk_asked_at TEXT
@@ -265,7 +277,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
-    "WHO-5 wellbeing answers",
+    "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
 )
 
 

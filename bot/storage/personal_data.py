@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.storage import statistics as stats
 from bot.storage.database import Database, Row, Transaction
 
 
@@ -91,11 +92,22 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     await tx.execute(
         "UPDATE escalations SET note = NULL, request_id = NULL WHERE citizen_id = ?", (user_id,)
     )
+    # The anonymous figures stay as they were (see bot/storage/statistics.py).
+    own_requests = "SELECT id FROM requests WHERE citizen_id = ?"
+    own_contacts = "SELECT id FROM contacts WHERE citizen_id = ? OR peer_id = ?"
+    await stats.archive(tx, "feedback", "citizen_id = ?", (user_id,))
+    await stats.archive(tx, "wellbeing", "citizen_id = ?", (user_id,))
+    await stats.archive(tx, "checkins", f"contact_id IN ({own_contacts})", (user_id, user_id))
+    await stats.archive(
+        tx, "offers", f"peer_id = ? OR request_id IN ({own_requests})", (user_id, user_id)
+    )
+    await stats.archive(tx, "requests", "citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
+    await tx.execute(f"DELETE FROM offers WHERE request_id IN ({own_requests})", (user_id,))
     await tx.execute("DELETE FROM requests WHERE citizen_id = ?", (user_id,))
     await tx.execute(
         "DELETE FROM relay_messages WHERE chat_id = ? OR other_chat_id = ?",
@@ -119,10 +131,13 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         " WHERE created_at <= ?",
         (cutoff,),
     )
+    old_escalations = "status = 'acknowledged' AND created_at <= ?"
+    await stats.archive(tx, "escalations", old_escalations, (cutoff,))
     removed += await tx.execute_rowcount(
-        "DELETE FROM escalations WHERE status = 'acknowledged' AND created_at <= ?", (cutoff,)
+        f"DELETE FROM escalations WHERE {old_escalations}", (cutoff,)
     )
     old_contacts = "SELECT id FROM contacts WHERE status = 'ended' AND ended_at <= ?"
+    await stats.archive(tx, "checkins", f"contact_id IN ({old_contacts})", (cutoff,))
     await tx.execute(
         f"UPDATE escalations SET contact_id = NULL WHERE contact_id IN ({old_contacts})",
         (cutoff,),
@@ -138,11 +153,11 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         f"UPDATE escalations SET request_id = NULL WHERE request_id IN ({old_requests})",
         (cutoff,),
     )
-    removed += await tx.execute_rowcount(
-        f"DELETE FROM wellbeing WHERE offered_at <= ? AND (request_id IS NULL"
-        f" OR request_id IN ({old_requests}))",
-        (cutoff, cutoff),
-    )
+    old_wellbeing = f"request_id IS NULL OR request_id IN ({old_requests})"
+    await stats.archive(tx, "wellbeing", old_wellbeing, (cutoff,))
+    removed += await tx.execute_rowcount(f"DELETE FROM wellbeing WHERE {old_wellbeing}", (cutoff,))
+    await stats.archive(tx, "offers", f"request_id IN ({old_requests})", (cutoff,))
+    await stats.archive(tx, "requests", f"id IN ({old_requests})", (cutoff,))
     removed += await tx.execute_rowcount(
         f"DELETE FROM requests WHERE id IN ({old_requests})",
         (cutoff,),
@@ -150,12 +165,17 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     removed += await tx.execute_rowcount(
         "DELETE FROM outbox WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
-    removed += await tx.execute_rowcount(
-        "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
+    old_citizens = (
+        "SELECT id FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
         " AND id NOT IN (SELECT citizen_id FROM escalations WHERE citizen_id IS NOT NULL"
-        "   AND status = 'open')",
-        (cutoff,),
+        "   AND status = 'open')"
+    )
+    # Their remaining feedback and questionnaires go with them (ON DELETE CASCADE).
+    await stats.archive(tx, "feedback", f"citizen_id IN ({old_citizens})", (cutoff,))
+    await stats.archive(tx, "wellbeing", f"citizen_id IN ({old_citizens})", (cutoff,))
+    removed += await tx.execute_rowcount(
+        f"DELETE FROM users WHERE id IN ({old_citizens})", (cutoff,)
     )
     return removed

@@ -1,116 +1,130 @@
-"""The raw facts behind the anonymous statistics: times and counts, never who.
+"""The facts behind the anonymous statistics: what happened when, never to whom.
 
-Every function takes a half-open UTC window [start, end) and returns plain values; the service
-(`bot.services.statistics`) turns them into figures and suppresses small cells.
+Each table row contributes a few facts ``(kind, at, value)``: a request sent (and its minutes to
+first contact), an offer's outcome, an urgent alert (and its minutes to acknowledgement), a
+check-in sent or answered, a rating, a wellbeing questionnaire offered, skipped or answered.
+Figures are computed from the facts of live rows plus the archived facts of rows already
+deleted: before retention or /delete removes a row, `archive` copies its facts, without any
+link to a person, into ``stat_archive``. So past figures do not change when data is deleted,
+and a row is always counted exactly once, live or archived.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Row, Transaction
 
 Db = Database | Transaction
 
 
-def _window(start: datetime, end: datetime) -> tuple[str, str]:
-    return start.isoformat(), end.isoformat()
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    at: datetime
+    value: float | None = None
 
 
-async def requests_submitted(db: Db, start: datetime, end: datetime) -> list[datetime]:
+@dataclass(frozen=True)
+class _Source:
+    """Which column places a table's facts in time, and which columns they are made of."""
+
+    at: str
+    columns: tuple[str, ...]
+
+
+SOURCES = {
+    "requests": _Source("submitted_at", ("first_contact_at",)),
+    "offers": _Source("offered_at", ("status",)),
+    "escalations": _Source("created_at", ("acknowledged_at",)),
+    "checkins": _Source("fired_at", ("kind", "status")),
+    "feedback": _Source("created_at", ("rating",)),
+    "wellbeing": _Source("offered_at", ("occasion", "status", "score", "baseline")),
+}
+
+
+def _minutes(start: datetime, end: str | None) -> float | None:
+    if end is None:
+        return None
+    return (datetime.fromisoformat(end) - start).total_seconds() / 60
+
+
+def facts_of(table: str, row: Row | dict[str, Any]) -> list[Fact]:
+    """The facts one row contributes (none for a row outside the statistics, e.g. a draft)."""
+    at_text = row[SOURCES[table].at]
+    if at_text is None:
+        return []
+    at = datetime.fromisoformat(at_text)
+    found: list[Fact] = []
+    if table == "requests":
+        found.append(Fact("request", at))
+        if (wait := _minutes(at, row["first_contact_at"])) is not None:
+            found.append(Fact("first_contact", at, wait))
+    elif table == "offers" and row["status"] in ("accepted", "declined", "expired"):
+        found.append(Fact(f"offer_{row['status']}", at))
+    elif table == "escalations":
+        found.append(Fact("escalation", at))
+        if (wait := _minutes(at, row["acknowledged_at"])) is not None:
+            found.append(Fact("acknowledge", at, wait))
+    elif table == "checkins" and row["kind"] == "checkin":
+        if row["status"] in ("sent", "answered", "unanswered"):
+            found.append(Fact("checkin_sent", at))
+        if row["status"] == "answered":
+            found.append(Fact("checkin_answered", at))
+    elif table == "feedback":
+        found.append(Fact("feedback", at, float(row["rating"])))
+    elif table == "wellbeing":
+        found.append(Fact("who5_offered", at))
+        if row["status"] == "skipped":
+            found.append(Fact("who5_skipped", at))
+        if row["status"] == "answered" and row["occasion"] == "intake":
+            found.append(Fact("who5_intake", at, float(row["score"])))
+        if row["status"] == "answered" and row["baseline"] is not None:
+            change = float(row["score"] - row["baseline"])
+            found.append(Fact(f"who5_change_{row['occasion']}", at, change))
+    return found
+
+
+def _select(table: str) -> str:
+    source = SOURCES[table]
+    return f"SELECT {', '.join((source.at, *source.columns))} FROM {table}"
+
+
+async def facts(db: Db, start: datetime, end: datetime) -> list[Fact]:
+    """Every fact in the UTC window [start, end), from live rows and from the archive."""
+    window = (start.isoformat(), end.isoformat())
+    found: list[Fact] = []
+    for table, source in SOURCES.items():
+        rows = await db.fetchall(
+            f"{_select(table)} WHERE {source.at} >= ? AND {source.at} < ?", window
+        )
+        for row in rows:
+            found += facts_of(table, row)
     rows = await db.fetchall(
-        "SELECT submitted_at FROM requests WHERE submitted_at >= ? AND submitted_at < ?"
-        " ORDER BY submitted_at",
-        _window(start, end),
+        "SELECT kind, at, value FROM stat_archive WHERE at >= ? AND at < ?", window
     )
-    return [datetime.fromisoformat(row[0]) for row in rows]
+    found += [Fact(row[0], datetime.fromisoformat(row[1]), row[2]) for row in rows]
+    return found
 
 
-async def first_contacts(db: Db, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """(sent, first contact with a peer) of requests sent in the window that found one."""
-    rows = await db.fetchall(
-        "SELECT r.submitted_at, MIN(c.started_at) FROM requests r"
-        " JOIN contacts c ON c.request_id = r.id AND c.kind = 'peer'"
-        " WHERE r.submitted_at >= ? AND r.submitted_at < ? GROUP BY r.id",
-        _window(start, end),
-    )
-    return [(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])) for row in rows]
-
-
-async def offer_outcomes(db: Db, start: datetime, end: datetime) -> dict[str, int]:
-    """How many offers made in the window ended accepted, declined, expired (or are open)."""
-    rows = await db.fetchall(
-        "SELECT status, COUNT(*) FROM offers WHERE offered_at >= ? AND offered_at < ?"
-        " GROUP BY status",
-        _window(start, end),
-    )
-    return {row[0]: int(row[1]) for row in rows}
-
-
-async def escalations(
-    db: Db, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime | None]]:
-    """(raised, acknowledged or None) of escalations raised in the window."""
-    rows = await db.fetchall(
-        "SELECT created_at, acknowledged_at FROM escalations"
-        " WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
-        _window(start, end),
-    )
-    return [
-        (datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+async def archive(tx: Transaction, table: str, where: str, params: Iterable[Any] = ()) -> int:
+    """Copy the facts of the rows about to be deleted (``WHERE where``) into the archive, to
+    the minute and without any link to a person. Call it in the deleting transaction."""
+    rows = await tx.fetchall(f"{_select(table)} WHERE {where}", tuple(params))
+    archived = [
+        (
+            fact.kind,
+            fact.at.replace(second=0, microsecond=0).isoformat(),
+            None if fact.value is None else round(fact.value, 1),
+        )
         for row in rows
+        for fact in facts_of(table, row)
     ]
-
-
-async def checkins(db: Db, start: datetime, end: datetime) -> tuple[int, int]:
-    """(sent, answered) check-in messages that went out in the window."""
-    row = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'answered'), 0) FROM checkins"
-        " WHERE kind = 'checkin' AND status IN ('sent', 'answered', 'unanswered')"
-        " AND fired_at >= ? AND fired_at < ?",
-        _window(start, end),
-    )
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-async def feedback_ratings(db: Db, start: datetime, end: datetime) -> list[int]:
-    rows = await db.fetchall(
-        "SELECT rating FROM feedback WHERE created_at >= ? AND created_at < ?",
-        _window(start, end),
-    )
-    return [int(row[0]) for row in rows]
-
-
-async def wellbeing_offers(db: Db, start: datetime, end: datetime) -> dict[str, int]:
-    rows = await db.fetchall(
-        "SELECT status, COUNT(*) FROM wellbeing WHERE offered_at >= ? AND offered_at < ?"
-        " GROUP BY status",
-        _window(start, end),
-    )
-    return {row[0]: int(row[1]) for row in rows}
-
-
-async def wellbeing_intake_scores(db: Db, start: datetime, end: datetime) -> list[int]:
-    rows = await db.fetchall(
-        "SELECT score FROM wellbeing WHERE occasion = 'intake' AND status = 'answered'"
-        " AND answered_at >= ? AND answered_at < ?",
-        _window(start, end),
-    )
-    return [int(row[0]) for row in rows]
-
-
-async def wellbeing_changes(db: Db, start: datetime, end: datetime) -> list[tuple[int, int]]:
-    """(score at the request, latest follow-up score) for requests whose latest follow-up was
-    answered in the window: one pair per request, so nobody counts twice."""
-    rows = await db.fetchall(
-        "SELECT b.score, f.score FROM wellbeing f"
-        " JOIN wellbeing b ON b.request_id = f.request_id AND b.occasion = 'intake'"
-        "   AND b.status = 'answered'"
-        " WHERE f.status = 'answered' AND f.occasion IN ('week4', 'week8')"
-        " AND f.answered_at >= ? AND f.answered_at < ?"
-        " AND NOT EXISTS (SELECT 1 FROM wellbeing later WHERE later.request_id = f.request_id"
-        "   AND later.status = 'answered' AND later.occasion IN ('week4', 'week8')"
-        "   AND later.answered_at > f.answered_at AND later.answered_at < ?)",
-        (*_window(start, end), end.isoformat()),
-    )
-    return [(int(row[0]), int(row[1])) for row in rows]
+    if archived:
+        await tx.executemany(
+            "INSERT INTO stat_archive (kind, at, value) VALUES (?, ?, ?)", archived
+        )
+    return len(archived)

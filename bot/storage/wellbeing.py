@@ -115,7 +115,10 @@ async def add_answer(
 async def finish(tx: Transaction, wellbeing_id: int, score: int, now: datetime) -> bool:
     return bool(
         await tx.execute_rowcount(
-            "UPDATE wellbeing SET status = 'answered', score = ?, answered_at = ?"
+            "UPDATE wellbeing SET status = 'answered', score = ?, answered_at = ?,"
+            " baseline = CASE WHEN occasion = 'intake' THEN NULL ELSE (SELECT b.score"
+            "   FROM wellbeing b WHERE b.request_id = wellbeing.request_id"
+            "   AND b.occasion = 'intake' AND b.status = 'answered') END"
             " WHERE id = ? AND status = 'answering'",
             (score, now.isoformat(), wellbeing_id),
         )

@@ -16,7 +16,7 @@ from bot.errors import UserInputError
 from bot.runtime import Runtime
 from bot.services import statistics
 from bot.services.statistics import Period
-from bot.storage import Database
+from bot.storage import Database, personal_data
 from tests.helpers.harness import make_config
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -70,6 +70,10 @@ async def seed(db: Database) -> None:
                     "INSERT INTO contacts (id, request_id, citizen_id, peer_id, status,"
                     " started_at) VALUES (?, ?, ?, 100, 'active', ?)",
                     (number, number, number, later(sent, wait)),
+                )
+                await tx.execute(
+                    "UPDATE requests SET first_contact_at = ? WHERE id = ?",
+                    (later(sent, wait), number),
                 )
         # Request 6 was reassigned: a second contact 15 hours after sending.
         await tx.execute(
@@ -129,34 +133,35 @@ async def seed(db: Database) -> None:
                 " VALUES (1, ?, 0, ?)",
                 (rating, created.isoformat()),
             )
-        # WHO-5: intake scores 20, 28, 40, 52, 60; follow-ups give changes +20 (the week-8
-        # answer, not the earlier week-4 one), +12, 0, -8, +16.
+        # WHO-5 at the request: 20, 28, 40, 52, 60. After 4 weeks: changes +10, +12, 0, -8,
+        # +16; after 8 weeks one change, +20 (a cell of one).
         wellbeing = [
-            (1, "intake", "answered", 20, "2026-10-01T09:00"),
-            (2, "intake", "answered", 28, "2026-10-01T09:00"),
-            (3, "intake", "answered", 40, "2026-10-02T09:00"),
-            (4, "intake", "answered", 52, "2026-10-03T09:00"),
-            (5, "intake", "answered", 60, "2026-10-04T09:00"),
-            (6, "intake", "skipped", None, "2026-10-06T09:00"),
-            (7, "intake", "offered", None, "2026-10-20T09:00"),
-            (1, "week4", "answered", 30, "2026-10-29T09:00"),
-            (1, "week8", "answered", 40, "2026-10-30T09:00"),
-            (2, "week4", "answered", 40, "2026-10-29T09:00"),
-            (3, "week4", "answered", 40, "2026-10-30T09:00"),
-            (4, "week4", "answered", 44, "2026-10-30T09:00"),
-            (5, "week4", "answered", 76, "2026-10-31T09:00"),
-            (6, "week4", "answered", 80, "2026-11-03T09:00"),  # outside, and no intake score
+            (1, "intake", "answered", 20, None, "2026-10-01T09:00"),
+            (2, "intake", "answered", 28, None, "2026-10-01T09:00"),
+            (3, "intake", "answered", 40, None, "2026-10-02T09:00"),
+            (4, "intake", "answered", 52, None, "2026-10-03T09:00"),
+            (5, "intake", "answered", 60, None, "2026-10-04T09:00"),
+            (6, "intake", "skipped", None, None, "2026-10-06T09:00"),
+            (7, "intake", "offered", None, None, "2026-10-20T09:00"),
+            (1, "week4", "answered", 30, 20, "2026-10-29T09:00"),
+            (1, "week8", "answered", 40, 20, "2026-10-30T09:00"),
+            (2, "week4", "answered", 40, 28, "2026-10-29T09:00"),
+            (3, "week4", "answered", 40, 40, "2026-10-30T09:00"),
+            (4, "week4", "answered", 44, 52, "2026-10-30T09:00"),
+            (5, "week4", "answered", 76, 60, "2026-10-31T09:00"),
+            (6, "week4", "answered", 80, None, "2026-11-03T09:00"),  # outside, no baseline
         ]
-        for request_id, occasion, status, score, when in wellbeing:
+        for request_id, occasion, status, score, baseline, when in wellbeing:
             await tx.execute(
                 "INSERT INTO wellbeing (citizen_id, request_id, occasion, status, score,"
-                " offered_at, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " baseline, offered_at, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     request_id,
                     request_id,
                     occasion,
                     status,
                     score,
+                    baseline,
                     at(when),
                     at(when) if status == "answered" else None,
                 ),
@@ -204,9 +209,11 @@ async def test_figures_for_october(rt: Runtime) -> None:
     assert values["who5_intake_answered"] == (5, 5)
     assert values["who5_intake_mean"] == (40, 5)  # 200 / 5
     assert values["who5_intake_low"] == (2, 2)  # 20 and 28
-    assert values["who5_follow_up_pairs"] == (5, 5)
-    assert values["who5_change_mean"] == (8, 5)  # (20 + 12 + 0 - 8 + 16) / 5
-    assert values["who5_improved"] == (3, 3)  # +20, +12, +16
+    assert values["who5_week4_pairs"] == (5, 5)
+    assert values["who5_week4_change_mean"] == (6, 5)  # (10 + 12 + 0 - 8 + 16) / 5
+    assert values["who5_week4_improved"] == (3, 3)  # +10, +12, +16
+    assert values["who5_week8_pairs"] == (1, 1)
+    assert values["who5_week8_change_mean"] == (20, 1)
     weeks = [(w.monday.isoformat(), w.requests.value, w.first_contact_median) for w in report.weeks]
     assert [(m, r) for m, r, _ in weeks] == [
         ("2026-09-28", 5),
@@ -234,8 +241,9 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert rows[(span, "checkins_answered")] == "<5"
     assert rows[(span, "feedback_average")] == "4.2"
     assert rows[(span, "who5_intake_low")] == "<5"
-    assert rows[(span, "who5_change_mean")] == "8"
-    assert rows[(span, "who5_improved")] == "<5"
+    assert rows[(span, "who5_week4_change_mean")] == "6"
+    assert rows[(span, "who5_week4_improved")] == "<5"
+    assert rows[(span, "who5_week8_change_mean")] == "<5"
     assert rows[("2026-W40", "requests")] == "5"
     assert rows[("2026-W40", "first_contact_median_minutes")] == "30"
     assert rows[("2026-W41", "requests")] == "<5"
@@ -256,7 +264,8 @@ async def test_text_for_coordinators(rt: Runtime) -> None:
     assert "Urgent alerts: 6, acknowledged 5" in text
     assert "Check-ins: <5 of 7 answered" in text
     assert "average 4.2 of 5" in text
-    assert "average change +8.0 points" in text
+    assert "after 4 weeks: 5 answered again, average change +6.0 points, <5 improved" in text
+    assert "after 8 weeks: <5 answered again, average change <5 points" in text
     danish = statistics.render(rt.translator("da"), report)
     assert "4,2" in danish
 
@@ -275,3 +284,32 @@ def test_periods() -> None:
     for words in (["2026-10-32"], ["yesterday"], ["2026-10-31", "2026-10-01"], ["a", "b", "c"]):
         with pytest.raises(UserInputError):
             statistics.parse_period(words, NOW, zone)
+
+
+async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
+    """Retention and /delete remove rows; their facts stay, anonymously, in the archive."""
+    before = statistics.to_csv(await statistics.report(rt, OCTOBER))
+    async with rt.storage.transaction() as tx:
+        await tx.execute(
+            "UPDATE contacts SET status = 'ended', ended_at = ?", (at("2026-11-01T00:00"),)
+        )
+        await tx.execute(
+            "UPDATE requests SET status = 'closed', closed_at = ?", (at("2026-11-01T00:00"),)
+        )
+        await tx.execute(
+            "UPDATE escalations SET status = 'acknowledged', acknowledged_at = created_at"
+            " WHERE acknowledged_at IS NULL AND created_at < ?",
+            (at("2026-10-01T00:00"),),
+        )
+        await personal_data.erase(tx, 3, 1003)  # one citizen erases everything
+        await personal_data.purge_expired(tx, NOW, NOW)  # the rest ages out
+    left = await rt.storage.fetchone(
+        "SELECT (SELECT COUNT(*) FROM requests) + (SELECT COUNT(*) FROM contacts)"
+        " + (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM checkins)"
+        " + (SELECT COUNT(*) FROM wellbeing)"
+    )
+    assert left is not None and left[0] == 0
+    after = statistics.to_csv(await statistics.report(rt, OCTOBER))
+    assert after == before
+    archived = await rt.storage.fetchall("SELECT * FROM stat_archive")
+    assert archived and {tuple(row.keys()) for row in archived} == {("id", "kind", "at", "value")}
