@@ -184,7 +184,7 @@ async def offer_follow_ups(rt: Runtime) -> int:
     )
     for occasion, before, after in windows:
         for citizen_id, request_id in await wellbeing_store.follow_ups_due(
-            rt.storage, occasion, before, after
+            rt.storage, occasion, before, after, intake.consent_version(rt.config)
         ):
             offered += await _offer_follow_up(rt, citizen_id, request_id, occasion, now)
     if offered:
@@ -197,14 +197,10 @@ async def _offer_follow_up(
 ) -> int:
     async with rt.storage.transaction() as tx:
         citizen = await user_store.by_id(tx, citizen_id)
-        if citizen is None or not intake.has_consent(citizen, rt.config):
+        if citizen is None or citizen.unreachable or not intake.has_consent(citizen, rt.config):
             return 0
         wellbeing_id = await wellbeing_store.offer(tx, citizen_id, request_id, occasion, now)
         if wellbeing_id is None:
-            return 0
-        if citizen.unreachable:
-            # Marked so it is not tried again; skipped, since nobody could answer it.
-            await wellbeing_store.skip(tx, wellbeing_id)
             return 0
         t = rt.translator(citizen.language)
         await notices.send(

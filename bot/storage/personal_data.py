@@ -27,7 +27,8 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         return {}
     requests = await db.fetchall(
         "SELECT id, status, topic, language, contact_form, times, note, created_at,"
-        " submitted_at, closed_at FROM requests WHERE citizen_id = ? ORDER BY id",
+        " submitted_at, first_contact_at, closed_at FROM requests WHERE citizen_id = ?"
+        " ORDER BY id",
         (user_id,),
     )
     contacts = await db.fetchall(

@@ -151,17 +151,26 @@ async def follow_ups_due(
     occasion: Occasion,
     started_before: datetime,
     started_after: datetime,
+    consent_version: int,
     limit: int = 200,
 ) -> list[tuple[int, int]]:
     """(citizen id, request id) of active peer contacts that started in the window and whose
-    request has not had this follow-up offered yet."""
+    request has not had this follow-up offered yet, for citizens who can be asked (reachable,
+    with the current consent)."""
     rows = await db.fetchall(
-        "SELECT c.citizen_id, c.request_id FROM contacts c"
+        "SELECT c.citizen_id, c.request_id FROM contacts c JOIN users u ON u.id = c.citizen_id"
         " WHERE c.kind = 'peer' AND c.status = 'active' AND c.request_id IS NOT NULL"
+        " AND u.unreachable_at IS NULL AND u.consent_version >= ?"
         " AND c.started_at <= ? AND c.started_at > ? AND NOT EXISTS (SELECT 1 FROM wellbeing w"
         "   WHERE w.request_id = c.request_id AND w.occasion = ?)"
         " ORDER BY c.started_at LIMIT ?",
-        (started_before.isoformat(), started_after.isoformat(), occasion.value, limit),
+        (
+            consent_version,
+            started_before.isoformat(),
+            started_after.isoformat(),
+            occasion.value,
+            limit,
+        ),
     )
     return [(row[0], row[1]) for row in rows]
 

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.services import statistics
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
+from bot.storage.migrations import MIGRATIONS
 from tests.helpers.harness import make_config
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -313,3 +314,34 @@ async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
     assert after == before
     archived = await rt.storage.fetchall("SELECT * FROM stat_archive")
     assert archived and {tuple(row.keys()) for row in archived} == {("id", "kind", "at", "value")}
+
+
+async def test_the_migration_keeps_the_first_contact_of_existing_requests(tmp_path: Path) -> None:
+    number = next(
+        n for n, sql in enumerate(MIGRATIONS, start=1) if "CREATE TABLE stat_archive" in sql
+    )
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    try:
+        await db.migrate(number - 1)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO users (id, telegram_id, role, created_at) VALUES (1, 1, 'citizen', ?),"
+                " (2, 2, 'peer', ?)",
+                (at("2026-10-01T08:00"), at("2026-10-01T08:00")),
+            )
+            await tx.execute(
+                "INSERT INTO requests (id, citizen_id, status, created_at, submitted_at)"
+                " VALUES (1, 1, 'active', ?, ?)",
+                (at("2026-10-01T08:00"), at("2026-10-01T08:00")),
+            )
+            for minutes in (90, 45):
+                await tx.execute(
+                    "INSERT INTO contacts (request_id, citizen_id, peer_id, status, started_at)"
+                    " VALUES (1, 1, 2, 'active', ?)",
+                    (later("2026-10-01T08:00", minutes),),
+                )
+        await db.migrate()
+        row = await db.fetchone("SELECT first_contact_at FROM requests WHERE id = 1")
+        assert row is not None and row[0] == later("2026-10-01T08:00", 45)
+    finally:
+        await db.close()
