@@ -26,6 +26,7 @@ from bot.storage.statistics import Fact
 
 MIN_CELL = 5
 SUPPRESSED = "<5"
+HIDDEN = "–"  # an average or time resting on fewer than 5 cases, in the chat text
 DEFAULT_DAYS = 30
 IMPROVED_POINTS = 10  # a change of 10 points on WHO-5 is taken as clinically relevant
 LOW_SCORE = 28
@@ -76,10 +77,13 @@ class Figure:
     key: str
     value: float | None
     n: int
+    base: int | None = None  # the cases a derived figure is part of, e.g. all requests
 
     @property
     def suppressed(self) -> bool:
-        return 0 < self.n < MIN_CELL
+        """A cell of 1-4 cases, or any figure about a group of 1-4 (where even 0 would say
+        something about each of them)."""
+        return 0 < self.n < MIN_CELL or (self.base is not None and 0 < self.base < MIN_CELL)
 
     @property
     def shown(self) -> float | None:
@@ -120,8 +124,8 @@ COUNTS = {
 }
 
 
-def count(key: str, n: int) -> Figure:
-    return Figure(key, float(n), n)
+def count(key: str, n: int, base: int | None = None) -> Figure:
+    return Figure(key, float(n), n, base)
 
 
 def median(values: list[float]) -> float | None:
@@ -170,32 +174,38 @@ async def report(rt: Runtime, period: Period) -> Report:
 
     waits, acks, ratings = values("first_contact"), values("acknowledge"), values("feedback")
     intake = values("who5_intake")
+    requests = len(by_kind["request"])
+    sent = len(by_kind["checkin_sent"])
     figures = [
-        count("requests", len(by_kind["request"])),
-        count("first_contacts", len(waits)),
-        Figure("first_contact_median_minutes", median(waits), len(waits)),
-        Figure("first_contact_p90_minutes", percentile_90(waits), len(waits)),
+        count("requests", requests),
+        count("first_contacts", len(waits), requests),
+        Figure("first_contact_median_minutes", median(waits), len(waits), requests),
+        Figure("first_contact_p90_minutes", percentile_90(waits), len(waits), requests),
         *(count(f"offers_{s}", len(by_kind[f"offer_{s}"])) for s in OFFER_OUTCOMES),
         count("escalations", len(by_kind["escalation"])),
-        count("escalations_acknowledged", len(acks)),
+        count("escalations_acknowledged", len(acks), len(by_kind["escalation"])),
         Figure("acknowledge_median_minutes", median(acks), len(acks)),
         Figure("acknowledge_p90_minutes", percentile_90(acks), len(acks)),
-        count("checkins_sent", len(by_kind["checkin_sent"])),
-        count("checkins_answered", len(by_kind["checkin_answered"])),
+        count("checkins_sent", sent),
+        count("checkins_answered", len(by_kind["checkin_answered"]), sent),
         count("feedback_count", len(ratings)),
         Figure("feedback_average", mean(ratings), len(ratings)),
         count("who5_offered", len(by_kind["who5_offered"])),
-        count("who5_skipped", len(by_kind["who5_skipped"])),
+        count("who5_skipped", len(by_kind["who5_skipped"]), len(by_kind["who5_offered"])),
         count("who5_intake_answered", len(intake)),
         Figure("who5_intake_mean", mean(intake), len(intake)),
-        count("who5_intake_low", sum(1 for score in intake if score <= LOW_SCORE)),
+        count("who5_intake_low", sum(1 for score in intake if score <= LOW_SCORE), len(intake)),
     ]
     for occasion in ("week4", "week8"):
         changes = values(f"who5_change_{occasion}")
         figures += [
             count(f"who5_{occasion}_pairs", len(changes)),
             Figure(f"who5_{occasion}_change_mean", mean(changes), len(changes)),
-            count(f"who5_{occasion}_improved", sum(1 for c in changes if c >= IMPROVED_POINTS)),
+            count(
+                f"who5_{occasion}_improved",
+                sum(1 for c in changes if c >= IMPROVED_POINTS),
+                len(changes),
+            ),
         ]
     weeks = _weeks(period, zone, by_kind["request"], by_kind["first_contact"])
     return Report(period, {f.key: f for f in figures}, weeks)
@@ -215,11 +225,12 @@ def _weeks(
     current = period.first - timedelta(days=period.first.weekday())
     while current <= period.last:
         waits = [f.value for f in first_contacts if f.value is not None and monday(f.at) == current]
+        sent = sum(1 for f in requests if monday(f.at) == current)
         weeks.append(
             Week(
                 current,
-                count("requests", sum(1 for f in requests if monday(f.at) == current)),
-                Figure("first_contact_median_minutes", median(waits), len(waits)),
+                count("requests", sent),
+                Figure("first_contact_median_minutes", median(waits), len(waits), sent),
             )
         )
         current += timedelta(days=7)
@@ -231,7 +242,7 @@ def _weeks(
 
 def duration(t: Translator, figure: Figure) -> str:
     if figure.suppressed:
-        return t._("fewer than 5 cases")
+        return HIDDEN
     if figure.shown is None:
         return "-"
     minutes = round(figure.shown)
@@ -246,7 +257,8 @@ def duration(t: Translator, figure: Figure) -> str:
 
 def number(t: Translator, figure: Figure, digits: int = 0) -> str:
     if figure.suppressed:
-        return SUPPRESSED
+        # "<5" reads as "fewer than 5" for a count; for an average it would mislead.
+        return SUPPRESSED if figure.key in COUNTS else HIDDEN
     if figure.shown is None:
         return "0" if figure.key in COUNTS else "-"
     if digits == 0:
@@ -269,7 +281,9 @@ def render(t: Translator, result: Report) -> str:
             first=t.date(datetime.combine(period.first, time(12), t.timezone)),
             last=t.date(datetime.combine(period.last, time(12), t.timezone)),
         ),
-        t._("(figures resting on fewer than 5 cases are shown as <5)"),
+        t._(
+            "(counts of 1-4 are shown as <5; averages and times resting on fewer than 5 cases as –)"
+        ),
         "",
         t._("Requests: {n}", n=number(t, f["requests"])),
         t._(
@@ -379,7 +393,9 @@ def chart(t: Translator, result: Report) -> bytes:
     )
     right.set_ylabel(t._("Hours to first contact (median)"))
     right.set_ylim(bottom=0, top=max([h for h in hours if h is not None] + [1]) * 1.2)
-    plot.legend(loc="upper left", fontsize=8)
+    bars, bar_labels = left.get_legend_handles_labels()
+    line, line_labels = right.get_legend_handles_labels()
+    left.legend(bars + line, bar_labels + line_labels, loc="upper right", fontsize=8)
     plot.suptitle(
         t._(
             "Weekly requests and time to first contact, {first} to {last}",

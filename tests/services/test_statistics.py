@@ -251,6 +251,10 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert rows[("2026-W41", "first_contact_median_minutes")] == "<5"
     assert rows[("2026-W42", "requests")] == "0"
     assert rows[("2026-W42", "first_contact_median_minutes")] == ""
+    # Two requests that week, neither met a peer yet: even "none" would say it of both.
+    assert rows[("2026-W43", "first_contact_median_minutes")] == "<5"
+    assert statistics.count("who5_week8_improved", 0, base=1).cell() == "<5"
+    assert statistics.count("who5_week8_improved", 0, base=5).cell() == "0"
     # No value is a cell of one to four cases.
     assert all(value not in {"1", "2", "3", "4"} for value in rows.values())
     assert all(len(line.split(",")) == 3 for line in lines)
@@ -266,7 +270,7 @@ async def test_text_for_coordinators(rt: Runtime) -> None:
     assert "Check-ins: <5 of 7 answered" in text
     assert "average 4.2 of 5" in text
     assert "after 4 weeks: 5 answered again, average change +6.0 points, <5 improved" in text
-    assert "after 8 weeks: <5 answered again, average change <5 points" in text
+    assert "after 8 weeks: <5 answered again, average change – points" in text
     danish = statistics.render(rt.translator("da"), report)
     assert "4,2" in danish
 
