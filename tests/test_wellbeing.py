@@ -274,3 +274,18 @@ async def test_delete_erases_the_answers(harness: Harness) -> None:
     await h.settle()
     assert await rows(h) == []
     assert await scan_for(h, [1007654, user.pseudonym]) == []
+
+
+async def test_no_follow_up_for_a_citizen_marked_unreachable(harness: Harness) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    await press(h, citizen, "No thanks")
+    # As after a send refused with Forbidden while the contact is still open.
+    async with h.rt.storage.transaction() as tx:
+        await tx.execute(
+            "UPDATE users SET unreachable_at = ? WHERE telegram_id = ?",
+            (h.clock.now().isoformat(), citizen.id),
+        )
+    await h.tick(timedelta(weeks=4, hours=1))
+    assert len(offers(h, citizen)) == 1
+    assert [r[0] for r in await rows(h)] == ["intake"]
