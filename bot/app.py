@@ -49,6 +49,7 @@ from handlers import (
     citizen,
     common,
     coordinator,
+    coordinator_tools,
     errors,
     peer,
     privacy,
@@ -110,7 +111,7 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (citizen, peer, checkins, coordinator, coordinator_tools, privacy, relay, common):
         module.register(application)
 
 

@@ -90,6 +90,7 @@ class Config:
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
     reminder_minutes: int = 60
+    broadcast_interval_minutes: int = 60
     webhook_secret: str | None = None
     source: Path | None = field(default=None, compare=False)
 
@@ -344,6 +345,7 @@ def parse_config(
         quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
+        broadcast_interval_minutes=int(_positive(r, "coordinators.broadcast_interval_minutes", 60)),
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
         privacy_text_version=r.get("privacy.text_version", int, 0),

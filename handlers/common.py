@@ -47,6 +47,7 @@ def help_text(t: Translator, role: Role) -> str:
     if role is Role.COORDINATOR:
         lines += [
             t._("/queue: open requests; /peers: peers and their load"),
+            t._("/broadcast followed by a message: write to all peers"),
             t._("/invite: a single-use link for a new peer"),
             t._("/escalations: open and recent urgent requests"),
             t._("/audit: the latest coordinator actions"),

@@ -10,9 +10,11 @@ from bot import notices
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
-from bot.services import pseudonyms
+from bot.services import matching, pseudonyms, queue
 from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.storage import Transaction
 from bot.storage import audit as audit_store
+from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from bot.storage.peers import PeerProfile, PeerStatus
@@ -173,3 +175,126 @@ async def set_away(
     rt: Runtime, profile: PeerProfile, away: bool, until: datetime | None = None
 ) -> None:
     await peer_store.set_away(rt.storage, profile.user_id, away, until)
+
+
+# Coordinators' actions on a peer --------------------------------------------------------------
+
+
+async def pause(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """No new offers (pending ones pass on to others); the peer's contacts continue."""
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx, user_id, PeerStatus.PAUSED, (PeerStatus.APPROVED,)
+        ):
+            return None
+        await _pass_on_offers(tx, rt, user_id)
+        await audit_store.record(tx, actor_telegram_id, "pause_peer", f"peer:{user_id}", rt.now())
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx,
+            rt,
+            profile,
+            t._(
+                "A coordinator has paused new offers for you for now. Your current contacts go "
+                "on as before. Talk to your coordinator if you have questions."
+            ),
+        )
+    rt.wake_delivery()
+    return profile
+
+
+async def resume(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """A paused peer gets offers again."""
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx, user_id, PeerStatus.APPROVED, (PeerStatus.PAUSED,)
+        ):
+            return None
+        await audit_store.record(tx, actor_telegram_id, "resume_peer", f"peer:{user_id}", rt.now())
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx, rt, profile, t._("You can get new offers again. Thank you for being here.")
+        )
+    rt.wake_delivery()
+    return profile
+
+
+async def revoke(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """Remove a peer at once: pending offers are withdrawn and passed on, active contacts end
+    and their requests go to other peers (or to the coordinators when nobody is free), and
+    everyone is told neutrally, never why. One transaction: all of it or nothing."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx,
+            user_id,
+            PeerStatus.REMOVED,
+            (PeerStatus.ONBOARDING, PeerStatus.PENDING, PeerStatus.APPROVED, PeerStatus.PAUSED),
+        ):
+            return None
+        rematch = await _withdraw_offers(tx, rt, user_id)
+        for contact in await contact_store.active_for_peer(tx, user_id):
+            if not await queue.detach_in(tx, rt, contact):
+                continue
+            citizen_t = rt.translator(contact.citizen_language)
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                notices.Notice(
+                    citizen_t._(
+                        "{name} can no longer continue as a peer here, so your conversation "
+                        "has ended. Your request is open again and we are finding another "
+                        "peer for you; I will tell you as soon as one says yes.",
+                        name=contact.peer_name,
+                    )
+                ),
+                purpose="contact-moved",
+                now=now,
+                ref_id=contact.id,
+            )
+            assert contact.request_id is not None
+            rematch.append(contact.request_id)
+        await audit_store.record(tx, actor_telegram_id, "remove_peer", f"peer:{user_id}", now)
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx,
+            rt,
+            profile,
+            t._(
+                "Your role as a peer here has ended, and you will get no new offers. Other "
+                "peers will look after your contacts. Thank you for everything you have given. "
+                "If you have questions, please talk to your coordinator."
+            ),
+        )
+        for request_id in rematch:
+            await queue.rematch_in(tx, rt, request_id)
+    rt.wake_delivery()
+    return profile
+
+
+async def _withdraw_offers(tx: Transaction, rt: Runtime, user_id: int) -> list[int]:
+    """Take back the peer's pending offers; returns the requests that need someone else."""
+    requests = []
+    for offer in await contact_store.pending_offers_of_peer(tx, user_id):
+        if await matching.withdraw_in(tx, rt, offer, matching.Retraction.CLOSED):
+            requests.append(offer.request_id)
+    return requests
+
+
+async def _pass_on_offers(tx: Transaction, rt: Runtime, user_id: int) -> None:
+    for request_id in await _withdraw_offers(tx, rt, user_id):
+        await matching.offer_next_in(tx, rt, request_id)
+
+
+async def _tell_peer(tx: Transaction, rt: Runtime, profile: PeerProfile, text: str) -> None:
+    await notices.send(
+        tx,
+        profile.telegram_id,
+        notices.Notice(text),
+        purpose="peer-status",
+        now=rt.now(),
+        ref_id=profile.user_id,
+    )

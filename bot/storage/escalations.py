@@ -138,3 +138,12 @@ async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:
             "UPDATE escalations SET note = ? WHERE id = ? AND note IS NULL", (note, escalation_id)
         )
     )
+
+
+async def open_citizens(db: Database | Transaction) -> set[int]:
+    """Citizens with an urgent request nobody has acknowledged yet."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT citizen_id FROM escalations WHERE status = 'open'"
+        " AND citizen_id IS NOT NULL"
+    )
+    return {row[0] for row in rows}

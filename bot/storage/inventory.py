@@ -83,8 +83,9 @@ INVENTORY: tuple[Table, ...] = (
             ("submitted_at", P, N_("time")),
             ("unanswered_at", P, N_("when raised to coordinators")),
             ("closed_at", P, N_("time")),
-            ("close_reason", P, N_("who closed it")),
+            ("close_reason", P, N_("who closed it, or the coordinator's reason")),
             ("preferred_peer_id", P, N_("an earlier peer asked first")),
+            ("requeued_at", P, N_("when a coordinator handed it to another peer")),
         ),
     ),
     Table(
@@ -304,6 +305,20 @@ INVENTORY: tuple[Table, ...] = (
             ("action", N, N_("what was done")),
             ("target", P, N_("on which item")),
             ("created_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "broadcasts",
+        N_("let coordinators write to all peers, and limit how often"),
+        N_("text removed once sent; rows after retention"),
+        N_("coordinators"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("actor_id", ID, N_("coordinator's Telegram id")),
+            ("text", P, N_("the message, until it is sent")),
+            ("recipients", N, N_("how many peers got it")),
+            ("created_at", N, N_("time")),
+            ("sent_at", N, N_("time")),
         ),
     ),
     Table(

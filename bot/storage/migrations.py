@@ -233,6 +233,20 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: coordinators' tools: a request handed back to matching restarts its waiting clock;
+    # broadcasts to peers (the text is kept only until it is sent).
+    """
+    ALTER TABLE requests ADD COLUMN requeued_at TEXT;
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL,
+        text TEXT,
+        recipients INTEGER,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX broadcasts_actor ON broadcasts (actor_id, sent_at);
+    """,
 )
 
 
@@ -247,6 +261,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
+    "coordinators' tools: requeued requests, broadcasts to peers",
 )
 
 

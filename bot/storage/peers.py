@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
+from bot.storage.group_commit import GroupWriter
 
 
 class PeerStatus(StrEnum):
@@ -143,6 +144,20 @@ async def set_status(
     )
 
 
+async def change_status(
+    tx: Transaction, user_id: int, status: PeerStatus, expected: tuple[PeerStatus, ...]
+) -> bool:
+    """Move a peer on only from an expected status (a stale or doubled button changes nothing)."""
+    marks = ", ".join("?" for _ in expected)
+    return bool(
+        await tx.execute_rowcount(
+            f"UPDATE peer_profiles SET status = ?, step = NULL"
+            f" WHERE user_id = ? AND status IN ({marks})",
+            (status.value, user_id, *(s.value for s in expected)),
+        )
+    )
+
+
 async def set_away(db: Database, user_id: int, away: bool, until: datetime | None) -> None:
     await db.execute(
         "UPDATE peer_profiles SET away = ?, away_until = ? WHERE user_id = ?",
@@ -171,6 +186,22 @@ async def touch(db: Database | Transaction, user_id: int, now: datetime) -> None
         "UPDATE peer_profiles SET last_active_at = ? WHERE user_id = ?",
         (now.isoformat(), user_id),
     )
+
+
+def touch_later(writer: GroupWriter, user_id: int, now: datetime) -> None:
+    """Note a peer's activity in the next group commit (the relay must stay cheap)."""
+    writer.add(
+        "UPDATE peer_profiles SET last_active_at = ? WHERE user_id = ?", (now.isoformat(), user_id)
+    )
+
+
+async def with_status(db: Database | Transaction, *statuses: PeerStatus) -> list[PeerProfile]:
+    marks = ", ".join("?" for _ in statuses)
+    rows = await db.fetchall(
+        PROFILE_SQL + f" WHERE p.status IN ({marks}) ORDER BY u.pseudonym",
+        tuple(s.value for s in statuses),
+    )
+    return [_profile(row) for row in rows]
 
 
 async def onboarding(db: Database) -> list[tuple[int, str]]:

@@ -138,6 +138,7 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     removed += await tx.execute_rowcount(
         "DELETE FROM outbox WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
+    removed += await tx.execute_rowcount("DELETE FROM broadcasts WHERE created_at <= ?", (cutoff,))
     removed += await tx.execute_rowcount(
         "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
