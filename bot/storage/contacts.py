@@ -180,7 +180,10 @@ async def pending_offers_by_peer(db: Database | Transaction) -> dict[int, int]:
 
 
 async def peers_already_asked(db: Database | Transaction, request_id: int) -> set[int]:
-    rows = await db.fetchall("SELECT peer_id FROM offers WHERE request_id = ?", (request_id,))
+    """Peers who answered or let an offer expire; an offer taken back never counted as asked."""
+    rows = await db.fetchall(
+        "SELECT peer_id FROM offers WHERE request_id = ? AND status != 'withdrawn'", (request_id,)
+    )
     return {row[0] for row in rows}
 
 

@@ -141,9 +141,10 @@ async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:
 
 
 async def open_citizens(db: Database | Transaction) -> set[int]:
-    """Citizens with an urgent request nobody has acknowledged yet."""
+    """Citizens with an urgent alert nobody has acknowledged yet (a request nobody answered
+    in time is its own filter, not urgent)."""
     rows = await db.fetchall(
         "SELECT DISTINCT citizen_id FROM escalations WHERE status = 'open'"
-        " AND citizen_id IS NOT NULL"
+        " AND reason != 'unanswered' AND citizen_id IS NOT NULL"
     )
     return {row[0] for row in rows}
