@@ -350,3 +350,30 @@ async def test_broadcast_is_confirmed_sent_once_and_rate_limited(harness: Harnes
     await h.settle()
     assert coco.texts[-1].startswith("This goes to 2 peers:")
     assert (await audit_actions(h)).count("broadcast") == 1
+    message_id, data = data_of(coco, "Send to 2 peers")
+    await h.tick(timedelta(days=2))  # an unsent draft does not keep its text
+    row = await h.rt.storage.fetchone("SELECT COUNT(*) FROM broadcasts WHERE text IS NOT NULL")
+    assert row[0] == 0
+    coco.press(message_id, data, forge=True)
+    await h.settle()
+    assert coco.answered_callbacks[-1] == INVALID
+    assert sum(t.startswith("From the coordinators") for t in maja.texts) == 1
+
+
+async def test_broadcast_without_peers_and_in_danish(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    coco.send_text("/language")
+    await h.settle()
+    await press(h, coco, "Dansk")
+    coco.send_text("/broadcast Hej")
+    await h.settle()
+    assert coco.texts[-1] == "Der er ingen godkendte peers endnu."
+    coco.send_text("/queue")
+    await h.settle()
+    assert coco.texts[-1] == "Ingen åbne henvendelser."
+    await press(h, coco, "Venter")
+    assert coco.texts[-1] == "Ingen åbne henvendelser i “Venter”."
+    coco.send_text("/help")
+    await h.settle()
+    assert "/broadcast efterfulgt af en besked" in coco.texts[-1]

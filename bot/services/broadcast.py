@@ -16,6 +16,7 @@ from bot import notices
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
+from bot.services import privacy
 from bot.storage import Database, Transaction
 from bot.storage import audit as audit_store
 from bot.storage import broadcasts as broadcast_store
@@ -24,7 +25,7 @@ from bot.storage.outbox import Priority
 from bot.storage.peers import PeerProfile, PeerStatus
 
 TEXT_LIMIT = 3500  # leaves room for the header within Telegram's 4096 characters
-DRAFT_LIFETIME = timedelta(days=1)
+DRAFT_LIFETIME = privacy.DRAFT_LIFETIME
 
 
 async def recipients(db: Database | Transaction) -> list[PeerProfile]:
