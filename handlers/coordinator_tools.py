@@ -30,8 +30,10 @@ from handlers.coordinator import _coordinator
 from handlers.keyboards import button, callback_parts
 
 COMMAND = re.compile(r"^/\S+\s*")
-LIST_LIMIT = 20  # requests or peers with a button in one message
+PAGE = 15  # requests or peers (each with a button) in one message
+TEXT_LIMIT = 4000
 PEER_CHOICES = 10
+PEER_ACTIONS = {"list", "open", "card", "pause", "resume", "rm", "rmok"}
 QUEUE_ACTIONS = {"open", "card", "pick", "offer", "move", "close", "cl"}
 
 # Queue ------------------------------------------------------------------------------------------
@@ -67,7 +69,19 @@ def _filter_rows(t: Translator) -> list[list[InlineKeyboardButton]]:
     return [choices[:3], choices[3:]]
 
 
-async def _queue_view(turn: Turn, wanted: Filter) -> tuple[str, InlineKeyboardMarkup]:
+def _pager(t: Translator, page: int, total: int, data: str) -> list[list[InlineKeyboardButton]]:
+    """‹ and › buttons when a list is longer than one page; `data` takes the page number."""
+    row = []
+    if page > 0:
+        row.append(button(t._("‹ Previous"), data.format(page - 1)))
+    if (page + 1) * PAGE < total:
+        row.append(button(t._("Next ›"), data.format(page + 1)))
+    return [row] if row else []
+
+
+async def _queue_view(
+    turn: Turn, wanted: Filter, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
     t = turn.t
     found = await queue.items(turn.rt, wanted)
     if not found:
@@ -82,15 +96,25 @@ async def _queue_view(turn: Turn, wanted: Filter) -> tuple[str, InlineKeyboardMa
         if wanted is Filter.ALL
         else t._("Open requests in “{filter}”:", filter=t._(FILTER_LABELS[wanted]))
     )
-    lines = [head] + [_line(turn, item) for item in found[:LIST_LIMIT]]
-    if len(found) > LIST_LIMIT:
-        lines.append(t._("… and {n} more.", n=len(found) - LIST_LIMIT))
+    page = min(page, (len(found) - 1) // PAGE)
+    shown = found[page * PAGE : (page + 1) * PAGE]
+    lines = [head] + [_line(turn, item) for item in shown]
     opens = [
-        button(t._("Open #{number}", number=i.request.id), f"q:open:{i.request.id}")
-        for i in found[:LIST_LIMIT]
+        button(t._("Open #{number}", number=i.request.id), f"q:open:{i.request.id}") for i in shown
     ]
-    rows = [opens[n : n + 4] for n in range(0, len(opens), 4)] + _filter_rows(t)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    rows = [opens[n : n + 4] for n in range(0, len(opens), 4)]
+    rows += _pager(t, page, len(found), f"q:f:{wanted.value}:{{}}") + _filter_rows(t)
+    return _fit(lines), InlineKeyboardMarkup(rows)
+
+
+def _fit(lines: list[str]) -> str:
+    """Join lines within Telegram's limit for one message (long names cannot break it)."""
+    text = ""
+    for line in lines:
+        if len(text) + len(line) + 1 > TEXT_LIMIT:
+            return text + "\n…"
+        text = f"{text}\n{line}" if text else line
+    return text
 
 
 async def queue_command(update: Update, context: Context) -> None:
@@ -200,11 +224,11 @@ async def queue_button(update: Update, context: Context) -> None:
     invalid = t._("That button is no longer valid.")
     if action == "f":
         wanted = Filter(first) if first in set(Filter) else None
-        if wanted is None:
+        if wanted is None or not (second or "0").isdigit():
             await query.answer(invalid)
             return
         await query.answer()
-        text, markup = await _queue_view(turn, wanted)
+        text, markup = await _queue_view(turn, wanted, int(second or 0))
         await query.edit_message_text(text, reply_markup=markup)
         return
     if not first.isdigit() or action not in {
@@ -318,24 +342,29 @@ async def _peer_line(turn: Turn, profile: PeerProfile) -> str:
     return f"{line}; {last}"
 
 
+async def _peers_view(turn: Turn, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
+    t = turn.t
+    profiles = await peer_store.all_profiles(turn.rt.storage)
+    if not profiles:
+        return t._("No peers yet. /invite makes a link."), None
+    # Those waiting for approval first: someone is waiting on us.
+    profiles.sort(key=lambda p: (p.status is not PeerStatus.PENDING, (p.pseudonym or "").lower()))
+    page = min(page, (len(profiles) - 1) // PAGE)
+    shown = profiles[page * PAGE : (page + 1) * PAGE]
+    lines = [t._("Peers:")] + [await _peer_line(turn, p) for p in shown]
+    opens = [button(p.pseudonym or "-", f"pa:open:{p.user_id}") for p in shown]
+    rows = [opens[n : n + 3] for n in range(0, len(opens), 3)]
+    rows += _pager(t, page, len(profiles), "pa:list:{}")
+    return _fit(lines), InlineKeyboardMarkup(rows)
+
+
 async def peers_command(update: Update, context: Context) -> None:
     """Lists peers with status, load and last activity; each opens a card with its actions."""
     turn = await _coordinator(update, context)
     if turn is None:
         return
-    t = turn.t
-    profiles = await peer_store.all_profiles(turn.rt.storage)
-    if not profiles:
-        await context.bot.send_message(turn.chat_id, t._("No peers yet. /invite makes a link."))
-        return
-    # Those waiting for approval first: someone is waiting on us.
-    profiles.sort(key=lambda p: (p.status is not PeerStatus.PENDING, (p.pseudonym or "").lower()))
-    lines = [t._("Peers:")] + [await _peer_line(turn, p) for p in profiles[: LIST_LIMIT * 3]]
-    opens = [button(p.pseudonym or "-", f"pa:open:{p.user_id}") for p in profiles[:LIST_LIMIT]]
-    rows = [opens[n : n + 3] for n in range(0, len(opens), 3)]
-    await context.bot.send_message(
-        turn.chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows)
-    )
+    text, markup = await _peers_view(turn)
+    await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
 
 
 async def _peer_card(turn: Turn, profile: PeerProfile) -> tuple[str, InlineKeyboardMarkup]:
@@ -376,8 +405,13 @@ async def peers_button(update: Update, context: Context) -> None:
     t = turn.t
     invalid = t._("That button is no longer valid.")
     _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in {"open", "card", "pause", "resume", "rm", "rmok"}:
+    if not raw_id.isdigit() or action not in PEER_ACTIONS:
         await query.answer(invalid)
+        return
+    if action == "list":
+        await query.answer()
+        text, markup = await _peers_view(turn, int(raw_id))
+        await query.edit_message_text(text, reply_markup=markup)
         return
     uid, actor = int(raw_id), turn.person.telegram_id
     profile = await peer_store.profile(turn.rt.storage, uid)

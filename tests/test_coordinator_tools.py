@@ -297,6 +297,9 @@ async def test_remove_a_peer_passes_everything_on_at_once(harness: Harness) -> N
     maja.send_text("hello?")
     await h.settle()
     assert "hello?" not in ada.texts
+    maja.send_text("/available")
+    await h.settle()
+    assert maja.texts[-1] == "This command is for peers."
     await h.tick(timedelta(minutes=1))  # Ada's waiting clock started again: no alert yet
     assert not any("no peer has been able to say yes" in t for t in ada.texts)
     coco.send_text("/peers")
@@ -377,3 +380,44 @@ async def test_broadcast_without_peers_and_in_danish(harness: Harness) -> None:
     coco.send_text("/help")
     await h.settle()
     assert "/broadcast efterfulgt af en besked" in coco.texts[-1]
+
+
+async def test_long_lists_page_and_stay_within_telegram_limits(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    now = h.rt.now().isoformat()
+    async with h.rt.storage.transaction() as tx:  # many waiting requests and peers at once
+        for n in range(1, 41):
+            await tx.execute(
+                "INSERT INTO users (telegram_id, role, pseudonym, language, created_at)"
+                " VALUES (?, ?, ?, 'en', ?)",
+                (5000 + n, "citizen" if n <= 20 else "peer", f"Person {n:02d} " + "x" * 20, now),
+            )
+            if n <= 20:
+                await tx.execute(
+                    "INSERT INTO requests (citizen_id, status, topic, language, created_at,"
+                    " submitted_at) VALUES (?, 'waiting', 'stress', 'da', ?, ?)",
+                    (n + 1, now, now),
+                )
+            else:
+                await tx.execute(
+                    "INSERT INTO peer_profiles (user_id, status) VALUES (?, 'approved')", (n + 1,)
+                )
+    coco.send_text("/queue")
+    await h.settle()
+    first_page = coco.texts[-1]
+    assert first_page.count("· Stress ·") == 15
+    await press(h, coco, "Next ›")
+    assert coco.texts[-1].count("· Stress ·") == 5
+    assert "#20 · Stress" in coco.texts[-1] and "#1 · Stress" not in coco.texts[-1]
+    await press(h, coco, "Open #20")
+    assert coco.texts[-1].startswith("Request #20 from Person 20")
+
+    coco.send_text("/peers")
+    await h.settle()
+    assert coco.texts[-1].count("approved") == 15
+    await press(h, coco, "Next ›")
+    assert coco.texts[-1].count("approved") == 5
+    assert all(len(text) <= 4096 for text in coco.texts)
+    await press(h, coco, "‹ Previous")
+    assert "Person 21" in coco.texts[-1]

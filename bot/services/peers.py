@@ -71,9 +71,11 @@ async def redeem(rt: Runtime, payload: str, telegram_id: int, language: str) -> 
 
 
 async def profile_of(rt: Runtime, user: User | None) -> PeerProfile | None:
+    """The peer's profile; None for anyone else, and for a peer a coordinator removed."""
     if user is None or user.role is not Role.PEER:
         return None
-    return await peer_store.profile(rt.storage, user.id)
+    profile = await peer_store.profile(rt.storage, user.id)
+    return None if profile is None or profile.status is PeerStatus.REMOVED else profile
 
 
 async def set_name(rt: Runtime, profile: PeerProfile, text: str) -> None:
