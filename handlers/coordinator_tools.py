@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
 from bot.errors import UserInputError
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import broadcast, peer_care, peers, queue
 from bot.services.broadcast import SendOutcome
 from bot.services.matching import suitable_peers
@@ -34,7 +34,6 @@ PAGE = 15  # requests or peers (each with a button) in one message
 TEXT_LIMIT = 4000
 PEER_CHOICES = 10
 PEER_ACTIONS = {"list", "open", "card", "pause", "resume", "rm", "rmok"}
-QUEUE_ACTIONS = {"open", "card", "pick", "offer", "move", "close", "cl"}
 
 # Queue ------------------------------------------------------------------------------------------
 
@@ -207,8 +206,8 @@ def _close_reasons(t: Translator, rid: int) -> InlineKeyboardMarkup:
 
 
 OFFER_ANSWERS = {
-    OfferOutcome.ALREADY: "That peer has this offer already.",
-    OfferOutcome.PEER_BUSY: "That peer cannot take it right now. Please choose again.",
+    OfferOutcome.ALREADY: N_("That peer has this offer already."),
+    OfferOutcome.PEER_BUSY: N_("That peer cannot take it right now. Please choose again."),
 }
 
 
@@ -219,92 +218,93 @@ async def queue_button(update: Update, context: Context) -> None:
         return
     query = update.callback_query
     assert query is not None
-    t = turn.t
     _, action, first, second = callback_parts(query.data, 4)
-    invalid = t._("That button is no longer valid.")
     if action == "f":
         wanted = Filter(first) if first in set(Filter) else None
-        if wanted is None or not (second or "0").isdigit():
-            await query.answer(invalid)
+        if wanted is not None and (second or "0").isdigit():
+            await query.answer()
+            text, markup = await _queue_view(turn, wanted, int(second or 0))
+            await query.edit_message_text(text, reply_markup=markup)
             return
-        await query.answer()
-        text, markup = await _queue_view(turn, wanted, int(second or 0))
-        await query.edit_message_text(text, reply_markup=markup)
+    elif first.isdigit() and action in {"offer", "move"} and second.isdigit():
+        await _offer(turn, action, int(first), int(second))
         return
-    if not first.isdigit() or action not in {
-        "open",
-        "card",
-        "pick",
-        "offer",
-        "move",
-        "close",
-        "cl",
-    }:
-        await query.answer(invalid)
+    elif first.isdigit() and action == "cl" and second in set(CloseReason):
+        await _close(turn, int(first), CloseReason(second))
         return
-    actor = turn.person.telegram_id
-    if action in {"offer", "move"}:
-        if not second.isdigit():
-            await query.answer(invalid)
-            return
-        if action == "offer":
-            outcome = await queue.offer_to(turn.rt, int(first), int(second), actor)
-        else:
-            outcome = await queue.reassign(turn.rt, int(first), int(second), actor)
-        if outcome is OfferOutcome.STALE:
-            await query.answer(invalid)
-            return
-        if outcome is not OfferOutcome.OFFERED:
-            await query.answer(t._(OFFER_ANSWERS[outcome]))
-            return
-        await query.answer()
-        profile = await peer_store.profile(turn.rt.storage, int(second))
-        await query.edit_message_text(
-            t._(
-                "Offered to {name}. They have {minutes} minutes to answer; if they say no, "
-                "the request goes on to other peers as usual.",
-                name=profile.pseudonym if profile and profile.pseudonym else "-",
-                minutes=turn.rt.config.offer_timeout_minutes,
-            )
+    elif first.isdigit() and action in {"open", "card", "pick", "close"}:
+        await _show(turn, action, int(first))
+        return
+    await query.answer(turn.t._("That button is no longer valid."))
+
+
+async def _offer(turn: Turn, action: str, target: int, peer_id: int) -> None:
+    """Offers a waiting request (target: request) or hands a contact (target: contact) on."""
+    query, t, actor = turn.update.callback_query, turn.t, turn.person.telegram_id
+    assert query is not None
+    if action == "offer":
+        outcome = await queue.offer_to(turn.rt, target, peer_id, actor)
+    else:
+        outcome = await queue.reassign(turn.rt, target, peer_id, actor)
+    if outcome is OfferOutcome.STALE:
+        await query.answer(t._("That button is no longer valid."))
+        return
+    if outcome is not OfferOutcome.OFFERED:
+        await query.answer(t._(OFFER_ANSWERS[outcome]))
+        return
+    await query.answer()
+    profile = await peer_store.profile(turn.rt.storage, peer_id)
+    await query.edit_message_text(
+        t._(
+            "Offered to {name}. They have {minutes} minutes to answer; if they say no, "
+            "the request goes on to other peers as usual.",
+            name=profile.pseudonym if profile and profile.pseudonym else "-",
+            minutes=turn.rt.config.offer_timeout_minutes,
         )
+    )
+
+
+async def _close(turn: Turn, request_id: int, reason: CloseReason) -> None:
+    query, t = turn.update.callback_query, turn.t
+    assert query is not None
+    if not await queue.close(turn.rt, request_id, reason, turn.person.telegram_id):
+        await query.answer(t._("That button is no longer valid."))
         return
-    if action == "cl":
-        reason = CloseReason(second) if second in set(CloseReason) else None
-        if reason is None or not await queue.close(turn.rt, int(first), reason, actor):
-            await query.answer(invalid)
-            return
-        await query.answer()
-        await query.edit_message_text(
-            t._(
-                "Request #{number} is closed ({reason}).",
-                number=int(first),
-                reason=t._(CLOSE_LABELS[reason]),
-            )
+    await query.answer()
+    await query.edit_message_text(
+        t._(
+            "Request #{number} is closed ({reason}).",
+            number=request_id,
+            reason=t._(CLOSE_LABELS[reason]),
         )
-        return
-    item = await queue.item(turn.rt, int(first))
+    )
+
+
+async def _show(turn: Turn, action: str, request_id: int) -> None:
+    """A request's card (new or in place), the peers to choose from, or the close reasons."""
+    query, t = turn.update.callback_query, turn.t
+    assert query is not None
+    item = await queue.item(turn.rt, request_id)
     if item is None:
-        await query.answer(invalid)
+        await query.answer(t._("That button is no longer valid."))
         return
     await query.answer()
     if action == "open":
         text, markup = _card(turn, item)
-        await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
-    elif action == "card":
+        await turn.context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+        return
+    if action == "card":
         text, markup = _card(turn, item)
-        await query.edit_message_text(text, reply_markup=markup)
     elif action == "pick":
         text, markup = await _choices(turn, item)
-        await query.edit_message_text(text, reply_markup=markup)
     else:
-        await query.edit_message_text(
-            t._(
-                "Why is #{number} being closed? The citizen gets a short, kind message, never "
-                "the reason.",
-                number=item.request.id,
-            ),
-            reply_markup=_close_reasons(t, item.request.id),
+        text = t._(
+            "Why is #{number} being closed? The citizen gets a short, kind message, never "
+            "the reason.",
+            number=request_id,
         )
+        markup = _close_reasons(t, request_id)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 # Peers ------------------------------------------------------------------------------------------

@@ -218,6 +218,9 @@ async def test_only_coordinators_and_only_well_formed_buttons(harness: Harness) 
         coco.press(message_id, data, forge=True)
         await h.settle()
         assert coco.answered_callbacks[-1] == INVALID, data
+    coco.press(message_id, "q:offer:1:3", forge=True)  # user 3 is the citizen, not a peer
+    await h.settle()
+    assert coco.answered_callbacks[-1] == "That peer cannot take it right now. Please choose again."
     assert await request_row(h, 1) == ("waiting", None)
     assert await audit_actions(h) == ["approve_peer"]
 
