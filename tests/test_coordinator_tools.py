@@ -424,3 +424,23 @@ async def test_long_lists_page_and_stay_within_telegram_limits(harness: Harness)
     assert all(len(text) <= 4096 for text in coco.texts)
     await press(h, coco, "‹ Previous")
     assert "Person 21" in coco.texts[-1]
+
+
+async def test_closing_for_a_citizen_who_blocked_the_bot_sends_them_nothing(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    citizen = h.user(1001, "Ada", "en")
+    await ask_for_peer(h, citizen)
+    citizen.block()
+    await h.settle()
+    coco.send_text("/queue")
+    await h.settle()
+    await press(h, coco, "Open #1", "Close…", "No response from the citizen")
+    assert coco.texts[-1] == "Request #1 is closed (No response from the citizen)."
+    assert await request_row(h, 1) == ("closed", "no_response")
+    rows = await h.rt.storage.fetchall(
+        "SELECT status FROM outbox WHERE chat_id = 1001 AND purpose = 'request-closed'"
+    )
+    assert [row[0] for row in rows] == []
