@@ -395,6 +395,27 @@ async def _peer_card(turn: Turn, profile: PeerProfile) -> tuple[str, InlineKeybo
     return text, InlineKeyboardMarkup(rows)
 
 
+def _confirm_removal(t: Translator, profile: PeerProfile) -> tuple[str, InlineKeyboardMarkup]:
+    text = t.ngettext(
+        "Remove {name} as a peer? It takes effect at once: their open offers are "
+        "withdrawn and their {n} contact goes to another peer (or to you when "
+        "nobody is free). Everyone is told neutrally, never why.",
+        "Remove {name} as a peer? It takes effect at once: their open offers are "
+        "withdrawn and their {n} contacts go to other peers (or to you when "
+        "nobody is free). Everyone is told neutrally, never why.",
+        profile.active_contacts,
+        name=profile.pseudonym or "-",
+    )
+    uid = profile.user_id
+    markup = InlineKeyboardMarkup(
+        [
+            [button(t._("Yes, remove"), f"pa:rmok:{uid}")],
+            [button(t._("Back"), f"pa:card:{uid}")],
+        ]
+    )
+    return text, markup
+
+
 async def peers_button(update: Update, context: Context) -> None:
     """Opens a peer's card, and pauses, resumes or (after confirming) removes them."""
     turn = await _coordinator(update, context)
@@ -421,26 +442,9 @@ async def peers_button(update: Update, context: Context) -> None:
     if action in {"open", "card", "rm"}:
         await query.answer()
         if action == "rm":
-            await query.edit_message_text(
-                t.ngettext(
-                    "Remove {name} as a peer? It takes effect at once: their open offers are "
-                    "withdrawn and their {n} contact goes to another peer (or to you when "
-                    "nobody is free). Everyone is told neutrally, never why.",
-                    "Remove {name} as a peer? It takes effect at once: their open offers are "
-                    "withdrawn and their {n} contacts go to other peers (or to you when "
-                    "nobody is free). Everyone is told neutrally, never why.",
-                    profile.active_contacts,
-                    name=profile.pseudonym or "-",
-                ),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [button(t._("Yes, remove"), f"pa:rmok:{uid}")],
-                        [button(t._("Back"), f"pa:card:{uid}")],
-                    ]
-                ),
-            )
-            return
-        text, markup = await _peer_card(turn, profile)
+            text, markup = _confirm_removal(t, profile)
+        else:
+            text, markup = await _peer_card(turn, profile)
         if action == "open":
             await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
         else:
