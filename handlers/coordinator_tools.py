@@ -19,10 +19,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import labels
 from bot.errors import UserInputError
 from bot.i18n import N_, Translator
-from bot.services import broadcast, peer_care, peers, queue
+from bot.services import broadcast, peer_care, peers, request_queue
 from bot.services.broadcast import SendOutcome
 from bot.services.matching import suitable_peers
-from bot.services.queue import CLOSE_LABELS, FILTER_LABELS, CloseReason, Filter, OfferOutcome
+from bot.services.request_queue import (
+    CLOSE_LABELS,
+    FILTER_LABELS,
+    CloseReason,
+    Filter,
+    OfferOutcome,
+)
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile, PeerStatus
 from handlers.base import Context, Turn
@@ -38,7 +44,7 @@ PEER_ACTIONS = {"list", "open", "card", "pause", "resume", "rm", "rmok"}
 # Queue ------------------------------------------------------------------------------------------
 
 
-def _state(t: Translator, item: queue.Item) -> str:
+def _state(t: Translator, item: request_queue.Item) -> str:
     if item.contact is not None:
         return t._("in contact with {name}", name=item.contact.peer_name)
     if item.offer is not None:
@@ -48,7 +54,7 @@ def _state(t: Translator, item: queue.Item) -> str:
     return t._("waiting")
 
 
-def _line(turn: Turn, item: queue.Item) -> str:
+def _line(turn: Turn, item: request_queue.Item) -> str:
     t = turn.t
     since = item.request.waiting_since or item.request.created_at
     hours = int((turn.rt.now() - since) / timedelta(hours=1))
@@ -82,7 +88,7 @@ async def _queue_view(
     turn: Turn, wanted: Filter, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     t = turn.t
-    found = await queue.items(turn.rt, wanted)
+    found = await request_queue.items(turn.rt, wanted)
     if not found:
         text = (
             t._("No open requests.")
@@ -122,7 +128,7 @@ async def queue_command(update: Update, context: Context) -> None:
     if turn is None:
         return
     word = (context.args[0].lower() if context.args else "all").strip()
-    wanted = queue.FILTER_WORDS.get(word)
+    wanted = request_queue.FILTER_WORDS.get(word)
     if wanted is None:
         await context.bot.send_message(
             turn.chat_id,
@@ -136,7 +142,7 @@ async def queue_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
 
 
-def _card(turn: Turn, item: queue.Item) -> tuple[str, InlineKeyboardMarkup]:
+def _card(turn: Turn, item: request_queue.Item) -> tuple[str, InlineKeyboardMarkup]:
     t, request = turn.t, item.request
     lines = [
         t._("Request #{number} from {name}", number=request.id, name=item.citizen_name),
@@ -163,7 +169,7 @@ def _card(turn: Turn, item: queue.Item) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def _choices(turn: Turn, item: queue.Item) -> tuple[str, InlineKeyboardMarkup]:
+async def _choices(turn: Turn, item: request_queue.Item) -> tuple[str, InlineKeyboardMarkup]:
     t, rid = turn.t, item.request.id
     exclude = {item.contact.peer_id} if item.contact is not None else set()
     if item.offer is not None:
@@ -243,9 +249,9 @@ async def _offer(turn: Turn, action: str, target: int, peer_id: int) -> None:
     query, t, actor = turn.update.callback_query, turn.t, turn.person.telegram_id
     assert query is not None
     if action == "offer":
-        outcome = await queue.offer_to(turn.rt, target, peer_id, actor)
+        outcome = await request_queue.offer_to(turn.rt, target, peer_id, actor)
     else:
-        outcome = await queue.reassign(turn.rt, target, peer_id, actor)
+        outcome = await request_queue.reassign(turn.rt, target, peer_id, actor)
     if outcome is OfferOutcome.STALE:
         await query.answer(t._("That button is no longer valid."))
         return
@@ -267,7 +273,7 @@ async def _offer(turn: Turn, action: str, target: int, peer_id: int) -> None:
 async def _close(turn: Turn, request_id: int, reason: CloseReason) -> None:
     query, t = turn.update.callback_query, turn.t
     assert query is not None
-    if not await queue.close(turn.rt, request_id, reason, turn.person.telegram_id):
+    if not await request_queue.close(turn.rt, request_id, reason, turn.person.telegram_id):
         await query.answer(t._("That button is no longer valid."))
         return
     await query.answer()
@@ -284,7 +290,7 @@ async def _show(turn: Turn, action: str, request_id: int) -> None:
     """A request's card (new or in place), the peers to choose from, or the close reasons."""
     query, t = turn.update.callback_query, turn.t
     assert query is not None
-    item = await queue.item(turn.rt, request_id)
+    item = await request_queue.item(turn.rt, request_id)
     if item is None:
         await query.answer(t._("That button is no longer valid."))
         return

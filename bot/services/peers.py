@@ -10,7 +10,7 @@ from bot import notices
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
-from bot.services import matching, pseudonyms, queue
+from bot.services import matching, pseudonyms, request_queue
 from bot.services.coordinators import coordinator_chats, coordinator_translator
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
@@ -239,7 +239,7 @@ async def revoke(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfi
             return None
         rematch = await _withdraw_offers(tx, rt, user_id)
         for contact in await contact_store.active_for_peer(tx, user_id):
-            if not await queue.detach_in(tx, rt, contact):
+            if not await request_queue.detach_in(tx, rt, contact):
                 continue
             citizen_t = rt.translator(contact.citizen_language)
             await notices.send(
@@ -272,7 +272,7 @@ async def revoke(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfi
             ),
         )
         for request_id in rematch:
-            await queue.rematch_in(tx, rt, request_id)
+            await request_queue.rematch_in(tx, rt, request_id)
     rt.wake_delivery()
     return profile
 
