@@ -14,6 +14,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
 from bot.fakebot import FakeTelegram
+from bot.services import health
 from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness, make_config
 from tests.helpers.smtp import BlackHole, MailServer
@@ -263,14 +264,25 @@ async def test_server_down_is_retried_and_survives_a_restart(
         await h.tick(timedelta(seconds=16))
         await alarms_settled(h)
         assert (await alarm_rows(h))[0]["attempts"] == 2
-        mail.start()
-        await h.tick(timedelta(seconds=31))
+        report = await health.report(h.rt)
+        assert report.alarms_pending == 1 and report.alarm_oldest_seconds == 16
+        await h.tick(timedelta(minutes=11))
         await alarms_settled(h)
-        assert len(mail.received) == 2
+        report = await health.report(h.rt)
+        assert "an e-mail alarm has waited more than 10 minutes to be sent" in report.problems
+        mail.start()
+        await h.tick(timedelta(minutes=5))  # meanwhile the ladder reached its own alarm too
+        await alarms_settled(h)
+        assert len(mail.received) == 4
+        assert [(r["stage"], r["status"]) for r in await alarm_rows(h)] == [
+            ("unreachable", "sent"),
+            ("unacknowledged", "sent"),
+        ]
+        assert (await health.report(h.rt)).alarms_pending == 0
         await h.restart()
         await h.tick(timedelta(minutes=30))
         await alarms_settled(h)
-        assert len(mail.received) == 2
+        assert len(mail.received) == 4
     finally:
         await h.stop()
         mail.stop()

@@ -255,6 +255,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alarms_due ON alarms (status, not_before);
     CREATE INDEX outbox_chat ON outbox (chat_id, status);
+    CREATE INDEX outbox_ref ON outbox (purpose, ref_id);
     """,
 )
 
