@@ -193,6 +193,9 @@ async def test_every_alert_refused_by_telegram_is_learnt_on_delivery(
     second = await help_now(h, 1002)
     assert "none of our coordinators can be reached" in second[-1]
     assert sum("can be reached" in text for text in second) == 1
+    # Five minutes on, the ladder re-sends to coordinators but says nothing new to the citizen.
+    await h.tick(timedelta(minutes=6))
+    assert h.user(1002).texts == second
 
 
 async def test_crisis_words_with_nobody_reachable_tell_the_citizen(

@@ -275,7 +275,8 @@ async def follow_up(rt: Runtime) -> int:
             if not escalation.renotified:
                 if await escalation_store.mark_followed_up(tx, escalation.id, "renotified", now):
                     await _notify(rt, tx, escalation, coordinator_chats(rt), repeat=True)
-                    await _tell_citizen_still_waiting(rt, tx, escalation)
+                    if not escalation.unreached:  # else they were told plainly already
+                        await _tell_citizen_still_waiting(rt, tx, escalation)
                     handled += 1
             elif not escalation.backup_notified:
                 if escalation.created_at <= now - 2 * wait and (
