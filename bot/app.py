@@ -27,6 +27,9 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
+from bot.services import peers as peer_service
+from bot.services import roles as role_service
+from bot.services.roles import StaffRoles
 from bot.services.triage import CrisisDetector
 from bot.services.urgent import urgent_update_check
 from bot.storage import Database, inbox
@@ -52,7 +55,9 @@ from handlers import (
     errors,
     peer,
     privacy,
+    protection,
     relay,
+    roles,
     urgent,
 )
 
@@ -96,7 +101,7 @@ def build_application(
         # Just under Telegram's 30 a second, so jitter between its clock and ours never costs
         # a 429; the outbox retries one anyway, honouring retry_after.
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0))
-    rt = Runtime(config=config, clock=clock or SystemClock())
+    rt = Runtime(config=config, clock=clock or SystemClock(), roles=StaffRoles.from_config(config))
     application = builder.persistence(_persistence(rt)).build()
     application.bot_data[RUNTIME_KEY] = rt
     _register_handlers(application)
@@ -110,7 +115,7 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (citizen, peer, checkins, coordinator, protection, roles, privacy, relay, common):
         module.register(application)
 
 
@@ -143,6 +148,8 @@ async def start_bot(application: Application) -> InboxPoller:
     rt = get_runtime(application)
     rt.db = await open_with_backup(rt)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
+    await role_service.load(rt)
+    await peer_service.load_undertaking_due(rt)
     await application.initialize()
     rt.writer = GroupWriter(rt.db)
     rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)

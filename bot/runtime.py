@@ -17,6 +17,7 @@ from bot.storage import Database
 
 if TYPE_CHECKING:
     from bot.delivery import OutboxDispatcher
+    from bot.services.roles import StaffRoles
     from bot.services.triage import CrisisDetector
     from bot.storage.group_commit import GroupWriter
 
@@ -32,6 +33,10 @@ class Runtime:
     dispatcher: OutboxDispatcher | None = None
     detector: CrisisDetector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Filled from configuration in build_application and from the database at start-up.
+    roles: StaffRoles = field(default=None)  # type: ignore[assignment]
+    # Peers who must accept the current confidentiality undertaking (again); see peers.py.
+    undertaking_due: set[int] = field(default_factory=set)
 
     @property
     def storage(self) -> Database:

@@ -223,6 +223,12 @@ AUDIT_ACTIONS = {
     "approve_peer": N_("approved a peer"),
     "acknowledge": N_("took an urgent request"),
     "open_conversation": N_("opened a conversation with a citizen"),
+    "bar_citizen": N_("barred a reported citizen"),
+    "dismiss_report": N_("dismissed a report"),
+    "add_coordinator": N_("added a coordinator"),
+    "remove_coordinator": N_("removed a coordinator"),
+    "add_administrator": N_("added an administrator"),
+    "remove_administrator": N_("removed an administrator"),
 }
 
 

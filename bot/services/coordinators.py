@@ -1,4 +1,5 @@
-"""Who the coordinators are for a message: configured users, the group, the backups."""
+"""Who the coordinators are for a message: configured users and those added through the bot
+(`bot.services.roles`), the group, the backups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.storage import users as user_store
 
 
 def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
-    chats = list(rt.config.coordinator_ids)
+    chats = rt.roles.primary_coordinators()
     if rt.config.coordinator_group_id is not None:
         chats.append(rt.config.coordinator_group_id)
     if backups:
@@ -20,7 +21,7 @@ def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
 async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
     """Who gets an alert: the configured coordinators on duty, or all of them when nobody said
     they are (nobody must be left without a human); the coordinator group always."""
-    configured = list(rt.config.coordinator_ids)
+    configured = rt.roles.primary_coordinators()
     on_duty = [c for c in await user_store.on_duty(tx) if c in configured]
     chats = on_duty or configured
     if rt.config.coordinator_group_id is not None:

@@ -20,6 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import handover as handover_store
 from bot.storage import outbox as outbox_store
 from bot.storage import peers as peer_store
+from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact, OfferStatus
@@ -28,9 +29,10 @@ from bot.storage.requests import Request, RequestStatus
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
-    """Approved, not away, in one of their availability slots now, and below capacity."""
+    """Approved, with the current undertaking accepted, not away, in one of their availability slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
+        and peer.undertaking_version == rt.config.undertaking_version
         and not peer.away
         and any(in_slot(slot, rt.now(), rt.config.timezone) for slot in peer.availability)
         and peer.active_contacts + pending < peer.capacity
@@ -80,6 +82,7 @@ async def offer_next(rt: Runtime, request_id: int) -> int | None:
         if await contact_store.pending_offer(tx, request_id) is not None:
             return None
         asked = await contact_store.peers_already_asked(tx, request_id)
+        asked |= await report_store.peers_who_reported(tx, request.citizen_id)
         pending = await contact_store.pending_offers_by_peer(tx)
         approved = await peer_store.approved(tx)
         earlier = [  # the citizen's earlier peer first: they have talked before
@@ -257,20 +260,27 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
 
 async def cancel_request(rt: Runtime, request: Request) -> bool:
     """The citizen withdraws a waiting request; any peer holding the offer is told."""
-    now = rt.now()
     async with rt.storage.transaction() as tx:
-        if not await request_store.set_status(
-            tx,
-            request.id,
-            RequestStatus.CANCELLED,
-            now,
-            expected=(RequestStatus.WAITING,),
-            reason="citizen",
-        ):
+        if not await withdraw(rt, tx, request.id, "citizen"):
             return False
-        for offer in await contact_store.withdraw_offers(tx, request.id, now):
-            await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=False)
     rt.wake_delivery()
+    return True
+
+
+async def withdraw(rt: Runtime, tx: Transaction, request_id: int, reason: str) -> bool:
+    """Cancel a waiting request inside `tx`; any peer holding its offer is told."""
+    now = rt.now()
+    if not await request_store.set_status(
+        tx,
+        request_id,
+        RequestStatus.CANCELLED,
+        now,
+        expected=(RequestStatus.WAITING,),
+        reason=reason,
+    ):
+        return False
+    for offer in await contact_store.withdraw_offers(tx, request_id, now):
+        await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=False)
     return True
 
 
