@@ -66,7 +66,8 @@ async def help_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        help_text(turn.t, turn.person.role, turn.person.is_administrator), reply_markup=keyboards.only_help_now(turn.t)
+        help_text(turn.t, turn.person.role, turn.person.is_administrator),
+        reply_markup=keyboards.only_help_now(turn.t),
     )
 
 

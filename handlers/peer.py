@@ -424,7 +424,11 @@ async def undertaking_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     profile = await peers.profile_of(turn.rt, turn.person.user)
-    if profile is None or query.data != "und:yes" or peers.has_current_undertaking(turn.rt, profile):
+    if (
+        profile is None
+        or query.data != "und:yes"
+        or peers.has_current_undertaking(turn.rt, profile)
+    ):
         await query.answer(turn.t._("That button is no longer valid."))
         return
     await peers.accept_undertaking(turn.rt, profile)

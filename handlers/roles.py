@@ -42,11 +42,11 @@ async def roles_command(update: Update, context: Context) -> None:
     configured = t._("(configuration file, cannot be removed here)")
     lines = [t._("Administrators:")]
     lines += [f"• {i} {configured}" for i in sorted(staff.config_administrators)]
-    lines += [
-        f"• {i}" for i in sorted(staff.administrators - set(staff.config_administrators))
-    ]
+    lines += [f"• {i}" for i in sorted(staff.administrators - set(staff.config_administrators))]
     lines += ["", t._("Coordinators:")]
-    lines += [f"• {i} {configured}" for i in sorted(staff.config_coordinators | staff.config_backups)]
+    lines += [
+        f"• {i} {configured}" for i in sorted(staff.config_coordinators | staff.config_backups)
+    ]
     lines += [
         f"• {i}"
         for i in sorted(staff.coordinators - set(staff.config_coordinators | staff.config_backups))
@@ -73,7 +73,10 @@ async def change_command(update: Update, context: Context) -> None:
     if len(context.args or []) != 1 or not raw.isdigit() or int(raw) == 0:
         await context.bot.send_message(
             turn.chat_id,
-            t._("Please write the numeric Telegram id, like this: /{command} 123456789", command=name),
+            t._(
+                "Please write the numeric Telegram id, like this: /{command} 123456789",
+                command=name,
+            ),
         )
         return
     target = int(raw)

@@ -29,7 +29,8 @@ from bot.storage.requests import Request, RequestStatus
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
-    """Approved, with the current undertaking accepted, not away, in one of their availability slots now, and below capacity."""
+    """Approved, with the current undertaking accepted, not away, in one of their availability
+    slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
         and peer.undertaking_version == rt.config.undertaking_version

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot import notices
-from bot.errors import UserInputError
 from bot.config import Config
+from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import pseudonyms
@@ -191,7 +191,10 @@ def undertaking_text(t: Translator, config: Config) -> str:
     else:
         body = "\n".join(
             [
-                t._("As a peer with {organisation} I promise:", organisation=config.organisation_name),
+                t._(
+                    "As a peer with {organisation} I promise:",
+                    organisation=config.organisation_name,
+                ),
                 t._(
                     "• I keep what citizens tell me to myself, also after my time as a peer. "
                     "I do not share it, write it down elsewhere, or talk about it in a way that "
@@ -213,7 +216,10 @@ def undertaking_text(t: Translator, config: Config) -> str:
         )
     return "\n\n".join(
         [
-            t._("Confidentiality undertaking (version {version})", version=config.undertaking_version),
+            t._(
+                "Confidentiality undertaking (version {version})",
+                version=config.undertaking_version,
+            ),
             body,
         ]
     )

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Config
-from bot.services.roles import StaffRoles
 from bot.i18n import resolve_language
+from bot.services.roles import StaffRoles
 from bot.storage import Database
 from bot.storage import users as user_store
 from bot.storage.users import Role, User

@@ -89,7 +89,11 @@ async def _tell_coordinators(rt: Runtime, tx: Transaction, report: Report, purpo
             text += "\n" + t._("The citizen has not been told. Bar them from new peer contacts?")
             buttons = decision_buttons(t, report.id)
         await notices.send(
-            tx, chat_id, notices.Notice(text, buttons), purpose=purpose, now=rt.now(),
+            tx,
+            chat_id,
+            notices.Notice(text, buttons),
+            purpose=purpose,
+            now=rt.now(),
             ref_id=report.id,
         )
 

@@ -224,8 +224,10 @@ INVENTORY: tuple[Table, ...] = (
     Table(
         "reports",
         N_("protect peers: a peer's report on a citizen, and the coordinators' decision"),
-        N_("deleted with the citizen, or when the retention period after the report (and any "
-           "bar) has passed"),
+        N_(
+            "deleted with the citizen, or when the retention period after the report (and any "
+            "bar) has passed"
+        ),
         N_("coordinators; the citizen and the peer in their copy of their data"),
         _cols(
             ("id", N, N_("internal number")),
