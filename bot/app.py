@@ -29,7 +29,6 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
-from bot.services.roles import StaffRoles
 from bot.services.triage import CrisisDetector
 from bot.services.urgent import urgent_update_check
 from bot.storage import Database, inbox
@@ -101,7 +100,7 @@ def build_application(
         # Just under Telegram's 30 a second, so jitter between its clock and ours never costs
         # a 429; the outbox retries one anyway, honouring retry_after.
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0))
-    rt = Runtime(config=config, clock=clock or SystemClock(), roles=StaffRoles.from_config(config))
+    rt = Runtime(config=config, clock=clock or SystemClock())
     application = builder.persistence(_persistence(rt)).build()
     application.bot_data[RUNTIME_KEY] = rt
     _register_handlers(application)

@@ -38,6 +38,12 @@ class Runtime:
     # Peers who must accept the current confidentiality undertaking (again); see peers.py.
     undertaking_due: set[int] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        if self.roles is None:
+            from bot.services.roles import StaffRoles  # imports this module
+
+            self.roles = StaffRoles.from_config(self.config)
+
     @property
     def storage(self) -> Database:
         if self.db is None:

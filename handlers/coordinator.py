@@ -110,6 +110,8 @@ async def peers_command(update: Update, context: Context) -> None:
         state = statuses.get(profile.status.value, profile.status.value)
         if profile.away:
             state += ", " + t._("away")
+        if profile.undertaking_version != turn.rt.config.undertaking_version:
+            state += ", " + t._("has not accepted the current undertaking (no offers)")
         heavy = await peer_care.heavy_this_week(turn.rt, profile.user_id)
         text = t._(
             "{name}: {state}, {active} of {capacity} contacts, {heavy} heavy this week",

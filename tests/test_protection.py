@@ -266,6 +266,10 @@ async def test_new_undertaking_version_is_asked_before_new_offers(harness: Harne
     peer.send_text("and again")
     await h.settle()
     assert sum("has been updated" in t for t in peer.texts) == 1
+    coco = h.fake.user(COORDINATOR)
+    coco.send_text("/peers")
+    await h.settle()
+    assert "has not accepted the current undertaking" in coco.texts[-1]
     peer.press_button("I accept")
     await h.settle()
     assert "offers can reach you again" in " ".join(peer.texts[-2:])
