@@ -48,6 +48,12 @@ async def offer_button(update: Update, context: Context) -> None:
             turn.t._("Thank you for answering. The request goes on to another peer.")
         )
         return
+    if turn.person.telegram_id in turn.rt.undertaking_due:
+        await query.answer(
+            turn.t._("Please accept the updated confidentiality undertaking first."),
+            show_alert=True,
+        )
+        return
     result = await matching.accept(turn.rt, int(raw_id), turn.person.telegram_id)
     if result.outcome is AcceptOutcome.NOT_YOURS:
         log.info("refused accept of offer %s (update %s)", raw_id, update.update_id)

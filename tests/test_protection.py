@@ -149,6 +149,7 @@ async def test_reports_command_lists_and_decides(harness: Harness) -> None:
     await h.settle()
     assert coco.texts[-1] == "No reports in the last 30 days."
     await end_and_report(h, peer, "Other")
+    await h.restart()  # the report and its decision buttons survive a restart
     coco.send_text("/reports")
     await h.settle()
     assert "Report #1" in coco.texts[-1] and "Other" in coco.texts[-1]
@@ -250,17 +251,26 @@ async def test_new_undertaking_version_is_asked_before_new_offers(harness: Harne
     h = harness
     await coordinator(h)
     peer, first = await in_contact(h)
+    third = h.user(1003, "Cy", language="en")
+    await ask_for_peer(h, third)  # offered before the new version
     h.config = replace(h.config, undertaking_version=2)
     await h.restart()
+    peer.press_button("Accept")
+    await h.settle()
+    assert peer.answered_callbacks[-1] == (
+        "Please accept the updated confidentiality undertaking first."
+    )
+    assert any("has been updated" in t for t in peer.texts[-2:])
+    peer.press_button("Decline")
+    await h.settle()
     second = h.user(1002, "Bo", language="en")
     await ask_for_peer(h, second)
     assert await h.rt.storage.fetchone("SELECT 1 FROM offers WHERE status = 'pending'") is None
-    # The next interaction asks; the message itself still goes to the citizen.
+    # The prompt came at the first interaction; messages still go to the citizen.
+    assert any("Confidentiality undertaking (version 2)" in t for t in peer.texts)
     first_count = len(first.texts)
     peer.send_text("hello again")
     await h.settle()
-    assert any("has been updated" in t for t in peer.texts[-2:])
-    assert any("Confidentiality undertaking (version 2)" in t for t in peer.texts[-2:])
     assert len(first.texts) > first_count
     # Asked once, not at every message.
     peer.send_text("and again")

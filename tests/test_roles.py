@@ -129,3 +129,20 @@ async def test_roles_in_danish(harness: Harness) -> None:
     admin.send_text("/help")
     await h.settle()
     assert "/roles" in admin.texts[-1]
+
+
+async def test_an_added_coordinator_on_duty_gets_the_alerts_alone(harness: Harness) -> None:
+    h = harness
+    await with_admin(h)
+    admin = await coordinator(h, ADMIN, "Alma")
+    coco = await coordinator(h)
+    admin.send_text("/addcoordinator 5555")
+    await h.settle()
+    new = await coordinator(h, 5555, "Nora")
+    new.send_text("/onduty")
+    await h.settle()
+    assert "You are on duty" in new.texts[-1]
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    assert new.texts[-1].startswith("Urgent #1")
+    assert not any(t.startswith("Urgent #") for t in coco.texts)
