@@ -153,9 +153,7 @@ def _outcome(turn: Turn, report: report_store.Report) -> str:
         peer=report.peer_name or "-",
         reason=reports.reason_label(t, report.reason),
     )
-    if report.status is ReportStatus.BARRED and report.barred_until is not None:
-        return who + " · " + t._("barred until {date}", date=t.date(report.barred_until))
-    return who + " · " + t._("dismissed")
+    return who + " · " + reports.decision_text(t, report)
 
 
 async def bar_button(update: Update, context: Context) -> None:
@@ -169,7 +167,8 @@ async def bar_button(update: Update, context: Context) -> None:
     if not raw_id.isdigit() or action not in {"no", *reports.BAR_PERIODS}:
         await query.answer(turn.t._("That button is no longer valid."))
         return
-    decision = await reports.decide(turn.rt, int(raw_id), action, turn.person.telegram_id)
+    pressed = (query.message.chat.id, query.message.message_id) if query.message else None
+    decision = await reports.decide(turn.rt, int(raw_id), action, turn.person.telegram_id, pressed)
     report = decision.report
     if report is None:
         await query.answer(turn.t._("That button is no longer valid."))
@@ -178,9 +177,10 @@ async def bar_button(update: Update, context: Context) -> None:
         await query.answer(turn.t._("This report has already been decided."))
     else:
         await query.answer()
-    await query.edit_message_text(
-        reports.report_summary(turn.t, report) + "\n" + _outcome(turn, report).rpartition(" · ")[2]
-    )
+    text = reports.report_summary(turn.t, report) + "\n" + reports.decision_text(turn.t, report)
+    message = query.message
+    if not (message is not None and getattr(message, "text", None) == text):
+        await query.edit_message_text(text)
 
 
 def register(application: Application) -> None:

@@ -312,3 +312,23 @@ async def test_undertaking_in_danish_and_from_configuration(harness: Harness) ->
     peer.press_button("Jeg accepterer")
     await h.settle()
     assert "godkend" in peer.texts[-1].lower()
+
+
+async def test_every_coordinator_sees_the_first_decision(harness: Harness) -> None:
+    h = harness
+    h.config = replace(h.config, coordinator_ids=(COORDINATOR, 9003))
+    await h.restart()
+    one, two = await coordinator(h), await coordinator(h, 9003, "Dina")
+    peer, _ = await in_contact(h)
+    await end_and_report(h, peer)
+    assert "Report #1" in one.texts[-1] and "Report #1" in two.texts[-1]
+    one.press_button("Bar 1 week")
+    await h.settle()
+    assert "barred until" in one.texts[-1]
+    assert "barred until" in two.texts[-1]
+    assert not two.last_message.get("reply_markup")
+    two.press(two.last_message["message_id"], "bar:no:1", forge=True)
+    await h.settle()
+    assert two.answered_callbacks[-1] == "This report has already been decided."
+    row = await h.rt.storage.fetchone("SELECT status, decided_by FROM reports")
+    assert tuple(row) == ("barred", COORDINATOR)

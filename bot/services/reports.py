@@ -20,6 +20,7 @@ from bot.services import matching, peer_care
 from bot.services.coordinators import coordinator_chats, coordinator_translator
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
+from bot.storage import outbox as outbox_store
 from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage.contacts import Contact
@@ -143,11 +144,19 @@ class Decision:
     decided_now: bool
 
 
-async def decide(rt: Runtime, report_id: int, action: str, actor_telegram_id: int) -> Decision:
+async def decide(
+    rt: Runtime,
+    report_id: int,
+    action: str,
+    actor_telegram_id: int,
+    pressed: tuple[int, int] | None = None,
+) -> Decision:
     """Bar the citizen for a period (``w1``, ``m1``, ``m3``) or dismiss (``no``); first wins.
 
     A bar withdraws a waiting request (the citizen is told neutrally); the reporting peer
-    hears that a coordinator has looked at it, never the outcome's details.
+    hears that a coordinator has looked at it, never the outcome's details. The other
+    coordinators' copies of the report change to show the decision (`pressed`, the message
+    whose button was used, is edited by the caller).
     """
     now = rt.now()
     until = now + BAR_PERIODS[action] if action in BAR_PERIODS else None
@@ -180,8 +189,37 @@ async def decide(rt: Runtime, report_id: int, action: str, actor_telegram_id: in
                 ref_id=report_id,
             )
         report = await report_store.by_id(tx, report_id)
+        assert report is not None
+        await _show_decision(rt, tx, report, pressed)
     rt.wake_delivery()
     return Decision(report, True)
+
+
+def decision_text(t: Translator, report: Report) -> str:
+    if report.status is ReportStatus.BARRED and report.barred_until is not None:
+        return t._("barred until {date}", date=t.date(report.barred_until))
+    if report.status is ReportStatus.DISMISSED:
+        return t._("dismissed")
+    return ""
+
+
+async def _show_decision(
+    rt: Runtime, tx: Transaction, report: Report, pressed: tuple[int, int] | None
+) -> None:
+    for purpose in ("report", "report-note"):
+        for chat_id, message_id in await outbox_store.sent_messages(tx, purpose, report.id):
+            if (chat_id, message_id) == pressed:
+                continue
+            t = await coordinator_translator(rt, tx, chat_id)
+            text = report_summary(t, report) + "\n" + decision_text(t, report)
+            await notices.edit(
+                tx,
+                chat_id,
+                message_id,
+                notices.Notice(text),
+                purpose="report-decided",
+                now=rt.now(),
+            )
 
 
 async def _peer_translator(rt: Runtime, tx: Transaction, report: Report) -> Translator:
