@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from bot.storage import audit as audit_store
 from bot.storage import roles as role_store
 from bot.storage import users as user_store
-from bot.storage.roles import StaffEntry, StaffRole
+from bot.storage.roles import StaffRole
 from bot.storage.users import Role
 
 
@@ -91,10 +91,6 @@ async def load(rt: Runtime) -> None:
     for entry in await role_store.all_entries(rt.storage):
         roles.ids(entry.role).add(entry.telegram_id)
     rt.roles = roles
-
-
-async def entries(rt: Runtime) -> list[StaffEntry]:
-    return await role_store.all_entries(rt.storage)
 
 
 async def add(rt: Runtime, actor: int, telegram_id: int, role: StaffRole) -> Change:

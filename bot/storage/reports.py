@@ -82,11 +82,6 @@ async def by_id(db: Database | Transaction, report_id: int) -> Report | None:
     return _report(row) if row else None
 
 
-async def for_contact(db: Database | Transaction, contact_id: int) -> Report | None:
-    row = await db.fetchone(REPORT_SQL + " WHERE r.contact_id = ?", (contact_id,))
-    return _report(row) if row else None
-
-
 async def set_note(tx: Transaction, report_id: int, note: str) -> bool:
     """Add the peer's note once; False if the report has one already."""
     return bool(
@@ -137,11 +132,6 @@ async def bar(tx: Transaction, citizen_id: int, until: datetime) -> None:
         " WHERE id = ? AND (barred_until IS NULL OR barred_until < ?)",
         (until.isoformat(), citizen_id, until.isoformat()),
     )
-
-
-async def barred_until(db: Database | Transaction, citizen_id: int) -> datetime | None:
-    row = await db.fetchone("SELECT barred_until FROM users WHERE id = ?", (citizen_id,))
-    return _dt(row[0]) if row else None
 
 
 async def peers_who_reported(db: Database | Transaction, citizen_id: int) -> set[int]:
