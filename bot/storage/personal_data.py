@@ -157,6 +157,9 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     )
     await tx.execute("UPDATE users SET barred_until = NULL WHERE barred_until <= ?", (cutoff,))
     removed += await tx.execute_rowcount(
+        "DELETE FROM alarms WHERE status != 'pending' AND created_at <= ?", (cutoff,)
+    )
+    removed += await tx.execute_rowcount(
         "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND barred_until IS NULL"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
