@@ -157,6 +157,12 @@ AUDIT_ACTIONS = {
     "resume_peer": N_("resumed a peer"),
     "remove_peer": N_("removed a peer"),
     "broadcast": N_("wrote to all peers"),
+    "bar_citizen": N_("barred a reported citizen"),
+    "dismiss_report": N_("dismissed a report"),
+    "add_coordinator": N_("added a coordinator"),
+    "remove_coordinator": N_("removed a coordinator"),
+    "add_administrator": N_("added an administrator"),
+    "remove_administrator": N_("removed an administrator"),
 }
 
 

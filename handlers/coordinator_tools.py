@@ -316,7 +316,7 @@ async def _show(turn: Turn, action: str, request_id: int) -> None:
 # Peers ------------------------------------------------------------------------------------------
 
 
-def _peer_state(t: Translator, profile: PeerProfile) -> str:
+def _peer_state(t: Translator, profile: PeerProfile, undertaking_version: int) -> str:
     state = {
         PeerStatus.ONBOARDING: t._("filling in profile"),
         PeerStatus.PENDING: t._("waits for approval"),
@@ -326,6 +326,8 @@ def _peer_state(t: Translator, profile: PeerProfile) -> str:
     }[profile.status]
     if profile.away:
         state += ", " + t._("away")
+    if profile.undertaking_version != undertaking_version:
+        state += ", " + t._("has not accepted the current undertaking (no offers)")
     return state
 
 
@@ -335,7 +337,7 @@ async def _peer_line(turn: Turn, profile: PeerProfile) -> str:
     line = t._(
         "{name}: {state}, {active} of {capacity} contacts, {heavy} heavy this week",
         name=profile.pseudonym or "-",
-        state=_peer_state(t, profile),
+        state=_peer_state(t, profile, turn.rt.config.undertaking_version),
         active=profile.active_contacts,
         capacity=profile.capacity,
         heavy=heavy,

@@ -20,6 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import handover as handover_store
 from bot.storage import outbox as outbox_store
 from bot.storage import peers as peer_store
+from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact, Offer, OfferStatus
@@ -28,9 +29,11 @@ from bot.storage.requests import Request, RequestStatus
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
-    """Approved, not away, in one of their availability slots now, and below capacity."""
+    """Approved, with the current undertaking accepted, not away, in one of their availability
+    slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
+        and peer.undertaking_version == rt.config.undertaking_version
         and not peer.away
         and any(in_slot(slot, rt.now(), rt.config.timezone) for slot in peer.availability)
         and peer.active_contacts + pending < peer.capacity
@@ -86,6 +89,7 @@ async def offer_next_in(tx: Transaction, rt: Runtime, request_id: int) -> int | 
     if await contact_store.pending_offer(tx, request_id) is not None:
         return None
     asked = await contact_store.peers_already_asked(tx, request_id)
+    asked |= await report_store.peers_who_reported(tx, request.citizen_id)
     pending = await contact_store.pending_offers_by_peer(tx)
     approved = await peer_store.approved(tx)
     earlier = [  # the citizen's earlier peer first: they have talked before
@@ -140,6 +144,7 @@ async def suitable_peers(
     """Approved peers free now who speak the request's language; matching topics first."""
     pending = await contact_store.pending_offers_by_peer(rt.storage)
     language = request.language or rt.config.default_language
+    reported = await report_store.peers_who_reported(rt.storage, request.citizen_id)
     found = [
         Suitable(
             peer,
@@ -148,6 +153,7 @@ async def suitable_peers(
         )
         for peer in await peer_store.approved(rt.storage)
         if peer.user_id not in exclude
+        and peer.user_id not in reported
         and peer.user_id != request.citizen_id
         and language in peer.languages
         and is_free(rt, peer, pending.get(peer.user_id, 0))
@@ -164,6 +170,8 @@ async def chosen_peer_in(
     """The coordinator's choice, checked again at the moment of the offer."""
     peer = await peer_store.profile(tx, peer_id)
     if peer is None or peer.user_id == request.citizen_id:
+        return None
+    if peer_id in await report_store.peers_who_reported(tx, request.citizen_id):
         return None
     pending = await contact_store.pending_offers_by_peer(tx)
     language = request.language or rt.config.default_language
@@ -337,20 +345,27 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
 
 async def cancel_request(rt: Runtime, request: Request) -> bool:
     """The citizen withdraws a waiting request; any peer holding the offer is told."""
-    now = rt.now()
     async with rt.storage.transaction() as tx:
-        if not await request_store.set_status(
-            tx,
-            request.id,
-            RequestStatus.CANCELLED,
-            now,
-            expected=(RequestStatus.WAITING,),
-            reason="citizen",
-        ):
+        if not await withdraw(rt, tx, request.id, "citizen"):
             return False
-        for offer in await contact_store.withdraw_offers(tx, request.id, now):
-            await retract_offer_message(rt, tx, offer.id, offer.peer_id, Retraction.CLOSED)
     rt.wake_delivery()
+    return True
+
+
+async def withdraw(rt: Runtime, tx: Transaction, request_id: int, reason: str) -> bool:
+    """Cancel a waiting request inside `tx`; any peer holding its offer is told."""
+    now = rt.now()
+    if not await request_store.set_status(
+        tx,
+        request_id,
+        RequestStatus.CANCELLED,
+        now,
+        expected=(RequestStatus.WAITING,),
+        reason=reason,
+    ):
+        return False
+    for offer in await contact_store.withdraw_offers(tx, request_id, now):
+        await retract_offer_message(rt, tx, offer.id, offer.peer_id, Retraction.CLOSED)
     return True
 
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot import notices
+from bot.config import Config
 from bot.errors import UserInputError
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import matching, pseudonyms, request_queue
 from bot.services.coordinators import coordinator_chats, coordinator_translator
@@ -30,6 +31,7 @@ class Step(StrEnum):
     LANGUAGES = "languages"
     CAPACITY = "capacity"
     AVAILABILITY = "availability"
+    UNDERTAKING = "undertaking"
 
 
 ORDER = tuple(Step)
@@ -104,8 +106,15 @@ async def toggle(rt: Runtime, profile: PeerProfile, step: Step, value: str) -> P
 
 
 async def advance(rt: Runtime, profile: PeerProfile, step: Step) -> Step | None:
-    """Go to the step after `step`; None when the profile is complete."""
+    """Go to the step after `step`; None when the profile is complete. A peer who accepted the
+    current undertaking already is not asked again when editing their profile."""
     index = ORDER.index(step) + 1
+    if (
+        index < len(ORDER)
+        and ORDER[index] is Step.UNDERTAKING
+        and profile.undertaking_version == rt.config.undertaking_version
+    ):
+        index += 1
     if index < len(ORDER):
         await peer_store.update(rt.storage, profile.user_id, step=ORDER[index])
         return ORDER[index]
@@ -299,4 +308,65 @@ async def _tell_peer(tx: Transaction, rt: Runtime, profile: PeerProfile, text: s
         purpose="peer-status",
         now=rt.now(),
         ref_id=profile.user_id,
+    )
+
+
+def undertaking_text(t: Translator, config: Config) -> str:
+    """The confidentiality undertaking in the peer's language; ``[undertaking]`` replaces it."""
+    if t.language in config.undertaking_text:
+        body = config.undertaking_text[t.language]
+    else:
+        body = "\n".join(
+            [
+                t._(
+                    "As a peer with {organisation} I promise:",
+                    organisation=config.organisation_name,
+                ),
+                t._(
+                    "• I keep what citizens tell me to myself, also after my time as a peer. "
+                    "I do not share it, write it down elsewhere, or talk about it in a way that "
+                    "can identify anyone."
+                ),
+                t._(
+                    "• I do not try to find out who a citizen is, and I do not move the contact "
+                    "outside this bot (no phone numbers, social media or private meetings)."
+                ),
+                t._(
+                    "• The one exception: if someone's life is in danger or a child is at risk, "
+                    "I tell a coordinator at once."
+                ),
+                t._(
+                    "• I talk about hard conversations only with the coordinators, for debriefing "
+                    "and supervision."
+                ),
+            ]
+        )
+    return "\n\n".join(
+        [
+            t._(
+                "Confidentiality undertaking (version {version})",
+                version=config.undertaking_version,
+            ),
+            body,
+        ]
+    )
+
+
+async def accept_undertaking(rt: Runtime, profile: PeerProfile) -> None:
+    """Record the acceptance with time and version; offers may reach the peer again."""
+    async with rt.storage.transaction() as tx:
+        await peer_store.accept_undertaking(
+            tx, profile.user_id, rt.config.undertaking_version, rt.now()
+        )
+    rt.undertaking_due.discard(profile.telegram_id)
+
+
+def has_current_undertaking(rt: Runtime, profile: PeerProfile) -> bool:
+    return profile.undertaking_version == rt.config.undertaking_version
+
+
+async def load_undertaking_due(rt: Runtime) -> None:
+    """At start-up: peers who must accept the configured version (again) before new offers."""
+    rt.undertaking_due = set(
+        await peer_store.undertaking_outdated(rt.storage, rt.config.undertaking_version)
     )

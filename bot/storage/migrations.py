@@ -271,6 +271,34 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX broadcasts_actor ON broadcasts (actor_id, sent_at);
     """,
+    # Protecting peers (reports, bars, the confidentiality undertaking) and staff roles.
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+        peer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+        reason TEXT NOT NULL,
+        note TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'barred', 'dismissed')),
+        created_at TEXT NOT NULL,
+        decided_by INTEGER,
+        decided_at TEXT,
+        barred_until TEXT
+    );
+    CREATE INDEX reports_status ON reports (status, created_at);
+    CREATE INDEX reports_citizen ON reports (citizen_id);
+    ALTER TABLE users ADD COLUMN barred_until TEXT;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_version INTEGER;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_at TEXT;
+    CREATE TABLE staff_roles (
+        telegram_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('coordinator', 'administrator')),
+        added_by INTEGER NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (telegram_id, role)
+    );
+    """,
 )
 
 
@@ -287,6 +315,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "on-duty roster for coordinators",
     "e-mail alarms beyond Telegram",
     "coordinators' tools: requeued requests, broadcasts to peers",
+    "reports and bars that protect peers, the confidentiality undertaking, staff roles",
 )
 
 

@@ -35,6 +35,7 @@ class PeerProfile:
     focus_contact_id: int | None
     active_contacts: int
     last_active_at: datetime | None
+    undertaking_version: int | None = None
 
 
 def _split(value: str) -> frozenset[str]:
@@ -72,6 +73,7 @@ def _profile(row: Row) -> PeerProfile:
         last_active_at=(
             datetime.fromisoformat(row["last_active_at"]) if row["last_active_at"] else None
         ),
+        undertaking_version=row["undertaking_version"],
     )
 
 
@@ -229,3 +231,21 @@ async def redeem_invite(tx: Transaction, code: str, user_id: int, now: datetime)
             (now.isoformat(), user_id, code, now.isoformat()),
         )
     )
+
+
+async def accept_undertaking(tx: Transaction, user_id: int, version: int, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE peer_profiles SET undertaking_version = ?, undertaking_at = ? WHERE user_id = ?",
+        (version, now.isoformat(), user_id),
+    )
+
+
+async def undertaking_outdated(db: Database, version: int) -> list[int]:
+    """Telegram ids of peers past onboarding who have not accepted `version` of the undertaking."""
+    rows = await db.fetchall(
+        "SELECT u.telegram_id FROM peer_profiles p JOIN users u ON u.id = p.user_id"
+        " WHERE p.status IN ('pending', 'approved', 'paused')"
+        " AND (p.undertaking_version IS NULL OR p.undertaking_version != ?)",
+        (version,),
+    )
+    return [row[0] for row in rows]
