@@ -44,15 +44,26 @@ def _phone(world: World, phone: Phone) -> dict[str, Any]:
         "name": user.first_name,
         "language": user.language_code or "",
         "blocked": user.blocked,
-        "messages": [_message(world, m, bot_id) for m in user.history if _shown(m)],
+        "messages": _messages(world, user.history, bot_id),
         "keyboard": user.reply_keyboard,
         "toasts": list(user.answered_callbacks),
         "commands": world.commands.get(user.language_code or "", world.commands.get("", [])),
     }
 
 
-def _shown(message: dict[str, Any]) -> bool:
-    return "from" in message
+def _messages(world: World, history: list[dict[str, Any]], bot_id: int) -> list[dict[str, Any]]:
+    """The chat's messages; the first of each day carries its date, as Telegram shows it."""
+    shown, day = [], None
+    for message in history:
+        if "from" not in message:  # service messages (a group's migration) are not drawn
+            continue
+        item = _message(world, message, bot_id)
+        moment = _local(world, message["date"])
+        if moment.date() != day:
+            day = moment.date()
+            item["time"] = f"{moment:%a} {moment.day} {moment:%b}, {item['time']}"
+        shown.append(item)
+    return shown
 
 
 def _message(world: World, message: dict[str, Any], bot_id: int) -> dict[str, Any]:
@@ -62,7 +73,7 @@ def _message(world: World, message: dict[str, Any], bot_id: int) -> dict[str, An
         "mine": message["from"]["id"] != bot_id,
         "kind": kind,
         "text": message.get("text") or message.get("caption") or "",
-        "time": _clock_time(world, message["date"]),
+        "time": f"{_local(world, message['date']):%H:%M}",
         "edited": "edit_date" in message,
         "protected": bool(message.get("has_protected_content")),
         "buttons": [
@@ -84,6 +95,5 @@ def _message(world: World, message: dict[str, Any], bot_id: int) -> dict[str, An
     return item
 
 
-def _clock_time(world: World, timestamp: int) -> str:
-    moment = datetime.fromtimestamp(timestamp, UTC).astimezone(world.config.timezone)
-    return moment.strftime("%H:%M")
+def _local(world: World, timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC).astimezone(world.config.timezone)

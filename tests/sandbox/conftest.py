@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +51,36 @@ async def eventually(sandbox: Sandbox, condition: Callable[[], bool], within: fl
         if left <= 0:
             raise AssertionError("the sandbox did not get there in time")
         await sandbox.wait_for_change(sandbox.version, min(left, 0.5))
+
+
+def phone_state(sandbox: Sandbox, role: str, index: int = 0) -> dict[str, Any]:
+    """One phone as the page sees it."""
+    return [p for p in sandbox.state()["phones"] if p["role"] == role][index]
+
+
+def texts(sandbox: Sandbox, role: str, index: int = 0) -> list[str]:
+    return [m["text"] for m in phone_state(sandbox, role, index)["messages"]]
+
+
+def newest_button(sandbox: Sandbox, role: str, label: str) -> tuple[int, int, str] | None:
+    """(phone id, message id, callback data) of the newest button whose label contains `label`."""
+    phone = phone_state(sandbox, role)
+    for message in reversed(phone["messages"]):
+        for row in message["buttons"]:
+            for button in row:
+                if label in button["text"]:
+                    return phone["id"], message["id"], button["data"]
+    return None
+
+
+async def press(sandbox: Sandbox, role: str, *labels: str) -> None:
+    """Press buttons one after another, each once the bot has shown it."""
+    for label in labels:
+        await eventually(
+            sandbox, lambda label=label: newest_button(sandbox, role, label) is not None
+        )
+        found = newest_button(sandbox, role, label)
+        assert found is not None
+        await sandbox.press(*found)
+        # The press is an update the bot answers; wait until it did, so the next label is new.
+        await eventually(sandbox, lambda: not sandbox.world.fake.unanswered_queries())

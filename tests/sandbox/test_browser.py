@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import Translator
-from tests.sandbox.conftest import Running
+from tests.sandbox.conftest import Running, phone_state
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -147,3 +147,42 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
     ).to_have_count(0)
     await page.screenshot(path=str(shots / "3-urgent-acknowledged.png"))
     assert running.sandbox.world.fake.unanswered_queries() == []
+
+
+async def test_the_controls_of_the_page(page: Any, running: Running) -> None:
+    from playwright.async_api import expect
+
+    sandbox = running.sandbox
+    citizen = phone(page, "citizen")
+    await citizen.locator(".menu").click()
+    await citizen.locator(".commands button", has_text="/help_now").click()
+    await expect_text(
+        page, "citizen", DA._("Thank you for reaching out. You are not alone with this.")
+    )
+    await expect(citizen.locator(".rkb")).to_have_count(1)  # the reply keyboard under the text box
+
+    await citizen.locator(".block-toggle").check()
+    await expect(citizen.locator(".blocked-note")).to_be_visible()
+    await expect(citizen.locator(".composer input")).to_be_disabled()
+    assert sandbox.world.phones[-1].user.blocked or any(
+        p.user.blocked for p in sandbox.world.phones
+    )
+    await citizen.locator(".block-toggle").uncheck()
+    await expect(citizen.locator(".blocked-note")).to_be_hidden()
+
+    clock = page.locator("#clock")
+    await expect(clock).to_contain_text("Mon 2 Mar")
+    await page.get_by_role("button", name="+1 day").click()
+    await expect(clock).to_contain_text("Tue 3 Mar")
+
+    await page.get_by_role("button", name="+ Citizen").click()
+    await page.get_by_role("button", name="+ Peer").click()
+    await expect(page.locator(".phone")).to_have_count(5)
+    roles = await page.locator(".phone").evaluate_all("nodes => nodes.map(n => n.dataset.role)")
+    assert roles == ["citizen", "citizen", "peer", "peer", "coordinator"]
+    await page.screenshot(path=str(artifacts() / "4-controls.png"))
+
+    await page.get_by_role("button", name="Reset").click()  # the confirmation is accepted
+    await expect(page.locator(".phone")).to_have_count(3)
+    await expect(phone(page, "citizen").locator(".msg")).to_have_count(0)
+    await expect(clock).to_contain_text("Mon 2 Mar")
