@@ -120,7 +120,7 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
     await press(page, "citizen", EN._("I agree"))
     for label in ("Anxiety", "Dansk", "Chat here", "Evenings", "Skip", "Send request"):
         await press(page, "citizen", label)
-    await page.screenshot(path=str(shots / "1-request-sent.png"))
+    await page.screenshot(path=str(shots / "1-request-sent.png"), animations="disabled")
 
     # The peer is offered the request; accepting edits the offer in place.
     offer = phone(page, "peer").locator(".msg", has=page.locator(".ikb", has_text=DA._("Accept")))
@@ -133,9 +133,9 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
 
     await write(page, "citizen", "Hello, is anyone there?")
     await expect_text(page, "peer", "Hello, is anyone there?")
-    await write(page, "peer", "Hej Ada, I am here. How are you today?")
+    await write(page, "peer", "Hi, I am here. How are you today?")
     await expect_text(page, "citizen", "I am here. How are you today?")
-    await page.screenshot(path=str(shots / "2-in-contact.png"))
+    await page.screenshot(path=str(shots / "2-in-contact.png"), animations="disabled")
 
     await phone(page, "citizen").locator(".rkb", has_text=EN._("I need help now")).click()
     await expect_text(
@@ -145,7 +145,7 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
     await expect(
         phone(page, "coordinator").locator(".ikb", has_text=DA._("I'm handling it"))
     ).to_have_count(0)
-    await page.screenshot(path=str(shots / "3-urgent-acknowledged.png"))
+    await page.screenshot(path=str(shots / "3-urgent-acknowledged.png"), animations="disabled")
     assert running.sandbox.world.fake.unanswered_queries() == []
 
 
@@ -180,7 +180,7 @@ async def test_the_controls_of_the_page(page: Any, running: Running) -> None:
     await expect(page.locator(".phone")).to_have_count(5)
     roles = await page.locator(".phone").evaluate_all("nodes => nodes.map(n => n.dataset.role)")
     assert roles == ["citizen", "citizen", "peer", "peer", "coordinator"]
-    await page.screenshot(path=str(artifacts() / "4-controls.png"))
+    await page.screenshot(path=str(artifacts() / "4-controls.png"), animations="disabled")
 
     await page.get_by_role("button", name="Reset").click()  # the confirmation is accepted
     await expect(page.locator(".phone")).to_have_count(3)
