@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.storage import Database
 
 if TYPE_CHECKING:
+    from bot.alarm import AlarmDispatcher
     from bot.delivery import OutboxDispatcher
     from bot.services.triage import CrisisDetector
     from bot.storage.group_commit import GroupWriter
@@ -30,6 +31,7 @@ class Runtime:
     db: Database | None = None
     writer: GroupWriter | None = None
     dispatcher: OutboxDispatcher | None = None
+    alarms: AlarmDispatcher | None = None
     detector: CrisisDetector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -54,6 +56,8 @@ class Runtime:
         return Translator(language or self.config.default_language, self.config.timezone)
 
     def wake_delivery(self) -> None:
-        """Tell the dispatcher that new outbox rows were committed."""
+        """Tell the dispatchers that new outbox (or alarm) rows were committed."""
         if self.dispatcher is not None:
             self.dispatcher.wake()
+        if self.alarms is not None:
+            self.alarms.wake()

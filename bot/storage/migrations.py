@@ -233,6 +233,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
+    # The e-mail alarm beyond Telegram: one row per escalation and stage, sent with retries.
+    """
+    ALTER TABLE escalations ADD COLUMN unreached_at TEXT;
+    ALTER TABLE escalations ADD COLUMN alarmed_at TEXT;
+    CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY,
+        escalation_id INTEGER NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('unacknowledged', 'unreachable')),
+        reason TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'cancelled')),
+        delivered_to TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        not_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (escalation_id, stage)
+    );
+    CREATE INDEX alarms_due ON alarms (status, not_before);
+    CREATE INDEX outbox_chat ON outbox (chat_id, status);
+    CREATE INDEX outbox_ref ON outbox (purpose, ref_id);
+    """,
 )
 
 
@@ -247,6 +271,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
+    "e-mail alarms beyond Telegram",
 )
 
 

@@ -139,6 +139,9 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         "DELETE FROM outbox WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
     removed += await tx.execute_rowcount(
+        "DELETE FROM alarms WHERE status != 'pending' AND created_at <= ?", (cutoff,)
+    )
+    removed += await tx.execute_rowcount(
         "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
