@@ -1,9 +1,11 @@
 """The sandbox's configuration: the operator's settings, with everything that reaches out replaced.
 
 Texts, emergency lines, office hours and topics come from the configuration file when there is
-one, so an organisation can preview its own setup. The token, the Bot API address, the
-database, the coordinators, backups and the health endpoint are always the sandbox's own: it
-never talks to Telegram and never touches a real deployment's data.
+one, so an organisation can preview its own setup. Only the sections listed in
+`SHOWN_SECTIONS` are taken over: the token, the Bot API address, the database, the
+coordinators, backups, the health endpoint, the e-mail alarm, and any section added later, are
+never the operator's. The sandbox never talks to Telegram, never sends anything anywhere, and
+never touches a real deployment's data.
 """
 
 from __future__ import annotations
@@ -21,8 +23,23 @@ from bot.services.office_hours import is_open, next_opening
 DATABASE_NAME = "sandbox.db"
 COORDINATOR_ID = 7001
 
-# Keys of the configuration file the sandbox never takes over.
-_OWN_SECTIONS = ("telegram", "storage", "coordinators", "health", "backup")
+# Sections of the configuration file that only shape what people see and how the bot decides.
+SHOWN_SECTIONS = (
+    "locale",
+    "organisation",
+    "office_hours",
+    "privacy",
+    "limits",
+    "guide",
+    "retention",
+    "matching",
+    "escalation",
+    "peers",
+    "checkins",
+    "triage",
+    "safety",
+    "emergency",
+)
 
 
 def sandbox_config(path: Path | None, data_dir: Path) -> Config:
@@ -35,8 +52,7 @@ def sandbox_config(path: Path | None, data_dir: Path) -> Config:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{path.name}: not valid TOML ({exc})"]) from exc
         base_dir = path.parent.resolve()
-    for section in _OWN_SECTIONS:
-        data.pop(section, None)
+    data = {key: value for key, value in data.items() if key in SHOWN_SECTIONS}
     data["coordinators"] = {"user_ids": [COORDINATOR_ID]}
     # No environment: a real token, webhook secret or backup key must not reach the sandbox.
     config = parse_config(data, {}, base_dir=base_dir)

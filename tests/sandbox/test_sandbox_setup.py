@@ -37,6 +37,10 @@ listen = "127.0.0.1:9108"
 directory = "backups"
 [escalation]
 ack_timeout_minutes = 7
+[alarm]
+smtp_host = "smtp.example.dk"
+from = "peerbot@example.dk"
+to = ["duty@example.dk"]
 """
 
 
@@ -53,6 +57,7 @@ def test_the_sandbox_keeps_the_settings_but_never_the_secrets_or_the_data(
     assert config.token == ""
     assert config.backup_key is None and config.backup_directory is None
     assert config.health_listen is None
+    assert config.alarm.smtp_host == "" and not config.alarm.to  # never a real e-mail
     assert config.database == (tmp_path / "sandbox-data" / "sandbox.db").resolve()
     assert config.coordinator_ids == (COORDINATOR_ID,) and config.backup_coordinator_ids == ()
 
