@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config
+from bot.errors import PeerbotError
 from bot.sandbox.control import Sandbox
 from bot.sandbox.server import SandboxServer
 
@@ -50,10 +51,16 @@ async def serve_sandbox(
 ) -> None:
     """Run the sandbox until SIGINT/SIGTERM (or `stop`); `ready` gets the page's address."""
     sandbox = Sandbox(config, start=start, language=language)
-    await sandbox.open()
     server = SandboxServer(sandbox, host, port)
     try:
         await server.start()
+    except OSError as exc:
+        raise PeerbotError(
+            f"cannot serve the sandbox on {host}:{port} ({exc.strerror}); "
+            "try another port: peerbot sandbox --port 8081"
+        ) from exc
+    try:
+        await sandbox.open()
         if stop is None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

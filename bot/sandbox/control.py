@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ class Sandbox:
         self._instance = InstanceLock(config.database)
         self._world: World | None = None
         self._generation = 0
+        self._run = secrets.token_hex(4)  # a page left open across a restart starts over
         self.version = 0
         self._waiters: set[asyncio.Event] = set()
 
@@ -115,7 +117,7 @@ class Sandbox:
     def state(self) -> dict[str, Any]:
         return snapshot(
             self.world,
-            generation=self._generation,
+            generation=f"{self._run}-{self._generation}",
             version=self.version,
             data_dir=str(self.data_dir),
         )

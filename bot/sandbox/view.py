@@ -14,7 +14,7 @@ from bot.sandbox.world import Phone, Role, World
 _FILE_KINDS = ("photo", "document", "voice", "sticker", "video", "audio", "animation")
 
 
-def snapshot(world: World, *, generation: int, version: int, data_dir: str) -> dict[str, Any]:
+def snapshot(world: World, *, generation: str, version: int, data_dir: str) -> dict[str, Any]:
     """Everything the page needs to draw itself."""
     now = world.clock.now()
     return {

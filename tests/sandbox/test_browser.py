@@ -63,14 +63,15 @@ async def page(running: Running) -> AsyncIterator[Any]:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI; .ci/run installs it with apt-get")
         pytest.skip("no chromium at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
+    expect.set_options(timeout=15_000)  # a loaded two-core CI machine; waits end when it is there
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             context = await browser.new_context(viewport={"width": 1260, "height": 900})
             page = await context.new_page()
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(15_000)
             page.on("dialog", lambda dialog: dialog.accept())
             await page.goto(running.url)
             yield page

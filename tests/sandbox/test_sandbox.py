@@ -128,6 +128,7 @@ async def test_bad_actions_are_refused(
 
 
 async def test_requests_a_foreign_page_could_make_are_refused(running: Running) -> None:
+    generation = running.sandbox.state()["generation"]
     async with client(running) as http:
         form = await http.post("/api/reset", content=b"a=1", headers={"Content-Type": "text/plain"})
         assert form.status_code == 415
@@ -142,7 +143,7 @@ async def test_requests_a_foreign_page_could_make_are_refused(running: Running) 
         put = await http.put("/api/reset", json={})
         assert put.status_code == 405
         assert (await http.get("/nothing")).status_code == 404
-    assert running.sandbox.state()["generation"] == 1  # nothing was reset
+    assert running.sandbox.state()["generation"] == generation  # nothing was reset
 
 
 async def test_a_blocked_phone_cannot_act_and_the_bot_sees_it(running: Running) -> None:
@@ -229,11 +230,12 @@ async def test_reset_forgets_everything(running: Running) -> None:
     await sandbox.send_text(citizen, "/help_now")
     await eventually(sandbox, lambda: len(texts(sandbox, "citizen")) >= 2)
     await sandbox.add("peer")
+    generation = sandbox.state()["generation"]
     async with client(running) as http:
         answer = await http.post("/api/reset", json={})
     assert answer.status_code == 200
     state = sandbox.state()
-    assert state["generation"] == 2
+    assert state["generation"] != generation
     assert [p["role"] for p in state["phones"]] == ["citizen", "peer", "coordinator"]
     assert phone_state(sandbox, "citizen")["messages"] == []
     rt = sandbox.world.rt

@@ -146,10 +146,15 @@ async def test_peerbot_sandbox_serves_the_page_and_stops_cleanly(tmp_path: Path)
     )
     try:
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-        url = re.search(rb"http://127\.0\.0\.1:\d+/", line)
-        assert url is not None, line
-        async with httpx.AsyncClient(base_url=url[0].decode(), timeout=10) as http:
+        url = None
+        for _ in range(50):  # log lines may come first
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            assert line, "the sandbox ended before it served the page"
+            url = re.search(rb"Sandbox running at (http://127\.0\.0\.1:\d+/)", line)
+            if url is not None:
+                break
+        assert url is not None
+        async with httpx.AsyncClient(base_url=url[1].decode(), timeout=10) as http:
             assert "SANDBOX" in (await http.get("/")).text
             state = (await http.get("/api/state")).json()
         assert [p["role"] for p in state["phones"]] == ["citizen", "peer", "coordinator"]
@@ -161,3 +166,18 @@ async def test_peerbot_sandbox_serves_the_page_and_stops_cleanly(tmp_path: Path)
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_a_taken_port_is_one_clear_error(tmp_path: Path) -> None:
+    from bot.errors import PeerbotError
+    from bot.sandbox import serve_sandbox
+
+    taken = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = taken.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(PeerbotError, match="--port"):
+            await serve_sandbox(sandbox_config(None, tmp_path), port=port)
+    finally:
+        taken.close()
+        await taken.wait_closed()
+    assert not (tmp_path / "sandbox.db").exists()  # nothing was started
