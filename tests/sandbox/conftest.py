@@ -74,13 +74,23 @@ def newest_button(sandbox: Sandbox, role: str, label: str) -> tuple[int, int, st
 
 
 async def press(sandbox: Sandbox, role: str, *labels: str) -> None:
-    """Press buttons one after another, each once the bot has shown it."""
+    """Press buttons one after another, each once the bot has shown it, and wait for the bot's
+    reaction (an edit or a new message in that chat) before the next: labels can repeat in
+    older messages ("Planlæg" and "Planlæg en check-in")."""
     for label in labels:
-        await eventually(
-            sandbox, lambda label=label: newest_button(sandbox, role, label) is not None
-        )
+
+        def shown(label: str = label) -> bool:
+            return newest_button(sandbox, role, label) is not None
+
+        await eventually(sandbox, shown)
         found = newest_button(sandbox, role, label)
         assert found is not None
+        before = phone_state(sandbox, role)["messages"]
         await sandbox.press(*found)
-        # The press is an update the bot answers; wait until it did, so the next label is new.
-        await eventually(sandbox, lambda: not sandbox.world.fake.unanswered_queries())
+        await eventually(
+            sandbox,
+            lambda before=before: (
+                phone_state(sandbox, role)["messages"] != before
+                and not sandbox.world.fake.unanswered_queries()
+            ),
+        )

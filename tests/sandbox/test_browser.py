@@ -57,17 +57,23 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
-async def page(running: Running) -> AsyncIterator[Any]:
+def browser_path() -> str:
+    """Found before the sandbox starts, so a machine without chromium skips at once."""
     path = chromium()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI; .ci/run installs it with apt-get")
         pytest.skip("no chromium at /usr/bin/chromium (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+async def page(browser_path: str, running: Running) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright, expect
 
     expect.set_options(timeout=15_000)  # a loaded two-core CI machine; waits end when it is there
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         try:
             context = await browser.new_context(viewport={"width": 1260, "height": 900})
             page = await context.new_page()

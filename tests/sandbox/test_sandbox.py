@@ -247,3 +247,22 @@ async def test_one_sandbox_per_data_folder(running: Running) -> None:
     second = Sandbox(running.sandbox.config, start=START)
     with pytest.raises(AlreadyRunning):
         await second.open()
+
+
+async def test_fast_forward_fires_a_planned_check_in(running: Running) -> None:
+    sandbox = running.sandbox
+    await ask_for_peer(running)
+    await press(sandbox, "peer", DA._("Accept"))
+    peer = phone_state(sandbox, "peer")["id"]
+    await sandbox.send_text(peer, "/checkin")
+    await press(sandbox, "peer", DA._("Check-in message"), DA._("Tomorrow"), DA._("Only once"))
+    await press(sandbox, "peer", DA._("Skip"), DA._("Plan it"))
+    asked = "How are you doing today?"
+
+    def checked_in() -> bool:
+        return any(asked in text for text in texts(sandbox, "citizen"))
+
+    await sandbox.fast_forward(60)
+    assert not checked_in()  # tomorrow at 10:00 is not due yet
+    await sandbox.fast_forward(24 * 60)
+    await eventually(sandbox, checked_in)
