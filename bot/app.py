@@ -29,6 +29,8 @@ from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
 from bot.services import escalation
+from bot.services import peers as peer_service
+from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
 from bot.services.urgent import urgent_update_check
 from bot.storage import Database, inbox
@@ -52,10 +54,13 @@ from handlers import (
     citizen,
     common,
     coordinator,
+    coordinator_tools,
     errors,
     peer,
     privacy,
+    protection,
     relay,
+    roles,
     urgent,
 )
 
@@ -113,7 +118,18 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (
+        citizen,
+        peer,
+        checkins,
+        coordinator,
+        coordinator_tools,
+        protection,
+        roles,
+        privacy,
+        relay,
+        common,
+    ):
         module.register(application)
 
 
@@ -146,6 +162,8 @@ async def start_bot(application: Application) -> InboxPoller:
     rt = get_runtime(application)
     rt.db = await open_with_backup(rt)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
+    await role_service.load(rt)
+    await peer_service.load_undertaking_due(rt)
     await application.initialize()
     rt.writer = GroupWriter(rt.db)
     rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)

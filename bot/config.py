@@ -115,7 +115,11 @@ class Config:
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
     reminder_minutes: int = 60
+    broadcast_interval_minutes: int = 60
     webhook_secret: str | None = None
+    administrator_ids: tuple[int, ...] = ()
+    undertaking_version: int = 1
+    undertaking_text: dict[str, str] = field(default_factory=dict)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
     source: Path | None = field(default=None, compare=False)
 
@@ -139,6 +143,7 @@ class Config:
         return warnings
 
     def is_coordinator(self, telegram_id: int) -> bool:
+        """Configured coordinators only; `bot.services.roles` adds those kept in the database."""
         return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
 
 
@@ -424,6 +429,7 @@ def parse_config(
         quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
+        broadcast_interval_minutes=int(_positive(r, "coordinators.broadcast_interval_minutes", 60)),
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
         privacy_text_version=r.get("privacy.text_version", int, 0),
@@ -440,6 +446,9 @@ def parse_config(
         backup_time=_parse_time(r, "backup.time", r.get("backup.time", str, "03:00")),
         backup_key=env.get("PEERBOT_BACKUP_KEY") or None,
         webhook_secret=webhook_secret or None,
+        administrator_ids=_int_list(r, "coordinators.administrators"),
+        undertaking_version=int(_positive(r, "peers.undertaking_version", 1)),
+        undertaking_text=_texts(r, "undertaking"),
         alarm=_alarm(r, env, base_dir),
     )
     if r.problems:

@@ -1,4 +1,5 @@
-"""Who the coordinators are for a message: configured users, the group, the backups."""
+"""Who the coordinators are for a message: configured users and those added through the bot
+(`bot.services.roles`), the group, the backups."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.storage import users as user_store
 
 
 def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
-    chats = list(rt.config.coordinator_ids)
+    chats = rt.roles.primary_coordinators()
     if rt.config.coordinator_group_id is not None:
         chats.append(rt.config.coordinator_group_id)
     if backups:
@@ -22,7 +23,7 @@ def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
 async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
     """Who gets an alert: the configured coordinators on duty, or all of them when nobody said
     they are (nobody must be left without a human); the coordinator group always."""
-    configured = list(rt.config.coordinator_ids)
+    configured = rt.roles.primary_coordinators()
     on_duty = [c for c in await user_store.on_duty(tx) if c in configured]
     chats = on_duty or configured
     if rt.config.coordinator_group_id is not None:
@@ -39,7 +40,7 @@ async def reachable_chats(rt: Runtime, tx: Transaction) -> list[int]:
     """Who can be expected to see an alert now: the coordinators on duty (on call outside office
     hours), or in office hours everyone configured, and the group; minus those Telegram refused
     to reach (blocked the bot, never started it, chat not found). Empty means nobody."""
-    configured = list(rt.config.coordinator_ids)
+    configured = rt.roles.primary_coordinators()
     on_call = [c for c in await user_store.on_duty(tx) if c in configured]
     config = rt.config
     if on_call:

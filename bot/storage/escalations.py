@@ -167,3 +167,13 @@ async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:
             "UPDATE escalations SET note = ? WHERE id = ? AND note IS NULL", (note, escalation_id)
         )
     )
+
+
+async def open_citizens(db: Database | Transaction) -> set[int]:
+    """Citizens with an urgent alert nobody has acknowledged yet (a request nobody answered
+    in time is its own filter, not urgent)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT citizen_id FROM escalations WHERE status = 'open'"
+        " AND reason != 'unanswered' AND citizen_id IS NOT NULL"
+    )
+    return {row[0] for row in rows}

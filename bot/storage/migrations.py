@@ -257,6 +257,48 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_chat ON outbox (chat_id, status);
     CREATE INDEX outbox_ref ON outbox (purpose, ref_id);
     """,
+    # Coordinators' tools: a request handed back to matching restarts its waiting clock;
+    # broadcasts to peers (the text is kept only until it is sent).
+    """
+    ALTER TABLE requests ADD COLUMN requeued_at TEXT;
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL,
+        text TEXT,
+        recipients INTEGER,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX broadcasts_actor ON broadcasts (actor_id, sent_at);
+    """,
+    # Protecting peers (reports, bars, the confidentiality undertaking) and staff roles.
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+        peer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+        reason TEXT NOT NULL,
+        note TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'barred', 'dismissed')),
+        created_at TEXT NOT NULL,
+        decided_by INTEGER,
+        decided_at TEXT,
+        barred_until TEXT
+    );
+    CREATE INDEX reports_status ON reports (status, created_at);
+    CREATE INDEX reports_citizen ON reports (citizen_id);
+    ALTER TABLE users ADD COLUMN barred_until TEXT;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_version INTEGER;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_at TEXT;
+    CREATE TABLE staff_roles (
+        telegram_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('coordinator', 'administrator')),
+        added_by INTEGER NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (telegram_id, role)
+    );
+    """,
 )
 
 
@@ -272,6 +314,8 @@ DESCRIPTIONS: tuple[str, ...] = (
     "handover notes between peers",
     "on-duty roster for coordinators",
     "e-mail alarms beyond Telegram",
+    "coordinators' tools: requeued requests, broadcasts to peers",
+    "reports and bars that protect peers, the confidentiality undertaking, staff roles",
 )
 
 

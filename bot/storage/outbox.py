@@ -142,6 +142,15 @@ async def sent_messages(
     return [(row["chat_id"], row["message_id"]) for row in rows]
 
 
+async def cancel_pending(tx: Transaction, purpose: str, ref_id: int) -> int:
+    """Do not send what has not gone yet for one cause (e.g. an offer that was withdrawn)."""
+    return await tx.execute_rowcount(
+        "UPDATE outbox SET status = 'cancelled' WHERE purpose = ? AND ref_id = ?"
+        " AND status = 'pending'",
+        (purpose, ref_id),
+    )
+
+
 async def unreachable_chats(db: Database | Transaction, chats: list[int]) -> set[int]:
     """Chats whose latest finished message Telegram refused as undeliverable (blocked the bot,
     never started it, chat not found): the outbox is where that is learnt."""

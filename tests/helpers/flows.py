@@ -32,6 +32,7 @@ async def make_peer(
         "Evenings",
         "Weekends",
         "Done",
+        "I accept",
     ):
         peer.press_button(label)
         await h.settle()
