@@ -31,6 +31,7 @@ SHOWN_SECTIONS = (
     "privacy",
     "limits",
     "guide",
+    "undertaking",
     "retention",
     "matching",
     "escalation",

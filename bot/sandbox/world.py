@@ -138,7 +138,8 @@ class World:
         return user
 
     async def _approve_peer(self, user: FakeUser) -> None:
-        """Invitation, profile (every topic, language and time; a few contacts) and approval.
+        """Invitation, profile (every topic, language and time; a few contacts), the
+        confidentiality undertaking and approval: a peer who gets offers.
 
         The profile is completed without the coordinator's "waits for approval" notice: its
         button would be stale at once, because the sandbox approves straight away.
@@ -159,6 +160,7 @@ class World:
                 capacity=PEER_CAPACITY,
             )
             await peer_store.set_status(tx, created.id, PeerStatus.PENDING)
+        await peers.accept_undertaking(rt, profile)
         await peers.approve(rt, created.id, COORDINATOR_ID)
 
     async def _settle(self, rounds: int = 50) -> None:

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.runner import AlreadyRunning
 from bot.sandbox import Sandbox
 from bot.sandbox.config import COORDINATOR_ID
+from bot.services.matching import is_free
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from tests.sandbox.conftest import (
@@ -70,6 +71,7 @@ async def test_seeded_citizen_approved_peer_and_configured_coordinator(running: 
     assert rt.config.api_base_url.startswith("http://127.0.0.1:")
     approved = await peer_store.approved(rt.storage)
     assert [p.telegram_id for p in approved] == [phone_state(sandbox, "peer")["id"]]
+    assert is_free(rt, approved[0], 0)  # offers reach them: nothing of onboarding is missing
     assert phone_state(sandbox, "citizen")["messages"] == []
     assert (
         await user_store.by_telegram_id(rt.storage, phone_state(sandbox, "citizen")["id"]) is None
