@@ -463,3 +463,25 @@ def test_test_alarm_without_configuration_and_check_config_warns(
     assert "alarm: not configured" in capsys.readouterr().err
     assert main(["--config", str(path), "check-config"]) == 0
     assert "warning: alarm: no e-mail alarm configured" in capsys.readouterr().err
+
+
+async def test_one_citizen_pressing_again_and_again_raises_one_alarm(
+    h: Harness, mail: MailServer
+) -> None:
+    coco = await coordinator(h)
+    coco.block()
+    await h.settle()
+    for _ in range(3):
+        assert "none of our coordinators can be reached" in (await help_now(h))[-1]
+    await alarms_settled(h)
+    assert len(mail.received) == 2  # one e-mail to each of the two addresses
+    assert len(await alarm_rows(h)) == 1
+    await help_now(h, 1002)  # another person is another alarm
+    await alarms_settled(h)
+    assert len(mail.received) == 4
+    await h.tick(timedelta(minutes=31))  # later, the same person again is a new alarm
+    await alarms_settled(h)
+    before = len(mail.received)
+    await help_now(h)
+    await alarms_settled(h)
+    assert len(mail.received) > before

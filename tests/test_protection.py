@@ -101,6 +101,13 @@ async def test_reporting_peer_is_never_offered_that_citizen_again(harness: Harne
     await h.settle()
     assert "Waiting for a peer" in citizen.texts[-1]
 
+    coco = h.fake.user(COORDINATOR)  # nor can a coordinator choose them for this citizen
+    coco.send_text("/queue")
+    await h.settle()
+    await press(h, coco, "Open #2", "Offer to a peer")
+    keyboard = coco.messages[-1].get("reply_markup", {}).get("inline_keyboard", [])
+    assert not any(b["text"].startswith("Maja") for row in keyboard for b in row)
+
 
 async def test_first_decision_wins_and_buttons_cannot_be_forged(harness: Harness) -> None:
     h = harness

@@ -21,6 +21,11 @@ from bot.storage.escalations import Escalation
 
 log = logging.getLogger(__name__)
 
+# One person pressing "I need help now" again and again must not flood an SMS gateway: while an
+# alarm of the same stage for the same citizen is this recent, coordinators are already called
+# to the bot, where they see every open escalation.
+CITIZEN_ALARM_WINDOW = timedelta(minutes=30)
+
 # The kind of reason, in a few words (an SMS has 160 characters).
 REASON_WORDS = {
     "button": N_("help button"),
@@ -34,6 +39,11 @@ async def queue(rt: Runtime, tx: Transaction, escalation: Escalation, stage: Sta
     """Decide the alarm for this escalation and stage, once; nothing when none is configured."""
     if not rt.config.alarm.enabled:
         log.warning("escalation %d: no e-mail alarm configured (%s)", escalation.id, stage.value)
+        return False
+    if escalation.citizen_id is not None and await alarm_store.recent_for_citizen(
+        tx, escalation.citizen_id, stage, rt.now() - CITIZEN_ALARM_WINDOW
+    ):
+        log.info("escalation %d: covered by a recent alarm (%s)", escalation.id, stage.value)
         return False
     queued = await alarm_store.queue(
         tx,

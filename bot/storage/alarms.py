@@ -70,6 +70,20 @@ async def queue(
     )
 
 
+async def recent_for_citizen(
+    tx: Transaction, citizen_id: int, stage: Stage, since: datetime
+) -> bool:
+    """Whether this citizen's escalations already caused an alarm of this stage since `since`
+    (cancelled ones do not count: somebody answered those)."""
+    row = await tx.fetchone(
+        "SELECT 1 FROM alarms JOIN escalations ON escalations.id = alarms.escalation_id"
+        " WHERE escalations.citizen_id = ? AND alarms.stage = ? AND alarms.status != 'cancelled'"
+        " AND alarms.created_at >= ? LIMIT 1",
+        (citizen_id, stage.value, since.isoformat()),
+    )
+    return row is not None
+
+
 async def due(db: Database, now: datetime, limit: int = 20) -> list[Alarm]:
     rows = await db.fetchall(
         "SELECT * FROM alarms WHERE status = 'pending' AND not_before <= ?"
