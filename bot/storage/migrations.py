@@ -233,6 +233,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
+    # the age band on a request; ids of the last 48 hours' messages in private chats (/forget).
+    """
+    ALTER TABLE requests ADD COLUMN age_band TEXT;
+    CREATE TABLE recent_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        sent_at TEXT NOT NULL,
+        from_bot INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX recent_messages_sent ON recent_messages (sent_at);
+    """,
 )
 
 
@@ -247,6 +259,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
+    "age band of a request; recent message ids for /forget",
 )
 
 
