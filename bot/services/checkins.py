@@ -203,7 +203,9 @@ def checkin_notice(
     rt: Runtime, checkin: Checkin, contact: Contact, now: datetime
 ) -> notices.Notice:
     t = rt.translator(contact.citizen_language)
+    # The first line is what a phone's notification shows: nothing about what the service is.
     lines = [
+        t._("Hi, it's time for your check-in."),
         t._(
             "How are you doing today? {peer} asked me to check in with you.", peer=contact.peer_name
         )
