@@ -51,6 +51,7 @@ from handlers import (
     common,
     coordinator,
     errors,
+    forget,
     peer,
     privacy,
     relay,
@@ -72,6 +73,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("What we keep and why")),
     ("mydata", N_("Get a copy of your data")),
     ("delete", N_("Delete your data")),
+    ("forget", N_("Clear this chat")),
 )
 
 
@@ -113,7 +115,7 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (citizen, peer, checkins, coordinator, privacy, forget, relay, common):
         module.register(application)
 
 

@@ -29,9 +29,10 @@ from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
 from bot.services import intake, matching, safety, waiting
 from bot.services.intake import Step
+from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, texts
-from handlers.base import Context, Turn, begin
+from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, remember_before_consent
 from handlers.keyboards import button
 
 NAME = "intake"
@@ -146,11 +147,12 @@ async def ask_age_first(turn: Turn) -> None:
         [button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands
     ]
     rows.append([keyboards.help_now_button(t)])
-    await turn.context.bot.send_message(
+    sent = await turn.context.bot.send_message(
         turn.chat_id,
         texts.age_question(t, config, before_consent=True),
         reply_markup=InlineKeyboardMarkup(rows),
     )
+    remember_before_consent(turn, sent.message_id, from_bot=True)
 
 
 async def age_chosen(update: Update, context: Context) -> int:
@@ -206,6 +208,10 @@ async def consent_given(update: Update, context: Context) -> str | int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
+    for message_id, from_bot in turn.user_data.pop(MEMORY_UNRECORDED, []):
+        recent_messages.record_later(
+            turn.rt.later, turn.chat_id, message_id, turn.rt.now(), from_bot=from_bot
+        )
     turn = await begin(update, context)
     await update.callback_query.edit_message_reply_markup(None)
     await context.bot.send_message(
