@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.services import privacy
+from bot.storage import users as user_store
 from tests.helpers.flows import ask_for_peer, in_contact, press
 from tests.helpers.harness import Harness
 
@@ -116,13 +118,14 @@ async def test_recent_ids_are_in_mydata_and_gone_after_delete(harness: Harness) 
     h = harness
     citizen = h.user(1001, language="en")
     await ask_for_peer(h, citizen)
-    citizen.send_text("/mydata")
-    await h.settle()
-    document = citizen.messages[-1]["document"]
-    kind, item = h.fake._files[document["file_id"]]
-    data = json.loads(item["content"]) if "content" in item else None
-    if data is not None:
-        assert data["recent_message_ids"]
+    user = await user_store.by_telegram_id(h.rt.storage, citizen.id)
+    assert user is not None
+    data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
+    assert data["recent_message_ids"] and set(data["recent_message_ids"][0]) == {
+        "message_id",
+        "sent_at",
+        "from_bot",
+    }
     citizen.send_text("/delete")
     await h.settle()
     await press(h, citizen, "Yes, delete everything")
