@@ -98,9 +98,7 @@ def build_application(
             AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0) if rate_limiter else None
         ),
     )
-    builder = (
-        ApplicationBuilder().bot(bot).updater(None).concurrent_updates(ChatOrderedProcessor())
-    )
+    builder = ApplicationBuilder().bot(bot).updater(None).concurrent_updates(ChatOrderedProcessor())
     rt = Runtime(config=config, clock=clock or SystemClock())
     application = builder.persistence(_persistence(rt)).build()
     application.bot_data[RUNTIME_KEY] = rt

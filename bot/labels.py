@@ -53,7 +53,7 @@ def language(code: str | None) -> str:
 
 
 def age_band(t: Translator, band: AgeBand) -> str:
-    """"Under 18", "18-24", "25 or over"."""
+    """ "Under 18", "18-24", "25 or over"."""
     if band.low == 0:
         assert band.high is not None
         return t._("Under {age}", age=band.high)

@@ -143,9 +143,7 @@ async def begin_intake(turn: Turn) -> str | int:
 async def ask_age_first(turn: Turn) -> None:
     """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
     t, config = turn.t, turn.rt.config
-    rows = [
-        [button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands
-    ]
+    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
     rows.append([keyboards.help_now_button(t)])
     sent = await turn.context.bot.send_message(
         turn.chat_id,

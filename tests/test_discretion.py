@@ -77,8 +77,10 @@ async def test_contact_check_ins_and_endings_start_discreetly(
     peer.send_text("Walks helped.", reply_to=peer.last_message["message_id"])
     await h.settle()
     lines = first_lines(h, citizen)
-    check_in = "Hej, det er tid til dit check-in." if language == "da" else (
-        "Hi, it's time for your check-in."
+    check_in = (
+        "Hej, det er tid til dit check-in."
+        if language == "da"
+        else ("Hi, it's time for your check-in.")
     )
     assert check_in in lines, lines
     assert len(lines) > 10

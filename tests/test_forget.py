@@ -34,8 +34,9 @@ async def test_forget_deletes_both_sides_of_the_last_48_hours_after_a_yes(
     assert peer.texts == peer_view, "the peer's chat is not touched"
     for call in h.fake.calls_to("deleteMessages"):
         assert call.ok and 1 <= len(call.params["message_ids"]) <= 100
-    rows = await h.rt.storage.fetchall("SELECT message_id FROM recent_messages WHERE chat_id = ?",
-                                       (citizen.id,))
+    rows = await h.rt.storage.fetchall(
+        "SELECT message_id FROM recent_messages WHERE chat_id = ?", (citizen.id,)
+    )
     assert [r[0] for r in rows] == [citizen.messages[0]["message_id"]]
     citizen.send_text("still here")  # the contact goes on
     await h.settle()
@@ -92,9 +93,12 @@ async def test_saying_no_deletes_nothing_and_strangers_have_nothing_recorded(
     await h.settle()
     assert citizen.answered_callbacks[-1] == "That button is no longer valid."
     assert not h.fake.calls_to("deleteMessages") and not h.fake.calls_to("deleteMessage")
-    assert await h.rt.storage.fetchone(
-        "SELECT 1 FROM recent_messages WHERE chat_id = ?", (stranger.id,)
-    ) is None
+    assert (
+        await h.rt.storage.fetchone(
+            "SELECT 1 FROM recent_messages WHERE chat_id = ?", (stranger.id,)
+        )
+        is None
+    )
 
 
 async def test_a_batch_telegram_refuses_is_deleted_one_by_one(harness: Harness) -> None:
@@ -130,6 +134,9 @@ async def test_recent_ids_are_in_mydata_and_gone_after_delete(harness: Harness) 
     await h.settle()
     await press(h, citizen, "Yes, delete everything")
     await h.rt.later.flush()
-    assert await h.rt.storage.fetchone(
-        "SELECT 1 FROM recent_messages WHERE chat_id = ?", (citizen.id,)
-    ) is None
+    assert (
+        await h.rt.storage.fetchone(
+            "SELECT 1 FROM recent_messages WHERE chat_id = ?", (citizen.id,)
+        )
+        is None
+    )

@@ -128,8 +128,9 @@ async def test_bands_and_minimum_age_come_from_the_configuration(harness: Harnes
     citizen.send_text("/start")
     await h.settle()
     await press(h, citizen, "Talk to a peer")
-    labels = [b["text"] for row in citizen.messages[-1]["reply_markup"]["inline_keyboard"]
-              for b in row]
+    labels = [
+        b["text"] for row in citizen.messages[-1]["reply_markup"]["inline_keyboard"] for b in row
+    ]
     assert labels[:4] == ["Under 16", "16-17", "18-24", "25 or over"]
     assert "aged 16 or over" in citizen.texts[-1]
     await press(h, citizen, "16-17", "I agree", *INTAKE_ANSWERS, "Skip", "Send request")

@@ -210,7 +210,7 @@ def checkin_notice(
             "How are you doing today? {peer} asked me to check in with you.", peer=contact.peer_name
         )
         if checkin.created_by == "peer"
-        else t._("How are you doing today? You asked me to check in with you.")
+        else t._("How are you doing today? You asked me to check in with you."),
     ]
     if checkin.due_at is not None and now - checkin.due_at > LATE_AFTER:
         lines.append(

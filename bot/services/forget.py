@@ -19,9 +19,7 @@ MARGIN = timedelta(minutes=10)
 async def deletable(rt: Runtime, chat_id: int) -> list[list[int]]:
     """The chat's message ids young enough to delete, in batches of at most 100."""
     await rt.later.flush()  # ids of the last few milliseconds are still queued
-    ids = await recent_messages.since(
-        rt.storage, chat_id, rt.now() - recent_messages.KEEP + MARGIN
-    )
+    ids = await recent_messages.since(rt.storage, chat_id, rt.now() - recent_messages.KEEP + MARGIN)
     return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
