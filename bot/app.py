@@ -57,6 +57,7 @@ from handlers import (
     relay,
     urgent,
 )
+from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -160,13 +161,19 @@ async def start_bot(application: Application) -> InboxPoller:
         inbox.finish_later(writer, update.update_id)
         message = update.message
         if message is not None and message.chat.type == "private":
-            recent_messages.record_later(
-                writer, message.chat.id, message.message_id, rt.now(), from_bot=False
-            )
+            noted(message.chat.id, message.message_id, from_bot=False)
         metrics.UPDATES.inc()
 
+    def noted(chat_id: int, message_id: int, *, from_bot: bool) -> None:
+        """Stored for people the bot knows; in memory too, for those who have not agreed yet
+        (written when they do, see conversations.intake.consent_given)."""
+        recent_messages.record_later(writer, chat_id, message_id, rt.now(), from_bot=from_bot)
+        if chat_id > 0:
+            memory = application.user_data[chat_id].setdefault(MEMORY_UNRECORDED, [])
+            memory[:] = [*memory[-(UNRECORDED_LIMIT - 1) :], (message_id, from_bot)]
+
     def sent(chat_id: int, message_id: int) -> None:
-        recent_messages.record_later(writer, chat_id, message_id, rt.now(), from_bot=True)
+        noted(chat_id, message_id, from_bot=True)
 
     processor.on_finished = finished
     bot = application.bot

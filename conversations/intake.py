@@ -32,7 +32,7 @@ from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, texts
-from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, remember_before_consent
+from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin
 from handlers.keyboards import button
 
 NAME = "intake"
@@ -145,12 +145,11 @@ async def ask_age_first(turn: Turn) -> None:
     t, config = turn.t, turn.rt.config
     rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
     rows.append([keyboards.help_now_button(t)])
-    sent = await turn.context.bot.send_message(
+    await turn.context.bot.send_message(
         turn.chat_id,
         texts.age_question(t, config, before_consent=True),
         reply_markup=InlineKeyboardMarkup(rows),
     )
-    remember_before_consent(turn, sent.message_id, from_bot=True)
 
 
 async def age_chosen(update: Update, context: Context) -> int:

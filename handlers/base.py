@@ -14,7 +14,10 @@ from bot.services.people import Person, identify
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
-MEMORY_UNRECORDED = "unrecorded"  # (message id, from the bot) of this chat before consent
+# The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
+# stored, so these wait here until the person agrees; then `/forget` can delete them too.
+MEMORY_UNRECORDED = "unrecorded"
+UNRECORDED_LIMIT = 30
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,3 @@ async def begin(update: Update, context: Context) -> Turn:
         now=rt.now(),
     )
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)
-
-
-def remember_before_consent(turn: Turn, message_id: int, *, from_bot: bool) -> None:
-    """Before consent nothing is stored, so a message's id waits in memory: once the person
-    agrees, `/forget` can delete it too (lost on a restart, like everything in memory)."""
-    if turn.person.user is None:
-        remembered = turn.user_data.setdefault(MEMORY_UNRECORDED, [])
-        remembered[:] = [*remembered[-19:], (message_id, from_bot)]

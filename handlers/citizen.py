@@ -16,7 +16,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
 from handlers import keyboards, texts
-from handlers.base import Context, Turn, begin, remember_before_consent
+from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
 
@@ -73,10 +73,7 @@ async def ask_consent(turn: Turn) -> None:
             [keyboards.help_now_button(turn.t)],
         ]
     )
-    sent = await turn.context.bot.send_message(
-        turn.chat_id, privacy_summary(turn), reply_markup=markup
-    )
-    remember_before_consent(turn, sent.message_id, from_bot=True)
+    await turn.context.bot.send_message(turn.chat_id, privacy_summary(turn), reply_markup=markup)
 
 
 async def consent_refused(update: Update, context: Context) -> None:

@@ -15,18 +15,16 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
 from bot.storage.users import Role
 from handlers import keyboards, texts
-from handlers.base import MEMORY_LANGUAGE, Context, begin, remember_before_consent
+from handlers.base import MEMORY_LANGUAGE, Context, begin
 
 
 async def start(update: Update, context: Context) -> None:
     """Greets the person and shows what they can do."""
     turn = await begin(update, context)
     assert update.effective_message is not None
-    sent = await update.effective_message.reply_text(
+    await update.effective_message.reply_text(
         texts.greeting(turn.t, turn.rt.config), reply_markup=keyboards.start_menu(turn.t)
     )
-    remember_before_consent(turn, update.effective_message.message_id, from_bot=False)
-    remember_before_consent(turn, sent.message_id, from_bot=True)
 
 
 def help_text(t: Translator, role: Role) -> str:

@@ -140,3 +140,22 @@ async def test_recent_ids_are_in_mydata_and_gone_after_delete(harness: Harness) 
         )
         is None
     )
+
+
+async def test_forget_speaks_danish(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, language="da")
+    citizen.send_text("/forget")
+    await h.settle()
+    assert "Jeg fører ingen liste over beskeder" in citizen.texts[-1]
+    assert "Ryd historik" in citizen.texts[-1]
+    citizen.send_text("/start")
+    await h.settle()
+    await press(h, citizen, "Tal med en peer", "18 år eller derover", "Jeg accepterer")
+    citizen.send_text("/forget")
+    await h.settle()
+    assert citizen.texts[-1].startswith("Vil du rydde denne chat?")
+    await press(h, citizen, "Ja, slet dem")
+    assert [t.split("\n")[0] for t in citizen.texts] == [
+        "Færdig: beskederne fra de seneste 48 timer er slettet."
+    ]
