@@ -20,6 +20,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import metrics
+from bot.alarm import AlarmDispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
@@ -28,6 +29,9 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
+from bot.services import escalation
+from bot.services import peers as peer_service
+from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
 from bot.services.urgent import urgent_update_check
 from bot.storage import Database, inbox, recent_messages
@@ -37,6 +41,7 @@ from bot.storage import requests as request_store
 from bot.storage.backups import back_up
 from bot.storage.group_commit import GroupWriter
 from bot.storage.migrations import pending
+from bot.storage.outbox import OutboxMessage
 from bot.update_processor import ChatOrderedProcessor
 from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
 from conversations.checkin_schedule import build_checkin_conversation
@@ -50,11 +55,14 @@ from handlers import (
     citizen,
     common,
     coordinator,
+    coordinator_tools,
     errors,
     forget,
     peer,
     privacy,
+    protection,
     relay,
+    roles,
     urgent,
 )
 from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
@@ -114,7 +122,19 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
-    for module in (citizen, peer, checkins, coordinator, privacy, forget, relay, common):
+    for module in (
+        citizen,
+        peer,
+        checkins,
+        coordinator,
+        coordinator_tools,
+        protection,
+        roles,
+        privacy,
+        forget,
+        relay,
+        common,
+    ):
         module.register(application)
 
 
@@ -147,9 +167,17 @@ async def start_bot(application: Application) -> InboxPoller:
     rt = get_runtime(application)
     rt.db = await open_with_backup(rt)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
+    await role_service.load(rt)
+    await peer_service.load_undertaking_due(rt)
     await application.initialize()
     rt.writer = GroupWriter(rt.db)
     rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)
+
+    async def undeliverable(message: OutboxMessage) -> None:
+        await escalation.after_undeliverable(rt, message)
+
+    rt.dispatcher.on_undeliverable = undeliverable
+    rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
     poller = InboxPoller(application, rt.db, rt.clock)
     poller.is_urgent = urgent_update_check(rt)
     rt.extras["poller"] = poller
@@ -182,6 +210,7 @@ async def start_bot(application: Application) -> InboxPoller:
     await application.start()
     schedule_sweeper(application)
     rt.extras["dispatcher_task"] = asyncio.create_task(rt.dispatcher.run(), name="outbox")
+    rt.extras["alarm_task"] = asyncio.create_task(rt.alarms.run(), name="alarms")
     await poller.recover()
     await _register_commands(application, rt)
     return poller
@@ -194,6 +223,15 @@ async def stop_bot(application: Application) -> None:
         application.bot.on_sent(None)
     if rt.dispatcher is not None:
         rt.dispatcher.stop()
+    if rt.alarms is not None:
+        rt.alarms.stop()
+    alarm_task = rt.extras.pop("alarm_task", None)
+    if alarm_task is not None:
+        # A mail server that hangs must not hold up shutdown: what was not sent stays pending.
+        alarm_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await alarm_task
+        rt.alarms = None
     task = rt.extras.pop("dispatcher_task", None)
     if task is not None:
         with suppress(asyncio.CancelledError):

@@ -68,6 +68,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    if not config.alarm.enabled:
+        print(
+            "warning: alarm: no e-mail alarm configured (alarm.smtp_host, alarm.to); when no "
+            "coordinator can be reached, only the citizen is told",
+            file=sys.stderr,
+        )
     print(f"configuration OK: {config.source or 'defaults'}")
     return 0
 
@@ -229,6 +235,37 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if result["healthy"] else 1
 
 
+def cmd_test_alarm(args: argparse.Namespace) -> int:
+    """Send one test e-mail alarm to every address in alarm.to now, to check the mail settings
+    (server, STARTTLS, login, addresses, an SMS gateway). Exit 1 if any address was not reached.
+
+    Example: PEERBOT_SMTP_PASSWORD=... peerbot test-alarm --config /etc/peerbot/peerbot.toml
+    """
+    from bot.alarm import MailError, send_once
+    from bot.clock import SystemClock
+    from bot.i18n import Translator
+    from bot.services.alarms import compose_test
+
+    config = _load(args)
+    settings = config.alarm
+    if not settings.enabled:
+        raise PeerbotError("alarm: not configured (set alarm.smtp_host and alarm.to)")
+    subject, body = compose_test(
+        Translator(config.default_language, config.timezone), config.organisation_name
+    )
+    try:
+        accepted, refused = asyncio.run(send_once(settings, subject, body, SystemClock().now()))
+    except MailError as exc:
+        raise PeerbotError(
+            f"alarm: mail server {settings.smtp_host}:{settings.smtp_port}: {exc}"
+        ) from exc
+    for address in accepted:
+        print(f"test alarm sent to {address}")
+    for address, reason in refused.items():
+        print(f"error: {address} refused: {reason}", file=sys.stderr)
+    return 1 if refused else 0
+
+
 def cmd_backup_key(args: argparse.Namespace) -> int:
     """Print a new key for encrypted backups; keep it apart from the backups.
 
@@ -299,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("--out", required=True, help="folder to write into")
     docs.set_defaults(func=cmd_privacy_docs)
+
+    alarm = sub.add_parser(
+        "test-alarm", help="send a test e-mail alarm", description=cmd_test_alarm.__doc__
+    )
+    alarm.set_defaults(func=cmd_test_alarm)
 
     key = sub.add_parser(
         "backup-key", help="print a new backup encryption key", description=cmd_backup_key.__doc__

@@ -63,6 +63,31 @@ class OfficeHours:
     end: time
 
 
+SMTP_SECURITY = ("starttls", "tls")
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """The e-mail alarm beyond Telegram (off when `smtp_host` is empty).
+
+    An address at an e-mail-to-SMS gateway makes the alarm an SMS, so the alarm stays short.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    security: str = "starttls"  # starttls (usually port 587) or tls (implicit, port 465)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    ca_file: Path | None = None
+    from_address: str = ""
+    to: tuple[str, ...] = ()
+    timeout_seconds: float = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host and self.to)
+
+
 @dataclass(frozen=True)
 class Config:
     token: str = field(repr=False)
@@ -103,7 +128,12 @@ class Config:
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
     reminder_minutes: int = 60
+    broadcast_interval_minutes: int = 60
     webhook_secret: str | None = None
+    administrator_ids: tuple[int, ...] = ()
+    undertaking_version: int = 1
+    undertaking_text: dict[str, str] = field(default_factory=dict)
+    alarm: AlarmSettings = field(default_factory=AlarmSettings)
     minimum_age: int = 18
     age_limits: tuple[int, ...] = (18,)
     youth_services: tuple[EmergencyResource, ...] = ()
@@ -143,6 +173,7 @@ class Config:
         return warnings
 
     def is_coordinator(self, telegram_id: int) -> bool:
+        """Configured coordinators only; `bot.services.roles` adds those kept in the database."""
         return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
 
 
@@ -329,6 +360,60 @@ def _positive(reader: _Reader, key: str, default: int | float) -> Any:
     return value
 
 
+def _address_ok(address: object) -> bool:
+    """A plain check that catches typos (one @, something on each side, no spaces)."""
+    if not isinstance(address, str):
+        return False
+    local, at, domain = address.partition("@")
+    return bool(at and local and "." in domain and "@" not in domain) and not any(
+        c.isspace() or c in "<>,;" for c in address
+    )
+
+
+def _alarm(reader: _Reader, env: dict[str, str], base_dir: Path) -> AlarmSettings:
+    host = reader.get("alarm.smtp_host", str, "").strip()
+    port = reader.get("alarm.smtp_port", int, 587)
+    if not 0 < port < 65536:
+        reader.fail("alarm.smtp_port", "a TCP port between 1 and 65535")
+        port = 587
+    security = reader.get("alarm.security", str, "starttls")
+    if security not in SMTP_SECURITY:
+        reader.fail("alarm.security", f"must be one of {', '.join(SMTP_SECURITY)}")
+        security = "starttls"
+    username = reader.get("alarm.username", str, "")
+    password = env.get("PEERBOT_SMTP_PASSWORD") or reader.get("alarm.password", str, "")
+    ca = reader.get("alarm.ca_file", str, "")
+    ca_file = (base_dir / Path(ca).expanduser()) if ca else None
+    if ca_file is not None and not ca_file.is_file():
+        reader.fail("alarm.ca_file", f"not a file: {ca_file}")
+    from_address = reader.get("alarm.from", str, "").strip()
+    to = reader.get("alarm.to", list, [])
+    if bad := [a for a in to if not _address_ok(a)]:
+        reader.fail("alarm.to", f"not an e-mail address: {', '.join(map(str, bad))}")
+        to = [a for a in to if _address_ok(a)]
+    timeout = _positive(reader, "alarm.timeout_seconds", 30)
+    if host:
+        if not to:
+            reader.fail("alarm.to", "at least one address when alarm.smtp_host is set")
+        if not _address_ok(from_address):
+            reader.fail("alarm.from", "the sender's e-mail address is required")
+        if username and not password:
+            reader.fail("alarm.password", "not set (set PEERBOT_SMTP_PASSWORD)")
+    elif to:
+        reader.fail("alarm.smtp_host", "required when alarm.to is set")
+    return AlarmSettings(
+        smtp_host=host,
+        smtp_port=port,
+        security=security,
+        username=username,
+        password=password,
+        ca_file=ca_file,
+        from_address=from_address,
+        to=tuple(to),
+        timeout_seconds=float(timeout),
+    )
+
+
 def parse_config(
     data: dict[str, Any], env: dict[str, str] | None = None, *, base_dir: Path | None = None
 ) -> Config:
@@ -419,6 +504,7 @@ def parse_config(
         quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
+        broadcast_interval_minutes=int(_positive(r, "coordinators.broadcast_interval_minutes", 60)),
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
         privacy_text_version=r.get("privacy.text_version", int, 0),
@@ -435,6 +521,10 @@ def parse_config(
         backup_time=_parse_time(r, "backup.time", r.get("backup.time", str, "03:00")),
         backup_key=env.get("PEERBOT_BACKUP_KEY") or None,
         webhook_secret=webhook_secret or None,
+        administrator_ids=_int_list(r, "coordinators.administrators"),
+        undertaking_version=int(_positive(r, "peers.undertaking_version", 1)),
+        undertaking_text=_texts(r, "undertaking"),
+        alarm=_alarm(r, env, base_dir),
         minimum_age=minimum_age,
         age_limits=age_limits,
         youth_services=_emergency(r, "minors.services", DEFAULT_YOUTH_SERVICES),

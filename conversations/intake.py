@@ -27,11 +27,11 @@ from bot import labels
 from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, safety, waiting
+from bot.services import intake, matching, reports, safety, waiting
 from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, texts
+from handlers import citizen, keyboards, protection, texts
 from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin
 from handlers.keyboards import button
 
@@ -129,6 +129,9 @@ async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
 async def begin_intake(turn: Turn) -> str | int:
     """Starts a new draft or shows the open request (one open request per citizen)."""
     assert turn.person.user is not None
+    if until := reports.barred_until(turn.rt, turn.person.user):
+        await protection.tell_barred(turn, until)
+        return END
     remembered = intake.age_band(turn.rt.config, turn.user_data.pop(MEMORY_AGE, None))
     started = await intake.start(turn.rt, turn.person.user, remembered)
     request = started.request
@@ -270,6 +273,11 @@ async def step_button(update: Update, context: Context) -> str | int:
         request = await intake.answer(turn.rt, request, step, value)
     elif action == "skip" and step is Step.NOTE:
         request = await intake.answer(turn.rt, request, step, None)
+    elif action in {"send", "again"} and (until := reports.barred_until(turn.rt, turn.person.user)):
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await protection.tell_barred(turn, until)
+        return END
     elif action == "send" and step is Step.CONFIRM:
         await query.answer()
         return await _send(turn, request)

@@ -54,5 +54,6 @@ async def begin(update: Update, context: Context) -> Turn:
         tg_user.language_code,
         memory_language=memory,
         now=rt.now(),
+        staff=rt.roles,
     )
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)

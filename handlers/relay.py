@@ -19,7 +19,7 @@ from bot.services.relay import Route, RouteProblem, Side
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
-from handlers import common, keyboards, peer
+from handlers import common, keyboards, peer, protection
 from handlers.base import Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
@@ -50,6 +50,9 @@ async def private_message(update: Update, context: Context) -> None:
         and replied.from_user.is_bot
         and (
             await peer.handover_note(turn, message.text, replied.message_id, replied.text or "")
+            or await protection.report_note(
+                turn, message.text, replied.message_id, replied.text or ""
+            )
             or await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
         )
     ):

@@ -170,7 +170,7 @@ async def test_audit_trail_records_coordinator_actions(harness: Harness) -> None
         assert action in text
 
 
-COORDINATOR_COMMANDS = ["/queue", "/peers", "/invite", "/escalations", "/audit"]
+COORDINATOR_COMMANDS = ["/queue", "/peers", "/invite", "/escalations", "/audit", "/broadcast hi"]
 PEER_COMMANDS = ["/available", "/away", "/mycontacts", "/profile"]
 CALLBACKS = [
     "offer:acc:1",
@@ -178,6 +178,10 @@ CALLBACKS = [
     "esc:ack:1",
     "esc:talk:1",
     "peer:approve:1",
+    "q:cl:1:resolved",
+    "q:move:1:2",
+    "pa:rmok:2",
+    "bc:send:1",
     "focus:1",
     "end:yes:1",
     "worry:1",

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.services import pseudonyms
 from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
+from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.peers import PeerStatus
@@ -152,6 +153,8 @@ async def previous_peer(rt: Runtime, citizen_id: int) -> tuple[int, str] | None:
         return None
     profile = await peer_store.profile(rt.storage, contact.peer_id)
     if profile is None or profile.status is not PeerStatus.APPROVED:
+        return None
+    if contact.peer_id in await report_store.peers_who_reported(rt.storage, citizen_id):
         return None
     return contact.peer_id, contact.peer_name
 

@@ -114,6 +114,8 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
         (route_.target_chat, copy_id),
         rt.now(),
     )
+    if route_.side is Side.PEER and route_.contact.kind == "peer":
+        peer_store.touch_later(rt.later, route_.contact.peer_id, rt.now())
 
 
 async def focus(rt: Runtime, peer: User, contact_id: int) -> Contact | None:

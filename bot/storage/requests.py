@@ -38,6 +38,12 @@ class Request:
     unanswered_at: datetime | None
     preferred_peer_id: int | None = None
     age_band: str | None = None
+    requeued_at: datetime | None = None
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        """When the present wait for a peer began: sent, or handed back by a coordinator."""
+        return self.requeued_at or self.submitted_at
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -59,6 +65,7 @@ def _request(row: Row) -> Request:
         submitted_at=_dt(row["submitted_at"]),
         unanswered_at=_dt(row["unanswered_at"]),
         preferred_peer_id=row["preferred_peer_id"],
+        requeued_at=_dt(row["requeued_at"]),
         age_band=row["age_band"],
     )
 
@@ -131,6 +138,17 @@ async def set_status(
                 request_id,
                 *(s.value for s in expected),
             ),
+        )
+    )
+
+
+async def requeue(tx: Transaction, request_id: int, now: datetime) -> bool:
+    """An active request goes back to matching (its peer stopped); the waiting clock restarts."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE requests SET status = 'waiting', requeued_at = ?, unanswered_at = NULL"
+            " WHERE id = ? AND status = 'active'",
+            (now.isoformat(), request_id),
         )
     )
 

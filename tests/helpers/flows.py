@@ -34,6 +34,7 @@ async def make_peer(
         "Evenings",
         "Weekends",
         "Done",
+        "I accept",
     ):
         peer.press_button(label)
         await h.settle()
