@@ -255,6 +255,7 @@ class FakeTelegram:
         self._files: dict[str, tuple[str, Any]] = {}
         self._next_file = 1
         self._injections: list[_Injection] = []
+        self._listeners: list[Callable[[], None]] = []
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -318,6 +319,8 @@ class FakeTelegram:
             self._record(name, coerced, False, exc, fault=fault_kind)
             return exc.envelope()
         self._record(name, coerced, True)
+        if name != "getUpdates":
+            self._changed()
         return {"ok": True, "result": result}
 
     async def _perform(self, name: str, params: dict[str, Any]) -> Any:
@@ -366,6 +369,16 @@ class FakeTelegram:
         self._injections.append(
             _Injection(fault, method.lower() if method else None, chat_id, times)
         )
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` whenever what a chat shows may have changed: after every
+        successful Bot API call except ``getUpdates``, and after every user action. It runs in
+        the fake's thread and must not call back into the fake (the sandbox sets an event)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def clear_faults(self) -> None:
         """Forget every injected fault that has not fired yet (the network is healthy again)."""
@@ -453,6 +466,7 @@ class FakeTelegram:
         self._next_update_id += 1
         self._updates.append(update)
         self._wake()
+        self._changed()
         return update
 
     def _wake(self) -> None:

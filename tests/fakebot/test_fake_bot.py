@@ -460,3 +460,29 @@ async def test_a_ptb_application_polls_the_fake(fake: FakeTelegram) -> None:
         await app.stop()
     assert ada.texts == ["Hej abc"]
     assert fake.calls_to("deleteWebhook")[0].ok
+
+
+async def test_listeners_hear_every_change_and_history_shows_both_sides(
+    bot: telegram.Bot, fake: FakeTelegram
+) -> None:
+    heard: list[int] = []
+    fake.add_listener(lambda: heard.append(len(fake.calls)))
+    ada = fake.user(1001, "Ada")
+    ada.send_text("hej")
+    assert len(heard) == 1  # a person's action
+    await bot.get_updates(timeout=0)
+    assert len(heard) == 1  # fetching updates changes nothing anyone sees
+    sent = await bot.send_message(1001, "Hej Ada", reply_markup=CHOICES)
+    await bot.edit_message_text("Hej igen", chat_id=1001, message_id=sent.message_id)
+    assert len(heard) == 3
+    with pytest.raises(BadRequest):
+        await bot.edit_message_text("x", chat_id=1001, message_id=99)
+    assert len(heard) == 3  # a refused call changed nothing
+    ada.block()
+    assert ada.blocked and len(heard) == 4
+    history = ada.history
+    assert [m.get("text") for m in history] == ["hej", "Hej igen"]
+    assert history[0]["from"]["id"] == 1001
+    assert history[1]["from"]["id"] == fake.bot_user["id"] and "edit_date" in history[1]
+    history[1]["text"] = "changed by the caller"
+    assert ada.history[1]["text"] == "Hej igen"  # copies, never the fake's own state
