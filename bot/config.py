@@ -44,6 +44,19 @@ class EmergencyResource:
 
 
 @dataclass(frozen=True)
+class AgeBand:
+    """One answer to "how old are you?": from `low` up to, not including, `high` (None: open)."""
+
+    low: int
+    high: int | None
+
+    @property
+    def code(self) -> str:
+        """What is stored on a request: ``18+`` or ``18-24``; never the band of a minor."""
+        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high - 1}"
+
+
+@dataclass(frozen=True)
 class OfficeHours:
     days: tuple[int, ...]
     start: time
@@ -121,25 +134,42 @@ class Config:
     undertaking_version: int = 1
     undertaking_text: dict[str, str] = field(default_factory=dict)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
+    minimum_age: int = 18
+    age_limits: tuple[int, ...] = (18,)
+    youth_services: tuple[EmergencyResource, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     @property
     def languages(self) -> tuple[str, ...]:
         return SUPPORTED_LANGUAGES
 
+    @property
+    def age_bands(self) -> tuple[AgeBand, ...]:
+        """The answers to the age question, youngest first: ``age_limits`` (18,) gives
+        under 18 and 18 or over."""
+        starts = (0, *self.age_limits)
+        ends: tuple[int | None, ...] = (*self.age_limits, None)
+        return tuple(AgeBand(low, high) for low, high in zip(starts, ends, strict=True))
+
+    def is_minor(self, band: AgeBand) -> bool:
+        """Below the service's minimum age: referred to services for young people."""
+        return band.low < self.minimum_age
+
     def stale_emergency_lines(self, today: date) -> list[str]:
-        """Warnings for emergency lines not verified within `emergency_verify_months`."""
+        """Warnings for emergency lines (and services for young people) not verified within
+        `emergency_verify_months`."""
         limit = self.emergency_verify_months * 30.5
         warnings = []
-        for index, resource in enumerate(self.emergency):
-            if resource.verified is None:
-                warnings.append(f"emergency[{index}] ({resource.phone}): no verified date")
-            elif (today - resource.verified).days > limit:
-                warnings.append(
-                    f"emergency[{index}] ({resource.phone}): last verified "
-                    f"{resource.verified.isoformat()}, more than "
-                    f"{self.emergency_verify_months} months ago"
-                )
+        for key, lines in (("emergency", self.emergency), ("minors.services", self.youth_services)):
+            for index, resource in enumerate(lines):
+                if resource.verified is None:
+                    warnings.append(f"{key}[{index}] ({resource.phone}): no verified date")
+                elif (today - resource.verified).days > limit:
+                    warnings.append(
+                        f"{key}[{index}] ({resource.phone}): last verified "
+                        f"{resource.verified.isoformat()}, more than "
+                        f"{self.emergency_verify_months} months ago"
+                    )
         return warnings
 
     def is_coordinator(self, telegram_id: int) -> bool:
@@ -165,6 +195,30 @@ DEFAULT_EMERGENCY: list[dict[str, Any]] = [
         "phone": "1813",
         "hours": {"da": "døgnet rundt (Region Hovedstaden)", "en": "24 hours (Capital Region)"},
         "verified": date(2026, 11, 24),
+    },
+]
+
+
+# Referred to when someone is below `minors.minimum_age` (numbers from the issue text of
+# 2026-11-30; each organisation verifies them, as with the emergency lines).
+DEFAULT_YOUTH_SERVICES: list[dict[str, Any]] = [
+    {
+        "name": {
+            "da": "Børnetelefonen (Børns Vilkår, for børn og unge)",
+            "en": "Børnetelefonen, the children's helpline (Børns Vilkår)",
+        },
+        "phone": "116 111",
+        "hours": {"da": "døgnet rundt", "en": "24 hours"},
+        "verified": date(2026, 11, 30),
+    },
+    {
+        "name": {
+            "da": "headspace Danmark (12-25 år, også chat på headspace.dk)",
+            "en": "headspace Denmark (ages 12-25, also chat at headspace.dk)",
+        },
+        "phone": "33 10 00 09",
+        "hours": {"da": "se åbningstider på headspace.dk", "en": "opening hours at headspace.dk"},
+        "verified": date(2026, 11, 30),
     },
 ]
 
@@ -218,11 +272,13 @@ def _int_list(reader: _Reader, key: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
-    raw = reader.get("emergency", list, DEFAULT_EMERGENCY)
+def _emergency(
+    reader: _Reader, name: str = "emergency", default: list[dict[str, Any]] | None = None
+) -> tuple[EmergencyResource, ...]:
+    raw = reader.get(name, list, DEFAULT_EMERGENCY if default is None else default)
     resources = []
     for index, entry in enumerate(raw):
-        key = f"emergency[{index}]"
+        key = f"{name}[{index}]"
         if not isinstance(entry, dict):
             reader.fail(key, "must be a table with name, phone and hours")
             continue
@@ -243,8 +299,26 @@ def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
                 EmergencyResource(name=name, phone=phone, hours=hours, verified=verified)
             )
     if not raw:
-        reader.fail("emergency", "at least one emergency resource is required")
+        reader.fail(name, "at least one phone line is required")
     return tuple(resources)
+
+
+def _ages(reader: _Reader) -> tuple[int, tuple[int, ...]]:
+    """`minors.minimum_age` and `minors.age_bands` (the ages where answers start)."""
+    minimum = reader.get("minors.minimum_age", int, 18)
+    limits = reader.get("minors.age_bands", list, [18])
+    if not limits or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < 130 for v in limits
+    ):
+        reader.fail("minors.age_bands", "a list of ages like [18] or [16, 18, 25]")
+        return 18, (18,)
+    limits = sorted(set(limits))
+    if minimum < 0 or (minimum and minimum not in limits):
+        reader.fail(
+            "minors.minimum_age", "must be one of minors.age_bands (or 0 for no minimum age)"
+        )
+        return 18, (18,)
+    return minimum, tuple(limits)
 
 
 def _texts(reader: _Reader, key: str) -> dict[str, str]:
@@ -403,6 +477,7 @@ def parse_config(
     if backup_keep_days > retention_days:
         r.fail("backup.keep_days", "must not exceed retention.days: erased data would live on")
 
+    minimum_age, age_limits = _ages(r)
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -450,6 +525,9 @@ def parse_config(
         undertaking_version=int(_positive(r, "peers.undertaking_version", 1)),
         undertaking_text=_texts(r, "undertaking"),
         alarm=_alarm(r, env, base_dir),
+        minimum_age=minimum_age,
+        age_limits=age_limits,
+        youth_services=_emergency(r, "minors.services", DEFAULT_YOUTH_SERVICES),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -14,6 +14,10 @@ from bot.services.people import Person, identify
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
+# The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
+# stored, so these wait here until the person agrees; then `/forget` can delete them too.
+MEMORY_UNRECORDED = "unrecorded"
+UNRECORDED_LIMIT = 30
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
         t._("/wellbeing: your answers to the wellbeing questions over time"),
         t._("/language: choose Danish or English"),
         t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
+        t._("/forget: clear this chat's last 48 hours from your phone"),
     ]
     if role is Role.PEER:
         lines += [

@@ -140,11 +140,13 @@ async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
     peer_t = turn.rt.translator(contact.peer_language)
     await turn.context.bot.send_message(
         contact.peer_chat,
-        peer_t._(
-            "Note: {name}'s last message may mean they are thinking about suicide or self-harm. "
-            "Our coordinators have been told. Stay kind and calm, and you do not have to carry "
-            "this alone: contact a coordinator if you are unsure.",
-            name=contact.citizen_name,
+        # First line as a phone's notification shows it: nothing about what was written.
+        peer_t._("A note about {name}'s last message.", name=contact.citizen_name)
+        + "\n"
+        + peer_t._(
+            "It may mean they are thinking about suicide or self-harm. Our coordinators have "
+            "been told. Stay kind and calm, and you do not have to carry this alone: contact a "
+            "coordinator if you are unsure."
         ),
     )
 

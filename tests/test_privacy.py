@@ -9,7 +9,7 @@ import pytest
 
 from bot.services import intake, privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer
+from tests.helpers.flows import ADULT, ask_for_peer, coordinator, in_contact, make_peer
 from tests.helpers.harness import Harness
 
 
@@ -59,6 +59,8 @@ async def test_new_privacy_version_asks_again(
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     assert "Before we start" in citizen.texts[-1]
     citizen.press_button("I agree")
@@ -246,6 +248,8 @@ async def test_public_task_informs_instead_of_asking(harness: Harness) -> None:
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     assert "public task" in citizen.texts[-1]
     citizen.press_button("Continue")

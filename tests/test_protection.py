@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.services import privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import INTAKE_ANSWERS, ask_for_peer, coordinator, in_contact, press
+from tests.helpers.flows import ADULT, INTAKE_ANSWERS, ask_for_peer, coordinator, in_contact, press
 from tests.helpers.harness import COORDINATOR, Harness
 from tests.test_privacy import scan_for
 
@@ -21,7 +21,7 @@ async def ask_again(h: Harness, citizen) -> None:  # type: ignore[no-untyped-def
     """A citizen who consented earlier asks for a peer once more."""
     citizen.send_text("/request")
     await h.settle()
-    await press(h, citizen, *INTAKE_ANSWERS, "Skip", "Send request")
+    await press(h, citizen, ADULT, *INTAKE_ANSWERS, "Skip", "Send request")
 
 
 def note_prompt(peer):  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ async def test_peer_ends_and_reports_coordinator_bars_citizen_keeps_help(
     await h.tick(timedelta(days=31))
     citizen.send_text("/request")
     await h.settle()
-    assert "What would you like to talk about?" in citizen.texts[-1]
+    assert "First, how old are you?" in citizen.texts[-1]  # intake begins again, age first
 
 
 async def test_reporting_peer_is_never_offered_that_citizen_again(harness: Harness) -> None:

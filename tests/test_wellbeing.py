@@ -12,6 +12,7 @@ from bot.services import privacy, wellbeing
 from bot.storage import users as user_store
 from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import COORDINATOR, Harness, make_config
+from tests.test_discretion import first_lines, revealing, speak
 from tests.test_privacy import scan_for
 
 SCALE = (
@@ -289,3 +290,37 @@ async def test_no_follow_up_for_a_citizen_marked_unreachable(harness: Harness) -
     await h.tick(timedelta(weeks=4, hours=1))
     assert len(offers(h, citizen)) == 1
     assert [r[0] for r in await rows(h)] == ["intake"]
+
+
+async def test_a_danish_follow_up_with_a_low_score_starts_every_message_discreetly(
+    harness: Harness,
+) -> None:
+    h = harness
+    await coordinator(h)
+    _peer, citizen = await in_contact(h)
+    await press(h, citizen, "No thanks")
+    await speak(h, citizen, "da")
+    await h.tick(timedelta(weeks=4, hours=1))
+    assert "Du har været i kontakt med en peer et stykke tid nu" in offers_da(h, citizen)[-1]
+    await press(h, citizen, "Svar på spørgsmålene")
+    for _ in range(5):
+        await press(h, citizen, "På intet tidspunkt")
+    result = next(m for m in citizen.messages if "Din score er" in m.get("text", ""))
+    assert "Din score er 0 af 100." in result["text"]
+    assert "en af vores koordinatorer" in result["text"]
+    await press(h, citizen, "Jeg vil gerne tale med en koordinator")
+    citizen.send_text("/wellbeing")
+    await h.settle()
+    assert "0 (efter 4 uger)" in citizen.texts[-1]
+    assert revealing(first_lines(h, citizen)) == []
+
+
+def offers_da(h: Harness, user: FakeUser) -> list[str]:
+    return [
+        c.params["text"]
+        for c in h.fake.calls
+        if c.ok
+        and c.method == "sendMessage"
+        and c.params.get("chat_id") == user.id
+        and "fem korte spørgsmål" in c.params["text"]
+    ]

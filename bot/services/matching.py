@@ -56,6 +56,7 @@ def offer_notice(
     lines = [
         t._("A citizen would like to talk with a peer."),
         t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
+        t._("Age: {band}", band=labels.stored_age_band(t, request.age_band)),
         t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
         t._("When: {times}", times=labels.times(t, request.times)),
         t._("Language: {language}", language=labels.language(request.language)),

@@ -87,6 +87,7 @@ INVENTORY: tuple[Table, ...] = (
             ("close_reason", P, N_("who closed it, or the coordinator's reason")),
             ("preferred_peer_id", P, N_("an earlier peer asked first")),
             ("requeued_at", P, N_("when a coordinator handed it to another peer")),
+            ("age_band", P, N_("age band, e.g. 18 or over (never below the minimum age)")),
             ("first_contact_at", P, N_("when a peer first said yes")),
         ),
     ),
@@ -371,6 +372,18 @@ INVENTORY: tuple[Table, ...] = (
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
             ("message_id", N, N_("Telegram message number")),
+        ),
+    ),
+    Table(
+        "recent_messages",
+        N_("let /forget delete the last 48 hours' messages from a private chat; no text is kept"),
+        N_("48 hours; at once on /forget or /delete"),
+        N_("the bot only"),
+        _cols(
+            ("chat_id", ID, N_("Telegram chat id")),
+            ("message_id", N, N_("Telegram message number")),
+            ("sent_at", P, N_("time")),
+            ("from_bot", N, N_("sent by the bot or by the person")),
         ),
     ),
     Table(

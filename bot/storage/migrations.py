@@ -299,6 +299,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (telegram_id, role)
     );
     """,
+    # the age band on a request; ids of the last 48 hours' messages in private chats (/forget).
+    """
+    ALTER TABLE requests ADD COLUMN age_band TEXT;
+    CREATE TABLE recent_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        sent_at TEXT NOT NULL,
+        from_bot INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX recent_messages_sent ON recent_messages (sent_at);
+    """,
     # WHO-5 wellbeing answers (at intake, after 4 and 8 weeks, always optional); when each
     # request first met a peer; anonymous facts kept for statistics when rows are deleted.
     """
@@ -346,6 +358,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "e-mail alarms beyond Telegram",
     "coordinators' tools: requeued requests, broadcasts to peers",
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
+    "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
 )
 

@@ -26,7 +26,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
     if user is None:
         return {}
     requests = await db.fetchall(
-        "SELECT id, status, topic, language, contact_form, times, note, created_at,"
+        "SELECT id, status, age_band, topic, language, contact_form, times, note, created_at,"
         " submitted_at, first_contact_at, closed_at FROM requests WHERE citizen_id = ?"
         " ORDER BY id",
         (user_id,),
@@ -56,6 +56,11 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         " FROM wellbeing WHERE citizen_id = ? ORDER BY id",
         (user_id,),
     )
+    recent = await db.fetchall(
+        "SELECT r.message_id, r.sent_at, r.from_bot FROM recent_messages r"
+        " JOIN users u ON u.telegram_id = r.chat_id WHERE u.id = ? ORDER BY r.message_id",
+        (user_id,),
+    )
     profile = await db.fetchone(
         "SELECT status, topics, languages, capacity, availability, away, away_until,"
         " approved_at, last_active_at, undertaking_version, undertaking_at"
@@ -81,6 +86,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "wellbeing": _rows(wellbeing, *wellbeing[0].keys()) if wellbeing else [],
         "peer_profile": dict(profile) if profile else None,
         "reports": _rows(reports, *reports[0].keys()) if reports else [],
+        "recent_message_ids": _rows(recent, *recent[0].keys()) if recent else [],
     }
 
 
@@ -128,6 +134,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
         (telegram_id, telegram_id),
     )
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (telegram_id,))
+    await tx.execute("DELETE FROM recent_messages WHERE chat_id = ?", (telegram_id,))
     await tx.execute("DELETE FROM peer_profiles WHERE user_id = ?", (user_id,))
     await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
 

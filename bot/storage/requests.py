@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
 
-DRAFT_FIELDS = ("topic", "language", "contact_form", "times", "note")
+DRAFT_FIELDS = ("age_band", "topic", "language", "contact_form", "times", "note")
 
 
 class RequestStatus(StrEnum):
@@ -37,6 +37,7 @@ class Request:
     submitted_at: datetime | None
     unanswered_at: datetime | None
     preferred_peer_id: int | None = None
+    age_band: str | None = None
     requeued_at: datetime | None = None
 
     @property
@@ -65,6 +66,7 @@ def _request(row: Row) -> Request:
         unanswered_at=_dt(row["unanswered_at"]),
         preferred_peer_id=row["preferred_peer_id"],
         requeued_at=_dt(row["requeued_at"]),
+        age_band=row["age_band"],
     )
 
 
@@ -81,10 +83,13 @@ async def open_for(db: Database | Transaction, citizen_id: int) -> Request | Non
     return _request(row) if row else None
 
 
-async def create_draft(tx: Transaction, citizen_id: int, step: str, now: datetime) -> int:
+async def create_draft(
+    tx: Transaction, citizen_id: int, step: str, now: datetime, age_band: str | None = None
+) -> int:
     return await tx.execute(
-        "INSERT INTO requests (citizen_id, status, step, created_at) VALUES (?, 'draft', ?, ?)",
-        (citizen_id, step, now.isoformat()),
+        "INSERT INTO requests (citizen_id, status, step, age_band, created_at)"
+        " VALUES (?, 'draft', ?, ?, ?)",
+        (citizen_id, step, age_band, now.isoformat()),
     )
 
 

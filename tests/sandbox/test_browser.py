@@ -124,6 +124,7 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
         await phone(page, "citizen").locator(".lang").select_option("en")
     await phone(page, "citizen").locator(".start").click()
     await press(page, "citizen", EN._("Talk to a peer"))
+    await press(page, "citizen", EN._("{age} or over", age=18))
     await press(page, "citizen", EN._("I agree"))
     for label in ("Anxiety", "Dansk", "Chat here", "Evenings", "Skip", "Send request"):
         await press(page, "citizen", label)
