@@ -335,9 +335,9 @@ def cmd_test_alarm(args: argparse.Namespace) -> int:
     Example: PEERBOT_SMTP_PASSWORD=... peerbot test-alarm --config /etc/peerbot/peerbot.toml
     """
     from bot.alarm import MailError, send_once
+    from bot.alarm_text import compose_test
     from bot.clock import SystemClock
     from bot.i18n import Translator
-    from bot.services.alarms import compose_test
 
     config = _load(args)
     settings = config.alarm
