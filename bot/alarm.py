@@ -34,6 +34,7 @@ from bot.i18n import Translator
 from bot.storage import Database
 from bot.storage import alarms as alarm_store
 from bot.storage.alarms import Alarm
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -115,21 +116,18 @@ async def send_once(
     return accepted, refused
 
 
-class AlarmDispatcher:
+class AlarmDispatcher(Worker):
     """Sends committed alarms whenever woken, and retries on its own."""
 
+    name = "alarm dispatcher"
+
     def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        super().__init__()
         self.config = config
         self.settings = config.alarm
         self.db = db
         self.clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
-
-    def wake(self) -> None:
-        """Call after committing new alarm rows."""
-        self._wake.set()
 
     async def drain(self) -> int:
         """Try every alarm that is due; returns how many were sent completely."""
@@ -189,18 +187,3 @@ class AlarmDispatcher:
             error,
             delay,
         )
-
-    async def run(self, idle_check: float = 5.0) -> None:
-        """Drain whenever woken, and at least every `idle_check` seconds for retries."""
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("alarm dispatcher failed; continuing")
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_check)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()

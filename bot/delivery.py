@@ -14,7 +14,6 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from datetime import timedelta
 
 from telegram import Bot
@@ -27,6 +26,7 @@ from bot.storage import Database
 from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
 from bot.storage.outbox import OutboxMessage
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,16 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 MAX_BACKOFF = timedelta(minutes=5)
 
 
-class OutboxDispatcher:
+class OutboxDispatcher(Worker):
+    name = "outbox dispatcher"
+
     def __init__(self, bot: Bot, db: Database, clock: Clock) -> None:
+        super().__init__()
         self.bot = bot
         self.db = db
         self.clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._drain_lock = asyncio.Lock()
         self.on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None
-
-    def wake(self) -> None:
-        """Call after committing new outbox rows."""
-        self._wake.set()
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many rows were handled."""
@@ -119,18 +116,3 @@ class OutboxDispatcher:
                 await self.on_undeliverable(message)
             except Exception:
                 log.exception("outbox %d: follow-up of an undeliverable message failed", message.id)
-
-    async def run(self, idle_check: float = 5.0) -> None:
-        """Drain whenever woken, and at least every `idle_check` seconds for retries."""
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox dispatcher failed; continuing")
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_check)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()

@@ -78,7 +78,7 @@ async def test_contact_check_ins_and_endings_start_discreetly(
     await h.settle()
     lines = first_lines(h, citizen)
     check_in = (
-        "Hej, det er tid til dit check-in."
+        "Hej, det er tid til din check-in."
         if language == "da"
         else ("Hi, it's time for your check-in.")
     )

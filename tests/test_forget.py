@@ -157,5 +157,5 @@ async def test_forget_speaks_danish(harness: Harness) -> None:
     assert citizen.texts[-1].startswith("Vil du rydde denne chat?")
     await press(h, citizen, "Ja, slet dem")
     assert [t.split("\n")[0] for t in citizen.texts] == [
-        "Færdig: beskederne fra de seneste 48 timer er slettet."
+        "Beskederne fra de seneste 48 timer er nu slettet."
     ]

@@ -24,7 +24,7 @@ async def test_admin_adds_a_coordinator_who_then_acts_and_is_alerted(harness: Ha
     admin.send_text("/addcoordinator 5555")
     await h.settle()
     assert admin.texts[-1] == "5555 is now a coordinator."
-    assert new.texts[-1].startswith("Du er nu koordinator")  # not stored yet: default language
+    assert new.texts[-1].startswith("Du er blevet koordinator")  # not stored yet: default language
     new.send_text("/queue")
     await h.settle()
     assert new.texts[-1] == "No open requests."

@@ -306,7 +306,7 @@ async def test_a_danish_follow_up_with_a_low_score_starts_every_message_discreet
     for _ in range(5):
         await press(h, citizen, "På intet tidspunkt")
     result = next(m for m in citizen.messages if "Din score er" in m.get("text", ""))
-    assert "Din score er 0 af 100." in result["text"]
+    assert "Din score er 0 ud af 100." in result["text"]
     assert "en af vores koordinatorer" in result["text"]
     await press(h, citizen, "Jeg vil gerne tale med en koordinator")
     citizen.send_text("/wellbeing")
