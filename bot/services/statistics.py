@@ -2,7 +2,10 @@
 what happened to offers, urgent alerts, check-ins, feedback and wellbeing (WHO-5).
 
 Every figure says how many cases it rests on; a figure resting on 1-4 cases is suppressed
-(shown as "<5"), so no figure can point at a single person. Medians are the usual middle value
+(shown as "<5"), so no figure can point at a single person. Secondary suppression keeps such a
+cell from being worked out from the others: a sub-count whose complement is 1-4 (6 alerts, 5
+acknowledged) is withheld, and when exactly one week of a series is suppressed, the next
+smallest week is withheld too (shown as "x" in the CSV, "–" in the chat and the chart). Medians are the usual middle value
 (the mean of the two middle ones for an even count); the 90th percentile is the nearest-rank
 value: the ceil(0.9 * n)-th smallest. Periods are whole local days in the configured zone.
 """
@@ -14,7 +17,7 @@ import io
 import math
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +29,7 @@ from bot.storage.statistics import Fact
 
 MIN_CELL = 5
 SUPPRESSED = "<5"
+WITHHELD = "x"  # a cell withheld so that a suppressed one cannot be worked out (CSV)
 HIDDEN = "–"  # an average or time resting on fewer than 5 cases, in the chat text
 DEFAULT_DAYS = 30
 IMPROVED_POINTS = 10  # a change of 10 points on WHO-5 is taken as clinically relevant
@@ -78,12 +82,22 @@ class Figure:
     value: float | None
     n: int
     base: int | None = None  # the cases a derived figure is part of, e.g. all requests
+    withheld: bool = False  # secondary suppression of a week (see `_protect_weeks`)
+
+    @property
+    def small(self) -> bool:
+        """A cell of 1-4 cases, or any figure about a group of 1-4 (where even 0 would say
+        something about each of them): shown as "<5"."""
+        return 0 < self.n < MIN_CELL or (self.base is not None and 0 < self.base < MIN_CELL)
 
     @property
     def suppressed(self) -> bool:
-        """A cell of 1-4 cases, or any figure about a group of 1-4 (where even 0 would say
-        something about each of them)."""
-        return 0 < self.n < MIN_CELL or (self.base is not None and 0 < self.base < MIN_CELL)
+        """Small, or withheld because a small cell could be worked out from it: a sub-count
+        whose complement in its base is 1-4 ("6 alerts, 5 acknowledged" tells of 1)."""
+        complement = (
+            self.key in COUNTS and self.base is not None and 0 < self.base - self.n < MIN_CELL
+        )
+        return self.small or complement or self.withheld
 
     @property
     def shown(self) -> float | None:
@@ -92,8 +106,10 @@ class Figure:
 
     def cell(self) -> str:
         """The value as it may leave the system: '<5' for small cells, '' for none."""
-        if self.suppressed:
+        if self.small:
             return SUPPRESSED
+        if self.suppressed:
+            return WITHHELD
         if self.n == 0 or self.value is None:
             return "0" if self.key in COUNTS else ""
         if float(self.value).is_integer():
@@ -215,26 +231,49 @@ def _weeks(
     period: Period, zone: ZoneInfo, requests: list[Fact], first_contacts: list[Fact]
 ) -> list[Week]:
     """Requests and the median time to first contact per week (Monday to Sunday, local),
-    each placed in the week the request was sent."""
+    each placed in the week the request was sent. One pass over the facts: a long period
+    with many facts must not take quadratic time."""
 
     def monday(moment: datetime) -> date:
         day = moment.astimezone(zone).date()
         return day - timedelta(days=day.weekday())
 
+    sent: dict[date, int] = defaultdict(int)
+    waits: dict[date, list[float]] = defaultdict(list)
+    for fact in requests:
+        sent[monday(fact.at)] += 1
+    for fact in first_contacts:
+        if fact.value is not None:
+            waits[monday(fact.at)].append(fact.value)
     weeks = []
     current = period.first - timedelta(days=period.first.weekday())
     while current <= period.last:
-        waits = [f.value for f in first_contacts if f.value is not None and monday(f.at) == current]
-        sent = sum(1 for f in requests if monday(f.at) == current)
+        n, week_waits = sent.get(current, 0), waits.get(current, [])
         weeks.append(
             Week(
                 current,
-                count("requests", sent),
-                Figure("first_contact_median_minutes", median(waits), len(waits), sent),
+                count("requests", n),
+                Figure("first_contact_median_minutes", median(week_waits), len(week_waits), n),
             )
         )
         current += timedelta(days=7)
-    return weeks
+    return _protect_weeks(weeks)
+
+
+def _protect_weeks(weeks: list[Week]) -> list[Week]:
+    """Secondary suppression: the period total is shown, so a single suppressed week would be
+    the total minus the others. Then the next smallest shown week is withheld as well."""
+    small = [w for w in weeks if w.requests.small]
+    if len(small) != 1:
+        return weeks
+    shown = [w for w in weeks if w.requests.n >= MIN_CELL]
+    if not shown:
+        return weeks  # then the total itself is 1-4 and suppressed
+    partner = min(shown, key=lambda w: (w.requests.n, w.monday))
+    return [
+        replace(w, requests=replace(w.requests, withheld=True)) if w is partner else w
+        for w in weeks
+    ]
 
 
 # Rendering -------------------------------------------------------------------------------------
@@ -256,6 +295,8 @@ def duration(t: Translator, figure: Figure) -> str:
 
 
 def number(t: Translator, figure: Figure, digits: int = 0) -> str:
+    if figure.suppressed and not figure.small:
+        return HIDDEN  # withheld: it is not "fewer than 5"
     if figure.suppressed:
         # "<5" reads as "fewer than 5" for a count; for an average it would mislead.
         return SUPPRESSED if figure.key in COUNTS else HIDDEN
@@ -282,7 +323,8 @@ def render(t: Translator, result: Report) -> str:
             last=t.date(datetime.combine(period.last, time(12), t.timezone)),
         ),
         t._(
-            "(counts of 1-4 are shown as <5; averages and times resting on fewer than 5 cases as –)"
+            "(counts of 1-4 are shown as <5; averages and times resting on fewer than 5 cases, "
+            "and counts from which a small one could be worked out, as –)"
         ),
         "",
         t._("Requests: {n}", n=number(t, f["requests"])),
@@ -373,8 +415,9 @@ def chart(t: Translator, result: Report) -> bytes:
     left.bar(positions, heights, color="#7aa6c2", label=t._("Requests"))
     for x, week in zip(positions, weeks, strict=True):
         if week.requests.suppressed:
+            mark = SUPPRESSED if week.requests.small else HIDDEN
             left.bar([x], [0.5], color="none", edgecolor="#7aa6c2", hatch="//")
-            left.annotate(SUPPRESSED, (x, 0.6), ha="center", fontsize=8)
+            left.annotate(mark, (x, 0.6), ha="center", fontsize=8)
     left.set_ylabel(t._("Requests per week"))
     left.set_xlabel(t._("Week"))
     left.set_xticks(positions, labels)

@@ -237,6 +237,9 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert rows[(span, "first_contact_p90_minutes")] == "600"
     assert rows[(span, "offers_accepted")] == "6"
     assert rows[(span, "offers_declined")] == "<5"
+    assert rows[(span, "first_contacts")] == "x"  # 8 - 6 = 2 did not meet a peer
+    assert rows[(span, "escalations_acknowledged")] == "x"  # 6 - 5 = 1 not acknowledged
+    assert rows[(span, "escalations")] == "6"
     assert rows[(span, "offers_expired")] == "5"
     assert rows[(span, "acknowledge_median_minutes")] == "5"
     assert rows[(span, "checkins_answered")] == "<5"
@@ -260,13 +263,47 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert all(len(line.split(",")) == 3 for line in lines)
 
 
+async def test_a_single_suppressed_week_cannot_be_worked_out(rt: Runtime) -> None:
+    """With 5 more requests in week 43, week 41 (one request) is the only small week: the total
+    minus the other weeks would give it away, so the next smallest week is withheld too."""
+    async with rt.storage.transaction() as tx:
+        for number in range(20, 25):
+            sent = at(f"2026-10-22T{number - 10:02d}:00")
+            await tx.execute(
+                "INSERT INTO users (id, telegram_id, role, consent_version, created_at)"
+                " VALUES (?, ?, 'citizen', 1, ?)",
+                (number, 1000 + number, sent),
+            )
+            await tx.execute(
+                "INSERT INTO requests (id, citizen_id, status, created_at, submitted_at)"
+                " VALUES (?, ?, 'waiting', ?, ?)",
+                (number, number, sent, sent),
+            )
+    report = await statistics.report(rt, OCTOBER)
+    rows = {}
+    for line in statistics.to_csv(report).splitlines()[1:]:
+        period, measure, value = line.split(",")
+        rows[(period, measure)] = value
+    total = int(rows[("2026-10-01..2026-10-31", "requests")])
+    weekly = {p: v for (p, m), v in rows.items() if m == "requests" and p.startswith("2026-W")}
+    assert total == 13 and weekly["2026-W41"] == "<5"
+    unknown = [p for p, v in weekly.items() if not v.isdigit()]
+    assert len(unknown) >= 2, "total minus the other weeks would give the hidden week"
+    assert weekly["2026-W40"] == "x" and weekly["2026-W43"] == "7"
+    # The chat text and the chart use the same cells.
+    assert [w.requests.suppressed for w in report.weeks] == [True, True, False, False, False]
+    png = statistics.chart(rt.translator("en"), report)
+    assert png.startswith(b"\x89PNG")
+
+
 async def test_text_for_coordinators(rt: Runtime) -> None:
     report = await statistics.report(rt, OCTOBER)
     text = statistics.render(rt.translator("en"), report)
     assert "Requests: 8" in text
-    assert "median 35 min, 90% within 10 h 0 min (6 met a peer)" in text
+    # 6 of 8 met a peer would tell that 2 did not; 5 of 6 alerts acknowledged, that 1 was not.
+    assert "median 35 min, 90% within 10 h 0 min (– met a peer)" in text
     assert "6 accepted, <5 declined, 5 expired" in text
-    assert "Urgent alerts: 6, acknowledged 5" in text
+    assert "Urgent alerts: 6, acknowledged –;" in text
     assert "Check-ins: <5 of 7 answered" in text
     assert "average 4.2 of 5" in text
     assert "after 4 weeks: 5 answered again, average change +6.0 points, <5 improved" in text
