@@ -5,9 +5,10 @@ Every figure says how many cases it rests on; a figure resting on 1-4 cases is s
 (shown as "<5"), so no figure can point at a single person. Secondary suppression keeps such a
 cell from being worked out from the others: a sub-count whose complement is 1-4 (6 alerts, 5
 acknowledged) is withheld, and when exactly one week of a series is suppressed, the next
-smallest week is withheld too (shown as "x" in the CSV, "–" in the chat and the chart). Medians are the usual middle value
-(the mean of the two middle ones for an even count); the 90th percentile is the nearest-rank
-value: the ceil(0.9 * n)-th smallest. Periods are whole local days in the configured zone.
+smallest week is withheld too (shown as "x" in the CSV, "–" in the chat and the chart).
+Medians are the usual middle value (the mean of the two middle ones for an even count); the
+90th percentile is the nearest-rank value: the ceil(0.9 * n)-th smallest. Periods are whole
+local days in the configured zone.
 """
 
 from __future__ import annotations
