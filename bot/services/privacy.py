@@ -158,7 +158,7 @@ async def erase(rt: Runtime, user: User) -> None:
             )
         if user.pseudonym:
             await outbox_store.redact_pending(tx, user.pseudonym, "-")
-        await personal_data.erase(tx, user.id, user.telegram_id)
+        await personal_data.erase(tx, user.id, user.telegram_id, zone=rt.config.timezone)
     await rt.storage.checkpoint()
     rt.wake_delivery()
 
@@ -171,7 +171,10 @@ async def apply_retention(rt: Runtime, *, force: bool = False) -> int | None:
         return None
     async with rt.storage.transaction() as tx:
         removed = await personal_data.purge_expired(
-            tx, now - timedelta(days=rt.config.retention_days), now - RELAY_GRACE
+            tx,
+            now - timedelta(days=rt.config.retention_days),
+            now - RELAY_GRACE,
+            zone=rt.config.timezone,
         )
         await broadcast_store.discard_drafts_before(tx, now - DRAFT_LIFETIME)
     await audit_store.set_meta(rt.storage, RETENTION_STAMP, now.isoformat())

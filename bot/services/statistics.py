@@ -183,7 +183,7 @@ async def report(rt: Runtime, period: Period) -> Report:
     zone = rt.config.timezone
     start, end = period.bounds(zone)
     by_kind: dict[str, list[Fact]] = defaultdict(list)
-    for fact in await stats_store.facts(rt.storage, start, end):
+    for fact in await stats_store.facts(rt.storage, start, end, zone):
         by_kind[fact.kind].append(fact)
 
     def values(kind: str) -> list[float]:

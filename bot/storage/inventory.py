@@ -405,10 +405,10 @@ INVENTORY: tuple[Table, ...] = (
         N_("kept with the service"),
         N_("coordinators (anonymous figures)"),
         _cols(
-            ("id", N, N_("internal number")),
             ("kind", N, N_("which figure (a request, an answered offer, a score, ...)")),
-            ("at", N, N_("time, to the minute")),
-            ("value", N, N_("minutes, rating or score; no link to anyone")),
+            ("day", N, N_("local day, no time of day")),
+            ("value", N, N_("minutes (to 5), rating or score (to 4 points); no link to anyone")),
+            ("n", N, N_("how many such facts that day")),
         ),
     ),
     Table(

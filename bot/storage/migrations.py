@@ -341,6 +341,31 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
     CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
     """,
+    # The statistics archive as counts per (kind, local day, binned value) without row ids, so
+    # that no order or time of day ties one person's facts together. Rows archived earlier are
+    # placed on their UTC day (the zone is not known here) and binned like new ones.
+    """
+    CREATE TABLE stat_archive_counts (
+        kind TEXT NOT NULL,
+        day TEXT NOT NULL,
+        value REAL NOT NULL DEFAULT 0,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (kind, day, value)
+    ) WITHOUT ROWID;
+    INSERT INTO stat_archive_counts (kind, day, value, n)
+        SELECT kind, date(at),
+            CASE
+                WHEN value IS NULL THEN 0.0
+                WHEN kind IN ('first_contact', 'acknowledge') THEN ROUND(value / 5.0) * 5.0
+                WHEN kind = 'feedback' THEN ROUND(value)
+                WHEN kind LIKE 'who5_%' THEN ROUND(value / 4.0) * 4.0
+                ELSE 0.0
+            END AS binned,
+            COUNT(*)
+        FROM stat_archive GROUP BY 1, 2, 3;
+    DROP TABLE stat_archive;
+    ALTER TABLE stat_archive_counts RENAME TO stat_archive;
+    """,
 )
 
 
@@ -360,6 +385,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
     "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
+    "statistics archive as counts per day, unlinkable to a person",
 )
 
 

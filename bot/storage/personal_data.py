@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.storage import statistics as stats
 from bot.storage.database import Database, Row, Transaction
@@ -90,7 +91,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
     }
 
 
-async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
+async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneInfo) -> None:
     """Delete every row about the person; rows that others need lose the link to them."""
     contact_ids = [
         row[0]
@@ -113,13 +114,19 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     # The anonymous figures stay as they were (see bot/storage/statistics.py).
     own_requests = "SELECT id FROM requests WHERE citizen_id = ?"
     own_contacts = "SELECT id FROM contacts WHERE citizen_id = ? OR peer_id = ?"
-    await stats.archive(tx, "feedback", "citizen_id = ?", (user_id,))
-    await stats.archive(tx, "wellbeing", "citizen_id = ?", (user_id,))
-    await stats.archive(tx, "checkins", f"contact_id IN ({own_contacts})", (user_id, user_id))
+    await stats.archive(tx, "feedback", "citizen_id = ?", (user_id,), zone=zone)
+    await stats.archive(tx, "wellbeing", "citizen_id = ?", (user_id,), zone=zone)
     await stats.archive(
-        tx, "offers", f"peer_id = ? OR request_id IN ({own_requests})", (user_id, user_id)
+        tx, "checkins", f"contact_id IN ({own_contacts})", (user_id, user_id), zone=zone
     )
-    await stats.archive(tx, "requests", "citizen_id = ?", (user_id,))
+    await stats.archive(
+        tx,
+        "offers",
+        f"peer_id = ? OR request_id IN ({own_requests})",
+        (user_id, user_id),
+        zone=zone,
+    )
+    await stats.archive(tx, "requests", "citizen_id = ?", (user_id,), zone=zone)
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
@@ -139,7 +146,9 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 
-async def purge_expired(tx: Transaction, before: datetime, relay_before: datetime) -> int:
+async def purge_expired(
+    tx: Transaction, before: datetime, relay_before: datetime, *, zone: ZoneInfo
+) -> int:
     """Retention: closed cases older than `before`; relay mappings of contacts ended earlier."""
     cutoff, relay_cutoff = before.isoformat(), relay_before.isoformat()
     removed = await tx.execute_rowcount(
@@ -153,12 +162,12 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         (cutoff,),
     )
     old_escalations = "status = 'acknowledged' AND created_at <= ?"
-    await stats.archive(tx, "escalations", old_escalations, (cutoff,))
+    await stats.archive(tx, "escalations", old_escalations, (cutoff,), zone=zone)
     removed += await tx.execute_rowcount(
         f"DELETE FROM escalations WHERE {old_escalations}", (cutoff,)
     )
     old_contacts = "SELECT id FROM contacts WHERE status = 'ended' AND ended_at <= ?"
-    await stats.archive(tx, "checkins", f"contact_id IN ({old_contacts})", (cutoff,))
+    await stats.archive(tx, "checkins", f"contact_id IN ({old_contacts})", (cutoff,), zone=zone)
     await tx.execute(
         f"UPDATE escalations SET contact_id = NULL WHERE contact_id IN ({old_contacts})",
         (cutoff,),
@@ -175,10 +184,10 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         (cutoff,),
     )
     old_wellbeing = f"request_id IS NULL OR request_id IN ({old_requests})"
-    await stats.archive(tx, "wellbeing", old_wellbeing, (cutoff,))
+    await stats.archive(tx, "wellbeing", old_wellbeing, (cutoff,), zone=zone)
     removed += await tx.execute_rowcount(f"DELETE FROM wellbeing WHERE {old_wellbeing}", (cutoff,))
-    await stats.archive(tx, "offers", f"request_id IN ({old_requests})", (cutoff,))
-    await stats.archive(tx, "requests", f"id IN ({old_requests})", (cutoff,))
+    await stats.archive(tx, "offers", f"request_id IN ({old_requests})", (cutoff,), zone=zone)
+    await stats.archive(tx, "requests", f"id IN ({old_requests})", (cutoff,), zone=zone)
     removed += await tx.execute_rowcount(
         f"DELETE FROM requests WHERE id IN ({old_requests})",
         (cutoff,),
@@ -204,8 +213,8 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         "   AND status = 'open')"
     )
     # Their remaining feedback and questionnaires go with them (ON DELETE CASCADE).
-    await stats.archive(tx, "feedback", f"citizen_id IN ({old_citizens})", (cutoff,))
-    await stats.archive(tx, "wellbeing", f"citizen_id IN ({old_citizens})", (cutoff,))
+    await stats.archive(tx, "feedback", f"citizen_id IN ({old_citizens})", (cutoff,), zone=zone)
+    await stats.archive(tx, "wellbeing", f"citizen_id IN ({old_citizens})", (cutoff,), zone=zone)
     removed += await tx.execute_rowcount(
         f"DELETE FROM users WHERE id IN ({old_citizens})", (cutoff,)
     )

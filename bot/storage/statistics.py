@@ -4,17 +4,26 @@ Each table row contributes a few facts ``(kind, at, value)``: a request sent (an
 first contact), an offer's outcome, an urgent alert (and its minutes to acknowledgement), a
 check-in sent or answered, a rating, a wellbeing questionnaire offered, skipped or answered.
 Figures are computed from the facts of live rows plus the archived facts of rows already
-deleted: before retention or /delete removes a row, `archive` copies its facts, without any
-link to a person, into ``stat_archive``. So past figures do not change when data is deleted,
-and a row is always counted exactly once, live or archived.
+deleted: before retention or /delete removes a row, `archive` adds its facts to
+``stat_archive``. So past figures do not change when data is deleted, and a row is always
+counted exactly once, live or archived.
+
+The archive cannot be linked to a person: it holds only counts per (kind, local day, value),
+added to with an upsert, in a table without row ids, so neither the order of rows nor a time
+of day ties one person's facts together. Values are kept in bins (minutes to 5, WHO-5 scores
+and changes to 4 points, which real WHO-5 scores already are; ratings as they are): medians
+and percentiles of archived facts are exact up to that rounding.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.storage.database import Database, Row, Transaction
 
@@ -44,6 +53,26 @@ SOURCES = {
     "feedback": _Source("created_at", ("rating",)),
     "wellbeing": _Source("offered_at", ("occasion", "status", "score", "baseline")),
 }
+
+
+# The bin width of each kind of fact that carries a value; other kinds are counted only.
+BINS: dict[str, float] = {
+    "first_contact": 5,
+    "acknowledge": 5,
+    "feedback": 1,
+    "who5_intake": 4,
+    "who5_change_week4": 4,
+    "who5_change_week8": 4,
+}
+
+
+def binned(kind: str, value: float | None) -> float:
+    """The value as the archive keeps it: rounded to its bin (half away from zero), 0 for a
+    kind without a value."""
+    width = BINS.get(kind)
+    if width is None or value is None:
+        return 0.0
+    return math.copysign(math.floor(abs(value) / width + 0.5) * width, value) + 0.0
 
 
 def _minutes(start: datetime, end: str | None) -> float | None:
@@ -93,8 +122,9 @@ def _select(table: str) -> str:
     return f"SELECT {', '.join((source.at, *source.columns))} FROM {table}"
 
 
-async def facts(db: Db, start: datetime, end: datetime) -> list[Fact]:
-    """Every fact in the UTC window [start, end), from live rows and from the archive."""
+async def facts(db: Db, start: datetime, end: datetime, zone: ZoneInfo) -> list[Fact]:
+    """Every fact in the UTC window [start, end) of whole local days, from live rows and from
+    the archive (whose facts are placed at noon of their local day)."""
     window = (start.isoformat(), end.isoformat())
     found: list[Fact] = []
     for table, source in SOURCES.items():
@@ -103,28 +133,33 @@ async def facts(db: Db, start: datetime, end: datetime) -> list[Fact]:
         )
         for row in rows:
             found += facts_of(table, row)
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     rows = await db.fetchall(
-        "SELECT kind, at, value FROM stat_archive WHERE at >= ? AND at < ?", window
+        "SELECT kind, day, value, n FROM stat_archive WHERE day >= ? AND day <= ?",
+        (first.isoformat(), last.isoformat()),
     )
-    found += [Fact(row[0], datetime.fromisoformat(row[1]), row[2]) for row in rows]
+    for kind, day, value, n in rows:
+        at = datetime.combine(date.fromisoformat(day), time(12), zone)
+        found += [Fact(kind, at, value if kind in BINS else None)] * n
     return found
 
 
-async def archive(tx: Transaction, table: str, where: str, params: Iterable[Any] = ()) -> int:
-    """Copy the facts of the rows about to be deleted (``WHERE where``) into the archive, to
-    the minute and without any link to a person. Call it in the deleting transaction."""
+async def archive(
+    tx: Transaction, table: str, where: str, params: Iterable[Any] = (), *, zone: ZoneInfo
+) -> int:
+    """Add the facts of the rows about to be deleted (``WHERE where``) to the archive's counts
+    per kind, local day and binned value. Call it in the deleting transaction."""
     rows = await tx.fetchall(f"{_select(table)} WHERE {where}", tuple(params))
-    archived = [
-        (
-            fact.kind,
-            fact.at.replace(second=0, microsecond=0).isoformat(),
-            None if fact.value is None else round(fact.value, 1),
-        )
+    counts = Counter(
+        (fact.kind, fact.at.astimezone(zone).date().isoformat(), binned(fact.kind, fact.value))
         for row in rows
         for fact in facts_of(table, row)
-    ]
-    if archived:
+    )
+    if counts:
         await tx.executemany(
-            "INSERT INTO stat_archive (kind, at, value) VALUES (?, ?, ?)", archived
+            "INSERT INTO stat_archive (kind, day, value, n) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, day, value) DO UPDATE SET n = n + excluded.n",
+            [(*key, n) for key, n in sorted(counts.items())],
         )
-    return len(archived)
+    return sum(counts.values())

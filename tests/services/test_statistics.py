@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.services import statistics
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
+from bot.storage import statistics as statistics_store
 from bot.storage.migrations import MIGRATIONS
 from tests.helpers.harness import make_config
 
@@ -93,8 +94,8 @@ async def seed(db: Database) -> None:
                 " VALUES (?, 100, ?, ?, ?)",
                 (request_id, status, at(offered), later(offered, 30)),
             )
-        # Six escalations in October, five acknowledged after 1, 3, 5, 7 and 9 minutes.
-        for minutes in (1, 3, 5, 7, 9):
+        # Six escalations in October, five acknowledged after 5, 10, 15, 20 and 25 minutes.
+        for minutes in (5, 10, 15, 20, 25):
             await tx.execute(
                 "INSERT INTO escalations (reason, status, created_at, acknowledged_at)"
                 " VALUES ('button', 'acknowledged', ?, ?)",
@@ -134,8 +135,8 @@ async def seed(db: Database) -> None:
                 " VALUES (1, ?, 0, ?)",
                 (rating, created.isoformat()),
             )
-        # WHO-5 at the request: 20, 28, 40, 52, 60. After 4 weeks: changes +10, +12, 0, -8,
-        # +16; after 8 weeks one change, +20 (a cell of one).
+        # WHO-5 at the request: 20, 28, 40, 52, 60. After 4 weeks: changes +12, +12, 0, -8,
+        # +16; after 8 weeks one change, +20 (a cell of one). Real scores are multiples of 4.
         wellbeing = [
             (1, "intake", "answered", 20, None, "2026-10-01T09:00"),
             (2, "intake", "answered", 28, None, "2026-10-01T09:00"),
@@ -144,7 +145,7 @@ async def seed(db: Database) -> None:
             (5, "intake", "answered", 60, None, "2026-10-04T09:00"),
             (6, "intake", "skipped", None, None, "2026-10-06T09:00"),
             (7, "intake", "offered", None, None, "2026-10-20T09:00"),
-            (1, "week4", "answered", 30, 20, "2026-10-29T09:00"),
+            (1, "week4", "answered", 32, 20, "2026-10-29T09:00"),
             (1, "week8", "answered", 40, 20, "2026-10-30T09:00"),
             (2, "week4", "answered", 40, 28, "2026-10-29T09:00"),
             (3, "week4", "answered", 40, 40, "2026-10-30T09:00"),
@@ -199,8 +200,8 @@ async def test_figures_for_october(rt: Runtime) -> None:
     assert values["offers_expired"] == (5, 5)
     assert values["escalations"] == (6, 6)
     assert values["escalations_acknowledged"] == (5, 5)
-    assert values["acknowledge_median_minutes"] == (5, 5)
-    assert values["acknowledge_p90_minutes"] == (9, 5)
+    assert values["acknowledge_median_minutes"] == (15, 5)
+    assert values["acknowledge_p90_minutes"] == (25, 5)
     assert values["checkins_sent"] == (7, 7)
     assert values["checkins_answered"] == (3, 3)
     assert values["feedback_count"] == (5, 5)
@@ -211,8 +212,8 @@ async def test_figures_for_october(rt: Runtime) -> None:
     assert values["who5_intake_mean"] == (40, 5)  # 200 / 5
     assert values["who5_intake_low"] == (2, 2)  # 20 and 28
     assert values["who5_week4_pairs"] == (5, 5)
-    assert values["who5_week4_change_mean"] == (6, 5)  # (10 + 12 + 0 - 8 + 16) / 5
-    assert values["who5_week4_improved"] == (3, 3)  # +10, +12, +16
+    assert values["who5_week4_change_mean"] == (pytest.approx(6.4), 5)  # (12+12+0-8+16) / 5
+    assert values["who5_week4_improved"] == (3, 3)  # +12, +12, +16
     assert values["who5_week8_pairs"] == (1, 1)
     assert values["who5_week8_change_mean"] == (20, 1)
     weeks = [(w.monday.isoformat(), w.requests.value, w.first_contact_median) for w in report.weeks]
@@ -241,11 +242,11 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert rows[(span, "escalations_acknowledged")] == "x"  # 6 - 5 = 1 not acknowledged
     assert rows[(span, "escalations")] == "6"
     assert rows[(span, "offers_expired")] == "5"
-    assert rows[(span, "acknowledge_median_minutes")] == "5"
+    assert rows[(span, "acknowledge_median_minutes")] == "15"
     assert rows[(span, "checkins_answered")] == "<5"
     assert rows[(span, "feedback_average")] == "4.2"
     assert rows[(span, "who5_intake_low")] == "<5"
-    assert rows[(span, "who5_week4_change_mean")] == "6"
+    assert rows[(span, "who5_week4_change_mean")] == "6.4"
     assert rows[(span, "who5_week4_improved")] == "<5"
     assert rows[(span, "who5_week8_change_mean")] == "<5"
     assert rows[("2026-W40", "requests")] == "5"
@@ -306,7 +307,7 @@ async def test_text_for_coordinators(rt: Runtime) -> None:
     assert "Urgent alerts: 6, acknowledged –;" in text
     assert "Check-ins: <5 of 7 answered" in text
     assert "average 4.2 of 5" in text
-    assert "after 4 weeks: 5 answered again, average change +6.0 points, <5 improved" in text
+    assert "after 4 weeks: 5 answered again, average change +6.4 points, <5 improved" in text
     assert "after 8 weeks: <5 answered again, average change – points" in text
     danish = statistics.render(rt.translator("da"), report)
     assert "4,2" in danish
@@ -343,8 +344,9 @@ async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
             " WHERE acknowledged_at IS NULL AND created_at < ?",
             (at("2026-10-01T00:00"),),
         )
-        await personal_data.erase(tx, 3, 1003)  # one citizen erases everything
-        await personal_data.purge_expired(tx, NOW, NOW)  # the rest ages out
+        zone = rt.config.timezone
+        await personal_data.erase(tx, 3, 1003, zone=zone)  # one citizen erases everything
+        await personal_data.purge_expired(tx, NOW, NOW, zone=zone)  # the rest ages out
     left = await rt.storage.fetchone(
         "SELECT (SELECT COUNT(*) FROM requests) + (SELECT COUNT(*) FROM contacts)"
         " + (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM checkins)"
@@ -354,7 +356,36 @@ async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
     after = statistics.to_csv(await statistics.report(rt, OCTOBER))
     assert after == before
     archived = await rt.storage.fetchall("SELECT * FROM stat_archive")
-    assert archived and {tuple(row.keys()) for row in archived} == {("id", "kind", "at", "value")}
+    assert archived and {tuple(row.keys()) for row in archived} == {("kind", "day", "value", "n")}
+    counts = {(row["kind"], row["day"], row["value"]): row["n"] for row in archived}
+    # Counts per local day: 22:30 UTC on 30 September is 1 October in Copenhagen, together
+    # with the request sent at 08:00 that day; nothing tells which wait was whose.
+    assert counts[("request", "2026-10-01", 0)] == 2
+    assert counts[("first_contact", "2026-10-01", 10)] == 1
+    assert counts[("escalation", "2026-10-10", 0)] == 5
+    assert all(len(row["day"]) == 10 for row in archived)
+    no_rowid = await rt.storage.fetchone(
+        "SELECT COUNT(*) FROM pragma_table_list WHERE name = 'stat_archive' AND wr = 1"
+    )
+    assert no_rowid is not None and no_rowid[0] == 1  # no row ids that record an order
+
+
+async def test_archived_values_are_kept_in_bins(rt: Runtime) -> None:
+    """Minutes to 5, WHO-5 to 4 points: the only way deleting data can move a figure."""
+    async with rt.storage.transaction() as tx:
+        await tx.execute(
+            "UPDATE escalations SET acknowledged_at = ? WHERE id = 1",
+            (later("2026-10-10T10:00", 7),),
+        )
+        await personal_data.purge_expired(tx, NOW, NOW, zone=rt.config.timezone)
+    row = await rt.storage.fetchone(
+        "SELECT n FROM stat_archive WHERE kind = 'acknowledge' AND value = 5"
+    )
+    assert row is not None and row[0] == 1  # 7 minutes kept as 5
+    assert statistics_store.binned("who5_change_week4", -6) == -8
+    assert statistics_store.binned("who5_change_week4", 10) == 12
+    assert statistics_store.binned("acknowledge", 2.4) == 0
+    assert statistics_store.binned("request", None) == 0
 
 
 async def test_the_migration_keeps_the_first_contact_of_existing_requests(tmp_path: Path) -> None:
@@ -384,5 +415,33 @@ async def test_the_migration_keeps_the_first_contact_of_existing_requests(tmp_pa
         await db.migrate()
         row = await db.fetchone("SELECT first_contact_at FROM requests WHERE id = 1")
         assert row is not None and row[0] == later("2026-10-01T08:00", 45)
+    finally:
+        await db.close()
+
+
+async def test_the_migration_turns_the_old_archive_into_counts_per_day(tmp_path: Path) -> None:
+    number = next(n for n, sql in enumerate(MIGRATIONS, start=1) if "stat_archive_counts" in sql)
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    try:
+        await db.migrate(number - 1)
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO stat_archive (kind, at, value) VALUES (?, ?, ?)",
+                [
+                    ("request", at("2026-10-01T08:00"), None),
+                    ("request", at("2026-10-01T08:01"), None),
+                    ("first_contact", at("2026-10-01T08:00"), 12.5),
+                    ("first_contact", at("2026-10-01T08:01"), 11.0),
+                    ("who5_change_week4", at("2026-10-02T09:00"), -6.0),
+                ],
+            )
+        await db.migrate()
+        rows = await db.fetchall("SELECT kind, day, value, n FROM stat_archive ORDER BY kind")
+        assert [tuple(row) for row in rows] == [
+            ("first_contact", "2026-10-01", 10.0, 1),
+            ("first_contact", "2026-10-01", 15.0, 1),
+            ("request", "2026-10-01", 0.0, 2),
+            ("who5_change_week4", "2026-10-02", -8.0, 1),
+        ]
     finally:
         await db.close()
