@@ -308,7 +308,9 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
         raise PeerbotError(f"no database at {config.database}")
     clock = SystemClock()
     try:
-        period = statistics.parse_period([args.start, args.end], clock.now(), config.timezone)
+        period = statistics.parse_period(
+            [args.start, args.end], clock.now(), config.timezone, max_days=None
+        )
     except UserInputError:
         raise PeerbotError(
             f"not a period: --from {args.start} --to {args.end} (use YYYY-MM-DD, from <= to)"

@@ -41,7 +41,14 @@ def test_writes_the_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 @pytest.mark.parametrize(
-    ("start", "end"), [("2026-10-32", "2026-10-31"), ("2026-11-01", "2026-10-01"), ("x", "y")]
+    ("start", "end"),
+    [
+        ("2026-10-32", "2026-10-31"),
+        ("2026-11-01", "2026-10-01"),
+        ("x", "y"),
+        ("0001-01-01", "0001-01-02"),  # before the first representable time in the zone
+        ("9999-12-30", "9999-12-31"),  # the day after does not exist
+    ],
 )
 def test_bad_dates_are_one_line_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], start: str, end: str
@@ -66,3 +73,14 @@ def test_no_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     argv = ["--config", str(config_file(tmp_path)), "export-stats"]
     assert main([*argv, "--from", "2026-10-01", "--to", "2026-10-31", "--csv", "x.csv"]) == 1
     assert "no database" in capsys.readouterr().err
+
+
+def test_a_long_period_is_allowed_for_the_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_file(tmp_path)
+    asyncio.run(seeded(tmp_path / "db.sqlite3"))
+    out = tmp_path / "years.csv"
+    argv = ["--config", str(config), "export-stats", "--from", "2020-01-01", "--to", "2026-12-31"]
+    assert main([*argv, "--csv", str(out)]) == 0
+    assert "2020-01-01..2026-12-31,requests,10" in out.read_text(encoding="utf-8")

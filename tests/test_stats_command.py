@@ -32,6 +32,12 @@ async def test_a_period_and_bad_dates(harness: Harness) -> None:
         ("2026-13-01 2026-12-31", "I could not read that date"),
         ("2026-02-01 2026-01-01", "must not be after"),
         ("2026-01-01 2026-01-02 2026-01-03", "two dates like this"),
+        ("2016-10-01", "at most two years"),
+        ("1000-01-01", "at most two years"),
+        ("0001-01-01", "at most two years"),
+        ("9999-12-31", "must not be after"),
+        ("0001-01-01 0001-01-02", "outside the range"),
+        ("9999-12-30 9999-12-31", "outside the range"),
     ):
         coco.send_text(f"/stats {words}")
         await h.settle()

@@ -13,6 +13,7 @@ local days in the configured zone.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import math
@@ -33,6 +34,7 @@ SUPPRESSED = "<5"
 WITHHELD = "x"  # a cell withheld so that a suppressed one cannot be worked out (CSV)
 HIDDEN = "–"  # an average or time resting on fewer than 5 cases, in the chat text
 DEFAULT_DAYS = 30
+MAX_DAYS = 731  # two years: a longer /stats would keep the machine busy for no one
 IMPROVED_POINTS = 10  # a change of 10 points on WHO-5 is taken as clinically relevant
 LOW_SCORE = 28
 OFFER_OUTCOMES = ("accepted", "declined", "expired")
@@ -56,15 +58,18 @@ def default_period(now: datetime, zone: ZoneInfo) -> Period:
     return Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
 
 
-def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
-    """No words: the last 30 days; one date: from it until today; two dates: that period."""
+def parse_period(
+    words: list[str], now: datetime, zone: ZoneInfo, max_days: int | None = MAX_DAYS
+) -> Period:
+    """No words: the last 30 days; one date: from it until today; two dates: that period.
+    At most `max_days` days (None: any length), so that /stats stays quick."""
     if not words:
         return default_period(now, zone)
     if len(words) > 2:
         raise UserInputError(N_("Please give two dates like this: /stats 2026-10-01 2026-10-31"))
     try:
         days = [date.fromisoformat(word) for word in words]
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise UserInputError(
             N_("I could not read that date. Please write dates like 2026-10-01.")
         ) from exc
@@ -72,7 +77,16 @@ def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     last = days[1] if len(days) == 2 else now.astimezone(zone).date()
     if first > last:
         raise UserInputError(N_("The first date must not be after the second."))
-    return Period(first, last)
+    if max_days is not None and (last - first).days + 1 > max_days:
+        raise UserInputError(N_("Please choose a period of at most two years."))
+    period = Period(first, last)
+    try:
+        # The first and last days must exist as times (year 1 and year 9999 do not, whole).
+        period.bounds(zone)
+        first - timedelta(days=first.weekday())
+    except (OverflowError, ValueError) as exc:
+        raise UserInputError(N_("That date is outside the range I can show.")) from exc
+    return period
 
 
 @dataclass(frozen=True)
@@ -179,11 +193,18 @@ class Report:
 
 
 async def report(rt: Runtime, period: Period) -> Report:
-    """Compute every figure for the period from the recorded facts (live and archived)."""
+    """Compute every figure for the period from the recorded facts (live and archived).
+    The counting runs in a worker thread on plain data, so urgent updates never wait for it."""
     zone = rt.config.timezone
     start, end = period.bounds(zone)
+    found = await stats_store.facts(rt.storage, start, end, zone)
+    return await asyncio.to_thread(compute, period, zone, found)
+
+
+def compute(period: Period, zone: ZoneInfo, found: list[Fact]) -> Report:
+    """Every figure from the facts of the period: pure, so it can run off the event loop."""
     by_kind: dict[str, list[Fact]] = defaultdict(list)
-    for fact in await stats_store.facts(rt.storage, start, end, zone):
+    for fact in found:
         by_kind[fact.kind].append(fact)
 
     def values(kind: str) -> list[float]:

@@ -445,3 +445,15 @@ async def test_the_migration_turns_the_old_archive_into_counts_per_day(tmp_path:
         ]
     finally:
         await db.close()
+
+
+def test_many_facts_over_two_years_are_bucketed_by_week() -> None:
+    """10,000 requests in one pass: every one lands in the week of its local day."""
+    zone = make_config(Path("/nonexistent")).timezone
+    period = Period(date(2024, 11, 6), date(2026, 11, 5))
+    start = datetime(2024, 11, 6, 12, tzinfo=UTC)
+    found = [statistics.Fact("request", start + timedelta(minutes=104 * i)) for i in range(10_000)]
+    report = statistics.compute(period, zone, found)
+    assert report["requests"].value == 10_000
+    assert sum(w.requests.value or 0 for w in report.weeks) == 10_000
+    assert len(report.weeks) == 105 and report.weeks[0].monday == date(2024, 11, 4)
