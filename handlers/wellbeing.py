@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.notices import Notice
-from bot.services import escalation, wellbeing
+from bot.services import wellbeing
 from bot.storage.users import User
 from bot.storage.wellbeing import WellbeingStatus
 from handlers import keyboards
@@ -131,23 +131,16 @@ async def coordinator_talk_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parsed = _ints(query.data)
-    item = (
-        await wellbeing.conversation_asked(turn.rt, parsed[1][0])
-        if parsed is not None and parsed[0] == "talk" and len(parsed[1]) == 1
-        else None
+    if parsed is None or parsed[0] != "talk" or len(parsed[1]) != 1:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    result = await wellbeing.take_conversation(
+        turn.rt, parsed[1][0], turn.person.telegram_id, turn.person.language
     )
-    contact = (
-        await escalation.talk_with_citizen(
-            turn.rt,
-            item.citizen_id,
-            item.request_id,
-            turn.person.telegram_id,
-            turn.person.language,
-            audit_target=f"wellbeing:{item.id}",
-        )
-        if item is not None
-        else None
-    )
+    contact = result.contact
+    if result.taken_by_other:
+        await query.answer(turn.t._("Another coordinator has already taken this."))
+        return
     if contact is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return

@@ -11,7 +11,7 @@ from bot.fakebot import FakeTelegram, FakeUser
 from bot.services import privacy, wellbeing
 from bot.storage import users as user_store
 from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
-from tests.helpers.harness import COORDINATOR, Harness, make_config
+from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness, make_config
 from tests.test_discretion import first_lines, revealing, speak
 from tests.test_privacy import scan_for
 
@@ -217,6 +217,51 @@ async def test_low_score_offers_a_coordinator_gently_and_only_on_request(
     await press(h, coco, "Write to them")
     assert "You are now writing with" in coco.texts[-1]
     assert "A coordinator from our team is here" in citizen.texts[-1]
+
+
+async def test_write_to_them_is_owned_by_the_first_press_and_goes_stale(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    backup = await coordinator(h, BACKUP_COORDINATOR, "Bo")
+    _peer, citizen = await in_contact(h)
+    await answer_all(h, citizen, *["At no time"] * 5)  # 0 of 100
+    await press(h, citizen, "I'd like to talk with a coordinator")
+    wellbeing_id = (await h.rt.storage.fetchone("SELECT id FROM wellbeing"))[0]
+    greeting = "A coordinator from our team is here"
+
+    def greetings() -> int:
+        return sum(greeting in t for t in citizen.texts)
+
+    notice = next(m for m in coco.messages if "would like a conversation" in m.get("text", ""))
+    await press(h, coco, "Write to them")
+    assert "You are now writing with" in coco.texts[-1] and greetings() == 1
+    # A second coordinator (or a forwarded button) cannot open another conversation.
+    backup.press(backup.last_message["message_id"], f"wbc:talk:{wellbeing_id}", forge=True)
+    await h.settle()
+    assert h.fake.calls_to("answerCallbackQuery")[-1].params.get("text") == (
+        "Another coordinator has already taken this."
+    )
+    # The same coordinator while the conversation lasts: back to it, nothing new for the citizen.
+    coco.press(notice["message_id"], f"wbc:talk:{wellbeing_id}", forge=True)
+    await h.settle()
+    assert "You are now writing with" in coco.texts[-1] and greetings() == 1
+    coco.send_text("/end")
+    await h.settle()
+    coco.press_button(coco.last_message["reply_markup"]["inline_keyboard"][0][0]["text"])
+    await h.settle()
+    await press(h, coco, "Yes, end it")
+    ended = await h.rt.storage.fetchone("SELECT status FROM contacts WHERE kind = 'coordinator'")
+    assert ended is not None and ended[0] == "ended"
+    contacts = (await h.rt.storage.fetchone("SELECT COUNT(*) FROM contacts"))[0]
+    coco.press(notice["message_id"], f"wbc:talk:{wellbeing_id}", forge=True)
+    await h.settle()
+    assert h.fake.calls_to("answerCallbackQuery")[-1].params.get("text") == (
+        "That button is no longer valid."
+    )
+    assert greetings() == 1
+    assert (await h.rt.storage.fetchone("SELECT COUNT(*) FROM contacts"))[0] == contacts
 
 
 async def test_forged_and_stale_buttons_are_refused(harness: Harness) -> None:

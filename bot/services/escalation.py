@@ -425,46 +425,68 @@ async def talk_with_citizen(
     audit_target: str,
 ) -> contact_store.Contact | None:
     """Open (or return) a coordinator's conversation with a citizen; the citizen is told."""
-    now = rt.now()
-    t = Translator(language, rt.config.timezone)
     async with rt.storage.transaction() as tx:
-        if await user_store.by_id(tx, citizen_id) is None:
-            return None
-        coordinator = await user_store.ensure(
+        contact = await talk_with_citizen_in(
+            rt,
             tx,
+            citizen_id,
+            request_id,
             coordinator_telegram_id,
-            user_store.Role.COORDINATOR,
-            now,
-            language=language,
-            pseudonym=t._("Coordinator"),
-        )
-        existing = await contact_store.active_between(tx, citizen_id, coordinator.id)
-        if existing is not None:
-            return existing
-        contact_id = await contact_store.create_contact(
-            tx, request_id, citizen_id, coordinator.id, now, kind="coordinator"
-        )
-        await audit_store.record(
-            tx, coordinator_telegram_id, "open_conversation", audit_target, now
-        )
-        contact = await contact_store.contact(tx, contact_id)
-        assert contact is not None
-        citizen_t = Translator(
-            contact.citizen_language or rt.config.default_language, rt.config.timezone
-        )
-        await notices.send(
-            tx,
-            contact.citizen_chat,
-            notices.Notice(
-                citizen_t._(
-                    "A coordinator from our team is here and would like to talk with you. Just "
-                    "write here; they will not see your name or number."
-                )
-            ),
-            purpose="coordinator-contact",
-            now=now,
-            priority=Priority.URGENT,
-            ref_id=contact_id,
+            language,
+            audit_target=audit_target,
         )
     rt.wake_delivery()
+    return contact
+
+
+async def talk_with_citizen_in(
+    rt: Runtime,
+    tx: Transaction,
+    citizen_id: int,
+    request_id: int | None,
+    coordinator_telegram_id: int,
+    language: str,
+    *,
+    audit_target: str,
+) -> contact_store.Contact | None:
+    """`talk_with_citizen` inside the caller's transaction (which wakes delivery after it), so
+    a caller can make the same transaction own the conversation first."""
+    now = rt.now()
+    t = Translator(language, rt.config.timezone)
+    if await user_store.by_id(tx, citizen_id) is None:
+        return None
+    coordinator = await user_store.ensure(
+        tx,
+        coordinator_telegram_id,
+        user_store.Role.COORDINATOR,
+        now,
+        language=language,
+        pseudonym=t._("Coordinator"),
+    )
+    existing = await contact_store.active_between(tx, citizen_id, coordinator.id)
+    if existing is not None:
+        return existing
+    contact_id = await contact_store.create_contact(
+        tx, request_id, citizen_id, coordinator.id, now, kind="coordinator"
+    )
+    await audit_store.record(tx, coordinator_telegram_id, "open_conversation", audit_target, now)
+    contact = await contact_store.contact(tx, contact_id)
+    assert contact is not None
+    citizen_t = Translator(
+        contact.citizen_language or rt.config.default_language, rt.config.timezone
+    )
+    await notices.send(
+        tx,
+        contact.citizen_chat,
+        notices.Notice(
+            citizen_t._(
+                "A coordinator from our team is here and would like to talk with you. Just "
+                "write here; they will not see your name or number."
+            )
+        ),
+        purpose="coordinator-contact",
+        now=now,
+        priority=Priority.URGENT,
+        ref_id=contact_id,
+    )
     return contact

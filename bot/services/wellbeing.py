@@ -10,16 +10,19 @@ offer a conversation with a coordinator, gently and only if the citizen presses 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot import notices
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import intake
+from bot.services import escalation, intake
 from bot.services.checkins import in_quiet_hours, local_now
 from bot.services.coordinators import coordinator_translator, on_duty_chats
+from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage import wellbeing as wellbeing_store
+from bot.storage.contacts import Contact
 from bot.storage.outbox import Priority
 from bot.storage.users import User
 from bot.storage.wellbeing import Occasion, Wellbeing, WellbeingStatus
@@ -266,10 +269,47 @@ async def history(rt: Runtime, citizen: User | None) -> list[Wellbeing]:
     return await wellbeing_store.answered_for(rt.storage, citizen.id)
 
 
-async def conversation_asked(rt: Runtime, wellbeing_id: int) -> Wellbeing | None:
-    """The questionnaire behind a coordinator's "Write to them", if its citizen asked."""
-    item = await wellbeing_store.by_id(rt.storage, wellbeing_id)
-    return item if item is not None and item.talk_asked_at is not None else None
+@dataclass(frozen=True)
+class TalkResult:
+    """A coordinator's press of "Write to them": the conversation, or why not."""
+
+    contact: Contact | None
+    taken_by_other: bool = False
+
+
+async def take_conversation(
+    rt: Runtime, wellbeing_id: int, coordinator_telegram_id: int, language: str
+) -> TalkResult:
+    """The first press owns the citizen's wish to talk and opens the conversation in the same
+    transaction. Later presses change nothing: another coordinator is told it is taken; the
+    same coordinator gets their conversation back while it is active, else nothing (stale)."""
+    async with rt.storage.transaction() as tx:
+        item = await wellbeing_store.by_id(tx, wellbeing_id)
+        if item is None or item.talk_asked_at is None:
+            return TalkResult(None)
+        if item.talk_taken_by is not None:
+            if item.talk_taken_by != coordinator_telegram_id:
+                return TalkResult(None, taken_by_other=True)
+            if item.talk_contact_id is None:
+                return TalkResult(None)
+            contact = await contact_store.contact(tx, item.talk_contact_id)
+            return TalkResult(contact if contact is not None and contact.active else None)
+        if not await wellbeing_store.take_talk(tx, item.id, coordinator_telegram_id):
+            return TalkResult(None, taken_by_other=True)
+        contact = await escalation.talk_with_citizen_in(
+            rt,
+            tx,
+            item.citizen_id,
+            item.request_id,
+            coordinator_telegram_id,
+            language,
+            audit_target=f"wellbeing:{item.id}",
+        )
+        if contact is None:  # the citizen is gone (then so is this row, by cascade)
+            return TalkResult(None)
+        await wellbeing_store.set_talk_contact(tx, item.id, contact.id)
+    rt.wake_delivery()
+    return TalkResult(contact)
 
 
 async def ask_for_conversation(rt: Runtime, citizen: User | None, wellbeing_id: int) -> bool:

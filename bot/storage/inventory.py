@@ -241,6 +241,8 @@ INVENTORY: tuple[Table, ...] = (
             ("offered_at", P, N_("time")),
             ("answered_at", P, N_("time")),
             ("talk_asked_at", S, N_("when the citizen asked to talk with a coordinator")),
+            ("talk_taken_by", ID, N_("the coordinator who took the wish to talk")),
+            ("talk_contact_id", P, N_("the conversation that coordinator opened")),
         ),
     ),
     Table(

@@ -343,7 +343,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # The statistics archive as counts per (kind, local day, binned value) without row ids, so
     # that no order or time of day ties one person's facts together. Rows archived earlier are
-    # placed on their UTC day (the zone is not known here) and binned like new ones.
+    # placed on their UTC day (the zone is not known here) and binned like new ones. Which
+    # coordinator took a citizen's wish to talk after a low WHO-5 score, and in which contact.
     """
     CREATE TABLE stat_archive_counts (
         kind TEXT NOT NULL,
@@ -365,6 +366,9 @@ MIGRATIONS: tuple[str, ...] = (
         FROM stat_archive GROUP BY 1, 2, 3;
     DROP TABLE stat_archive;
     ALTER TABLE stat_archive_counts RENAME TO stat_archive;
+    ALTER TABLE wellbeing ADD COLUMN talk_taken_by INTEGER;
+    ALTER TABLE wellbeing ADD COLUMN talk_contact_id INTEGER
+        REFERENCES contacts (id) ON DELETE SET NULL;
     """,
 )
 
@@ -385,7 +389,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
     "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
-    "statistics archive as counts per day, unlinkable to a person",
+    "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
 )
 
 

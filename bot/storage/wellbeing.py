@@ -34,6 +34,8 @@ class Wellbeing:
     offered_at: datetime
     answered_at: datetime | None
     talk_asked_at: datetime | None
+    talk_taken_by: int | None = None  # the coordinator's Telegram id
+    talk_contact_id: int | None = None
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -52,6 +54,8 @@ def _wellbeing(row: Row) -> Wellbeing:
         offered_at=datetime.fromisoformat(row["offered_at"]),
         answered_at=_dt(row["answered_at"]),
         talk_asked_at=_dt(row["talk_asked_at"]),
+        talk_taken_by=row["talk_taken_by"],
+        talk_contact_id=row["talk_contact_id"],
     )
 
 
@@ -143,6 +147,23 @@ async def ask_talk(tx: Transaction, wellbeing_id: int, now: datetime) -> bool:
             " AND talk_asked_at IS NULL",
             (now.isoformat(), wellbeing_id),
         )
+    )
+
+
+async def take_talk(tx: Transaction, wellbeing_id: int, coordinator_telegram_id: int) -> bool:
+    """Compare-and-set: the first coordinator to press "Write to them" owns the wish to talk."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE wellbeing SET talk_taken_by = ? WHERE id = ? AND talk_asked_at IS NOT NULL"
+            " AND talk_taken_by IS NULL",
+            (coordinator_telegram_id, wellbeing_id),
+        )
+    )
+
+
+async def set_talk_contact(tx: Transaction, wellbeing_id: int, contact_id: int) -> None:
+    await tx.execute(
+        "UPDATE wellbeing SET talk_contact_id = ? WHERE id = ?", (contact_id, wellbeing_id)
     )
 
 
