@@ -66,6 +66,20 @@ async def _act(turn: Turn, user: User | None, action: str, numbers: list[int]) -
     query = turn.update.callback_query
     assert query is not None
     t, rt = turn.t, turn.rt
+    if (
+        action in {"go", "a", "skip"}
+        and numbers
+        and await wellbeing.closed_for(rt, user, numbers[0])
+    ):
+        await query.answer()
+        await query.edit_message_text(
+            t._(
+                "These questions have closed, so there is nothing more to answer here. "
+                "Thank you all the same."
+            ),
+            reply_markup=keyboards.only_help_now(t),
+        )
+        return True
     if action == "go" and len(numbers) == 1:
         item = await wellbeing.own(rt, user, numbers[0])
         if item is None or not wellbeing.open_for_answers(item):

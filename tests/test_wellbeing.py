@@ -264,6 +264,67 @@ async def test_write_to_them_is_owned_by_the_first_press_and_goes_stale(
     assert (await h.rt.storage.fetchone("SELECT COUNT(*) FROM contacts"))[0] == contacts
 
 
+CLOSED = "These questions have closed"
+
+
+async def test_an_unanswered_questionnaire_closes_after_14_days(harness: Harness) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    await answer_all(h, citizen, "All of the time", "At no time")  # two answers, then a pause
+    await h.tick(timedelta(days=13, hours=23))
+    await press(h, citizen, "Most of the time")  # still open the day before
+    assert "Question 4 of 5" in questionnaire(citizen)
+    await h.tick(timedelta(hours=1))
+    await press(h, citizen, "Most of the time")
+    assert any(CLOSED in text for text in citizen.texts)
+    assert await rows(h) == [("intake", "offered", "", None)]  # nothing half-given is kept
+
+
+async def test_a_questionnaire_closes_when_the_next_occasion_is_offered(
+    harness: Harness,
+) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    intake_message = next(m for m in citizen.messages if "five short" in m.get("text", ""))
+    await h.tick(timedelta(days=28, hours=1))
+    assert len(offers(h, citizen)) == 2
+    intake_id, week4_id = [
+        r[0] for r in await h.rt.storage.fetchall("SELECT id FROM wellbeing ORDER BY id")
+    ]
+    # The late intake answer must not become the baseline of the 4-week one.
+    citizen.press(intake_message["message_id"], f"wb:go:{intake_id}", forge=True)
+    await h.settle()
+    assert any(CLOSED in text for text in citizen.texts)
+    citizen.press(intake_message["message_id"], f"wb:a:{intake_id}:0:5", forge=True)
+    await h.settle()
+    await answer_all(h, citizen, *["Most of the time"] * 5)
+    assert "Your score is 80 of 100" in questionnaire(citizen)
+    found = await h.rt.storage.fetchall("SELECT id, status, baseline FROM wellbeing ORDER BY id")
+    assert [tuple(r) for r in found] == [(intake_id, "offered", None), (week4_id, "answered", None)]
+
+
+async def test_a_questionnaire_is_closed_by_a_later_one_even_within_14_days(
+    harness: Harness,
+) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    intake_message = next(m for m in citizen.messages if "five short" in m.get("text", ""))
+    row = await h.rt.storage.fetchone("SELECT id, request_id, citizen_id FROM wellbeing")
+    assert row is not None
+    await h.tick(timedelta(days=2))
+    async with h.rt.storage.transaction() as tx:  # as after a long outage: week 8 came early
+        await tx.execute(
+            "INSERT INTO wellbeing (citizen_id, request_id, occasion, offered_at)"
+            " VALUES (?, ?, 'week8', ?)",
+            (row[2], row[1], h.rt.now().isoformat()),
+        )
+    citizen.press(intake_message["message_id"], f"wb:go:{row[0]}", forge=True)
+    await h.settle()
+    assert any(CLOSED in text for text in citizen.texts)
+
+
 async def test_forged_and_stale_buttons_are_refused(harness: Harness) -> None:
     h = harness
     _peer, citizen = await in_contact(h)

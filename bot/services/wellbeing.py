@@ -46,6 +46,9 @@ LOW_SCORE = 28
 FOLLOW_UPS = ((Occasion.WEEK4, timedelta(weeks=4)), (Occasion.WEEK8, timedelta(weeks=8)))
 # Not offered again at a new request within the questionnaire's own two-week timeframe.
 QUIET_PERIOD = timedelta(days=14)
+# An unanswered questionnaire closes after this long, or when the next occasion is offered, so
+# that late answers cannot stand for another time (the intake score is the baseline).
+ANSWERABLE_FOR = timedelta(days=14)
 PURPOSE = "wellbeing"
 
 
@@ -205,6 +208,7 @@ async def _offer_follow_up(
         wellbeing_id = await wellbeing_store.offer(tx, citizen_id, request_id, occasion, now)
         if wellbeing_id is None:
             return 0
+        await wellbeing_store.close_earlier(tx, request_id, now)
         t = rt.translator(citizen.language)
         await notices.send(
             tx,
@@ -231,6 +235,20 @@ async def own(rt: Runtime, citizen: User | None, wellbeing_id: int) -> Wellbeing
 
 def open_for_answers(item: Wellbeing | None) -> bool:
     return item is not None and item.status in (WellbeingStatus.OFFERED, WellbeingStatus.ANSWERING)
+
+
+async def closed_for(rt: Runtime, citizen: User | None, wellbeing_id: int) -> bool:
+    """True for the citizen's own unanswered questionnaire that has closed (14 days, or the
+    next occasion was offered); any half-given answers are forgotten then."""
+    item = await own(rt, citizen, wellbeing_id)
+    if item is None or not open_for_answers(item):
+        return False
+    expired = rt.now() - item.offered_at >= ANSWERABLE_FOR
+    if not expired and not await wellbeing_store.superseded(rt.storage, item):
+        return False
+    async with rt.storage.transaction() as tx:
+        await wellbeing_store.close_open(tx, item.id)
+    return True
 
 
 async def answer(

@@ -150,6 +150,35 @@ async def ask_talk(tx: Transaction, wellbeing_id: int, now: datetime) -> bool:
     )
 
 
+async def superseded(db: Database | Transaction, item: Wellbeing) -> bool:
+    """Whether a later occasion of the same request has been offered since."""
+    if item.request_id is None:
+        return False
+    row = await db.fetchone(
+        "SELECT 1 FROM wellbeing WHERE request_id = ? AND id != ? AND offered_at >= ? LIMIT 1",
+        (item.request_id, item.id, item.offered_at.isoformat()),
+    )
+    return row is not None
+
+
+async def close_open(tx: Transaction, wellbeing_id: int) -> None:
+    """A closed questionnaire keeps no half-given answers; it counts as offered, unanswered."""
+    await tx.execute(
+        "UPDATE wellbeing SET status = 'offered', answers = '' WHERE id = ?"
+        " AND status IN ('offered', 'answering')",
+        (wellbeing_id,),
+    )
+
+
+async def close_earlier(tx: Transaction, request_id: int, now: datetime) -> None:
+    """When a new occasion is offered, the request's earlier open questionnaires close."""
+    await tx.execute(
+        "UPDATE wellbeing SET status = 'offered', answers = '' WHERE request_id = ?"
+        " AND status IN ('offered', 'answering') AND offered_at < ?",
+        (request_id, now.isoformat()),
+    )
+
+
 async def take_talk(tx: Transaction, wellbeing_id: int, coordinator_telegram_id: int) -> bool:
     """Compare-and-set: the first coordinator to press "Write to them" owns the wish to talk."""
     return bool(
