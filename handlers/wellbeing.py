@@ -30,15 +30,12 @@ def _markup(notice: Notice) -> InlineKeyboardMarkup:
 
 
 async def offer_after_request(turn: Turn, request_id: int) -> None:
-    """Offers the questionnaire once the request is waiting (never inside intake)."""
+    """Offers the questionnaire once the request is waiting (never inside intake), through
+    the outbox in the same transaction as its row."""
     user = turn.person.user
     if user is None:
         return
-    wellbeing_id = await wellbeing.offer_at_intake(turn.rt, user, request_id)
-    if wellbeing_id is None:
-        return
-    notice = wellbeing.offer_notice(turn.t, wellbeing_id, wellbeing.Occasion.INTAKE)
-    await turn.context.bot.send_message(turn.chat_id, notice.text, reply_markup=_markup(notice))
+    await wellbeing.offer_at_intake(turn.rt, user, request_id, turn.t)
 
 
 def _ints(data: str | None) -> tuple[str, list[int]] | None:

@@ -8,9 +8,18 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.fakebot import FakeTelegram, FakeUser
+from bot.fakebot.core import Fault
 from bot.services import privacy, wellbeing
 from bot.storage import users as user_store
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
+from tests.helpers.flows import (
+    ADULT,
+    INTAKE_ANSWERS,
+    ask_for_peer,
+    coordinator,
+    in_contact,
+    make_peer,
+    press,
+)
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness, make_config
 from tests.test_discretion import first_lines, revealing, speak
 from tests.test_privacy import scan_for
@@ -88,6 +97,27 @@ async def test_offered_after_the_request_answered_and_shown_over_time(harness: H
     assert user is not None
     data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
     assert data["wellbeing"][0]["score"] == 44
+
+
+async def test_the_offer_goes_through_the_outbox_and_survives_a_failed_send(
+    harness: Harness,
+) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    await press(h, citizen, "Talk to a peer", ADULT, "I agree", *INTAKE_ANSWERS, "Skip")
+    h.fake.inject(Fault.server_error(), method="sendMessage", chat_id=citizen.id, times=2)
+    citizen.press_button("Send request")
+    await h.settle()
+    h.fake.clear_faults()
+    await h.tick(timedelta(minutes=5))
+    assert len(offers(h, citizen)) == 1
+    row = await h.rt.storage.fetchone(
+        "SELECT priority, status FROM outbox WHERE purpose = 'wellbeing'"
+    )
+    assert row is not None and tuple(row) == (2, "sent")  # bulk: urgent rows go first
 
 
 async def test_danish_questions_use_the_official_wording(harness: Harness) -> None:

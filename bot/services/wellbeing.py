@@ -159,8 +159,9 @@ def history_text(t: Translator, items: list[Wellbeing]) -> str:
 # Offering --------------------------------------------------------------------------------------
 
 
-async def offer_at_intake(rt: Runtime, citizen: User, request_id: int) -> int | None:
-    """A row for the questionnaire right after a request was sent; None when it is better not to
+async def offer_at_intake(rt: Runtime, citizen: User, request_id: int, t: Translator) -> int | None:
+    """The questionnaire right after a request was sent: its row and its message (through the
+    outbox, bulk) in one transaction, so a crash loses neither. None when it is better not to
     ask now (no consent, a crisis was raised, or asked recently)."""
     if not intake.has_consent(citizen, rt.config):
         return None
@@ -170,7 +171,20 @@ async def offer_at_intake(rt: Runtime, citizen: User, request_id: int) -> int | 
             return None
         if await wellbeing_store.recent_for(tx, citizen.id, now - QUIET_PERIOD):
             return None
-        return await wellbeing_store.offer(tx, citizen.id, request_id, Occasion.INTAKE, now)
+        wellbeing_id = await wellbeing_store.offer(tx, citizen.id, request_id, Occasion.INTAKE, now)
+        if wellbeing_id is None:
+            return None
+        await notices.send(
+            tx,
+            citizen.telegram_id,
+            offer_notice(t, wellbeing_id, Occasion.INTAKE),
+            purpose=PURPOSE,
+            now=now,
+            priority=Priority.BULK,
+            ref_id=wellbeing_id,
+        )
+    rt.wake_delivery()
+    return wellbeing_id
 
 
 async def offer_follow_ups(rt: Runtime) -> int:
