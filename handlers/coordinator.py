@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
@@ -24,9 +25,23 @@ log = logging.getLogger(__name__)
 
 
 async def _coordinator(update: Update, context: Context) -> Turn | None:
+    """The turn of a coordinator, or of anyone in the coordinator group; None (and a plain
+    answer) otherwise. Coordinator tools show health data and requests, so a coordinator in
+    any other group gets a short answer without data, never the tool itself."""
     turn = await begin(update, context)
     chat = update.effective_chat
     in_group = chat is not None and chat.id == turn.rt.config.coordinator_group_id
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if turn.person.is_coordinator and not private and not in_group:
+        log.info("refused coordinator action outside private chats (update %s)", update.update_id)
+        text = turn.t._(
+            "Coordinator tools work only in a private chat with me or in the coordinators' group."
+        )
+        if update.callback_query is not None:
+            await update.callback_query.answer(text)
+        elif chat is not None:
+            await context.bot.send_message(chat.id, text)
+        return None
     if turn.person.is_coordinator or in_group:
         return turn
     log.info("refused coordinator action (update %s)", update.update_id)

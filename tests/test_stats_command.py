@@ -1,5 +1,7 @@
 """/stats through the real Application: coordinators only, a period, a chart as a photo."""
 
+from dataclasses import replace
+
 from bot.fakebot.spec import UploadedFile
 from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import Harness
@@ -54,3 +56,39 @@ async def test_not_for_citizens_or_peers(harness: Harness) -> None:
         assert person.texts[-1].startswith("What I can do")
         assert "Statistics" not in person.texts[-1]
     assert h.fake.calls_to("sendPhoto") == []
+
+
+async def test_coordinator_tools_only_in_private_or_the_coordinator_group(
+    harness: Harness,
+) -> None:
+    """Health data must not be posted to an ordinary group the bot happens to be in."""
+    h = harness
+    coco = await coordinator(h)
+    await in_contact(h)
+    other = h.fake.group(-4242, "Friends")
+    other.add_member(coco)
+    before = len(h.fake.calls_to("sendPhoto"))
+    for command in ("/stats", "/queue", "/peers", "/escalations"):
+        coco.send_text(command, chat=other)
+        await h.settle()
+        assert other.texts[-1] == (
+            "Coordinator tools work only in a private chat with me or in the coordinators' group."
+        )
+    assert not any("Statistics" in t or "Anxiety" in t or "Maja" in t for t in other.texts)
+    assert len(h.fake.calls_to("sendPhoto")) == before
+    # In the private chat the same coordinator gets the figures.
+    coco.send_text("/stats")
+    await h.settle()
+    assert any(t.startswith("Statistics") for t in coco.texts)
+
+
+async def test_stats_in_the_coordinator_group(harness: Harness) -> None:
+    h = harness
+    h.config = replace(h.config, coordinator_group_id=-1001)
+    await h.restart()
+    group = h.fake.group(-1001, "Koordinatorer")
+    member = h.user(9100, "Gitte", language="en")
+    group.add_member(member)
+    member.send_text("/stats", chat=group)
+    await h.settle()
+    assert any(t.startswith("Statistics") for t in group.texts)
