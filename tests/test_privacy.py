@@ -85,6 +85,8 @@ async def test_mydata_sends_a_file_and_a_summary(harness: Harness) -> None:
     assert user is not None
     data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
     assert data["requests"][0]["note"] == "about my week"
+    # Every column the inventory lists for a request is in the copy, even when still empty.
+    assert {"close_reason", "requeued_at", "first_contact_at"} <= data["requests"][0].keys()
     assert data["contacts"][0]["other_side"] == "Maja"
     assert "1001" not in json.dumps(data) and "2001" not in json.dumps(data)
     peer.send_text("/mydata")

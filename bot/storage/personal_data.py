@@ -28,7 +28,8 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         return {}
     requests = await db.fetchall(
         "SELECT id, status, age_band, topic, language, contact_form, times, note, created_at,"
-        " submitted_at, first_contact_at, closed_at FROM requests WHERE citizen_id = ?"
+        " submitted_at, first_contact_at, requeued_at, closed_at, close_reason FROM requests"
+        " WHERE citizen_id = ?"
         " ORDER BY id",
         (user_id,),
     )
