@@ -282,8 +282,15 @@ async def test_write_to_them_is_owned_by_the_first_press_and_goes_stale(
     coco.press_button(coco.last_message["reply_markup"]["inline_keyboard"][0][0]["text"])
     await h.settle()
     await press(h, coco, "Yes, end it")
-    ended = await h.rt.storage.fetchone("SELECT status FROM contacts WHERE kind = 'coordinator'")
-    assert ended is not None and ended[0] == "ended"
+    ended = await h.rt.storage.fetchone(
+        "SELECT id, status FROM contacts WHERE kind = 'coordinator'"
+    )
+    assert ended is not None and ended[1] == "ended"
+    # Feedback is about peers: none asked after a coordinator's conversation, none counted.
+    assert not any("talk with your peer" in text for text in citizen.texts)
+    citizen.press(citizen.last_message["message_id"], f"fb:{ended[0]}:5", forge=True)
+    await h.settle()
+    assert (await h.rt.storage.fetchone("SELECT COUNT(*) FROM feedback"))[0] == 0
     contacts = (await h.rt.storage.fetchone("SELECT COUNT(*) FROM contacts"))[0]
     coco.press(notice["message_id"], f"wbc:talk:{wellbeing_id}", forge=True)
     await h.settle()

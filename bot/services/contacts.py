@@ -98,7 +98,8 @@ async def end_in(
             now=now,
             ref_id=contact.id,
         )
-    if ended_by != "unreachable":
+    if ended_by != "unreachable" and contact.kind == "peer":
+        # Feedback is about peers: a coordinator's conversation is not asked about, nor counted.
         await notices.send(
             tx,
             contact.citizen_chat,
@@ -122,7 +123,12 @@ async def citizen_unreachable(rt: Runtime, citizen: User) -> int:
 async def rate(rt: Runtime, citizen: User, contact_id: int, rating: int) -> bool:
     """Store a 1-5 rating for the citizen's own ended contact, once; 0 means no thanks."""
     contact = await contact_store.contact(rt.storage, contact_id)
-    if contact is None or contact.citizen_id != citizen.id or contact.active:
+    if (
+        contact is None
+        or contact.citizen_id != citizen.id
+        or contact.active
+        or contact.kind != "peer"
+    ):
         return False
     if rating == 0 or await contact_store.feedback_exists(rt.storage, contact_id):
         return rating == 0
