@@ -302,6 +302,7 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from bot.services import statistics
     from bot.storage import Database
+    from bot.storage.migrations import MIGRATIONS, pending
 
     config = _load(args)
     if not config.database.exists():
@@ -319,6 +320,12 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     async def export() -> str:
         db = await Database.open(config.database, migrate=False)
         try:
+            version = await db.schema_version()
+            if pending(version):
+                raise PeerbotError(
+                    f"the database schema is at version {version}, older than this program's"
+                    f" {len(MIGRATIONS)}: run `peerbot migrate` first"
+                )
             rt = Runtime(config=config, clock=clock, db=db)
             return statistics.to_csv(await statistics.report(rt, period))
         finally:

@@ -84,3 +84,24 @@ def test_a_long_period_is_allowed_for_the_export(
     argv = ["--config", str(config), "export-stats", "--from", "2020-01-01", "--to", "2026-12-31"]
     assert main([*argv, "--csv", str(out)]) == 0
     assert "2020-01-01..2026-12-31,requests,10" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_an_old_schema_points_to_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: int
+) -> None:
+    async def old() -> None:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        try:
+            await db.migrate(version)
+            await db.execute("CREATE TABLE IF NOT EXISTS keep (x)")  # a real, non-empty file
+        finally:
+            await db.close()
+
+    asyncio.run(old())
+    argv = ["--config", str(config_file(tmp_path)), "export-stats"]
+    out = tmp_path / "x.csv"
+    assert main([*argv, "--from", "2026-10-01", "--to", "2026-10-31", "--csv", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "peerbot migrate" in err and "\n" not in err
+    assert not out.exists()
