@@ -196,6 +196,28 @@ async def test_follow_ups_after_4_and_8_weeks_survive_a_restart_and_fire_once(
     assert [r[0] for r in await rows(h)] == ["intake", "week4", "week8"]
 
 
+async def test_a_handover_does_not_restart_the_follow_up_clock(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja = await make_peer(h, 2001, "Maja", capacity=1)
+    ole = await make_peer(h, 2002, "Ole", capacity=1)
+    citizen = h.user(1001, "Ada", "en")
+    await ask_for_peer(h, citizen)
+    await press(h, citizen, "No thanks")
+    await press(h, maja, "Accept")
+    await h.tick(timedelta(days=14))
+    coco.send_text("/queue active")
+    await h.settle()
+    await press(h, coco, "Open #1", "Hand to another peer", "Ole ·")
+    await press(h, ole, "Accept")
+    assert "Ole has said yes" in citizen.texts[-1]
+    await h.tick(timedelta(days=13, hours=23))
+    assert len(offers(h, citizen)) == 1
+    await h.tick(timedelta(hours=2))  # four weeks after the first contact, with Maja
+    assert len(offers(h, citizen)) == 2
+    assert [r[0] for r in await rows(h)] == ["intake", "week4"]
+
+
 async def test_follow_up_waits_for_the_end_of_quiet_hours(
     tmp_path: Path, fake: FakeTelegram, clock: FakeClock
 ) -> None:

@@ -204,16 +204,20 @@ async def follow_ups_due(
     consent_version: int,
     limit: int = 200,
 ) -> list[tuple[int, int]]:
-    """(citizen id, request id) of active peer contacts that started in the window and whose
-    request has not had this follow-up offered yet, for citizens who can be asked (reachable,
-    with the current consent)."""
+    """(citizen id, request id) of active peer contacts whose request first met a peer in the
+    window (a handover to another peer does not restart the clock) and whose request has not had
+    this follow-up offered yet, for citizens who can be asked (reachable, current consent)."""
     rows = await db.fetchall(
-        "SELECT c.citizen_id, c.request_id FROM contacts c JOIN users u ON u.id = c.citizen_id"
+        "SELECT DISTINCT c.citizen_id, c.request_id, COALESCE(r.first_contact_at, c.started_at)"
+        " AS first FROM contacts c JOIN users u ON u.id = c.citizen_id"
+        " JOIN requests r ON r.id = c.request_id"
         " WHERE c.kind = 'peer' AND c.status = 'active' AND c.request_id IS NOT NULL"
         " AND u.unreachable_at IS NULL AND u.consent_version >= ?"
-        " AND c.started_at <= ? AND c.started_at > ? AND NOT EXISTS (SELECT 1 FROM wellbeing w"
+        " AND COALESCE(r.first_contact_at, c.started_at) <= ?"
+        " AND COALESCE(r.first_contact_at, c.started_at) > ?"
+        " AND NOT EXISTS (SELECT 1 FROM wellbeing w"
         "   WHERE w.request_id = c.request_id AND w.occasion = ?)"
-        " ORDER BY c.started_at LIMIT ?",
+        " ORDER BY first LIMIT ?",
         (
             consent_version,
             started_before.isoformat(),
