@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import aiosqlite
-
 from bot.errors import MigrationError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -255,13 +253,15 @@ def pending(version: int) -> list[tuple[int, str]]:
     return [(n, DESCRIPTIONS[n - 1]) for n in range(version + 1, len(MIGRATIONS) + 1)]
 
 
-async def apply_migrations(
-    conn: aiosqlite.Connection, migrations: tuple[str, ...], target: int | None = None
+def apply_migrations(
+    conn: sqlite3.Connection, migrations: tuple[str, ...], target: int | None = None
 ) -> int:
-    """Apply every migration above the file's version (up to `target`); returns the new version."""
+    """Apply every migration above the file's version (up to `target`); returns the new version.
+
+    Runs in a worker thread (see `Database.migrate`): a migration may take a while.
+    """
     target = len(migrations) if target is None else target
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+    row = conn.execute("PRAGMA user_version").fetchone()
     version = int(row[0]) if row else 0
     if version > len(migrations):
         raise MigrationError(
@@ -269,13 +269,13 @@ async def apply_migrations(
         )
     for number in range(version + 1, target + 1):
         try:
-            await conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             for statement in _statements(migrations[number - 1]):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {number}")
-            await conn.execute("COMMIT")
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            await conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise MigrationError(f"migration {number} failed: {exc}") from exc
         version = number
     return version
