@@ -15,7 +15,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
 from bot.storage.users import Role
 from handlers import keyboards, texts
-from handlers.base import MEMORY_LANGUAGE, Context, begin
+from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin
 
 
 async def start(update: Update, context: Context) -> None:
@@ -130,5 +130,5 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, anything_else))
+    application.add_handler(MessageHandler(private & NOT_SERVICE, anything_else))
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
 from handlers import common, keyboards, peer
-from handlers.base import Context, Turn, begin
+from handlers.base import NOT_SERVICE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
 
@@ -223,7 +223,7 @@ def register(application: Application) -> None:
     )
     application.add_handler(
         MessageHandler(
-            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & NOT_SERVICE,
             private_message,
         )
     )
