@@ -136,17 +136,32 @@ class Database:
                 raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self._turn():
-            return await Transaction(self).fetchone(sql, params)
+        values = tuple(params)
+        return await self._single(lambda conn: conn.execute(sql, values).fetchone())
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._turn():
-            return await Transaction(self).fetchall(sql, params)
+        values = tuple(params)
+        return await self._single(lambda conn: conn.execute(sql, values).fetchall())
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement, atomic on its own (autocommit); returns lastrowid."""
+        values = tuple(params)
+        cursor = await self._single(lambda conn: conn.execute(sql, values))
+        return cursor.lastrowid or 0
+
+    async def _single(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """One statement outside a transaction: at once when the connection is free (nothing is
+        awaited, so no other task can come between), else in turn."""
+        if not self._lock.locked():
+            try:
+                return work(self._conn)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise StorageError(f"statement failed: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise StorageError(f"statement failed: {exc}") from exc
         async with self._turn():
-            return await Transaction(self).execute(sql, params)
+            return await self._run(work)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""

@@ -1,3 +1,5 @@
+import asyncio
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -101,3 +103,43 @@ async def test_start_up_backs_up_an_old_database_before_migrating(tmp_path: Path
     assert await restored.schema_version() == 1
     assert (await restored.fetchone("SELECT COUNT(*) FROM users"))[0] == 1
     await restored.close()
+
+
+async def test_a_file_locked_by_another_process_is_waited_for_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    """Statements run on the loop's thread; one that finds the file locked waits in a thread.
+
+    The other process lets go only from a task on the loop: had the wait blocked the loop, the
+    lock would never be released and the statements would fail with "database is locked".
+    """
+    db = await Database.open(tmp_path / "x.sqlite3")
+    other = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
+    add = "INSERT INTO users (telegram_id, role, created_at) VALUES (?, 'citizen', 'now')"
+
+    async def let_go_soon() -> None:
+        await asyncio.sleep(0.05)
+        other.execute("COMMIT")
+
+    for write in ("transaction", "single"):
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(add, (100 if write == "transaction" else 200,))
+        releaser = asyncio.create_task(let_go_soon())
+        if write == "transaction":
+            async with db.transaction() as tx:
+                await tx.execute(add, (1,))
+        else:
+            await db.execute(add, (2,))
+        await releaser
+    rows = await db.fetchall("SELECT telegram_id FROM users ORDER BY telegram_id")
+    assert [row[0] for row in rows] == [1, 2, 100, 200]
+    other.close()
+    await db.close()
+
+
+async def test_using_the_database_inside_its_own_transaction_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "x.sqlite3")
+    async with db.transaction():
+        with pytest.raises(StorageError):
+            await db.fetchone("SELECT 1")
+    await db.close()
