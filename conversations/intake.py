@@ -25,7 +25,7 @@ from bot.services import intake, matching, safety, waiting
 from bot.services.intake import Step
 from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, texts
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, call_unparsed, edit_pressed
 from handlers.keyboards import button
 
 NAME = "intake"
@@ -104,9 +104,11 @@ async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     markup = _keyboard(turn.t, step, turn.rt.config.topics, earlier[1] if earlier else None)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
-        await query.edit_message_text(text, reply_markup=markup)
+        await edit_pressed(turn, text, markup)
     else:
-        await turn.context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+        await call_unparsed(
+            turn, "sendMessage", chat_id=turn.chat_id, text=text, reply_markup=markup
+        )
     return step.value
 
 
@@ -145,10 +147,19 @@ async def consent_given(update: Update, context: Context) -> str | int:
     await update.callback_query.answer()
     await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
     turn = await begin(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
-    await context.bot.send_message(
-        turn.chat_id,
-        turn.t._(
+    query = update.callback_query
+    assert query.message is not None
+    await call_unparsed(
+        turn,
+        "editMessageReplyMarkup",
+        chat_id=query.message.chat.id,
+        message_id=query.message.message_id,
+    )
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=turn.t._(
             "Thank you. Your answer is saved; you can change your mind at any time. The "
             "button at the bottom is always there if you need help now."
         ),
@@ -178,7 +189,8 @@ async def step_button(update: Update, context: Context) -> str | int:
     if action == "cancel":
         await intake.abandon(turn.rt, request)
         await query.answer()
-        await query.edit_message_text(
+        await edit_pressed(
+            turn,
             turn.t._(
                 "Your request has been cancelled and nothing from it was kept. You can "
                 "start again at any time with /start."
@@ -266,7 +278,7 @@ async def _send(turn: Turn, request: Request) -> int:
         "someone says yes. You can see your request with /status."
     )
     wait = texts.expected_wait(turn.t, await waiting.typical_wait(turn.rt))
-    await query.edit_message_text(f"{sent}\n\n{wait}", reply_markup=keyboards.only_help_now(turn.t))
+    await edit_pressed(turn, f"{sent}\n\n{wait}", keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
     return END

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes, filters
 
 from bot.i18n import Translator
@@ -37,6 +37,31 @@ class Turn:
     @property
     def user_data(self) -> dict[str, Any]:
         return self.context.user_data if self.context.user_data is not None else {}
+
+
+async def call_unparsed(turn: Turn, method: str, **params: object) -> None:
+    """Call the Bot API and ignore the answer instead of building PTB objects from it.
+
+    For sends and edits whose answer nobody reads: Telegram returns the whole message again,
+    and turning it (keyboard and all) into a `Message` cost more than the rest of an intake
+    step. Errors are raised as usual (`BadRequest`, `Forbidden`, ...).
+    """
+    api_kwargs = {key: value for key, value in params.items() if value is not None}
+    await turn.context.bot.do_api_request(method, api_kwargs=api_kwargs)
+
+
+async def edit_pressed(turn: Turn, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the text (and buttons) of the message whose button was pressed."""
+    query = turn.update.callback_query
+    assert query is not None and query.message is not None
+    await call_unparsed(
+        turn,
+        "editMessageText",
+        chat_id=query.message.chat.id,
+        message_id=query.message.message_id,
+        text=text,
+        reply_markup=markup,
+    )
 
 
 def runtime(context: Context) -> Runtime:

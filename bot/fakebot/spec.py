@@ -78,6 +78,7 @@ class BotApiSpec:
             }
             self.returns[name] = tuple(method.get("returns", ()))
         self._by_lower = {name.lower(): name for name in self.methods}
+        self._expansions: dict[tuple[str, ...], list[str]] = {}
         self.types: dict[str, _TypeSpec] = {}
         for name, kind in data["types"].items():
             spec = _TypeSpec(name, subtypes=tuple(kind.get("subtypes", ())))
@@ -130,7 +131,7 @@ class BotApiSpec:
 
         Only a top-level parameter may carry an array or object as JSON text (form posts).
         """
-        candidates = self._expand(types)
+        candidates = self._expanded(tuple(types))
         if isinstance(value, str) and top:
             takes_text = any(t in _SCALARS or t == "InputFile" for t in candidates)
             if not takes_text and any(
@@ -150,6 +151,13 @@ class BotApiSpec:
             except _Mismatch:
                 continue
         raise ApiError(400, f"Bad Request: {_where(path)} must be of type {' or '.join(types)}")
+
+    def _expanded(self, types: tuple[str, ...]) -> list[str]:
+        """`_expand`, computed once per list of types (the spec does not change)."""
+        known = self._expansions.get(types)
+        if known is None:
+            known = self._expansions[types] = self._expand(types)
+        return known
 
     def _expand(self, types: tuple[str, ...] | list[str]) -> list[str]:
         expanded: list[str] = []
@@ -181,11 +189,10 @@ class BotApiSpec:
     def _coerce_object(self, name: str, value: dict[str, Any], path: str) -> dict[str, Any]:
         out = {key: item for key, item in value.items() if item is not None}
         for field_name, (types, required) in self.types[name].fields.items():
-            where = f"{path}.{field_name}"
             if field_name in out:
-                out[field_name] = self.coerce(types, out[field_name], where)
+                out[field_name] = self.coerce(types, out[field_name], f"{path}.{field_name}")
             elif required:
-                raise ApiError(400, f"Bad Request: {_where(where)} is required")
+                raise ApiError(400, f"Bad Request: {_where(f'{path}.{field_name}')} is required")
         return out
 
     def _coerce_one(self, kind: str, value: Any, path: str) -> Any:
