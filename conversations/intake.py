@@ -8,6 +8,9 @@ step, and after a restart the citizen continues where they were.
 
 from __future__ import annotations
 
+import functools
+import json
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -95,13 +98,22 @@ def _keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+@functools.lru_cache(maxsize=256)
+def _keyboard_json(
+    t: Translator, step: Step, topics: tuple[str, ...], earlier_peer: str | None
+) -> str:
+    """The step's buttons as the Bot API takes them (JSON text). They depend only on these
+    arguments, so each combination is built and encoded once, not at every press."""
+    return json.dumps(_keyboard(t, step, topics, earlier_peer).to_dict(), ensure_ascii=False)
+
+
 async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     """Show the question for `step`; returns the conversation state."""
     text = _question(turn.t, step, request, turn.rt.config)
     earlier = (
         await intake.previous_peer(turn.rt, request.citizen_id) if (step is Step.CONFIRM) else None
     )
-    markup = _keyboard(turn.t, step, turn.rt.config.topics, earlier[1] if earlier else None)
+    markup = _keyboard_json(turn.t, step, turn.rt.config.topics, earlier[1] if earlier else None)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
         await edit_pressed(turn, text, markup)

@@ -50,8 +50,10 @@ async def call_unparsed(turn: Turn, method: str, **params: object) -> None:
     await turn.context.bot.do_api_request(method, api_kwargs=api_kwargs)
 
 
-async def edit_pressed(turn: Turn, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the text (and buttons) of the message whose button was pressed."""
+async def edit_pressed(
+    turn: Turn, text: str, markup: InlineKeyboardMarkup | str | None = None
+) -> None:
+    """Replace the text (and buttons, as an object or JSON text) of the pressed message."""
     query = turn.update.callback_query
     assert query is not None and query.message is not None
     await call_unparsed(
