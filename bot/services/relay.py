@@ -138,8 +138,10 @@ def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
 def _fresh(rt: Runtime, contact: Contact) -> Contact:
     """The contact with who-wrote-last as relayed, if its row has not caught up yet."""
     known = _last_spoken(rt).get(contact.id)
-    if known is None or (
-        contact.last_message_at is not None and contact.last_message_at > known[1]
+    if (
+        known is None
+        or (contact.last_sender, contact.last_message_at) == known
+        or (contact.last_message_at is not None and contact.last_message_at > known[1])
     ):
         return contact
     return replace(contact, last_sender=known[0], last_message_at=known[1])
