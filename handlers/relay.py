@@ -215,15 +215,19 @@ async def edited_message(update: Update, context: Context) -> None:
     )
 
 
+def register_conversation_messages(application: Application) -> None:
+    """Registered early (see `bot.app`): new private messages that are not commands."""
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & NOT_SERVICE,
+            private_message,
+        )
+    )
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(focus_button, pattern=r"^focus:"))
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, edited_message)
-    )
-    application.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & NOT_SERVICE,
-            private_message,
-        )
     )
