@@ -2,7 +2,7 @@
 
 PeerbotError
 ├── ConfigError          configuration file or environment is invalid (carries every problem)
-├── StorageError         the database failed; wraps the aiosqlite/sqlite3 error
+├── StorageError         the database failed; wraps the sqlite3 error
 │   └── MigrationError   a schema migration could not be applied
 ├── NotAllowed           the acting user may not do this (role or ownership check failed)
 └── UserInputError       input a person gave cannot be used; carries a message id to show

@@ -14,7 +14,7 @@ import re
 from typing import TextIO
 
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
-CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler", "aiosqlite")
+CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler")
 
 
 class PrivacyFilter(logging.Filter):
