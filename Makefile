@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages check-messages bench clean
+.PHONY: run sandbox test lint format messages check-messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## set up and run the bot
-	$(BIN)/peerbot run
+run: $(STAMP)  ## set up and run the bot; without a token, the sandbox at http://127.0.0.1:8080
+	$(BIN)/peerbot run --sandbox-without-token
+
+sandbox: $(STAMP)  ## the sandbox: try the bot in a browser without Telegram
+	$(BIN)/peerbot sandbox
 
 test: $(STAMP)  ## set up and run the whole test suite (lint included)
 	$(BIN)/ruff check .

@@ -245,12 +245,13 @@ async def baseline(directory: Path, messages: int) -> Figures:
 
 
 async def intake(directory: Path, citizens: int) -> Figures:
-    """1,000 citizens go through consent and the six intake steps at the same time."""
+    """1,000 citizens go through the age question, consent and the intake steps at the same time."""
     bot = await start(directory)
     people = [bot.fake.user(300_000 + n, "C", language_code="en") for n in range(citizens)]
     steps: list[Callable[[Any], object]] = [
         lambda u: u.send_text("/start"),
         lambda u: u.press_button("Talk to a peer"),
+        lambda u: u.press_button("18 or over"),
         lambda u: u.press_button("I agree"),
         lambda u: u.press_button("Anxiety"),
         lambda u: u.press_button("Dansk"),

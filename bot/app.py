@@ -14,28 +14,34 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import metrics
+from bot.alarm import AlarmDispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
+from bot.footprint import RecordingBot
 from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
+from bot.services import escalation
+from bot.services import peers as peer_service
+from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
 from bot.services.urgent import urgent_update_check
-from bot.storage import Database, inbox
+from bot.storage import Database, inbox, recent_messages
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
 from bot.storage.backups import back_up
 from bot.storage.group_commit import GroupWriter
 from bot.storage.migrations import pending
+from bot.storage.outbox import OutboxMessage
 from bot.update_processor import ChatOrderedProcessor
 from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
 from conversations.checkin_schedule import build_checkin_conversation
@@ -49,12 +55,17 @@ from handlers import (
     citizen,
     common,
     coordinator,
+    coordinator_tools,
     errors,
+    forget,
     peer,
     privacy,
+    protection,
     relay,
+    roles,
     urgent,
 )
+from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +82,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("What we keep and why")),
     ("mydata", N_("Get a copy of your data")),
     ("delete", N_("Delete your data")),
+    ("forget", N_("Clear this chat")),
 )
 
 
@@ -83,19 +95,19 @@ def build_application(
     rate_limiter: bool = True,
 ) -> Application:
     """Assemble the bot; nothing is opened or sent until `start_bot`."""
-    builder = (
-        ApplicationBuilder()
-        .token(config.token or SANDBOX_TOKEN)
-        .base_url(config.api_base_url)
-        .updater(None)
-        .concurrent_updates(ChatOrderedProcessor())
-    )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
-    if rate_limiter:
+    # Built here rather than by the builder so that every sent message id is noted (/forget).
+    bot = RecordingBot(
+        token=config.token or SANDBOX_TOKEN,
+        base_url=config.api_base_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=updates_request or request or HTTPXRequest(connection_pool_size=1),
         # Just under Telegram's 30 a second, so jitter between its clock and ours never costs
         # a 429; the outbox retries one anyway, honouring retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0))
+        rate_limiter=(
+            AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0) if rate_limiter else None
+        ),
+    )
+    builder = ApplicationBuilder().bot(bot).updater(None).concurrent_updates(ChatOrderedProcessor())
     rt = Runtime(config=config, clock=clock or SystemClock())
     application = builder.persistence(_persistence(rt)).build()
     application.bot_data[RUNTIME_KEY] = rt
@@ -117,7 +129,19 @@ def _register_handlers(application: Application) -> None:
     application.add_handler(build_peer_onboarding_conversation())
     application.add_handler(build_checkin_conversation())
     relay.register_conversation_messages(application)
-    for module in (citizen, peer, checkins, coordinator, privacy, relay, common):
+    for module in (
+        citizen,
+        peer,
+        checkins,
+        coordinator,
+        coordinator_tools,
+        protection,
+        roles,
+        privacy,
+        forget,
+        relay,
+        common,
+    ):
         module.register(application)
 
 
@@ -150,9 +174,17 @@ async def start_bot(application: Application) -> InboxPoller:
     rt = get_runtime(application)
     rt.db = await open_with_backup(rt)
     rt.detector = CrisisDetector.load(rt.config.triage_extra_dirs)
+    await role_service.load(rt)
+    await peer_service.load_undertaking_due(rt)
     await application.initialize()
     rt.writer = GroupWriter(rt.db)
     rt.dispatcher = OutboxDispatcher(application.bot, rt.db, rt.clock)
+
+    async def undeliverable(message: OutboxMessage) -> None:
+        await escalation.after_undeliverable(rt, message)
+
+    rt.dispatcher.on_undeliverable = undeliverable
+    rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
     poller = InboxPoller(application, rt.db, rt.clock)
     poller.is_urgent = urgent_update_check(rt)
     rt.extras["poller"] = poller
@@ -160,14 +192,32 @@ async def start_bot(application: Application) -> InboxPoller:
     assert isinstance(processor, ChatOrderedProcessor)
     writer = rt.writer
 
-    async def finished(update: object) -> None:
-        inbox.finish_later(writer, update.update_id)  # type: ignore[attr-defined]
+    async def finished(update: Update) -> None:
+        inbox.finish_later(writer, update.update_id)
+        message = update.message
+        if message is not None and message.chat.type == "private":
+            noted(message.chat.id, message.message_id, from_bot=False)
         metrics.UPDATES.inc()
 
+    def noted(chat_id: int, message_id: int, *, from_bot: bool) -> None:
+        """Stored for people the bot knows; in memory too, for those who have not agreed yet
+        (written when they do, see conversations.intake.consent_given)."""
+        recent_messages.record_later(writer, chat_id, message_id, rt.now(), from_bot=from_bot)
+        if chat_id > 0:
+            memory = application.user_data[chat_id].setdefault(MEMORY_UNRECORDED, [])
+            memory[:] = [*memory[-(UNRECORDED_LIMIT - 1) :], (message_id, from_bot)]
+
+    def sent(chat_id: int, message_id: int) -> None:
+        noted(chat_id, message_id, from_bot=True)
+
     processor.on_finished = finished
+    bot = application.bot
+    if isinstance(bot, RecordingBot):
+        bot.on_sent(sent)
     await application.start()
     schedule_sweeper(application)
     rt.extras["dispatcher_task"] = asyncio.create_task(rt.dispatcher.run(), name="outbox")
+    rt.extras["alarm_task"] = asyncio.create_task(rt.alarms.run(), name="alarms")
     await poller.recover()
     await _register_commands(application, rt)
     return poller
@@ -176,8 +226,19 @@ async def start_bot(application: Application) -> InboxPoller:
 async def stop_bot(application: Application) -> None:
     """Finish what is in flight, then close everything in reverse order."""
     rt = get_runtime(application)
+    if isinstance(application.bot, RecordingBot):
+        application.bot.on_sent(None)
     if rt.dispatcher is not None:
         rt.dispatcher.stop()
+    if rt.alarms is not None:
+        rt.alarms.stop()
+    alarm_task = rt.extras.pop("alarm_task", None)
+    if alarm_task is not None:
+        # A mail server that hangs must not hold up shutdown: what was not sent stays pending.
+        alarm_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await alarm_task
+        rt.alarms = None
     task = rt.extras.pop("dispatcher_task", None)
     if task is not None:
         with suppress(asyncio.CancelledError):

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from bot import __version__
@@ -68,6 +68,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    if not config.alarm.enabled:
+        print(
+            "warning: alarm: no e-mail alarm configured (alarm.smtp_host, alarm.to); when no "
+            "coordinator can be reached, only the citizen is told",
+            file=sys.stderr,
+        )
     print(f"configuration OK: {config.source or 'defaults'}")
     return 0
 
@@ -79,12 +85,68 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     if not _token_configured(args):
         print(NO_TOKEN_HELP, file=sys.stderr)
-        return 1
+        if not args.sandbox_without_token:
+            return 1
+        print("Starting the sandbox instead: the bot in your browser, without Telegram.\n")
+        return _run_sandbox(args)
     config = _load(args)
     from bot.runner import serve
 
     configure_logging(args.log_level, fmt=args.log_format)
     asyncio.run(serve(config, webhook_url=args.webhook, listen=args.listen, port=args.port))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Try the bot in a browser without Telegram: a citizen, a peer and a coordinator side by
+    side, against the built-in fake Bot API, with its own database (fresh at every start).
+
+    Example: peerbot sandbox --port 8080 --language en
+    """
+    return _run_sandbox(args)
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import DEFAULT_DATA_DIR, DEFAULT_PORT, serve_sandbox
+    from bot.sandbox.config import sandbox_config
+
+    options = vars(args)
+    data_dir = Path(options.get("data") or DEFAULT_DATA_DIR).expanduser().resolve()
+    config = sandbox_config(_config_path(args), data_dir)
+    start = None
+    if options.get("start"):
+        try:
+            start = datetime.fromisoformat(options["start"])
+        except ValueError as exc:
+            raise PeerbotError(
+                f"--start: not a time like 2026-03-02T10:00: {options['start']}"
+            ) from exc
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=config.timezone)
+
+    def ready(url: str) -> None:
+        print(
+            f"Sandbox running at {url}\n"
+            "  Made-up people and a fake Telegram on this machine: nothing reaches Telegram.\n"
+            f"  Its own database: {config.database} (fresh at every start).\n"
+            "  Stop it with Ctrl+C.",
+            flush=True,
+        )
+
+    configure_logging(
+        options.get("log_level") or "WARNING", fmt=options.get("log_format") or "text"
+    )
+    asyncio.run(
+        serve_sandbox(
+            config,
+            host=options.get("host") or "127.0.0.1",
+            port=DEFAULT_PORT if options.get("page_port") is None else options["page_port"],
+            start=start,
+            language=options.get("language"),
+            open_browser=not options.get("no_open", False),
+            ready=ready,
+        )
+    )
     return 0
 
 
@@ -229,6 +291,37 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if result["healthy"] else 1
 
 
+def cmd_test_alarm(args: argparse.Namespace) -> int:
+    """Send one test e-mail alarm to every address in alarm.to now, to check the mail settings
+    (server, STARTTLS, login, addresses, an SMS gateway). Exit 1 if any address was not reached.
+
+    Example: PEERBOT_SMTP_PASSWORD=... peerbot test-alarm --config /etc/peerbot/peerbot.toml
+    """
+    from bot.alarm import MailError, send_once
+    from bot.clock import SystemClock
+    from bot.i18n import Translator
+    from bot.services.alarms import compose_test
+
+    config = _load(args)
+    settings = config.alarm
+    if not settings.enabled:
+        raise PeerbotError("alarm: not configured (set alarm.smtp_host and alarm.to)")
+    subject, body = compose_test(
+        Translator(config.default_language, config.timezone), config.organisation_name
+    )
+    try:
+        accepted, refused = asyncio.run(send_once(settings, subject, body, SystemClock().now()))
+    except MailError as exc:
+        raise PeerbotError(
+            f"alarm: mail server {settings.smtp_host}:{settings.smtp_port}: {exc}"
+        ) from exc
+    for address in accepted:
+        print(f"test alarm sent to {address}")
+    for address, reason in refused.items():
+        print(f"error: {address} refused: {reason}", file=sys.stderr)
+    return 1 if refused else 0
+
+
 def cmd_backup_key(args: argparse.Namespace) -> int:
     """Print a new key for encrypted backups; keep it apart from the backups.
 
@@ -256,7 +349,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     run.add_argument("--log-format", default="text", choices=["text", "json"])
+    run.add_argument(
+        "--sandbox-without-token",
+        action="store_true",
+        help="without a token, start the sandbox instead of failing (what `make run` does)",
+    )
     run.set_defaults(func=cmd_run)
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try the bot in a browser, without Telegram",
+        description=cmd_sandbox.__doc__,
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address of the page (loopback)")
+    sandbox.add_argument(
+        "--port", dest="page_port", type=int, default=None, help="port of the page (default 8080)"
+    )
+    sandbox.add_argument("--data", help="the sandbox's own folder (default ./sandbox-data)")
+    sandbox.add_argument(
+        "--language", choices=["da", "en"], help="the phones' Telegram language at the start"
+    )
+    sandbox.add_argument(
+        "--start", help="start the sandbox clock here, e.g. 2026-03-02T10:00 (local time)"
+    )
+    sandbox.add_argument("--no-open", action="store_true", help="do not open a browser")
+    sandbox.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING"])
+    sandbox.set_defaults(func=cmd_sandbox)
 
     check = sub.add_parser(
         "check-config", help="validate the configuration", description=cmd_check_config.__doc__
@@ -299,6 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("--out", required=True, help="folder to write into")
     docs.set_defaults(func=cmd_privacy_docs)
+
+    alarm = sub.add_parser(
+        "test-alarm", help="send a test e-mail alarm", description=cmd_test_alarm.__doc__
+    )
+    alarm.set_defaults(func=cmd_test_alarm)
 
     key = sub.add_parser(
         "backup-key", help="print a new backup encryption key", description=cmd_backup_key.__doc__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -32,3 +33,22 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class RunningClock:
+    """Real time from a chosen start, plus whatever it was moved forward (the sandbox).
+
+    Time runs at real speed, so a conversation looks natural; `advance` jumps ahead, so
+    check-ins and time-outs can be seen without waiting.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._origin = time.monotonic()
+        self._start = start or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._start += delta
+        return self.now()

@@ -44,10 +44,48 @@ class EmergencyResource:
 
 
 @dataclass(frozen=True)
+class AgeBand:
+    """One answer to "how old are you?": from `low` up to, not including, `high` (None: open)."""
+
+    low: int
+    high: int | None
+
+    @property
+    def code(self) -> str:
+        """What is stored on a request: ``18+`` or ``18-24``; never the band of a minor."""
+        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high - 1}"
+
+
+@dataclass(frozen=True)
 class OfficeHours:
     days: tuple[int, ...]
     start: time
     end: time
+
+
+SMTP_SECURITY = ("starttls", "tls")
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """The e-mail alarm beyond Telegram (off when `smtp_host` is empty).
+
+    An address at an e-mail-to-SMS gateway makes the alarm an SMS, so the alarm stays short.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    security: str = "starttls"  # starttls (usually port 587) or tls (implicit, port 465)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    ca_file: Path | None = None
+    from_address: str = ""
+    to: tuple[str, ...] = ()
+    timeout_seconds: float = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host and self.to)
 
 
 @dataclass(frozen=True)
@@ -90,29 +128,52 @@ class Config:
     quiet_end: time = time(8, 0)
     checkin_answer_hours: float = 24
     reminder_minutes: int = 60
+    broadcast_interval_minutes: int = 60
     webhook_secret: str | None = None
+    administrator_ids: tuple[int, ...] = ()
+    undertaking_version: int = 1
+    undertaking_text: dict[str, str] = field(default_factory=dict)
+    alarm: AlarmSettings = field(default_factory=AlarmSettings)
+    minimum_age: int = 18
+    age_limits: tuple[int, ...] = (18,)
+    youth_services: tuple[EmergencyResource, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     @property
     def languages(self) -> tuple[str, ...]:
         return SUPPORTED_LANGUAGES
 
+    @property
+    def age_bands(self) -> tuple[AgeBand, ...]:
+        """The answers to the age question, youngest first: ``age_limits`` (18,) gives
+        under 18 and 18 or over."""
+        starts = (0, *self.age_limits)
+        ends: tuple[int | None, ...] = (*self.age_limits, None)
+        return tuple(AgeBand(low, high) for low, high in zip(starts, ends, strict=True))
+
+    def is_minor(self, band: AgeBand) -> bool:
+        """Below the service's minimum age: referred to services for young people."""
+        return band.low < self.minimum_age
+
     def stale_emergency_lines(self, today: date) -> list[str]:
-        """Warnings for emergency lines not verified within `emergency_verify_months`."""
+        """Warnings for emergency lines (and services for young people) not verified within
+        `emergency_verify_months`."""
         limit = self.emergency_verify_months * 30.5
         warnings = []
-        for index, resource in enumerate(self.emergency):
-            if resource.verified is None:
-                warnings.append(f"emergency[{index}] ({resource.phone}): no verified date")
-            elif (today - resource.verified).days > limit:
-                warnings.append(
-                    f"emergency[{index}] ({resource.phone}): last verified "
-                    f"{resource.verified.isoformat()}, more than "
-                    f"{self.emergency_verify_months} months ago"
-                )
+        for key, lines in (("emergency", self.emergency), ("minors.services", self.youth_services)):
+            for index, resource in enumerate(lines):
+                if resource.verified is None:
+                    warnings.append(f"{key}[{index}] ({resource.phone}): no verified date")
+                elif (today - resource.verified).days > limit:
+                    warnings.append(
+                        f"{key}[{index}] ({resource.phone}): last verified "
+                        f"{resource.verified.isoformat()}, more than "
+                        f"{self.emergency_verify_months} months ago"
+                    )
         return warnings
 
     def is_coordinator(self, telegram_id: int) -> bool:
+        """Configured coordinators only; `bot.services.roles` adds those kept in the database."""
         return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
 
 
@@ -134,6 +195,30 @@ DEFAULT_EMERGENCY: list[dict[str, Any]] = [
         "phone": "1813",
         "hours": {"da": "døgnet rundt (Region Hovedstaden)", "en": "24 hours (Capital Region)"},
         "verified": date(2026, 11, 24),
+    },
+]
+
+
+# Referred to when someone is below `minors.minimum_age` (numbers from the issue text of
+# 2026-11-30; each organisation verifies them, as with the emergency lines).
+DEFAULT_YOUTH_SERVICES: list[dict[str, Any]] = [
+    {
+        "name": {
+            "da": "Børnetelefonen (Børns Vilkår, for børn og unge)",
+            "en": "Børnetelefonen, the children's helpline (Børns Vilkår)",
+        },
+        "phone": "116 111",
+        "hours": {"da": "døgnet rundt", "en": "24 hours"},
+        "verified": date(2026, 11, 30),
+    },
+    {
+        "name": {
+            "da": "headspace Danmark (12-25 år, også chat på headspace.dk)",
+            "en": "headspace Denmark (ages 12-25, also chat at headspace.dk)",
+        },
+        "phone": "33 10 00 09",
+        "hours": {"da": "se åbningstider på headspace.dk", "en": "opening hours at headspace.dk"},
+        "verified": date(2026, 11, 30),
     },
 ]
 
@@ -187,11 +272,13 @@ def _int_list(reader: _Reader, key: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
-    raw = reader.get("emergency", list, DEFAULT_EMERGENCY)
+def _emergency(
+    reader: _Reader, name: str = "emergency", default: list[dict[str, Any]] | None = None
+) -> tuple[EmergencyResource, ...]:
+    raw = reader.get(name, list, DEFAULT_EMERGENCY if default is None else default)
     resources = []
     for index, entry in enumerate(raw):
-        key = f"emergency[{index}]"
+        key = f"{name}[{index}]"
         if not isinstance(entry, dict):
             reader.fail(key, "must be a table with name, phone and hours")
             continue
@@ -212,8 +299,26 @@ def _emergency(reader: _Reader) -> tuple[EmergencyResource, ...]:
                 EmergencyResource(name=name, phone=phone, hours=hours, verified=verified)
             )
     if not raw:
-        reader.fail("emergency", "at least one emergency resource is required")
+        reader.fail(name, "at least one phone line is required")
     return tuple(resources)
+
+
+def _ages(reader: _Reader) -> tuple[int, tuple[int, ...]]:
+    """`minors.minimum_age` and `minors.age_bands` (the ages where answers start)."""
+    minimum = reader.get("minors.minimum_age", int, 18)
+    limits = reader.get("minors.age_bands", list, [18])
+    if not limits or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < 130 for v in limits
+    ):
+        reader.fail("minors.age_bands", "a list of ages like [18] or [16, 18, 25]")
+        return 18, (18,)
+    limits = sorted(set(limits))
+    if minimum < 0 or (minimum and minimum not in limits):
+        reader.fail(
+            "minors.minimum_age", "must be one of minors.age_bands (or 0 for no minimum age)"
+        )
+        return 18, (18,)
+    return minimum, tuple(limits)
 
 
 def _texts(reader: _Reader, key: str) -> dict[str, str]:
@@ -253,6 +358,60 @@ def _positive(reader: _Reader, key: str, default: int | float) -> Any:
         reader.fail(key, "must be greater than zero")
         return default
     return value
+
+
+def _address_ok(address: object) -> bool:
+    """A plain check that catches typos (one @, something on each side, no spaces)."""
+    if not isinstance(address, str):
+        return False
+    local, at, domain = address.partition("@")
+    return bool(at and local and "." in domain and "@" not in domain) and not any(
+        c.isspace() or c in "<>,;" for c in address
+    )
+
+
+def _alarm(reader: _Reader, env: dict[str, str], base_dir: Path) -> AlarmSettings:
+    host = reader.get("alarm.smtp_host", str, "").strip()
+    port = reader.get("alarm.smtp_port", int, 587)
+    if not 0 < port < 65536:
+        reader.fail("alarm.smtp_port", "a TCP port between 1 and 65535")
+        port = 587
+    security = reader.get("alarm.security", str, "starttls")
+    if security not in SMTP_SECURITY:
+        reader.fail("alarm.security", f"must be one of {', '.join(SMTP_SECURITY)}")
+        security = "starttls"
+    username = reader.get("alarm.username", str, "")
+    password = env.get("PEERBOT_SMTP_PASSWORD") or reader.get("alarm.password", str, "")
+    ca = reader.get("alarm.ca_file", str, "")
+    ca_file = (base_dir / Path(ca).expanduser()) if ca else None
+    if ca_file is not None and not ca_file.is_file():
+        reader.fail("alarm.ca_file", f"not a file: {ca_file}")
+    from_address = reader.get("alarm.from", str, "").strip()
+    to = reader.get("alarm.to", list, [])
+    if bad := [a for a in to if not _address_ok(a)]:
+        reader.fail("alarm.to", f"not an e-mail address: {', '.join(map(str, bad))}")
+        to = [a for a in to if _address_ok(a)]
+    timeout = _positive(reader, "alarm.timeout_seconds", 30)
+    if host:
+        if not to:
+            reader.fail("alarm.to", "at least one address when alarm.smtp_host is set")
+        if not _address_ok(from_address):
+            reader.fail("alarm.from", "the sender's e-mail address is required")
+        if username and not password:
+            reader.fail("alarm.password", "not set (set PEERBOT_SMTP_PASSWORD)")
+    elif to:
+        reader.fail("alarm.smtp_host", "required when alarm.to is set")
+    return AlarmSettings(
+        smtp_host=host,
+        smtp_port=port,
+        security=security,
+        username=username,
+        password=password,
+        ca_file=ca_file,
+        from_address=from_address,
+        to=tuple(to),
+        timeout_seconds=float(timeout),
+    )
 
 
 def parse_config(
@@ -318,6 +477,7 @@ def parse_config(
     if backup_keep_days > retention_days:
         r.fail("backup.keep_days", "must not exceed retention.days: erased data would live on")
 
+    minimum_age, age_limits = _ages(r)
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -344,6 +504,7 @@ def parse_config(
         quiet_end=_parse_time(r, "checkins.quiet_end", r.get("checkins.quiet_end", str, "08:00")),
         checkin_answer_hours=float(_positive(r, "checkins.answer_hours", 24)),
         reminder_minutes=int(_positive(r, "checkins.reminder_minutes", 60)),
+        broadcast_interval_minutes=int(_positive(r, "coordinators.broadcast_interval_minutes", 60)),
         legal_basis=legal_basis,
         emergency_verify_months=int(_positive(r, "safety.emergency_verify_months", 6)),
         privacy_text_version=r.get("privacy.text_version", int, 0),
@@ -360,6 +521,13 @@ def parse_config(
         backup_time=_parse_time(r, "backup.time", r.get("backup.time", str, "03:00")),
         backup_key=env.get("PEERBOT_BACKUP_KEY") or None,
         webhook_secret=webhook_secret or None,
+        administrator_ids=_int_list(r, "coordinators.administrators"),
+        undertaking_version=int(_positive(r, "peers.undertaking_version", 1)),
+        undertaking_text=_texts(r, "undertaking"),
+        alarm=_alarm(r, env, base_dir),
+        minimum_age=minimum_age,
+        age_limits=age_limits,
+        youth_services=_emergency(r, "minors.services", DEFAULT_YOUTH_SERVICES),
     )
     if r.problems:
         raise ConfigError(r.problems)

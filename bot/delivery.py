@@ -2,8 +2,10 @@
 
 One message at a time, so no long queue forms inside the rate limiter and an urgent row written
 now is the next one sent. Network errors and time-outs back off exponentially; 429 waits exactly
-``retry_after``; 403 (blocked) marks the person unreachable instead of retrying forever; a group
-that became a supergroup is followed. A row is marked sent only after Telegram accepted it.
+``retry_after``; 403 (blocked) and 400 "chat not found" mark the recipient unreachable instead
+of retrying forever; a group that became a supergroup is followed. A row is marked sent only
+after Telegram accepted it. `on_undeliverable` hears of every row given up (so an escalation
+that reached nobody can raise the alarm).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
 
@@ -42,6 +45,7 @@ class OutboxDispatcher:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._drain_lock = asyncio.Lock()
+        self.on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         """Call after committing new outbox rows."""
@@ -81,18 +85,25 @@ class OutboxDispatcher:
             await outbox_store.give_up(self.db, message.id, "unreachable")
             await user_store.mark_unreachable(self.db, message.chat_id, now)
             log.info("outbox %d: recipient unreachable (blocked the bot)", message.id)
+            await self._undeliverable(message)
         except ChatMigrated as exc:
             await outbox_store.move_chat(self.db, message.chat_id, exc.new_chat_id)
             log.info("outbox %d: group chat migrated; following it", message.id)
         except BadRequest as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="bad_request").inc()
-            await outbox_store.give_up(self.db, message.id, "failed")
-            log.error(
-                "outbox %d (%s) refused by Telegram: %s",
-                message.id,
-                message.method,
-                type(exc).__name__,
-            )
+            if "chat not found" in exc.message.lower():
+                await outbox_store.give_up(self.db, message.id, "unreachable")
+                await user_store.mark_unreachable(self.db, message.chat_id, now)
+                log.warning("outbox %d: chat not found; recipient unreachable", message.id)
+            else:
+                await outbox_store.give_up(self.db, message.id, "failed")
+                log.error(
+                    "outbox %d (%s) refused by Telegram: %s",
+                    message.id,
+                    message.method,
+                    type(exc).__name__,
+                )
+            await self._undeliverable(message)
         except NetworkError as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="network").inc()
             delay = min(timedelta(seconds=2 ** min(message.attempts, 10)), MAX_BACKOFF)
@@ -101,6 +112,13 @@ class OutboxDispatcher:
         else:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             await outbox_store.mark_sent(self.db, message.id, message_id, self.clock.now())
+
+    async def _undeliverable(self, message: OutboxMessage) -> None:
+        if self.on_undeliverable is not None:
+            try:
+                await self.on_undeliverable(message)
+            except Exception:
+                log.exception("outbox %d: follow-up of an undeliverable message failed", message.id)
 
     async def run(self, idle_check: float = 5.0) -> None:
         """Drain whenever woken, and at least every `idle_check` seconds for retries."""

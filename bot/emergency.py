@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from bot.config import Config
+from collections.abc import Iterable
+
+from bot.config import Config, EmergencyResource
 from bot.i18n import Translator
 
 
-def emergency_lines(t: Translator, config: Config) -> str:
-    """The configured numbers, one per line: a phone number is one tap in Telegram."""
-    lines = [t._("If you are in danger right now, call for help:")]
-    for resource in config.emergency:
+def phone_lines(t: Translator, config: Config, resources: Iterable[EmergencyResource]) -> list[str]:
+    """One line per number, 'number · name, hours': a phone number is one tap in Telegram."""
+    lines = []
+    for resource in resources:
         name = resource.name.get(t.language) or resource.name.get(config.default_language, "")
         hours = resource.hours.get(t.language) or resource.hours.get(config.default_language, "")
         lines.append(f"☎ {resource.phone} · {name}, {hours}")
-    return "\n".join(lines)
+    return lines
+
+
+def emergency_lines(t: Translator, config: Config) -> str:
+    """The configured numbers, one per line."""
+    lines = [t._("If you are in danger right now, call for help:")]
+    return "\n".join([*lines, *phone_lines(t, config, config.emergency)])
+
+
+def youth_lines(t: Translator, config: Config) -> str:
+    """Where someone below the minimum age is referred (``[[minors.services]]``)."""
+    return "\n".join(phone_lines(t, config, config.youth_services))

@@ -5,6 +5,7 @@ Marked with `N_` so they are extracted; translated where they are shown.
 
 from __future__ import annotations
 
+from bot.config import AgeBand
 from bot.i18n import N_, Translator
 
 TOPICS = {
@@ -49,3 +50,25 @@ def times(t: Translator, codes: str | None) -> str:
 
 def language(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", "-")
+
+
+def age_band(t: Translator, band: AgeBand) -> str:
+    """ "Under 18", "18-24", "25 or over"."""
+    if band.low == 0:
+        assert band.high is not None
+        return t._("Under {age}", age=band.high)
+    if band.high is None:
+        return t._("{age} or over", age=band.low)
+    return t._("{low}-{high}", low=band.low, high=band.high - 1)
+
+
+def stored_age_band(t: Translator, code: str | None) -> str:
+    """The label of a band as kept on a request (``18+``, ``18-24``)."""
+    if not code:
+        return "-"
+    low, _, high = code.partition("-")
+    if code.endswith("+"):
+        return t._("{age} or over", age=int(code[:-1]))
+    if low.isdigit() and high.isdigit():
+        return age_band(t, AgeBand(int(low), int(high) + 1))
+    return code

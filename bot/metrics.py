@@ -35,3 +35,12 @@ CHECKINS_PENDING = Gauge("peerbot_checkins_pending", "Check-ins planned", regist
 CHECKINS_LATE = Gauge(
     "peerbot_checkins_late", "Check-ins overdue by more than 5 minutes", registry=REGISTRY
 )
+ALARMS = Counter(
+    "peerbot_alarms",
+    "E-mail alarms queued, sent and failed attempts",
+    ["result"],
+    registry=REGISTRY,
+)
+ALARM_BACKLOG = Gauge(
+    "peerbot_alarm_backlog", "E-mail alarms waiting to be sent", registry=REGISTRY
+)

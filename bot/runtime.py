@@ -16,7 +16,9 @@ from bot.i18n import Translator
 from bot.storage import Database
 
 if TYPE_CHECKING:
+    from bot.alarm import AlarmDispatcher
     from bot.delivery import OutboxDispatcher
+    from bot.services.roles import StaffRoles
     from bot.services.triage import CrisisDetector
     from bot.storage.group_commit import GroupWriter
 
@@ -30,8 +32,19 @@ class Runtime:
     db: Database | None = None
     writer: GroupWriter | None = None
     dispatcher: OutboxDispatcher | None = None
+    alarms: AlarmDispatcher | None = None
     detector: CrisisDetector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Filled from configuration in build_application and from the database at start-up.
+    roles: StaffRoles = field(default=None)  # type: ignore[assignment]
+    # Peers who must accept the current confidentiality undertaking (again); see peers.py.
+    undertaking_due: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.roles is None:
+            from bot.services.roles import StaffRoles  # imports this module
+
+            self.roles = StaffRoles.from_config(self.config)
 
     @property
     def storage(self) -> Database:
@@ -54,6 +67,8 @@ class Runtime:
         return Translator(language or self.config.default_language, self.config.timezone)
 
     def wake_delivery(self) -> None:
-        """Tell the dispatcher that new outbox rows were committed."""
+        """Tell the dispatchers that new outbox (or alarm) rows were committed."""
         if self.dispatcher is not None:
             self.dispatcher.wake()
+        if self.alarms is not None:
+            self.alarms.wake()

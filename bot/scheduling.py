@@ -24,6 +24,7 @@ from bot.services import (
 )
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
+from bot.storage import recent_messages
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ async def sweep(rt: Runtime) -> None:
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)
     await privacy.apply_retention(rt)
+    await recent_messages.prune(rt.storage, rt.now())
     await backups.daily_backup(rt)
     await health.note_telegram_ok(rt)
     await health.refresh_gauges(rt)

@@ -1,6 +1,12 @@
 """Intake: a citizen asks for a peer in under a minute, with buttons only.
 
-    topic -> language -> contact form -> times -> note (optional text) -> confirm
+    (age, before consent) -> consent -> age -> topic -> language -> contact form -> times
+        -> note (optional text) -> confirm
+
+The age band comes first, so that nobody below the minimum age types their story: a newcomer
+answers it before consent (kept in memory only, so a minor leaves nothing behind) and the draft
+starts at the topic; someone who consented earlier answers it as the draft's first step. A band
+below the minimum age discards the draft and refers the person to services for young people.
 
 Each answer is stored on the draft request as it is given; "Back" and "Cancel" work at every
 step, and after a restart the citizen continues where they were.
@@ -8,7 +14,6 @@ step, and after a restart the citizen continues where they were.
 
 from __future__ import annotations
 
-import functools
 import json
 
 from telegram import InlineKeyboardMarkup, Update
@@ -24,11 +29,12 @@ from bot import labels
 from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, safety, waiting
+from bot.services import intake, matching, reports, safety, waiting
 from bot.services.intake import Step
+from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, texts
-from handlers.base import Context, Turn, begin, call_unparsed, edit_pressed
+from handlers import citizen, keyboards, protection, texts
+from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, call_unparsed, edit_pressed
 from handlers.keyboards import button
 
 NAME = "intake"
@@ -36,8 +42,12 @@ END = ConversationHandler.END
 TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
 
 
+MEMORY_AGE = "age_band"
+
+
 def _question(t: Translator, step: Step, request: Request, config: Config) -> str:
     questions = {
+        Step.AGE: texts.age_question(t, config, before_consent=False),
         Step.TOPIC: t._("What would you like to talk about?"),
         Step.LANGUAGE: t._("Which language would you like to talk in?"),
         Step.CONTACT_FORM: t._("How would you like to be in contact?"),
@@ -49,12 +59,15 @@ def _question(t: Translator, step: Step, request: Request, config: Config) -> st
     }
     if step in questions:
         return (
-            t._("Step {number} of 6", number=list(Step).index(step) + 1) + "\n" + (questions[step])
+            t._("Step {number} of {total}", number=list(Step).index(step) + 1, total=len(Step))
+            + "\n"
+            + questions[step]
         )
     lines = [
         texts.limits(t, config),
         "",
         t._("Please check your request:"),
+        t._("Age: {band}", band=labels.stored_age_band(t, request.age_band)),
         t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
         t._("Language: {language}", language=labels.language(request.language)),
         t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
@@ -65,9 +78,11 @@ def _question(t: Translator, step: Step, request: Request, config: Config) -> st
     return "\n".join(lines)
 
 
-def _choices(t: Translator, step: Step, topics: tuple[str, ...]) -> list[tuple[str, str]]:
+def _choices(t: Translator, step: Step, config: Config) -> list[tuple[str, str]]:
+    if step is Step.AGE:
+        return [(labels.age_band(t, band), str(band.low)) for band in config.age_bands]
     if step is Step.TOPIC:
-        return [(labels.topic(t, code), code) for code in topics]
+        return [(labels.topic(t, code), code) for code in config.topics]
     if step is Step.LANGUAGE:
         return [(labels.language(code), code) for code in LANGUAGES]
     if step is Step.CONTACT_FORM:
@@ -81,9 +96,9 @@ def _choices(t: Translator, step: Step, topics: tuple[str, ...]) -> list[tuple[s
 
 
 def _keyboard(
-    t: Translator, step: Step, topics: tuple[str, ...], earlier_peer: str | None
+    t: Translator, step: Step, config: Config, earlier_peer: str | None
 ) -> InlineKeyboardMarkup:
-    rows = [[button(label, f"intake:set:{code}")] for label, code in _choices(t, step, topics)]
+    rows = [[button(label, f"intake:set:{code}")] for label, code in _choices(t, step, config)]
     if step is Step.NOTE:
         rows.append([button(t._("Skip"), "intake:skip")])
     if step is Step.CONFIRM and earlier_peer:
@@ -91,20 +106,28 @@ def _keyboard(
     if step is Step.CONFIRM:
         rows.append([button(t._("Send request"), "intake:send")])
     navigation = [button(t._("Cancel"), "intake:cancel")]
-    if step is not Step.TOPIC:
+    if step is not Step.AGE:
         navigation.insert(0, button(t._("Back"), "intake:back"))
     rows.append(navigation)
     rows.append([keyboards.help_now_button(t)])
     return InlineKeyboardMarkup(rows)
 
 
-@functools.lru_cache(maxsize=256)
-def _keyboard_json(
-    t: Translator, step: Step, topics: tuple[str, ...], earlier_peer: str | None
-) -> str:
-    """The step's buttons as the Bot API takes them (JSON text). They depend only on these
-    arguments, so each combination is built and encoded once, not at every press."""
-    return json.dumps(_keyboard(t, step, topics, earlier_peer).to_dict(), ensure_ascii=False)
+_KEYBOARDS: dict[tuple[object, ...], str] = {}
+
+
+def _keyboard_json(t: Translator, step: Step, config: Config, earlier_peer: str | None) -> str:
+    """The step's buttons as the Bot API takes them (JSON text). They depend only on the
+    language, the step, the configured topics and age bands and the earlier peer's name, so
+    each combination is built and encoded once, not at every press."""
+    key = (t, step, config.topics, config.age_bands, earlier_peer)
+    known = _KEYBOARDS.get(key)
+    if known is None:
+        if len(_KEYBOARDS) >= 256:
+            _KEYBOARDS.clear()
+        markup = _keyboard(t, step, config, earlier_peer).to_dict()
+        known = _KEYBOARDS[key] = json.dumps(markup, ensure_ascii=False)
+    return known
 
 
 async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
@@ -113,7 +136,7 @@ async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     earlier = (
         await intake.previous_peer(turn.rt, request.citizen_id) if (step is Step.CONFIRM) else None
     )
-    markup = _keyboard_json(turn.t, step, turn.rt.config.topics, earlier[1] if earlier else None)
+    markup = _keyboard_json(turn.t, step, turn.rt.config, earlier[1] if earlier else None)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
         await edit_pressed(turn, text, markup)
@@ -127,12 +150,57 @@ async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
 async def begin_intake(turn: Turn) -> str | int:
     """Starts a new draft or shows the open request (one open request per citizen)."""
     assert turn.person.user is not None
-    started = await intake.start(turn.rt, turn.person.user)
+    if until := reports.barred_until(turn.rt, turn.person.user):
+        await protection.tell_barred(turn, until)
+        return END
+    remembered = intake.age_band(turn.rt.config, turn.user_data.pop(MEMORY_AGE, None))
+    started = await intake.start(turn.rt, turn.person.user, remembered)
     request = started.request
     if request.status is not RequestStatus.DRAFT:
         await citizen.show_status(turn, request)
         return END
-    return await show(turn, request, Step(request.step or Step.TOPIC), edit=False)
+    if request.age_band is None and request.step != Step.AGE:
+        request = await intake.go_to(turn.rt, request, Step.AGE)  # a draft from before ages
+    return await show(turn, request, Step(request.step or Step.AGE), edit=False)
+
+
+async def ask_age_first(turn: Turn) -> None:
+    """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
+    t, config = turn.t, turn.rt.config
+    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
+    rows.append([keyboards.help_now_button(t)])
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        texts.age_question(t, config, before_consent=True),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def age_chosen(update: Update, context: Context) -> int:
+    """Refers someone too young elsewhere (storing nothing), or asks an adult for consent."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    band = intake.age_band(turn.rt.config, (query.data or "").removeprefix("age:"))
+    if band is None or turn.person.is_peer or turn.person.is_coordinator:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return END
+    await query.answer()
+    if turn.rt.config.is_minor(band):
+        turn.user_data.pop(MEMORY_AGE, None)
+        await query.edit_message_text(
+            texts.youth_referral(turn.t, turn.rt.config),
+            reply_markup=keyboards.only_help_now(turn.t),
+        )
+        return END
+    turn.user_data[MEMORY_AGE] = str(band.low)
+    await query.edit_message_text(
+        turn.t._("Thank you. Your answer: {band}", band=labels.age_band(turn.t, band))
+    )
+    if intake.has_consent(turn.person.user, turn.rt.config):
+        return await begin_intake(turn)
+    await citizen.ask_consent(turn)
+    return END
 
 
 async def ask_for_peer(update: Update, context: Context) -> str | int:
@@ -147,7 +215,10 @@ async def ask_for_peer(update: Update, context: Context) -> str | int:
         )
         return END
     if not intake.has_consent(turn.person.user, turn.rt.config):
-        await citizen.ask_consent(turn)
+        if turn.user_data.get(MEMORY_AGE) is None:
+            await ask_age_first(turn)
+        else:
+            await citizen.ask_consent(turn)
         return END
     return await begin_intake(turn)
 
@@ -158,6 +229,10 @@ async def consent_given(update: Update, context: Context) -> str | int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
+    for message_id, from_bot in turn.user_data.pop(MEMORY_UNRECORDED, []):
+        recent_messages.record_later(
+            turn.rt.later, turn.chat_id, message_id, turn.rt.now(), from_bot=from_bot
+        )
     turn = await begin(update, context)
     query = update.callback_query
     assert query.message is not None
@@ -196,8 +271,11 @@ async def step_button(update: Update, context: Context) -> str | int:
         await query.answer(turn.t._("That button is no longer valid."))
         return END
     step = Step(request.step)
-    topics = turn.rt.config.topics
     action, _, value = query.data.removeprefix("intake:").partition(":")
+    if request.age_band is None and step is not Step.AGE and action != "cancel":
+        await query.answer()  # a draft from before the age question: ask it first
+        request = await intake.go_to(turn.rt, request, Step.AGE)
+        return await show(turn, request, Step.AGE, edit=True)
     if action == "cancel":
         await intake.abandon(turn.rt, request)
         await query.answer()
@@ -209,12 +287,28 @@ async def step_button(update: Update, context: Context) -> str | int:
             ),
         )
         return END
+    band = intake.age_band(turn.rt.config, value) if step is Step.AGE else None
+    if action == "set" and band is not None and turn.rt.config.is_minor(band):
+        await intake.abandon(turn.rt, request)
+        await query.answer()
+        await query.edit_message_text(
+            texts.youth_referral(turn.t, turn.rt.config),
+            reply_markup=keyboards.only_help_now(turn.t),
+        )
+        return END
     if action == "back":
         request = await intake.go_to(turn.rt, request, intake.previous_step(step))
-    elif action == "set" and value in {code for _, code in _choices(turn.t, step, topics)}:
+    elif action == "set" and band is not None:
+        request = await intake.answer(turn.rt, request, step, band.code)
+    elif action == "set" and value in {code for _, code in _choices(turn.t, step, turn.rt.config)}:
         request = await intake.answer(turn.rt, request, step, value)
     elif action == "skip" and step is Step.NOTE:
         request = await intake.answer(turn.rt, request, step, None)
+    elif action in {"send", "again"} and (until := reports.barred_until(turn.rt, turn.person.user)):
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await protection.tell_barred(turn, until)
+        return END
     elif action == "send" and step is Step.CONFIRM:
         await query.answer()
         return await _send(turn, request)
@@ -230,7 +324,7 @@ async def step_button(update: Update, context: Context) -> str | int:
         await query.answer(turn.t._("That button is no longer valid."))
         return step.value
     await query.answer()
-    return await show(turn, request, Step(request.step or Step.TOPIC), edit=True)
+    return await show(turn, request, Step(request.step or Step.AGE), edit=True)
 
 
 async def note_text(update: Update, context: Context) -> str | int:
@@ -313,6 +407,7 @@ def build_intake_conversation() -> ConversationHandler:
         entry_points=[
             CallbackQueryHandler(ask_for_peer, pattern=r"^citizen:ask$"),
             CallbackQueryHandler(consent_given, pattern=r"^consent:yes$"),
+            CallbackQueryHandler(age_chosen, pattern=r"^age:"),
             CommandHandler("request", ask_for_peer, filters.ChatType.PRIVATE),
             buttons,
         ],

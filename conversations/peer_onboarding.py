@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import labels
+from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
 from bot.services import peers
@@ -64,6 +65,7 @@ async def show(turn: Turn, profile: PeerProfile, step: Step, *, edit: bool) -> s
         Step.LANGUAGES: t._("Which languages can you talk in? Choose, then Done."),
         Step.CAPACITY: t._("How many citizens can you have contact with at the same time?"),
         Step.AVAILABILITY: t._("When are you usually available? Choose, then Done."),
+        Step.UNDERTAKING: undertaking_prompt(t, turn.rt.config),
     }
     rows = []
     chosen = _chosen(profile, step)
@@ -72,6 +74,8 @@ async def show(turn: Turn, profile: PeerProfile, step: Step, *, edit: bool) -> s
         rows.append([button(mark + label, f"onb:{step.value}:{code}")])
     if step in (Step.TOPICS, Step.LANGUAGES, Step.AVAILABILITY):
         rows.append([button(t._("Done"), f"onb:{step.value}:done")])
+    if step is Step.UNDERTAKING:
+        rows.append([button(t._("I accept"), f"onb:{step.value}:yes")])
     markup = InlineKeyboardMarkup(rows) if rows else None
     query = turn.update.callback_query
     if edit and query is not None:
@@ -139,9 +143,18 @@ async def option_button(update: Update, context: Context) -> str | int:
         return profile.step if profile and profile.step else END
     step = Step(raw_step)
     codes = {code for _, code in _options(turn.t, step, turn.rt.config.topics)}
-    if (value == "done" and _chosen(profile, step)) or (step is Step.CAPACITY and value in codes):
+    if step is Step.UNDERTAKING and value != "yes":
+        await query.answer(turn.t._("That button is no longer valid."))
+        return step.value
+    if (
+        (value == "done" and _chosen(profile, step))
+        or (step is Step.CAPACITY and value in codes)
+        or step is Step.UNDERTAKING
+    ):
         if step is Step.CAPACITY:
             await peers.set_capacity(turn.rt, profile, int(value))
+        if step is Step.UNDERTAKING:
+            await peers.accept_undertaking(turn.rt, profile)
         await query.answer()
         following = await peers.advance(turn.rt, profile, step)
         if following is None:
@@ -159,6 +172,15 @@ async def option_button(update: Update, context: Context) -> str | int:
     await query.answer()
     profile = await peers.toggle(turn.rt, profile, step, value)
     return await show(turn, profile, step, edit=True)
+
+
+def undertaking_prompt(t: Translator, config: Config) -> str:
+    return "\n\n".join(
+        [
+            peers.undertaking_text(t, config),
+            t._("Please read it and press I accept. Your answer is recorded with the date."),
+        ]
+    )
 
 
 def _finished_text(turn: Turn, profile: PeerProfile) -> str:

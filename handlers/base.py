@@ -14,6 +14,10 @@ from bot.services.people import Person, identify
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
+# The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
+# stored, so these wait here until the person agrees; then `/forget` can delete them too.
+MEMORY_UNRECORDED = "unrecorded"
+UNRECORDED_LIMIT = 30
 
 # Not a service message (someone joined, a pin, ...). Service messages never carry text, so a
 # text message is let through before PTB checks ~45 kinds of service message one by one: that
@@ -82,5 +86,6 @@ async def begin(update: Update, context: Context) -> Turn:
         tg_user.language_code,
         memory_language=memory,
         now=rt.now(),
+        staff=rt.roles,
     )
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)

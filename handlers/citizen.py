@@ -81,6 +81,7 @@ async def ask_consent(turn: Turn) -> None:
 async def consent_refused(update: Update, context: Context) -> None:
     """Stores nothing and still shows the emergency lines."""
     turn = await begin(update, context)
+    turn.user_data.pop("age_band", None)  # the age answered before consent, in memory only
     assert update.callback_query is not None
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(

@@ -30,7 +30,7 @@ async def start(update: Update, context: Context) -> None:
     )
 
 
-def help_text(t: Translator, role: Role) -> str:
+def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
     lines = [t._("What I can do:")]
     lines += [
         t._("/start: talk to a peer, or get help now"),
@@ -39,6 +39,7 @@ def help_text(t: Translator, role: Role) -> str:
         t._("/checkin plans a check-in; /checkins shows what is planned"),
         t._("/language: choose Danish or English"),
         t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
+        t._("/forget: clear this chat's last 48 hours from your phone"),
     ]
     if role is Role.PEER:
         lines += [
@@ -50,10 +51,17 @@ def help_text(t: Translator, role: Role) -> str:
     if role is Role.COORDINATOR:
         lines += [
             t._("/queue: open requests; /peers: peers and their load"),
+            t._("/broadcast followed by a message: write to all peers"),
             t._("/invite: a single-use link for a new peer"),
             t._("/escalations: open and recent urgent requests"),
             t._("/audit: the latest coordinator actions"),
             t._("/onduty and /offduty: whether urgent alerts come to you"),
+            t._("/reports: peers' reports, with bar or dismiss"),
+        ]
+    if administrator:
+        lines += [
+            t._("/roles: who is coordinator or administrator"),
+            t._("/addcoordinator, /removecoordinator, /addadmin, /removeadmin <Telegram id>"),
         ]
     return "\n".join(lines)
 
@@ -63,7 +71,8 @@ async def help_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        help_text(turn.t, turn.person.role), reply_markup=keyboards.only_help_now(turn.t)
+        help_text(turn.t, turn.person.role, turn.person.is_administrator),
+        reply_markup=keyboards.only_help_now(turn.t),
     )
 
 

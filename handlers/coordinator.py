@@ -11,13 +11,10 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import labels
 from bot.i18n import N_
-from bot.services import escalation, peer_care, peers
+from bot.services import escalation, peers
 from bot.storage import audit as audit_store
 from bot.storage import escalations as escalation_store
-from bot.storage import peers as peer_store
-from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from handlers import common
 from handlers.base import Context, Turn, begin
@@ -55,76 +52,6 @@ async def invite_command(update: Update, context: Context) -> None:
             link=f"https://t.me/{username}?start={payload}",
         ),
     )
-
-
-async def queue_command(update: Update, context: Context) -> None:
-    """Lists open requests with age, topic and status."""
-    turn = await _coordinator(update, context)
-    if turn is None:
-        return
-    t, now = turn.t, turn.rt.now()
-    requests = await request_store.open_requests(turn.rt.storage)
-    if not requests:
-        await context.bot.send_message(turn.chat_id, t._("No open requests."))
-        return
-    lines = [t._("Open requests:")]
-    for request in requests:
-        since = request.submitted_at or request.created_at
-        hours = int((now - since) / timedelta(hours=1))
-        status = {
-            "waiting": t._("waiting"),
-            "active": t._("in contact"),
-        }.get(request.status.value, request.status.value)
-        if request.unanswered_at is not None:
-            status = t._("unanswered")
-        lines.append(
-            t.ngettext(
-                "#{number} · {topic} · {status} · {n} hour",
-                "#{number} · {topic} · {status} · {n} hours",
-                hours,
-                number=request.id,
-                topic=labels.topic(t, request.topic),
-                status=status,
-            )
-        )
-    await context.bot.send_message(turn.chat_id, "\n".join(lines))
-
-
-async def peers_command(update: Update, context: Context) -> None:
-    """Lists peers with status and load; pending ones get an Approve button."""
-    turn = await _coordinator(update, context)
-    if turn is None:
-        return
-    t = turn.t
-    profiles = await peer_store.all_profiles(turn.rt.storage)
-    if not profiles:
-        await context.bot.send_message(turn.chat_id, t._("No peers yet. /invite makes a link."))
-        return
-    statuses = {
-        "onboarding": t._("filling in profile"),
-        "pending": t._("waits for approval"),
-        "approved": t._("approved"),
-        "paused": t._("paused"),
-    }
-    for profile in profiles:
-        state = statuses.get(profile.status.value, profile.status.value)
-        if profile.away:
-            state += ", " + t._("away")
-        heavy = await peer_care.heavy_this_week(turn.rt, profile.user_id)
-        text = t._(
-            "{name}: {state}, {active} of {capacity} contacts, {heavy} heavy this week",
-            name=profile.pseudonym or "-",
-            state=state,
-            active=profile.active_contacts,
-            capacity=profile.capacity,
-            heavy=heavy,
-        )
-        markup = None
-        if profile.status.value == "pending":
-            markup = InlineKeyboardMarkup(
-                [[button(t._("Approve"), f"peer:approve:{profile.user_id}")]]
-            )
-        await context.bot.send_message(turn.chat_id, text, reply_markup=markup)
 
 
 async def approve_button(update: Update, context: Context) -> None:
@@ -223,6 +150,19 @@ AUDIT_ACTIONS = {
     "approve_peer": N_("approved a peer"),
     "acknowledge": N_("took an urgent request"),
     "open_conversation": N_("opened a conversation with a citizen"),
+    "offer_request": N_("offered a request to a peer"),
+    "reassign_contact": N_("handed a contact to another peer"),
+    "close_request": N_("closed a request"),
+    "pause_peer": N_("paused a peer"),
+    "resume_peer": N_("resumed a peer"),
+    "remove_peer": N_("removed a peer"),
+    "broadcast": N_("wrote to all peers"),
+    "bar_citizen": N_("barred a reported citizen"),
+    "dismiss_report": N_("dismissed a report"),
+    "add_coordinator": N_("added a coordinator"),
+    "remove_coordinator": N_("removed a coordinator"),
+    "add_administrator": N_("added an administrator"),
+    "remove_administrator": N_("removed an administrator"),
 }
 
 
@@ -268,8 +208,6 @@ async def duty_command(update: Update, context: Context) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("invite", invite_command))
-    application.add_handler(CommandHandler("queue", queue_command))
-    application.add_handler(CommandHandler("peers", peers_command))
     application.add_handler(CommandHandler("escalations", escalations_command))
     application.add_handler(CommandHandler("audit", audit_command))
     application.add_handler(CommandHandler(["onduty", "offduty"], duty_command))

@@ -7,9 +7,10 @@ import re
 from datetime import datetime, time
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import UserInputError
+from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import contacts as contact_service
 from bot.services import escalation, handover, matching, peer_care, peers
 from bot.services.matching import AcceptOutcome
@@ -21,6 +22,8 @@ from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
 log = logging.getLogger(__name__)
+# Before the dialogues (group 0), after urgent help (registered first in the same group).
+UNDERTAKING_GROUP = -1
 CONCERN_MARK = re.compile(r"(?<!H)#(\d+)")
 HANDOVER_MARK = re.compile(r"H#(\d+)")
 
@@ -43,6 +46,12 @@ async def offer_button(update: Update, context: Context) -> None:
         await query.answer()
         await query.edit_message_text(
             turn.t._("Thank you for answering. The request goes on to another peer.")
+        )
+        return
+    if turn.person.telegram_id in turn.rt.undertaking_due:
+        await query.answer(
+            turn.t._("Please accept the updated confidentiality undertaking first."),
+            show_alert=True,
         )
         return
     result = await matching.accept(turn.rt, int(raw_id), turn.person.telegram_id)
@@ -195,23 +204,24 @@ async def end_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     name = _other_name(turn, contact)
+    side = "citizen" if turn.person.user and contact.citizen_id == turn.person.user.id else "peer"
     if action == "ask":
+        rows = [
+            [
+                button(turn.t._("Yes, end it"), f"end:yes:{contact.id}"),
+                button(turn.t._("No"), f"end:no:{contact.id}"),
+            ]
+        ]
+        if side == "peer" and contact.kind == "peer":
+            rows.append([button(turn.t._("End and report"), f"rep:ask:{contact.id}")])
         await query.edit_message_text(
             turn.t._("Do you want to end your contact with {name}?", name=name),
-            reply_markup=InlineKeyboardMarkup(
-                [
-                    [
-                        button(turn.t._("Yes, end it"), f"end:yes:{contact.id}"),
-                        button(turn.t._("No"), f"end:no:{contact.id}"),
-                    ]
-                ]
-            ),
+            reply_markup=InlineKeyboardMarkup(rows),
         )
         return
     if action == "no":
         await query.edit_message_text(turn.t._("Good, the contact continues."))
         return
-    side = "citizen" if turn.person.user and contact.citizen_id == turn.person.user.id else "peer"
     await contact_service.end(turn.rt, contact, side)
     markup = (
         keyboards.only_help_now(turn.t)
@@ -362,8 +372,85 @@ async def handover_note(turn: Turn, text: str, replied_id: int, replied_text: st
     return True
 
 
+class UndertakingDue(BaseHandler[Update, Context, None]):
+    """Matches the first update of a peer who must accept a new undertaking version (checked
+    in memory, no query); the update then goes on to its usual handler in group 0."""
+
+    def __init__(self, rt: Runtime) -> None:
+        super().__init__(ask_undertaking_again)
+        self.rt = rt
+        self.asked: set[int] = set()
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return False
+        chat = update.effective_chat
+        data = update.callback_query.data if update.callback_query else None
+        user_id = update.effective_user.id
+        return (
+            chat is not None
+            and chat.type == "private"
+            and user_id in self.rt.undertaking_due
+            and user_id not in self.asked
+            and not (data or "").startswith(("und:", "onb:", "urgent:"))
+        )
+
+    async def handle_update(self, update, application, check_result, context):  # type: ignore[no-untyped-def]
+        assert update.effective_user is not None
+        self.asked.add(update.effective_user.id)
+        return await super().handle_update(update, application, check_result, context)
+
+
+async def ask_undertaking_again(update: Update, context: Context) -> None:
+    """Shows the new undertaking version once; until it is accepted no new offers arrive."""
+    turn = await begin(update, context)
+    profile = await peers.profile_of(turn.rt, turn.person.user)
+    if profile is None or peers.has_current_undertaking(turn.rt, profile):
+        turn.rt.undertaking_due.discard(turn.person.telegram_id)
+        return
+    await context.bot.send_message(
+        turn.chat_id,
+        "\n\n".join(
+            [
+                turn.t._(
+                    "The confidentiality undertaking has been updated. Please read it and "
+                    "accept it: until then no new offers reach you. Your current contacts go "
+                    "on as before."
+                ),
+                peers.undertaking_text(turn.t, turn.rt.config),
+            ]
+        ),
+        reply_markup=InlineKeyboardMarkup([[button(turn.t._("I accept"), "und:yes")]]),
+    )
+
+
+async def undertaking_button(update: Update, context: Context) -> None:
+    """Records the peer's acceptance of the current undertaking; offers may follow."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    profile = await peers.profile_of(turn.rt, turn.person.user)
+    if (
+        profile is None
+        or query.data != "und:yes"
+        or peers.has_current_undertaking(turn.rt, profile)
+    ):
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await peers.accept_undertaking(turn.rt, profile)
+    await query.answer()
+    await query.edit_message_text(
+        turn.t._("Thank you. Your acceptance is recorded, and offers can reach you again.")
+    )
+    await matching.match_waiting(turn.rt)
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
+    application.add_handler(
+        UndertakingDue(application.bot_data[RUNTIME_KEY]), group=UNDERTAKING_GROUP
+    )
+    application.add_handler(CallbackQueryHandler(undertaking_button, pattern=r"^und:"))
     application.add_handler(CallbackQueryHandler(offer_button, pattern=r"^offer:"))
     application.add_handler(CommandHandler("available", available_command, private))
     application.add_handler(CommandHandler("away", away_command, private))

@@ -19,7 +19,7 @@ from bot.services.relay import Route, RouteProblem, Side
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
-from handlers import common, keyboards, peer
+from handlers import common, keyboards, peer, protection
 from handlers.base import NOT_SERVICE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
@@ -50,6 +50,9 @@ async def private_message(update: Update, context: Context) -> None:
         and replied.from_user.is_bot
         and (
             await peer.handover_note(turn, message.text, replied.message_id, replied.text or "")
+            or await protection.report_note(
+                turn, message.text, replied.message_id, replied.text or ""
+            )
             or await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
         )
     ):
@@ -137,11 +140,13 @@ async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
     peer_t = turn.rt.translator(contact.peer_language)
     await turn.context.bot.send_message(
         contact.peer_chat,
-        peer_t._(
-            "Note: {name}'s last message may mean they are thinking about suicide or self-harm. "
-            "Our coordinators have been told. Stay kind and calm, and you do not have to carry "
-            "this alone: contact a coordinator if you are unsure.",
-            name=contact.citizen_name,
+        # First line as a phone's notification shows it: nothing about what was written.
+        peer_t._("A note about {name}'s last message.", name=contact.citizen_name)
+        + "\n"
+        + peer_t._(
+            "It may mean they are thinking about suicide or self-harm. Our coordinators have "
+            "been told. Stay kind and calm, and you do not have to carry this alone: contact a "
+            "coordinator if you are unsure."
         ),
     )
 

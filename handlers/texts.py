@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Config
-from bot.emergency import emergency_lines
+from bot.emergency import emergency_lines, youth_lines
 from bot.i18n import Translator
 
 
@@ -66,4 +66,41 @@ def expected_wait(t: Translator, wait: timedelta | None) -> str:
         "Recently, most people heard from a peer within about {n} hour of office time.",
         "Recently, most people heard from a peer within about {n} hours of office time.",
         hours,
+    )
+
+
+def age_question(t: Translator, config: Config, *, before_consent: bool) -> str:
+    """Asked before anything else, so nobody too young types their story first."""
+    lines = [t._("First, how old are you?")]
+    if config.minimum_age:
+        lines.append(
+            t._(
+                "We ask because this service is for people aged {age} or over. If you are "
+                "younger, I will show you where children and young people can talk to someone.",
+                age=config.minimum_age,
+            )
+        )
+    else:
+        lines.append(t._("We ask so that your peer knows a little about you."))
+    if before_consent:
+        lines.append(t._("Nothing is stored yet."))
+    return "\n".join(lines)
+
+
+def youth_referral(t: Translator, config: Config) -> str:
+    """A kind referral for someone below the minimum age; nothing about them was kept."""
+    return "\n\n".join(
+        [
+            t._(
+                "Thank you for telling me. This service is for people aged {age} or over, so "
+                "I can't put you in touch with a peer here. You still deserve someone to talk "
+                "to, and these are there for children and young people:",
+                age=config.minimum_age,
+            ),
+            youth_lines(t, config),
+            t._(
+                "Nothing you told me has been saved. If you are in danger right now, call 112, "
+                "or press the button below."
+            ),
+        ]
     )

@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot.emergency import emergency_lines
 from bot.notices import help_now_labels
 from bot.services import contacts as contact_service
-from bot.services import urgent
+from bot.services import escalation, urgent
 from bot.storage import users as user_store
 from handlers import keyboards
 from handlers.base import Context, begin, runtime
@@ -40,7 +40,9 @@ async def help_now(update: Update, context: Context) -> None:
         t._("Thank you for reaching out. You are not alone with this."),
         emergency_lines(t, turn.rt.config),
     ]
-    if outcome.office_open:
+    if outcome.nobody_reachable:
+        parts[1:1] = [escalation.nobody_reachable_text(t, turn.rt)]
+    elif outcome.office_open:
         parts.append(
             t._(
                 "I have alerted our coordinators. A person will write to you here as soon as "

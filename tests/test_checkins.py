@@ -15,7 +15,7 @@ def checkin_messages(h: Harness, user: FakeUser) -> list[str]:
         if c.ok
         and c.method == "sendMessage"
         and c.params.get("chat_id") == user.id
-        and c.params["text"].startswith("How are you doing today?")
+        and "How are you doing today?" in c.params["text"]
     ]
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.storage import group_commit
-from tests.helpers.flows import INTAKE_ANSWERS, ask_for_peer, in_contact, make_peer, press
+from tests.helpers.flows import ADULT, INTAKE_ANSWERS, ask_for_peer, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
 
@@ -74,6 +74,8 @@ async def test_intake_resumes_after_restart_and_back_works(harness: Harness) -> 
     await h.settle()
     citizen.press_button("Talk to a peer")
     await h.settle()
+    citizen.press_button(ADULT)
+    await h.settle()
     citizen.press_button("I agree")
     await h.settle()
     citizen.press_button("Stress")
@@ -97,6 +99,8 @@ async def test_refusing_consent_stores_nothing(harness: Harness) -> None:
     citizen.send_text("/start")
     await harness.settle()
     citizen.press_button("Talk to a peer")
+    await harness.settle()
+    citizen.press_button(ADULT)
     await harness.settle()
     citizen.press_button("No thanks")
     await harness.settle()
@@ -267,7 +271,7 @@ async def test_intake_note_too_long_or_media_gets_a_clear_answer(harness: Harnes
     citizen = h.user(1001, language="en")
     citizen.send_text("/start")
     await h.settle()
-    await press(h, citizen, "Talk to a peer", "I agree", *INTAKE_ANSWERS)
+    await press(h, citizen, "Talk to a peer", ADULT, "I agree", *INTAKE_ANSWERS)
     citizen.send_text("x" * 600)
     await h.settle()
     assert "under 500 characters" in citizen.texts[-1]
@@ -305,7 +309,7 @@ async def test_limits_of_confidentiality_are_shown_before_sending(harness: Harne
     citizen = h.user(1001, language="en")
     citizen.send_text("/start")
     await h.settle()
-    await press(h, citizen, "Talk to a peer", "I agree", *INTAKE_ANSWERS, "Skip")
+    await press(h, citizen, "Talk to a peer", ADULT, "I agree", *INTAKE_ANSWERS, "Skip")
     summary = citizen.texts[-1]
     assert "A peer is not a therapist" in summary
     assert "a child is at risk" in summary
@@ -329,8 +333,7 @@ async def test_own_limits_text_and_a_new_text_version_asks_again(harness: Harnes
     await h.restart()
     citizen.send_text("/start")
     await h.settle()
-    citizen.press_button("Talk to a peer")
-    await h.settle()
+    await press(h, citizen, "Talk to a peer", ADULT)
     assert "Before we start" in citizen.texts[-1]  # asked again: the text changed
     await press(h, citizen, "I agree", *INTAKE_ANSWERS, "Skip")
     assert citizen.texts[-1].startswith("Our own limits.")
@@ -354,7 +357,7 @@ async def test_the_earlier_peer_can_be_asked_first_and_decline_quietly(
     await press(h, citizen, "End contact with", "Yes, end it", "No thanks")
     citizen.send_text("/start")
     await h.settle()
-    await press(h, citizen, "Talk to a peer", *INTAKE_ANSWERS, "Skip")
+    await press(h, citizen, "Talk to a peer", ADULT, *INTAKE_ANSWERS, "Skip")
     before = len(citizen.texts)
     citizen.press_button("ask Jonas first")
     await h.settle()
@@ -390,6 +393,7 @@ async def test_handover_note_needs_the_citizens_yes_and_reaches_the_next_peer(
         h,
         citizen,
         "Talk to a peer",
+        ADULT,
         *INTAKE_ANSWERS,
         "Skip",
         "Send request",

@@ -80,5 +80,6 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
     config = parse_config(MINIMAL, {})
     assert config.stale_emergency_lines(date(2027, 1, 1)) == []
     stale = config.stale_emergency_lines(date(2027, 7, 1))
-    assert len(stale) == len(config.emergency)
+    assert len(stale) == len(config.emergency) + len(config.youth_services)
     assert "more than 6 months ago" in stale[0]
+    assert stale[-1].startswith("minors.services[1] (33 10 00 09)")

@@ -9,7 +9,7 @@ import pytest
 
 from bot.services import intake, privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer
+from tests.helpers.flows import ADULT, ask_for_peer, coordinator, in_contact, make_peer
 from tests.helpers.harness import Harness
 
 
@@ -59,6 +59,8 @@ async def test_new_privacy_version_asks_again(
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     assert "Before we start" in citizen.texts[-1]
     citizen.press_button("I agree")
@@ -168,7 +170,7 @@ async def test_audit_trail_records_coordinator_actions(harness: Harness) -> None
         assert action in text
 
 
-COORDINATOR_COMMANDS = ["/queue", "/peers", "/invite", "/escalations", "/audit"]
+COORDINATOR_COMMANDS = ["/queue", "/peers", "/invite", "/escalations", "/audit", "/broadcast hi"]
 PEER_COMMANDS = ["/available", "/away", "/mycontacts", "/profile"]
 CALLBACKS = [
     "offer:acc:1",
@@ -176,6 +178,10 @@ CALLBACKS = [
     "esc:ack:1",
     "esc:talk:1",
     "peer:approve:1",
+    "q:cl:1:resolved",
+    "q:move:1:2",
+    "pa:rmok:2",
+    "bc:send:1",
     "focus:1",
     "end:yes:1",
     "worry:1",
@@ -242,6 +248,8 @@ async def test_public_task_informs_instead_of_asking(harness: Harness) -> None:
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     assert "public task" in citizen.texts[-1]
     citizen.press_button("Continue")

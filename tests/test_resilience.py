@@ -22,7 +22,7 @@ async def test_peer_onboarding_resumes_after_a_restart(harness: Harness) -> None
     await h.settle()
     await press(h, peer, "Anxiety")
     await h.restart()
-    await press(h, peer, "Done", "English", "Done", "2", "Evenings", "Done")
+    await press(h, peer, "Done", "English", "Done", "2", "Evenings", "Done", "I accept")
     assert "A coordinator will approve you" in peer.texts[-1]
     coco.send_text("/peers")
     await h.settle()

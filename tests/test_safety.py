@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.fakebot import Fault
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
+from tests.helpers.flows import ADULT, ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness
 
 
@@ -39,6 +39,8 @@ async def test_help_now_wins_over_any_dialogue_state(harness: Harness) -> None:
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     citizen.press_button("I agree")
     await h.settle()
@@ -139,6 +141,8 @@ async def test_crisis_words_in_intake_note(harness: Harness) -> None:
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Tal med en peer")
+    await h.settle()
+    citizen.press_button("18 år eller derover")
     await h.settle()
     citizen.press_button("Jeg accepterer")
     await h.settle()

@@ -36,6 +36,20 @@ class _ChatView:
         return [copy.deepcopy(message) for message in self._bot_messages()]
 
     @property
+    def history(self) -> list[dict[str, Any]]:
+        """Every message of this chat, the bot's and the people's, oldest first, as they are now.
+
+        A message's ``from.id`` tells who sent it (``FakeTelegram.bot_user["id"]`` is the bot).
+        """
+        chat = self._fake._chat_state(self.chat_id)
+        return [copy.deepcopy(message) for message in chat.messages.values()]
+
+    @property
+    def blocked(self) -> bool:
+        """Whether this chat blocked the bot."""
+        return self._fake._chat_state(self.chat_id).blocked
+
+    @property
     def last_message(self) -> dict[str, Any] | None:
         """The newest message from the bot still in the chat, or None."""
         messages = self._bot_messages()

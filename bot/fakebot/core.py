@@ -49,6 +49,12 @@ __all__ = ["FakeChat", "FakeTelegram", "FakeUser", "Fault", "RecordedCall"]
 FLOOD_RATE = 30.0
 FLOOD_BURST = 30
 _SEND_PREFIXES = ("send", "copy", "forward", "edit")
+# deleteMessage(s): a bot may delete a message only within 48 hours of sending; Telegram answers
+# an older one with this description (as reported for private chats), and deleteMessages takes
+# at most 100 ids.
+DELETE_WINDOW_SECONDS = 48 * 3600
+DELETE_MESSAGES_LIMIT = 100
+_CANT_DELETE_FOR_EVERYONE = "Bad Request: message can't be deleted for everyone"
 _BLOCKED = "Forbidden: bot was blocked by the user"
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _NOT_MODIFIED = (
@@ -249,6 +255,7 @@ class FakeTelegram:
         self._files: dict[str, tuple[str, Any]] = {}
         self._next_file = 1
         self._injections: list[_Injection] = []
+        self._listeners: list[Callable[[], None]] = []
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -312,6 +319,8 @@ class FakeTelegram:
             self._record(name, coerced, False, exc, fault=fault_kind)
             return exc.envelope()
         self._record(name, coerced, True)
+        if name != "getUpdates":
+            self._changed()
         return {"ok": True, "result": result}
 
     async def _perform(self, name: str, params: dict[str, Any]) -> Any:
@@ -360,6 +369,16 @@ class FakeTelegram:
         self._injections.append(
             _Injection(fault, method.lower() if method else None, chat_id, times)
         )
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` whenever what a chat shows may have changed: after every
+        successful Bot API call except ``getUpdates``, and after every user action. It runs in
+        the fake's thread and must not call back into the fake (the sandbox sets an event)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def clear_faults(self) -> None:
         """Forget every injected fault that has not fired yet (the network is healthy again)."""
@@ -447,6 +466,7 @@ class FakeTelegram:
         self._next_update_id += 1
         self._updates.append(update)
         self._wake()
+        self._changed()
         return update
 
     def _wake(self) -> None:
@@ -913,16 +933,39 @@ class FakeTelegram:
         _, message = self._bot_message(params, "message to edit not found")
         return self._edit(params, {}, message)
 
+    def _deletable(self, chat: _Chat, message: dict[str, Any]) -> None:
+        """Telegram's limits on deleting: 48 hours, and in groups only the bot's own messages
+        (the fake's bot is never a group administrator)."""
+        if self._timestamp() - message["date"] >= DELETE_WINDOW_SECONDS:
+            raise ApiError(400, _CANT_DELETE_FOR_EVERYONE)
+        if chat.info["type"] != "private" and not self._is_bot_message(message):
+            raise ApiError(400, "Bad Request: message can't be deleted")
+
     def _delete_message(self, params: dict[str, Any]) -> bool:
         chat = self._chat(params["chat_id"])
-        if chat.messages.pop(params["message_id"], None) is None:
+        message = chat.messages.get(params["message_id"])
+        if message is None:
             raise ApiError(400, "Bad Request: message to delete not found")
+        self._deletable(chat, message)
+        del chat.messages[params["message_id"]]
         return True
 
     def _delete_messages(self, params: dict[str, Any]) -> bool:
+        """All or nothing: unknown ids are skipped, but one message that may not be deleted
+        (too old, or someone else's in a group) fails the whole call."""
+        message_ids = params["message_ids"]
+        if not message_ids:
+            raise ApiError(400, "Bad Request: message identifiers are not specified")
+        if len(message_ids) > DELETE_MESSAGES_LIMIT:
+            raise ApiError(400, "Bad Request: too many message identifiers specified")
+        if any(message_id <= 0 for message_id in message_ids):
+            raise ApiError(400, "Bad Request: invalid message identifier specified")
         chat = self._chat(params["chat_id"])
-        for message_id in params["message_ids"]:
-            chat.messages.pop(message_id, None)
+        found = [chat.messages[m] for m in dict.fromkeys(message_ids) if m in chat.messages]
+        for message in found:
+            self._deletable(chat, message)
+        for message in found:
+            del chat.messages[message["message_id"]]
         return True
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:

@@ -203,12 +203,14 @@ def checkin_notice(
     rt: Runtime, checkin: Checkin, contact: Contact, now: datetime
 ) -> notices.Notice:
     t = rt.translator(contact.citizen_language)
+    # The first line is what a phone's notification shows: nothing about what the service is.
     lines = [
+        t._("Hi, it's time for your check-in."),
         t._(
             "How are you doing today? {peer} asked me to check in with you.", peer=contact.peer_name
         )
         if checkin.created_by == "peer"
-        else t._("How are you doing today? You asked me to check in with you.")
+        else t._("How are you doing today? You asked me to check in with you."),
     ]
     if checkin.due_at is not None and now - checkin.due_at > LATE_AFTER:
         lines.append(

@@ -6,6 +6,7 @@ from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import peer_care
+from bot.storage import Transaction
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
@@ -33,65 +34,79 @@ def feedback_notice(t: Translator, contact_id: int) -> notices.Notice:
 async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
     """End the contact for both sides; the citizen is offered feedback and a new request later.
 
-    `ended_by` is ``citizen``, ``peer`` or ``unreachable`` (the citizen blocked the bot).
+    `ended_by` is ``citizen``, ``peer``, ``unreachable`` (the citizen blocked the bot) or
+    ``coordinator``.
     """
-    now = rt.now()
     async with rt.storage.transaction() as tx:
-        if not await contact_store.end_contact(tx, contact.id, ended_by, now):
-            return False
-        await checkin_store.cancel_for_contact(tx, contact.id)
-        if contact.request_id is not None and contact.kind == "peer":
-            await request_store.set_status(
-                tx,
-                contact.request_id,
-                RequestStatus.CLOSED,
-                now,
-                expected=(RequestStatus.ACTIVE,),
-                reason=ended_by,
-            )
-        peer_t = rt.translator(contact.peer_language)
-        citizen_t = rt.translator(contact.citizen_language)
-        if ended_by != "peer":
-            await notices.send(
-                tx,
-                contact.peer_chat,
-                notices.Notice(
-                    peer_t._(
-                        "Your contact with {name} has ended. Thank you for your time and care.",
-                        name=contact.citizen_name,
-                    )
-                ),
-                purpose="contact-ended",
-                now=now,
-                ref_id=contact.id,
-            )
-        if ended_by == "unreachable" and contact.kind == "peer":
-            await peer_care.heavy_moment(tx, rt, contact.peer_id, "blocked")
-        if ended_by == "peer":
-            await notices.send(
-                tx,
-                contact.citizen_chat,
-                notices.Notice(
-                    citizen_t._(
-                        "{name} has ended your conversation here. Thank you for talking with us. "
-                        "You are welcome to ask for a peer again at any time with /start.",
-                        name=contact.peer_name,
-                    )
-                ),
-                purpose="contact-ended",
-                now=now,
-                ref_id=contact.id,
-            )
-        if ended_by != "unreachable":
-            await notices.send(
-                tx,
-                contact.citizen_chat,
-                feedback_notice(citizen_t, contact.id),
-                purpose="feedback",
-                now=now,
-                ref_id=contact.id,
-            )
+        ended = await end_in(tx, rt, contact, ended_by)
     rt.wake_delivery()
+    return ended
+
+
+async def end_in(
+    tx: Transaction,
+    rt: Runtime,
+    contact: Contact,
+    ended_by: str,
+    *,
+    close_reason: str | None = None,
+) -> bool:
+    """`end` inside the caller's transaction; `close_reason` is stored on the request."""
+    now = rt.now()
+    if not await contact_store.end_contact(tx, contact.id, ended_by, now):
+        return False
+    await checkin_store.cancel_for_contact(tx, contact.id)
+    if contact.request_id is not None and contact.kind == "peer":
+        await request_store.set_status(
+            tx,
+            contact.request_id,
+            RequestStatus.CLOSED,
+            now,
+            expected=(RequestStatus.ACTIVE,),
+            reason=close_reason or ended_by,
+        )
+    peer_t = rt.translator(contact.peer_language)
+    citizen_t = rt.translator(contact.citizen_language)
+    if ended_by != "peer":
+        await notices.send(
+            tx,
+            contact.peer_chat,
+            notices.Notice(
+                peer_t._(
+                    "Your contact with {name} has ended. Thank you for your time and care.",
+                    name=contact.citizen_name,
+                )
+            ),
+            purpose="contact-ended",
+            now=now,
+            ref_id=contact.id,
+        )
+    if ended_by == "unreachable" and contact.kind == "peer":
+        await peer_care.heavy_moment(tx, rt, contact.peer_id, "blocked")
+    if ended_by == "peer":
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            notices.Notice(
+                citizen_t._(
+                    "{name} has ended your conversation here. Thank you for talking with us. "
+                    "You are welcome to ask for a peer again at any time with /start.",
+                    name=contact.peer_name,
+                )
+            ),
+            purpose="contact-ended",
+            now=now,
+            ref_id=contact.id,
+        )
+    if ended_by != "unreachable":
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            feedback_notice(citizen_t, contact.id),
+            purpose="feedback",
+            now=now,
+            ref_id=contact.id,
+        )
     return True
 
 

@@ -1,15 +1,18 @@
-"""Who the coordinators are for a message: configured users, the group, the backups."""
+"""Who the coordinators are for a message: configured users and those added through the bot
+(`bot.services.roles`), the group, the backups."""
 
 from __future__ import annotations
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.services.office_hours import is_open
 from bot.storage import Transaction
+from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
 
 
 def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
-    chats = list(rt.config.coordinator_ids)
+    chats = rt.roles.primary_coordinators()
     if rt.config.coordinator_group_id is not None:
         chats.append(rt.config.coordinator_group_id)
     if backups:
@@ -20,7 +23,7 @@ def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
 async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
     """Who gets an alert: the configured coordinators on duty, or all of them when nobody said
     they are (nobody must be left without a human); the coordinator group always."""
-    configured = list(rt.config.coordinator_ids)
+    configured = rt.roles.primary_coordinators()
     on_duty = [c for c in await user_store.on_duty(tx) if c in configured]
     chats = on_duty or configured
     if rt.config.coordinator_group_id is not None:
@@ -31,3 +34,29 @@ async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
 async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
     user = await user_store.by_telegram_id(tx, chat_id)
     return rt.translator(user.language if user else None)
+
+
+async def reachable_chats(rt: Runtime, tx: Transaction) -> list[int]:
+    """Who can be expected to see an alert now: the coordinators on duty (on call outside office
+    hours), or in office hours everyone configured, and the group; minus those Telegram refused
+    to reach (blocked the bot, never started it, chat not found). Empty means nobody."""
+    configured = rt.roles.primary_coordinators()
+    on_call = [c for c in await user_store.on_duty(tx) if c in configured]
+    config = rt.config
+    if on_call:
+        chats = on_call
+    elif is_open(config.office_hours, rt.now(), config.timezone):
+        chats = configured
+    else:
+        return []  # outside office hours with nobody on call
+    if config.coordinator_group_id is not None:
+        chats = [*chats, config.coordinator_group_id]
+    refused = await outbox_store.unreachable_chats(tx, chats)
+    reachable = []
+    for chat_id in chats:
+        user = await user_store.by_telegram_id(tx, chat_id) if chat_id > 0 else None
+        # A person's own row is the freshest word (unblocking clears it); else the outbox's.
+        blocked = user.unreachable if user is not None else chat_id in refused
+        if not blocked:
+            reachable.append(chat_id)
+    return reachable

@@ -2,12 +2,17 @@
 
 Raised in the same transaction as the outbox rows that carry it, so it reaches coordinators even
 if the process dies the next instant. Unacknowledged after the configured time it is re-sent,
-the citizen who asked for help is told honestly, and after the same time again it goes to the
-backup coordinators too.
+the citizen who asked for help is told honestly, after the same time again it goes to the
+backup coordinators too, and after the same time once more the e-mail alarm goes out.
+
+When no coordinator can be reached at all (nobody on call outside office hours, or Telegram
+refused every alert), the citizen is told so at once with the emergency numbers, the backups
+are alerted, and the e-mail alarm goes out without waiting.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -16,8 +21,14 @@ from bot import labels, metrics, notices
 from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import peer_care
-from bot.services.coordinators import coordinator_chats, coordinator_translator, on_duty_chats
+from bot.services import alarms, peer_care
+from bot.services.coordinators import (
+    coordinator_chats,
+    coordinator_translator,
+    on_duty_chats,
+    reachable_chats,
+)
+from bot.services.office_hours import is_open, next_opening
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -25,8 +36,11 @@ from bot.storage import escalations as escalation_store
 from bot.storage import outbox as outbox_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
+from bot.storage.alarms import Stage
 from bot.storage.escalations import Escalation
-from bot.storage.outbox import Priority
+from bot.storage.outbox import OutboxMessage, Priority
+
+log = logging.getLogger(__name__)
 
 PURPOSE = "escalation"
 
@@ -137,8 +151,12 @@ async def raise_in(
     note: str | None = None,
     categories: frozenset[str] = frozenset(),
     source_key: str | None = None,
+    citizen_answered: bool = False,
 ) -> int | None:
-    """Write the escalation and its urgent messages inside the caller's transaction."""
+    """Write the escalation and its urgent messages inside the caller's transaction.
+
+    `citizen_answered`: the caller tells the citizen itself whether anyone can be reached
+    (see `nobody_reachable_text`), so no separate message is queued for them."""
     escalation_id = await escalation_store.create(
         tx,
         source_key=source_key,
@@ -156,6 +174,8 @@ async def raise_in(
     escalation = await escalation_store.by_id(tx, escalation_id)
     assert escalation is not None
     await _notify(rt, tx, escalation, await on_duty_chats(rt, tx))
+    if not await reachable_chats(rt, tx):
+        await _reached_nobody(rt, tx, escalation, tell_citizen=not citizen_answered)
     if contact_id is not None and reason is not Reason.UNANSWERED:
         contact = await contact_store.contact(tx, contact_id)
         if contact is not None and contact.kind == "peer":
@@ -217,6 +237,7 @@ async def acknowledge(
             await audit_store.record(
                 tx, coordinator_telegram_id, "acknowledge", f"escalation:{escalation_id}", now
             )
+            await alarms.cancel(tx, escalation_id)
             for chat_id, message_id in await outbox_store.sent_messages(tx, PURPOSE, escalation_id):
                 t = await coordinator_translator(rt, tx, chat_id)
                 text = t._(
@@ -242,25 +263,111 @@ async def acknowledge(
 
 
 async def follow_up(rt: Runtime) -> int:
-    """Re-send what nobody acknowledged, tell the citizen honestly, then alert backups."""
+    """Re-send what nobody acknowledged, tell the citizen honestly, alert backups, then raise
+    the e-mail alarm: each stage one wait after the previous one, each once."""
     now = rt.now()
     wait = timedelta(minutes=rt.config.escalation_ack_minutes)
     handled = 0
+    for escalation_id in await escalation_store.open_undelivered(rt.storage):
+        handled += await reached_nobody(rt, escalation_id)
     for escalation in await escalation_store.open_older_than(rt.storage, now - wait):
         async with rt.storage.transaction() as tx:
             if not escalation.renotified:
                 if await escalation_store.mark_followed_up(tx, escalation.id, "renotified", now):
                     await _notify(rt, tx, escalation, coordinator_chats(rt), repeat=True)
-                    await _tell_citizen_still_waiting(rt, tx, escalation)
+                    if not escalation.unreached:  # else they were told plainly already
+                        await _tell_citizen_still_waiting(rt, tx, escalation)
+                    handled += 1
+            elif not escalation.backup_notified:
+                if escalation.created_at <= now - 2 * wait and (
+                    await escalation_store.mark_followed_up(tx, escalation.id, "backup", now)
+                ):
+                    backups = coordinator_chats(rt, backups=True)
+                    await _notify(rt, tx, escalation, backups, repeat=True)
                     handled += 1
             elif (
-                escalation.created_at <= now - 2 * wait
-                and await escalation_store.mark_followed_up(tx, escalation.id, "backup", now)
+                not escalation.alarmed
+                and escalation.created_at <= now - 3 * wait
+                and await escalation_store.mark_followed_up(tx, escalation.id, "alarm", now)
             ):
-                await _notify(rt, tx, escalation, coordinator_chats(rt, backups=True), repeat=True)
+                await alarms.queue(rt, tx, escalation, Stage.UNACKNOWLEDGED)
                 handled += 1
     rt.wake_delivery()
     return handled
+
+
+async def reached_nobody(rt: Runtime, escalation_id: int) -> int:
+    """Telegram refused every alert of an open escalation: nobody saw it. Returns 1 if this
+    was news (the citizen told, backups alerted, the alarm queued), else 0."""
+    async with rt.storage.transaction() as tx:
+        escalation = await escalation_store.by_id(tx, escalation_id)
+        if escalation is None or escalation.acknowledged or escalation.unreached:
+            return 0
+        if await outbox_store.delivery_state(tx, PURPOSE, escalation_id) & {"pending", "sent"}:
+            return 0
+        done = await _reached_nobody(rt, tx, escalation, tell_citizen=True)
+    rt.wake_delivery()
+    return int(done)
+
+
+async def after_undeliverable(rt: Runtime, message: OutboxMessage) -> None:
+    """The outbox gave a message up; if it was an escalation's last hope, act on it now."""
+    if message.purpose == PURPOSE and message.ref_id is not None:
+        await reached_nobody(rt, message.ref_id)
+
+
+async def _reached_nobody(
+    rt: Runtime, tx: Transaction, escalation: Escalation, *, tell_citizen: bool
+) -> bool:
+    now = rt.now()
+    if not await escalation_store.mark_followed_up(tx, escalation.id, "unreached", now):
+        return False
+    log.warning("escalation %d: no coordinator can be reached", escalation.id)
+    if tell_citizen:
+        await _tell_citizen_nobody_reachable(rt, tx, escalation)
+    backups = coordinator_chats(rt, backups=True)
+    if backups and await escalation_store.mark_followed_up(tx, escalation.id, "backup", now):
+        await _notify(rt, tx, escalation, backups)
+    await alarms.queue(rt, tx, escalation, Stage.UNREACHABLE)
+    return True
+
+
+def nobody_reachable_text(t: Translator, rt: Runtime) -> str:
+    """Said at once when no coordinator can be reached; the emergency lines follow it."""
+    config, now = rt.config, rt.now()
+    if is_open(config.office_hours, now, config.timezone):
+        return t._(
+            "Right now none of our coordinators can be reached, so nobody from our team can "
+            "answer you yet. Your message is kept for them. Please don't wait for us if you "
+            "need someone now: call one of these numbers."
+        )
+    return t._(
+        "Our office is closed right now (it opens {when}) and nobody from our team is on call, "
+        "so nobody can answer you before then. Your message is kept for them. Please don't wait "
+        "for us if you need someone now: call one of these numbers.",
+        when=t.weekday_datetime(next_opening(config.office_hours, now, config.timezone)),
+    )
+
+
+async def _tell_citizen_nobody_reachable(
+    rt: Runtime, tx: Transaction, escalation: Escalation
+) -> None:
+    """Only citizens who asked for help or wrote crisis words expect an answer from the team."""
+    if escalation.reason not in (Reason.BUTTON, Reason.SIGNAL) or escalation.citizen_id is None:
+        return
+    citizen = await user_store.by_id(tx, escalation.citizen_id)
+    if citizen is None or citizen.unreachable:
+        return
+    t = rt.translator(citizen.language)
+    await notices.send(
+        tx,
+        citizen.telegram_id,
+        notices.Notice("\n\n".join([nobody_reachable_text(t, rt), emergency_lines(t, rt.config)])),
+        purpose="escalation-unreached",
+        now=rt.now(),
+        priority=Priority.URGENT,
+        ref_id=escalation.id,
+    )
 
 
 async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:

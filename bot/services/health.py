@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import metrics
 from bot.runtime import Runtime
+from bot.storage import alarms as alarm_store
 from bot.storage import audit as audit_store
 from bot.storage import health as health_store
 from bot.storage.migrations import MIGRATIONS
@@ -30,6 +31,8 @@ class HealthReport:
     escalation_oldest_seconds: float | None
     checkins_pending: int
     checkins_overdue: int
+    alarms_pending: int = 0
+    alarm_oldest_seconds: float | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -59,6 +62,7 @@ async def report(rt: Runtime) -> HealthReport:
     pending, oldest = await health_store.outbox_backlog(db)
     open_count, open_oldest = await health_store.open_escalations(db)
     planned, overdue = await health_store.checkins(db, now - CHECKIN_LATE)
+    alarms_pending, alarm_oldest = await alarm_store.backlog(db)
     result = HealthReport(
         database="ok",
         schema_version=version,
@@ -70,6 +74,8 @@ async def report(rt: Runtime) -> HealthReport:
         escalation_oldest_seconds=_age(now, open_oldest),
         checkins_pending=planned,
         checkins_overdue=overdue,
+        alarms_pending=alarms_pending,
+        alarm_oldest_seconds=_age(now, alarm_oldest),
     )
     ack_limit = timedelta(minutes=3 * rt.config.escalation_ack_minutes)
     if version != len(MIGRATIONS):
@@ -84,6 +90,8 @@ async def report(rt: Runtime) -> HealthReport:
         result.problems.append("an urgent request has waited long for a coordinator")
     if overdue:
         result.problems.append("check-ins are overdue")
+    if alarm_oldest and now - alarm_oldest > OUTBOX_STALE:
+        result.problems.append("an e-mail alarm has waited more than 10 minutes to be sent")
     return result
 
 
@@ -97,3 +105,4 @@ async def refresh_gauges(rt: Runtime) -> None:
     planned, overdue = await health_store.checkins(db, now - CHECKIN_LATE)
     metrics.CHECKINS_PENDING.set(planned)
     metrics.CHECKINS_LATE.set(overdue)
+    metrics.ALARM_BACKLOG.set((await alarm_store.backlog(db))[0])

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.config import Config
+from bot.config import AgeBand, Config
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import pseudonyms
 from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
+from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.peers import PeerStatus
@@ -28,6 +29,7 @@ NOTE_LIMIT = 500
 
 
 class Step(StrEnum):
+    AGE = "age_band"
     TOPIC = "topic"
     LANGUAGE = "language"
     CONTACT_FORM = "contact_form"
@@ -83,13 +85,29 @@ class IntakeStart:
     resumed: bool
 
 
-async def start(rt: Runtime, citizen: User) -> IntakeStart:
-    """Begin a draft, or return the open request: one open request per citizen."""
+def age_band(config: Config, code: str | None) -> AgeBand | None:
+    """The configured band a button stands for (its lower age), or None for anything else."""
+    return next((band for band in config.age_bands if str(band.low) == code), None)
+
+
+async def start(rt: Runtime, citizen: User, age: AgeBand | None = None) -> IntakeStart:
+    """Begin a draft, or return the open request: one open request per citizen.
+
+    `age` is the band a citizen chose before consenting (kept in memory until now); without it
+    the draft starts by asking for it.
+    """
     existing = await request_store.open_for(rt.storage, citizen.id)
     if existing is not None:
         return IntakeStart(existing, resumed=True)
+    adult = age is not None and not rt.config.is_minor(age)
     async with rt.storage.transaction() as tx:
-        request_id = await request_store.create_draft(tx, citizen.id, Step.TOPIC, rt.now())
+        request_id = await request_store.create_draft(
+            tx,
+            citizen.id,
+            Step.TOPIC if adult else Step.AGE,
+            rt.now(),
+            age_band=age.code if adult and age is not None else None,
+        )
         request = await request_store.by_id(tx, request_id)
     assert request is not None
     return IntakeStart(request, resumed=False)
@@ -135,6 +153,8 @@ async def previous_peer(rt: Runtime, citizen_id: int) -> tuple[int, str] | None:
         return None
     profile = await peer_store.profile(rt.storage, contact.peer_id)
     if profile is None or profile.status is not PeerStatus.APPROVED:
+        return None
+    if contact.peer_id in await report_store.peers_who_reported(rt.storage, citizen_id):
         return None
     return contact.peer_id, contact.peer_name
 

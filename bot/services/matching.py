@@ -20,17 +20,20 @@ from bot.storage import contacts as contact_store
 from bot.storage import handover as handover_store
 from bot.storage import outbox as outbox_store
 from bot.storage import peers as peer_store
+from bot.storage import reports as report_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
-from bot.storage.contacts import Contact, OfferStatus
+from bot.storage.contacts import Contact, Offer, OfferStatus
 from bot.storage.peers import PeerProfile, PeerStatus
 from bot.storage.requests import Request, RequestStatus
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
-    """Approved, not away, in one of their availability slots now, and below capacity."""
+    """Approved, with the current undertaking accepted, not away, in one of their availability
+    slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
+        and peer.undertaking_version == rt.config.undertaking_version
         and not peer.away
         and any(in_slot(slot, rt.now(), rt.config.timezone) for slot in peer.availability)
         and peer.active_contacts + pending < peer.capacity
@@ -53,6 +56,7 @@ def offer_notice(
     lines = [
         t._("A citizen would like to talk with a peer."),
         t._("Topic: {topic}", topic=labels.topic(t, request.topic)),
+        t._("Age: {band}", band=labels.stored_age_band(t, request.age_band)),
         t._("Contact: {form}", form=labels.contact_form(t, request.contact_form)),
         t._("When: {times}", times=labels.times(t, request.times)),
         t._("Language: {language}", language=labels.language(request.language)),
@@ -72,46 +76,109 @@ def offer_notice(
 
 async def offer_next(rt: Runtime, request_id: int) -> int | None:
     """Offer the request to the next best peer; returns the offer id, or None if nobody fits."""
-    now = rt.now()
     async with rt.storage.transaction() as tx:
-        request = await request_store.by_id(tx, request_id)
-        if request is None or request.status is not RequestStatus.WAITING:
-            return None
-        if await contact_store.pending_offer(tx, request_id) is not None:
-            return None
-        asked = await contact_store.peers_already_asked(tx, request_id)
-        pending = await contact_store.pending_offers_by_peer(tx)
-        approved = await peer_store.approved(tx)
-        earlier = [  # the citizen's earlier peer first: they have talked before
-            p
-            for p in approved
-            if p.user_id == request.preferred_peer_id
-            and p.user_id not in asked
-            and is_free(rt, p, pending.get(p.user_id, 0))
-        ]
-        candidates = earlier or [
-            peer
-            for peer in approved
-            if peer.user_id not in asked
-            and peer.user_id != request.citizen_id
-            and is_candidate(rt, peer, request, pending.get(peer.user_id, 0))
-        ]
-        if not candidates:
-            return None
-        peer = min(candidates, key=lambda p: (p.active_contacts, p.user_id))
-        expires = now + timedelta(minutes=rt.config.offer_timeout_minutes)
-        offer_id = await contact_store.create_offer(tx, request_id, peer.user_id, now, expires)
-        kept = await handover_store.kept_for(tx, request.citizen_id)
-        await notices.send(
-            tx,
-            peer.telegram_id,
-            offer_notice(rt, peer, request, offer_id, kept.note if kept else None),
-            purpose="offer",
-            now=now,
-            ref_id=offer_id,
-        )
+        offer_id = await offer_next_in(tx, rt, request_id)
     rt.wake_delivery()
     return offer_id
+
+
+async def offer_next_in(tx: Transaction, rt: Runtime, request_id: int) -> int | None:
+    """`offer_next` inside the caller's transaction."""
+    request = await request_store.by_id(tx, request_id)
+    if request is None or request.status is not RequestStatus.WAITING:
+        return None
+    if await contact_store.pending_offer(tx, request_id) is not None:
+        return None
+    asked = await contact_store.peers_already_asked(tx, request_id)
+    asked |= await report_store.peers_who_reported(tx, request.citizen_id)
+    pending = await contact_store.pending_offers_by_peer(tx)
+    approved = await peer_store.approved(tx)
+    earlier = [  # the citizen's earlier peer first: they have talked before
+        p
+        for p in approved
+        if p.user_id == request.preferred_peer_id
+        and p.user_id not in asked
+        and is_free(rt, p, pending.get(p.user_id, 0))
+    ]
+    candidates = earlier or [
+        peer
+        for peer in approved
+        if peer.user_id not in asked
+        and peer.user_id != request.citizen_id
+        and is_candidate(rt, peer, request, pending.get(peer.user_id, 0))
+    ]
+    if not candidates:
+        return None
+    peer = min(candidates, key=lambda p: (p.active_contacts, p.user_id))
+    return await offer_in(tx, rt, request, peer)
+
+
+async def offer_in(tx: Transaction, rt: Runtime, request: Request, peer: PeerProfile) -> int:
+    """Create one offer with its expiry and the peer's message, in the caller's transaction."""
+    now = rt.now()
+    expires = now + timedelta(minutes=rt.config.offer_timeout_minutes)
+    offer_id = await contact_store.create_offer(tx, request.id, peer.user_id, now, expires)
+    kept = await handover_store.kept_for(tx, request.citizen_id)
+    await notices.send(
+        tx,
+        peer.telegram_id,
+        offer_notice(rt, peer, request, offer_id, kept.note if kept else None),
+        purpose="offer",
+        now=now,
+        ref_id=offer_id,
+    )
+    return offer_id
+
+
+@dataclass(frozen=True)
+class Suitable:
+    """A peer a coordinator may choose for a request, with their load."""
+
+    peer: PeerProfile
+    pending: int
+    topic_match: bool
+
+
+async def suitable_peers(
+    rt: Runtime, request: Request, exclude: set[int] | frozenset[int] = frozenset()
+) -> list[Suitable]:
+    """Approved peers free now who speak the request's language; matching topics first."""
+    pending = await contact_store.pending_offers_by_peer(rt.storage)
+    language = request.language or rt.config.default_language
+    reported = await report_store.peers_who_reported(rt.storage, request.citizen_id)
+    found = [
+        Suitable(
+            peer,
+            pending.get(peer.user_id, 0),
+            request.topic in peer.topics or request.topic == "other",
+        )
+        for peer in await peer_store.approved(rt.storage)
+        if peer.user_id not in exclude
+        and peer.user_id not in reported
+        and peer.user_id != request.citizen_id
+        and language in peer.languages
+        and is_free(rt, peer, pending.get(peer.user_id, 0))
+    ]
+    found.sort(
+        key=lambda s: (not s.topic_match, s.peer.active_contacts + s.pending, s.peer.user_id)
+    )
+    return found
+
+
+async def chosen_peer_in(
+    tx: Transaction, rt: Runtime, request: Request, peer_id: int
+) -> PeerProfile | None:
+    """The coordinator's choice, checked again at the moment of the offer."""
+    peer = await peer_store.profile(tx, peer_id)
+    if peer is None or peer.user_id == request.citizen_id:
+        return None
+    if peer_id in await report_store.peers_who_reported(tx, request.citizen_id):
+        return None
+    pending = await contact_store.pending_offers_by_peer(tx)
+    language = request.language or rt.config.default_language
+    if language not in peer.languages or not is_free(rt, peer, pending.get(peer_id, 0)):
+        return None
+    return peer
 
 
 class AcceptOutcome(StrEnum):
@@ -149,6 +216,7 @@ async def _accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptRe
             tx, request.id, request.citizen_id, peer.id, now
         )
         await peer_store.set_focus(tx, peer.id, contact_id)
+        await peer_store.touch(tx, peer.id, now)
         contact = await contact_store.contact(tx, contact_id)
         assert contact is not None
         t = rt.translator(contact.citizen_language)
@@ -194,6 +262,7 @@ async def decline(rt: Runtime, offer_id: int, peer_telegram_id: int) -> bool:
             return False
         if not await contact_store.answer_offer(tx, offer_id, peer.id, OfferStatus.DECLINED, now):
             return False
+        await peer_store.touch(tx, peer.id, now)
     await offer_next(rt, offer.request_id)
     return True
 
@@ -208,28 +277,48 @@ async def expire_offers(rt: Runtime) -> int:
                 tx, offer.id, offer.peer_id, OfferStatus.EXPIRED, now
             ):
                 continue
-            await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=True)
+            await retract_offer_message(rt, tx, offer.id, offer.peer_id, Retraction.EXPIRED)
         await offer_next(rt, offer.request_id)
     rt.wake_delivery()
     return len(expired)
 
 
-async def _retract_offer_message(
-    rt: Runtime, tx: Transaction, offer_id: int, peer_id: int, *, expired: bool
+class Retraction(StrEnum):
+    EXPIRED = "expired"
+    CLOSED = "closed"  # the request is no longer open
+    PASSED = "passed"  # a coordinator gave it to someone else
+
+
+async def retract_offer_message(
+    rt: Runtime, tx: Transaction, offer_id: int, peer_id: int, why: Retraction
 ) -> None:
+    """Edit the offer the peer got (its buttons go); an offer not yet sent is not sent."""
+    await outbox_store.cancel_pending(tx, "offer", offer_id)
     peer = await user_store.by_id(tx, peer_id)
     if peer is None:
         return
     t = rt.translator(peer.language)
-    text = (
-        t._("This request was not answered in time and has been passed on. That is fine.")
-        if expired
-        else t._("This request is no longer open. Thank you all the same.")
-    )
+    text = {
+        Retraction.EXPIRED: t._(
+            "This request was not answered in time and has been passed on. That is fine."
+        ),
+        Retraction.CLOSED: t._("This request is no longer open. Thank you all the same."),
+        Retraction.PASSED: t._(
+            "A coordinator has passed this request to another peer. Thank you all the same."
+        ),
+    }[why]
     for chat_id, message_id in await outbox_store.sent_messages(tx, "offer", offer_id):
         await notices.edit(
             tx, chat_id, message_id, notices.Notice(text), purpose="offer-closed", now=rt.now()
         )
+
+
+async def withdraw_in(tx: Transaction, rt: Runtime, offer: Offer, why: Retraction) -> bool:
+    """Take back one pending offer and tell its peer; False if it was no longer pending."""
+    if not await contact_store.withdraw_offer(tx, offer.id, rt.now()):
+        return False
+    await retract_offer_message(rt, tx, offer.id, offer.peer_id, why)
+    return True
 
 
 async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Request) -> None:
@@ -257,20 +346,27 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
 
 async def cancel_request(rt: Runtime, request: Request) -> bool:
     """The citizen withdraws a waiting request; any peer holding the offer is told."""
-    now = rt.now()
     async with rt.storage.transaction() as tx:
-        if not await request_store.set_status(
-            tx,
-            request.id,
-            RequestStatus.CANCELLED,
-            now,
-            expected=(RequestStatus.WAITING,),
-            reason="citizen",
-        ):
+        if not await withdraw(rt, tx, request.id, "citizen"):
             return False
-        for offer in await contact_store.withdraw_offers(tx, request.id, now):
-            await _retract_offer_message(rt, tx, offer.id, offer.peer_id, expired=False)
     rt.wake_delivery()
+    return True
+
+
+async def withdraw(rt: Runtime, tx: Transaction, request_id: int, reason: str) -> bool:
+    """Cancel a waiting request inside `tx`; any peer holding its offer is told."""
+    now = rt.now()
+    if not await request_store.set_status(
+        tx,
+        request_id,
+        RequestStatus.CANCELLED,
+        now,
+        expected=(RequestStatus.WAITING,),
+        reason=reason,
+    ):
+        return False
+    for offer in await contact_store.withdraw_offers(tx, request_id, now):
+        await retract_offer_message(rt, tx, offer.id, offer.peer_id, Retraction.CLOSED)
     return True
 
 
@@ -303,11 +399,10 @@ async def raise_unanswered(rt: Runtime) -> int:
     limit = timedelta(hours=rt.config.total_wait_hours)
     raised = 0
     for request in await request_store.waiting(rt.storage):
-        if request.unanswered_at is not None or request.submitted_at is None:
+        since = request.waiting_since
+        if request.unanswered_at is not None or since is None:
             continue
-        waited = office_time_between(
-            rt.config.office_hours, request.submitted_at, now, rt.config.timezone
-        )
+        waited = office_time_between(rt.config.office_hours, since, now, rt.config.timezone)
         if waited < limit:
             continue
         async with rt.storage.transaction() as tx:

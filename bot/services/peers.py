@@ -7,12 +7,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot import notices
+from bot.config import Config
 from bot.errors import UserInputError
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import pseudonyms
+from bot.services import matching, pseudonyms, request_queue
 from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.storage import Transaction
 from bot.storage import audit as audit_store
+from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from bot.storage.peers import PeerProfile, PeerStatus
@@ -28,6 +31,7 @@ class Step(StrEnum):
     LANGUAGES = "languages"
     CAPACITY = "capacity"
     AVAILABILITY = "availability"
+    UNDERTAKING = "undertaking"
 
 
 ORDER = tuple(Step)
@@ -69,9 +73,11 @@ async def redeem(rt: Runtime, payload: str, telegram_id: int, language: str) -> 
 
 
 async def profile_of(rt: Runtime, user: User | None) -> PeerProfile | None:
+    """The peer's profile; None for anyone else, and for a peer a coordinator removed."""
     if user is None or user.role is not Role.PEER:
         return None
-    return await peer_store.profile(rt.storage, user.id)
+    profile = await peer_store.profile(rt.storage, user.id)
+    return None if profile is None or profile.status is PeerStatus.REMOVED else profile
 
 
 async def set_name(rt: Runtime, profile: PeerProfile, text: str) -> None:
@@ -100,8 +106,15 @@ async def toggle(rt: Runtime, profile: PeerProfile, step: Step, value: str) -> P
 
 
 async def advance(rt: Runtime, profile: PeerProfile, step: Step) -> Step | None:
-    """Go to the step after `step`; None when the profile is complete."""
+    """Go to the step after `step`; None when the profile is complete. A peer who accepted the
+    current undertaking already is not asked again when editing their profile."""
     index = ORDER.index(step) + 1
+    if (
+        index < len(ORDER)
+        and ORDER[index] is Step.UNDERTAKING
+        and profile.undertaking_version == rt.config.undertaking_version
+    ):
+        index += 1
     if index < len(ORDER):
         await peer_store.update(rt.storage, profile.user_id, step=ORDER[index])
         return ORDER[index]
@@ -173,3 +186,187 @@ async def set_away(
     rt: Runtime, profile: PeerProfile, away: bool, until: datetime | None = None
 ) -> None:
     await peer_store.set_away(rt.storage, profile.user_id, away, until)
+
+
+# Coordinators' actions on a peer --------------------------------------------------------------
+
+
+async def pause(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """No new offers (pending ones pass on to others); the peer's contacts continue."""
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx, user_id, PeerStatus.PAUSED, (PeerStatus.APPROVED,)
+        ):
+            return None
+        await _pass_on_offers(tx, rt, user_id)
+        await audit_store.record(tx, actor_telegram_id, "pause_peer", f"peer:{user_id}", rt.now())
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx,
+            rt,
+            profile,
+            t._(
+                "A coordinator has paused new offers for you for now. Your current contacts go "
+                "on as before. Talk to your coordinator if you have questions."
+            ),
+        )
+    rt.wake_delivery()
+    return profile
+
+
+async def resume(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """A paused peer gets offers again."""
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx, user_id, PeerStatus.APPROVED, (PeerStatus.PAUSED,)
+        ):
+            return None
+        await audit_store.record(tx, actor_telegram_id, "resume_peer", f"peer:{user_id}", rt.now())
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx, rt, profile, t._("You can get new offers again. Thank you for being here.")
+        )
+    rt.wake_delivery()
+    return profile
+
+
+async def revoke(rt: Runtime, user_id: int, actor_telegram_id: int) -> PeerProfile | None:
+    """Remove a peer at once: pending offers are withdrawn and passed on, active contacts end
+    and their requests go to other peers (or to the coordinators when nobody is free), and
+    everyone is told neutrally, never why. One transaction: all of it or nothing."""
+    now = rt.now()
+    async with rt.storage.transaction() as tx:
+        profile = await peer_store.profile(tx, user_id)
+        if profile is None or not await peer_store.change_status(
+            tx,
+            user_id,
+            PeerStatus.REMOVED,
+            (PeerStatus.ONBOARDING, PeerStatus.PENDING, PeerStatus.APPROVED, PeerStatus.PAUSED),
+        ):
+            return None
+        rematch = await _withdraw_offers(tx, rt, user_id)
+        for contact in await contact_store.active_for_peer(tx, user_id):
+            if not await request_queue.detach_in(tx, rt, contact):
+                continue
+            citizen_t = rt.translator(contact.citizen_language)
+            await notices.send(
+                tx,
+                contact.citizen_chat,
+                notices.Notice(
+                    citizen_t._(
+                        "{name} can no longer continue as a peer here, so your conversation "
+                        "has ended. Your request is open again and we are finding another "
+                        "peer for you; I will tell you as soon as one says yes.",
+                        name=contact.peer_name,
+                    )
+                ),
+                purpose="contact-moved",
+                now=now,
+                ref_id=contact.id,
+            )
+            assert contact.request_id is not None
+            rematch.append(contact.request_id)
+        await audit_store.record(tx, actor_telegram_id, "remove_peer", f"peer:{user_id}", now)
+        t = rt.translator(profile.language)
+        await _tell_peer(
+            tx,
+            rt,
+            profile,
+            t._(
+                "Your role as a peer here has ended, and you will get no new offers. Other "
+                "peers will look after your contacts. Thank you for everything you have given. "
+                "If you have questions, please talk to your coordinator."
+            ),
+        )
+        for request_id in rematch:
+            await request_queue.rematch_in(tx, rt, request_id)
+    rt.wake_delivery()
+    return profile
+
+
+async def _withdraw_offers(tx: Transaction, rt: Runtime, user_id: int) -> list[int]:
+    """Take back the peer's pending offers; returns the requests that need someone else."""
+    requests = []
+    for offer in await contact_store.pending_offers_of_peer(tx, user_id):
+        if await matching.withdraw_in(tx, rt, offer, matching.Retraction.CLOSED):
+            requests.append(offer.request_id)
+    return requests
+
+
+async def _pass_on_offers(tx: Transaction, rt: Runtime, user_id: int) -> None:
+    for request_id in await _withdraw_offers(tx, rt, user_id):
+        await matching.offer_next_in(tx, rt, request_id)
+
+
+async def _tell_peer(tx: Transaction, rt: Runtime, profile: PeerProfile, text: str) -> None:
+    await notices.send(
+        tx,
+        profile.telegram_id,
+        notices.Notice(text),
+        purpose="peer-status",
+        now=rt.now(),
+        ref_id=profile.user_id,
+    )
+
+
+def undertaking_text(t: Translator, config: Config) -> str:
+    """The confidentiality undertaking in the peer's language; ``[undertaking]`` replaces it."""
+    if t.language in config.undertaking_text:
+        body = config.undertaking_text[t.language]
+    else:
+        body = "\n".join(
+            [
+                t._(
+                    "As a peer with {organisation} I promise:",
+                    organisation=config.organisation_name,
+                ),
+                t._(
+                    "• I keep what citizens tell me to myself, also after my time as a peer. "
+                    "I do not share it, write it down elsewhere, or talk about it in a way that "
+                    "can identify anyone."
+                ),
+                t._(
+                    "• I do not try to find out who a citizen is, and I do not move the contact "
+                    "outside this bot (no phone numbers, social media or private meetings)."
+                ),
+                t._(
+                    "• The one exception: if someone's life is in danger or a child is at risk, "
+                    "I tell a coordinator at once."
+                ),
+                t._(
+                    "• I talk about hard conversations only with the coordinators, for debriefing "
+                    "and supervision."
+                ),
+            ]
+        )
+    return "\n\n".join(
+        [
+            t._(
+                "Confidentiality undertaking (version {version})",
+                version=config.undertaking_version,
+            ),
+            body,
+        ]
+    )
+
+
+async def accept_undertaking(rt: Runtime, profile: PeerProfile) -> None:
+    """Record the acceptance with time and version; offers may reach the peer again."""
+    async with rt.storage.transaction() as tx:
+        await peer_store.accept_undertaking(
+            tx, profile.user_id, rt.config.undertaking_version, rt.now()
+        )
+    rt.undertaking_due.discard(profile.telegram_id)
+
+
+def has_current_undertaking(rt: Runtime, profile: PeerProfile) -> bool:
+    return profile.undertaking_version == rt.config.undertaking_version
+
+
+async def load_undertaking_due(rt: Runtime) -> None:
+    """At start-up: peers who must accept the configured version (again) before new offers."""
+    rt.undertaking_due = set(
+        await peer_store.undertaking_outdated(rt.storage, rt.config.undertaking_version)
+    )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.i18n import resolve_language
+from bot.services.roles import StaffRoles
 from bot.storage import Database
 from bot.storage import users as user_store
 from bot.storage.users import Role, User
@@ -20,6 +21,7 @@ class Person:
     role: Role
     language: str
     user: User | None
+    is_administrator: bool = False
 
     @property
     def is_coordinator(self) -> bool:
@@ -38,20 +40,29 @@ async def identify(
     memory_language: str | None = None,
     *,
     now: datetime,
+    staff: StaffRoles | None = None,
 ) -> Person:
-    """Look the person up; coordinators come from configuration, others from the database."""
+    """Look the person up; staff roles come from memory (configuration and the roles table),
+    everything else from the database. A stored coordinator role counts only while it lasts."""
+    staff = staff or StaffRoles.from_config(config)
     user = await user_store.by_telegram_id(db, telegram_id)
-    if config.is_coordinator(telegram_id):
+    if staff.is_coordinator(telegram_id):
         role = Role.COORDINATOR
         if user is None:
             user = await _register_coordinator(db, telegram_id, telegram_language, config, now)
     elif user is not None:
-        role = user.role
+        role = Role.CITIZEN if user.role is Role.COORDINATOR else user.role
     else:
         role = Role.CITIZEN
     choice = (user.language if user else None) or memory_language
     language = resolve_language(choice, telegram_language, config.default_language)
-    return Person(telegram_id=telegram_id, role=role, language=language, user=user)
+    return Person(
+        telegram_id=telegram_id,
+        role=role,
+        language=language,
+        user=user,
+        is_administrator=staff.is_administrator(telegram_id),
+    )
 
 
 async def _register_coordinator(

@@ -18,12 +18,14 @@ from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import intake
 from bot.storage import audit as audit_store
+from bot.storage import broadcasts as broadcast_store
 from bot.storage import contacts as contact_store
 from bot.storage import outbox as outbox_store
 from bot.storage import personal_data
 from bot.storage.users import User
 
 RELAY_GRACE = timedelta(days=7)
+DRAFT_LIFETIME = timedelta(days=1)  # an unsent broadcast keeps its text no longer
 RETENTION_STAMP = "retention.last_run"
 
 
@@ -165,5 +167,6 @@ async def apply_retention(rt: Runtime, *, force: bool = False) -> int | None:
         removed = await personal_data.purge_expired(
             tx, now - timedelta(days=rt.config.retention_days), now - RELAY_GRACE
         )
+        await broadcast_store.discard_drafts_before(tx, now - DRAFT_LIFETIME)
     await audit_store.set_meta(rt.storage, RETENTION_STAMP, now.isoformat())
     return removed

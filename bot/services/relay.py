@@ -122,6 +122,8 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
     if len(spoken) >= SPOKEN_KEEP:
         spoken.clear()  # long committed by now: the rows say the same
     spoken[route_.contact.id] = (route_.side.value, now)
+    if route_.side is Side.PEER and route_.contact.kind == "peer":
+        peer_store.touch_later(rt.later, route_.contact.peer_id, now)
 
 
 def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:

@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.services import escalation, intake, pseudonyms
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import contacts as contact_store
+from bot.storage import escalations as escalation_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.users import Role, User
@@ -27,6 +28,7 @@ class UrgentOutcome:
     stored_without_consent: bool
     office_open: bool
     next_opening_at: datetime
+    nobody_reachable: bool = False
 
 
 def urgent_update_check(rt: Runtime) -> Callable[[dict[str, Any]], bool]:
@@ -69,7 +71,9 @@ async def help_now(
             request_id=request.id if request else None,
             contact_id=contact.id if contact else None,
             source_key=source_key,
+            citizen_answered=True,
         )
+        raised = await escalation_store.by_source_key(tx, source_key)
     rt.wake_delivery()
     config = rt.config
     return UrgentOutcome(
@@ -77,4 +81,5 @@ async def help_now(
         stored_without_consent=existing is None or not intake.has_consent(existing, rt.config),
         office_open=is_open(config.office_hours, now, config.timezone),
         next_opening_at=next_opening(config.office_hours, now, config.timezone),
+        nobody_reachable=raised is not None and raised.unreached,
     )

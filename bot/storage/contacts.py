@@ -149,6 +149,29 @@ async def withdraw_offers(tx: Transaction, request_id: int, now: datetime) -> li
     return [_offer(row) for row in rows]
 
 
+async def withdraw_offer(tx: Transaction, offer_id: int, now: datetime) -> bool:
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE offers SET status = 'withdrawn', answered_at = ?"
+            " WHERE id = ? AND status = 'pending'",
+            (now.isoformat(), offer_id),
+        )
+    )
+
+
+async def pending_offers_of_peer(db: Database | Transaction, peer_id: int) -> list[Offer]:
+    rows = await db.fetchall(
+        "SELECT * FROM offers WHERE peer_id = ? AND status = 'pending' ORDER BY id", (peer_id,)
+    )
+    return [_offer(row) for row in rows]
+
+
+async def pending_offers(db: Database | Transaction) -> dict[int, Offer]:
+    """The pending offer of each request that has one, by request id."""
+    rows = await db.fetchall("SELECT * FROM offers WHERE status = 'pending'")
+    return {row["request_id"]: _offer(row) for row in rows}
+
+
 async def pending_offers_by_peer(db: Database | Transaction) -> dict[int, int]:
     rows = await db.fetchall(
         "SELECT peer_id, COUNT(*) FROM offers WHERE status = 'pending' GROUP BY peer_id"
@@ -157,7 +180,10 @@ async def pending_offers_by_peer(db: Database | Transaction) -> dict[int, int]:
 
 
 async def peers_already_asked(db: Database | Transaction, request_id: int) -> set[int]:
-    rows = await db.fetchall("SELECT peer_id FROM offers WHERE request_id = ?", (request_id,))
+    """Peers who answered or let an offer expire; an offer taken back never counted as asked."""
+    rows = await db.fetchall(
+        "SELECT peer_id FROM offers WHERE request_id = ? AND status != 'withdrawn'", (request_id,)
+    )
     return {row[0] for row in rows}
 
 
@@ -229,6 +255,23 @@ async def last_ended_peer(
         (citizen_id, since.isoformat()),
     )
     return _contact(row) if row else None
+
+
+async def active_for_request(db: Database | Transaction, request_id: int) -> Contact | None:
+    """The active peer contact that serves a request, if any."""
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.request_id = ? AND c.kind = 'peer' AND c.status = 'active'",
+        (request_id,),
+    )
+    return _contact(row) if row else None
+
+
+async def active_peer_contacts(db: Database | Transaction) -> dict[int, Contact]:
+    """Every active peer contact, by request id."""
+    rows = await db.fetchall(
+        CONTACT_SQL + " WHERE c.kind = 'peer' AND c.status = 'active' AND c.request_id IS NOT NULL"
+    )
+    return {row["request_id"]: _contact(row) for row in rows}
 
 
 async def active_for_peer(db: Database | Transaction, peer_id: int) -> list[Contact]:

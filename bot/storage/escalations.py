@@ -23,6 +23,8 @@ class Escalation:
     acknowledged_at: datetime | None
     renotified: bool
     backup_notified: bool
+    unreached: bool = False
+    alarmed: bool = False
 
 
 def _escalation(row: Row) -> Escalation:
@@ -42,6 +44,8 @@ def _escalation(row: Row) -> Escalation:
         ),
         renotified=row["renotified_at"] is not None,
         backup_notified=row["backup_notified_at"] is not None,
+        unreached=row["unreached_at"] is not None,
+        alarmed=row["alarmed_at"] is not None,
     )
 
 
@@ -105,7 +109,14 @@ async def open_older_than(db: Database, moment: datetime) -> list[Escalation]:
 
 
 async def mark_followed_up(tx: Transaction, escalation_id: int, stage: str, now: datetime) -> bool:
-    column = {"renotified": "renotified_at", "backup": "backup_notified_at"}[stage]
+    """Record a stage of the ladder once: renotified, backup, unreached (nobody could be
+    reached) or alarm (the e-mail alarm was decided); False when it was recorded already."""
+    column = {
+        "renotified": "renotified_at",
+        "backup": "backup_notified_at",
+        "unreached": "unreached_at",
+        "alarm": "alarmed_at",
+    }[stage]
     return bool(
         await tx.execute_rowcount(
             f"UPDATE escalations SET {column} = ? WHERE id = ? AND {column} IS NULL"
@@ -113,6 +124,24 @@ async def mark_followed_up(tx: Transaction, escalation_id: int, stage: str, now:
             (now.isoformat(), escalation_id),
         )
     )
+
+
+async def by_source_key(db: Database | Transaction, source_key: str) -> Escalation | None:
+    row = await db.fetchone("SELECT * FROM escalations WHERE source_key = ?", (source_key,))
+    return _escalation(row) if row else None
+
+
+async def open_undelivered(db: Database) -> list[int]:
+    """Open escalations whose every alert Telegram refused (blocked, chat not found) and that
+    are not yet known to have reached nobody: the backstop if the dispatcher's note was lost."""
+    rows = await db.fetchall(
+        "SELECT e.id FROM escalations e WHERE e.status = 'open' AND e.unreached_at IS NULL"
+        " AND EXISTS (SELECT 1 FROM outbox o WHERE o.purpose = 'escalation' AND o.ref_id = e.id)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.purpose = 'escalation'"
+        "   AND o.ref_id = e.id AND o.status IN ('pending', 'sent'))"
+        " ORDER BY e.id"
+    )
+    return [row[0] for row in rows]
 
 
 async def recent(db: Database, since: datetime, limit: int = 20) -> list[Escalation]:
@@ -138,3 +167,13 @@ async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:
             "UPDATE escalations SET note = ? WHERE id = ? AND note IS NULL", (note, escalation_id)
         )
     )
+
+
+async def open_citizens(db: Database | Transaction) -> set[int]:
+    """Citizens with an urgent alert nobody has acknowledged yet (a request nobody answered
+    in time is its own filter, not urgent)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT citizen_id FROM escalations WHERE status = 'open'"
+        " AND reason != 'unanswered' AND citizen_id IS NOT NULL"
+    )
+    return {row[0] for row in rows}

@@ -231,6 +231,84 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0;
     """,
+    # The e-mail alarm beyond Telegram: one row per escalation and stage, sent with retries.
+    """
+    ALTER TABLE escalations ADD COLUMN unreached_at TEXT;
+    ALTER TABLE escalations ADD COLUMN alarmed_at TEXT;
+    CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY,
+        escalation_id INTEGER NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('unacknowledged', 'unreachable')),
+        reason TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'cancelled')),
+        delivered_to TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        not_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (escalation_id, stage)
+    );
+    CREATE INDEX alarms_due ON alarms (status, not_before);
+    CREATE INDEX outbox_chat ON outbox (chat_id, status);
+    CREATE INDEX outbox_ref ON outbox (purpose, ref_id);
+    """,
+    # Coordinators' tools: a request handed back to matching restarts its waiting clock;
+    # broadcasts to peers (the text is kept only until it is sent).
+    """
+    ALTER TABLE requests ADD COLUMN requeued_at TEXT;
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL,
+        text TEXT,
+        recipients INTEGER,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX broadcasts_actor ON broadcasts (actor_id, sent_at);
+    """,
+    # Protecting peers (reports, bars, the confidentiality undertaking) and staff roles.
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+        peer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+        reason TEXT NOT NULL,
+        note TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'barred', 'dismissed')),
+        created_at TEXT NOT NULL,
+        decided_by INTEGER,
+        decided_at TEXT,
+        barred_until TEXT
+    );
+    CREATE INDEX reports_status ON reports (status, created_at);
+    CREATE INDEX reports_citizen ON reports (citizen_id);
+    ALTER TABLE users ADD COLUMN barred_until TEXT;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_version INTEGER;
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_at TEXT;
+    CREATE TABLE staff_roles (
+        telegram_id INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('coordinator', 'administrator')),
+        added_by INTEGER NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (telegram_id, role)
+    );
+    """,
+    # the age band on a request; ids of the last 48 hours' messages in private chats (/forget).
+    """
+    ALTER TABLE requests ADD COLUMN age_band TEXT;
+    CREATE TABLE recent_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        sent_at TEXT NOT NULL,
+        from_bot INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX recent_messages_sent ON recent_messages (sent_at);
+    """,
 )
 
 
@@ -245,6 +323,10 @@ DESCRIPTIONS: tuple[str, ...] = (
     "ask the earlier peer first",
     "handover notes between peers",
     "on-duty roster for coordinators",
+    "e-mail alarms beyond Telegram",
+    "coordinators' tools: requeued requests, broadcasts to peers",
+    "reports and bars that protect peers, the confidentiality undertaking, staff roles",
+    "age band of a request; recent message ids for /forget",
 )
 
 

@@ -142,6 +142,37 @@ async def sent_messages(
     return [(row["chat_id"], row["message_id"]) for row in rows]
 
 
+async def cancel_pending(tx: Transaction, purpose: str, ref_id: int) -> int:
+    """Do not send what has not gone yet for one cause (e.g. an offer that was withdrawn)."""
+    return await tx.execute_rowcount(
+        "UPDATE outbox SET status = 'cancelled' WHERE purpose = ? AND ref_id = ?"
+        " AND status = 'pending'",
+        (purpose, ref_id),
+    )
+
+
+async def unreachable_chats(db: Database | Transaction, chats: list[int]) -> set[int]:
+    """Chats whose latest finished message Telegram refused as undeliverable (blocked the bot,
+    never started it, chat not found): the outbox is where that is learnt."""
+    if not chats:
+        return set()
+    marks = ",".join("?" * len(chats))
+    rows = await db.fetchall(
+        f"SELECT chat_id, status FROM outbox WHERE id IN (SELECT MAX(id) FROM outbox"
+        f" WHERE chat_id IN ({marks}) AND status IN ('sent', 'unreachable') GROUP BY chat_id)",
+        tuple(chats),
+    )
+    return {row["chat_id"] for row in rows if row["status"] == "unreachable"}
+
+
+async def delivery_state(db: Database | Transaction, purpose: str, ref_id: int) -> set[str]:
+    """The statuses of everything sent for one cause (e.g. one escalation's alerts)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT status FROM outbox WHERE purpose = ? AND ref_id = ?", (purpose, ref_id)
+    )
+    return {row[0] for row in rows}
+
+
 async def redact_pending(tx: Transaction, text: str, replacement: str) -> None:
     """Take a name out of messages not yet sent (a person asked to be erased)."""
     rows = await tx.fetchall(

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
+from bot.storage.group_commit import GroupWriter
 
 
 class PeerStatus(StrEnum):
@@ -34,6 +35,7 @@ class PeerProfile:
     focus_contact_id: int | None
     active_contacts: int
     last_active_at: datetime | None
+    undertaking_version: int | None = None
 
 
 def _split(value: str) -> frozenset[str]:
@@ -71,6 +73,7 @@ def _profile(row: Row) -> PeerProfile:
         last_active_at=(
             datetime.fromisoformat(row["last_active_at"]) if row["last_active_at"] else None
         ),
+        undertaking_version=row["undertaking_version"],
     )
 
 
@@ -143,6 +146,20 @@ async def set_status(
     )
 
 
+async def change_status(
+    tx: Transaction, user_id: int, status: PeerStatus, expected: tuple[PeerStatus, ...]
+) -> bool:
+    """Move a peer on only from an expected status (a stale or doubled button changes nothing)."""
+    marks = ", ".join("?" for _ in expected)
+    return bool(
+        await tx.execute_rowcount(
+            f"UPDATE peer_profiles SET status = ?, step = NULL"
+            f" WHERE user_id = ? AND status IN ({marks})",
+            (status.value, user_id, *(s.value for s in expected)),
+        )
+    )
+
+
 async def set_away(db: Database, user_id: int, away: bool, until: datetime | None) -> None:
     await db.execute(
         "UPDATE peer_profiles SET away = ?, away_until = ? WHERE user_id = ?",
@@ -173,6 +190,22 @@ async def touch(db: Database | Transaction, user_id: int, now: datetime) -> None
     )
 
 
+def touch_later(writer: GroupWriter, user_id: int, now: datetime) -> None:
+    """Note a peer's activity in the next group commit (the relay must stay cheap)."""
+    writer.add(
+        "UPDATE peer_profiles SET last_active_at = ? WHERE user_id = ?", (now.isoformat(), user_id)
+    )
+
+
+async def with_status(db: Database | Transaction, *statuses: PeerStatus) -> list[PeerProfile]:
+    marks = ", ".join("?" for _ in statuses)
+    rows = await db.fetchall(
+        PROFILE_SQL + f" WHERE p.status IN ({marks}) ORDER BY u.pseudonym",
+        tuple(s.value for s in statuses),
+    )
+    return [_profile(row) for row in rows]
+
+
 async def onboarding(db: Database) -> list[tuple[int, str]]:
     """(telegram id, step) of peers in the middle of onboarding, to resume the dialogue."""
     rows = await db.fetchall(
@@ -198,3 +231,21 @@ async def redeem_invite(tx: Transaction, code: str, user_id: int, now: datetime)
             (now.isoformat(), user_id, code, now.isoformat()),
         )
     )
+
+
+async def accept_undertaking(tx: Transaction, user_id: int, version: int, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE peer_profiles SET undertaking_version = ?, undertaking_at = ? WHERE user_id = ?",
+        (version, now.isoformat(), user_id),
+    )
+
+
+async def undertaking_outdated(db: Database, version: int) -> list[int]:
+    """Telegram ids of peers past onboarding who have not accepted `version` of the undertaking."""
+    rows = await db.fetchall(
+        "SELECT u.telegram_id FROM peer_profiles p JOIN users u ON u.id = p.user_id"
+        " WHERE p.status IN ('pending', 'approved', 'paused')"
+        " AND (p.undertaking_version IS NULL OR p.undertaking_version != ?)",
+        (version,),
+    )
+    return [row[0] for row in rows]

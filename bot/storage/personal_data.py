@@ -18,14 +18,14 @@ def _rows(rows: list[Row], *columns: str) -> list[dict[str, Any]]:
 async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
     """A plain dictionary of the person's rows, with other people shown by pseudonym only."""
     user = await db.fetchone(
-        "SELECT role, language, pseudonym, consent_version, consent_at, created_at"
+        "SELECT role, language, pseudonym, consent_version, consent_at, created_at, barred_until"
         " FROM users WHERE id = ?",
         (user_id,),
     )
     if user is None:
         return {}
     requests = await db.fetchall(
-        "SELECT id, status, topic, language, contact_form, times, note, created_at,"
+        "SELECT id, status, age_band, topic, language, contact_form, times, note, created_at,"
         " submitted_at, closed_at FROM requests WHERE citizen_id = ? ORDER BY id",
         (user_id,),
     )
@@ -49,10 +49,25 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "SELECT note, status, created_at FROM handover_notes WHERE citizen_id = ? ORDER BY id",
         (user_id,),
     )
+    recent = await db.fetchall(
+        "SELECT r.message_id, r.sent_at, r.from_bot FROM recent_messages r"
+        " JOIN users u ON u.telegram_id = r.chat_id WHERE u.id = ? ORDER BY r.message_id",
+        (user_id,),
+    )
     profile = await db.fetchone(
         "SELECT status, topics, languages, capacity, availability, away, away_until,"
-        " approved_at, last_active_at FROM peer_profiles WHERE user_id = ?",
+        " approved_at, last_active_at, undertaking_version, undertaking_at"
+        " FROM peer_profiles WHERE user_id = ?",
         (user_id,),
+    )
+    reports = await db.fetchall(
+        "SELECT r.id, CASE WHEN r.citizen_id = ? THEN 'about you' ELSE 'made by you' END AS kind,"
+        " CASE WHEN r.citizen_id = ? THEN p.pseudonym ELSE c.pseudonym END AS other_side,"
+        " r.reason, r.note, r.status, r.created_at, r.decided_at, r.barred_until"
+        " FROM reports r LEFT JOIN users p ON p.id = r.peer_id"
+        " LEFT JOIN users c ON c.id = r.citizen_id"
+        " WHERE r.citizen_id = ? OR r.peer_id = ? ORDER BY r.id",
+        (user_id, user_id, user_id, user_id),
     )
     return {
         "person": dict(user),
@@ -62,6 +77,8 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "escalations": _rows(escalations, *escalations[0].keys()) if escalations else [],
         "handover_notes": _rows(handover, *handover[0].keys()) if handover else [],
         "peer_profile": dict(profile) if profile else None,
+        "reports": _rows(reports, *reports[0].keys()) if reports else [],
+        "recent_message_ids": _rows(recent, *recent[0].keys()) if recent else [],
     }
 
 
@@ -87,6 +104,8 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     )
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
+    await tx.execute("DELETE FROM reports WHERE citizen_id = ?", (user_id,))
+    await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM requests WHERE citizen_id = ?", (user_id,))
@@ -95,6 +114,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
         (telegram_id, telegram_id),
     )
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (telegram_id,))
+    await tx.execute("DELETE FROM recent_messages WHERE chat_id = ?", (telegram_id,))
     await tx.execute("DELETE FROM peer_profiles WHERE user_id = ?", (user_id,))
     await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
@@ -138,8 +158,18 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     removed += await tx.execute_rowcount(
         "DELETE FROM outbox WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
+    removed += await tx.execute_rowcount("DELETE FROM broadcasts WHERE created_at <= ?", (cutoff,))
+    removed += await tx.execute_rowcount(
+        "DELETE FROM reports WHERE created_at <= ? AND (barred_until IS NULL OR barred_until <= ?)",
+        (cutoff, cutoff),
+    )
+    await tx.execute("UPDATE users SET barred_until = NULL WHERE barred_until <= ?", (cutoff,))
+    removed += await tx.execute_rowcount(
+        "DELETE FROM alarms WHERE status != 'pending' AND created_at <= ?", (cutoff,)
+    )
     removed += await tx.execute_rowcount(
         "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
+        " AND barred_until IS NULL"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
         " AND id NOT IN (SELECT citizen_id FROM escalations WHERE citizen_id IS NOT NULL"

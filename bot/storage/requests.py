@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
 
-DRAFT_FIELDS = ("topic", "language", "contact_form", "times", "note")
+DRAFT_FIELDS = ("age_band", "topic", "language", "contact_form", "times", "note")
 
 
 class RequestStatus(StrEnum):
@@ -37,6 +37,13 @@ class Request:
     submitted_at: datetime | None
     unanswered_at: datetime | None
     preferred_peer_id: int | None = None
+    age_band: str | None = None
+    requeued_at: datetime | None = None
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        """When the present wait for a peer began: sent, or handed back by a coordinator."""
+        return self.requeued_at or self.submitted_at
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -58,6 +65,8 @@ def _request(row: Row) -> Request:
         submitted_at=_dt(row["submitted_at"]),
         unanswered_at=_dt(row["unanswered_at"]),
         preferred_peer_id=row["preferred_peer_id"],
+        requeued_at=_dt(row["requeued_at"]),
+        age_band=row["age_band"],
     )
 
 
@@ -74,10 +83,13 @@ async def open_for(db: Database | Transaction, citizen_id: int) -> Request | Non
     return _request(row) if row else None
 
 
-async def create_draft(tx: Transaction, citizen_id: int, step: str, now: datetime) -> int:
+async def create_draft(
+    tx: Transaction, citizen_id: int, step: str, now: datetime, age_band: str | None = None
+) -> int:
     return await tx.execute(
-        "INSERT INTO requests (citizen_id, status, step, created_at) VALUES (?, 'draft', ?, ?)",
-        (citizen_id, step, now.isoformat()),
+        "INSERT INTO requests (citizen_id, status, step, age_band, created_at)"
+        " VALUES (?, 'draft', ?, ?, ?)",
+        (citizen_id, step, age_band, now.isoformat()),
     )
 
 
@@ -126,6 +138,17 @@ async def set_status(
                 request_id,
                 *(s.value for s in expected),
             ),
+        )
+    )
+
+
+async def requeue(tx: Transaction, request_id: int, now: datetime) -> bool:
+    """An active request goes back to matching (its peer stopped); the waiting clock restarts."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE requests SET status = 'waiting', requeued_at = ?, unanswered_at = NULL"
+            " WHERE id = ? AND status = 'active'",
+            (now.isoformat(), request_id),
         )
     )
 

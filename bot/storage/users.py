@@ -24,6 +24,7 @@ class User:
     pseudonym: str | None
     consent_version: int | None
     unreachable: bool
+    barred_until: datetime | None = None
 
 
 def _user(row: Row) -> User:
@@ -35,6 +36,7 @@ def _user(row: Row) -> User:
         pseudonym=row["pseudonym"],
         consent_version=row["consent_version"],
         unreachable=row["unreachable_at"] is not None,
+        barred_until=(datetime.fromisoformat(row["barred_until"]) if row["barred_until"] else None),
     )
 
 

@@ -121,6 +121,46 @@ async def test_delete_message(bot: telegram.Bot, fake: FakeTelegram) -> None:
         await bot.delete_message(1001, sent.message_id)
 
 
+async def test_delete_messages_follows_telegrams_rules() -> None:
+    """1-100 ids, unknown ones skipped, incoming ones too in a private chat, and nothing at
+    all once one of them is 48 hours old."""
+    now = [NOW]
+    fake = FakeTelegram(now=lambda: now[0])
+    async with telegram.Bot(fake.token, request=FakeRequest(fake)) as bot:
+        ada = fake.user(1001)
+        old = await bot.send_message(1001, "two days ago")
+        now[0] = NOW + timedelta(hours=47, minutes=59)
+        mine = ada.send_text("my own words")
+        new = await bot.send_message(1001, "just now")
+        for ids, error in (
+            ([], "Message identifiers are not specified"),
+            (list(range(1, 102)), "Too many message identifiers specified"),
+            ([new.message_id, 0], "Invalid message identifier specified"),
+        ):
+            with pytest.raises(BadRequest, match=error):
+                await bot.delete_messages(1001, ids)
+        now[0] = NOW + timedelta(hours=48)
+        with pytest.raises(BadRequest, match="can't be deleted for everyone"):
+            await bot.delete_messages(1001, [old.message_id, new.message_id])
+        assert ada.message(new.message_id) is not None, "all or nothing"
+        with pytest.raises(BadRequest, match="can't be deleted for everyone"):
+            await bot.delete_message(1001, old.message_id)
+        assert await bot.delete_messages(1001, [new.message_id, mine["message_id"], 999]) is True
+        assert ada.message(new.message_id) is None and ada.message(mine["message_id"]) is None
+        assert ada.texts == ["two days ago"]
+
+
+async def test_bot_deletes_only_its_own_messages_in_groups(
+    bot: telegram.Bot, fake: FakeTelegram
+) -> None:
+    group = fake.group(-100200, "Team")
+    coco = fake.user(9001)
+    group.add_member(coco)
+    theirs = coco.send_text("hello team", chat=group)
+    with pytest.raises(BadRequest, match="can't be deleted"):
+        await bot.delete_messages(-100200, [theirs["message_id"]])
+
+
 async def test_copy_keeps_content_not_sender(bot: telegram.Bot, fake: FakeTelegram) -> None:
     citizen, peer = fake.user(1001, "Ada"), fake.user(2002, "Bo")
     photo = citizen.send_photo("se her")
@@ -420,3 +460,29 @@ async def test_a_ptb_application_polls_the_fake(fake: FakeTelegram) -> None:
         await app.stop()
     assert ada.texts == ["Hej abc"]
     assert fake.calls_to("deleteWebhook")[0].ok
+
+
+async def test_listeners_hear_every_change_and_history_shows_both_sides(
+    bot: telegram.Bot, fake: FakeTelegram
+) -> None:
+    heard: list[int] = []
+    fake.add_listener(lambda: heard.append(len(fake.calls)))
+    ada = fake.user(1001, "Ada")
+    ada.send_text("hej")
+    assert len(heard) == 1  # a person's action
+    await bot.get_updates(timeout=0)
+    assert len(heard) == 1  # fetching updates changes nothing anyone sees
+    sent = await bot.send_message(1001, "Hej Ada", reply_markup=CHOICES)
+    await bot.edit_message_text("Hej igen", chat_id=1001, message_id=sent.message_id)
+    assert len(heard) == 3
+    with pytest.raises(BadRequest):
+        await bot.edit_message_text("x", chat_id=1001, message_id=99)
+    assert len(heard) == 3  # a refused call changed nothing
+    ada.block()
+    assert ada.blocked and len(heard) == 4
+    history = ada.history
+    assert [m.get("text") for m in history] == ["hej", "Hej igen"]
+    assert history[0]["from"]["id"] == 1001
+    assert history[1]["from"]["id"] == fake.bot_user["id"] and "edit_date" in history[1]
+    history[1]["text"] = "changed by the caller"
+    assert ada.history[1]["text"] == "Hej igen"  # copies, never the fake's own state

@@ -5,6 +5,8 @@ from tests.helpers.harness import COORDINATOR, Harness
 
 # Topic, language, contact form and times: the four intake steps with buttons.
 INTAKE_ANSWERS = ("Anxiety", "Dansk", "Chat here", "Evenings")
+# The age band asked before consent (and as the first step for someone who consented before).
+ADULT, MINOR = "18 or over", "Under 18"
 
 
 async def make_peer(
@@ -32,6 +34,7 @@ async def make_peer(
         "Evenings",
         "Weekends",
         "Done",
+        "I accept",
     ):
         peer.press_button(label)
         await h.settle()
@@ -45,6 +48,8 @@ async def ask_for_peer(h: Harness, citizen: FakeUser, *, note: str | None = None
     citizen.send_text("/start")
     await h.settle()
     citizen.press_button("Talk to a peer")
+    await h.settle()
+    citizen.press_button(ADULT)
     await h.settle()
     citizen.press_button("I agree")
     await h.settle()

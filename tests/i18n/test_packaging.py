@@ -18,6 +18,7 @@ def test_built_package_carries_the_catalogs(tmp_path: Path) -> None:
     )
     assert (build / "bot" / "locale" / "da" / "LC_MESSAGES" / "messages.po").exists()
     assert (build / "bot" / "fakebot" / "api.min.json").exists()
+    assert (build / "bot" / "sandbox" / "page.html").exists()
     assert list((build / "bot" / "data" / "crisis_phrases").glob("*.txt"))
     probe = (
         "from zoneinfo import ZoneInfo; from bot.i18n import Translator, locale_dir;"

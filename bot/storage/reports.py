@@ -1,0 +1,143 @@
+"""Reports a peer makes when ending a contact, and the bars coordinators decide on them.
+
+A bar lives on the citizen's row (``users.barred_until``), so checking it costs nothing beyond
+the lookup every update already does; it ends by itself when the time has passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.storage.database import Database, Row, Transaction
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    BARRED = "barred"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    citizen_id: int | None
+    peer_id: int | None
+    contact_id: int | None
+    reason: str
+    note: str | None
+    status: ReportStatus
+    created_at: datetime
+    decided_at: datetime | None
+    barred_until: datetime | None
+    citizen_name: str | None
+    peer_name: str | None
+    peer_chat: int | None
+
+
+REPORT_SQL = """
+    SELECT r.*, cu.pseudonym AS citizen_name, pu.pseudonym AS peer_name,
+        pu.telegram_id AS peer_chat, pu.language AS peer_language
+    FROM reports r
+    LEFT JOIN users cu ON cu.id = r.citizen_id
+    LEFT JOIN users pu ON pu.id = r.peer_id
+"""
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _report(row: Row) -> Report:
+    return Report(
+        id=row["id"],
+        citizen_id=row["citizen_id"],
+        peer_id=row["peer_id"],
+        contact_id=row["contact_id"],
+        reason=row["reason"],
+        note=row["note"],
+        status=ReportStatus(row["status"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        decided_at=_dt(row["decided_at"]),
+        barred_until=_dt(row["barred_until"]),
+        citizen_name=row["citizen_name"],
+        peer_name=row["peer_name"],
+        peer_chat=row["peer_chat"],
+    )
+
+
+async def create(
+    tx: Transaction, citizen_id: int, peer_id: int, contact_id: int, reason: str, now: datetime
+) -> int:
+    return await tx.execute(
+        "INSERT INTO reports (citizen_id, peer_id, contact_id, reason, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (citizen_id, peer_id, contact_id, reason, now.isoformat()),
+    )
+
+
+async def by_id(db: Database | Transaction, report_id: int) -> Report | None:
+    row = await db.fetchone(REPORT_SQL + " WHERE r.id = ?", (report_id,))
+    return _report(row) if row else None
+
+
+async def set_note(tx: Transaction, report_id: int, note: str) -> bool:
+    """Add the peer's note once; False if the report has one already."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE reports SET note = ? WHERE id = ? AND note IS NULL", (note, report_id)
+        )
+    )
+
+
+async def recent(db: Database, since: datetime, limit: int = 20) -> list[Report]:
+    """Open reports, and decided ones since `since`; open ones first."""
+    rows = await db.fetchall(
+        REPORT_SQL + " WHERE r.status = 'open' OR r.created_at >= ?"
+        " ORDER BY r.status != 'open', r.id DESC LIMIT ?",
+        (since.isoformat(), limit),
+    )
+    return [_report(row) for row in rows]
+
+
+async def decide(
+    tx: Transaction,
+    report_id: int,
+    status: ReportStatus,
+    actor_telegram_id: int,
+    now: datetime,
+    barred_until: datetime | None,
+) -> bool:
+    """Record the first decision on an open report; False if it was decided already."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE reports SET status = ?, decided_by = ?, decided_at = ?, barred_until = ?"
+            " WHERE id = ? AND status = 'open'",
+            (
+                status.value,
+                actor_telegram_id,
+                now.isoformat(),
+                barred_until.isoformat() if barred_until else None,
+                report_id,
+            ),
+        )
+    )
+
+
+async def bar(tx: Transaction, citizen_id: int, until: datetime) -> None:
+    """Bar the citizen until `until`, keeping a longer bar that already runs."""
+    await tx.execute(
+        "UPDATE users SET barred_until = ?"
+        " WHERE id = ? AND (barred_until IS NULL OR barred_until < ?)",
+        (until.isoformat(), citizen_id, until.isoformat()),
+    )
+
+
+async def peers_who_reported(db: Database | Transaction, citizen_id: int) -> set[int]:
+    """Peers who reported this citizen are never offered them again."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT peer_id FROM reports WHERE citizen_id = ? AND peer_id IS NOT NULL",
+        (citizen_id,),
+    )
+    return {row[0] for row in rows}
