@@ -169,9 +169,11 @@ async def ask_age_first(turn: Turn) -> None:
     t, config = turn.t, turn.rt.config
     rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
     rows.append([keyboards.help_now_button(t)])
-    await turn.context.bot.send_message(
-        turn.chat_id,
-        texts.age_question(t, config, before_consent=True),
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=texts.age_question(t, config, before_consent=True),
         reply_markup=InlineKeyboardMarkup(rows),
     )
 
@@ -188,14 +190,13 @@ async def age_chosen(update: Update, context: Context) -> int:
     await query.answer()
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
-        await query.edit_message_text(
-            texts.youth_referral(turn.t, turn.rt.config),
-            reply_markup=keyboards.only_help_now(turn.t),
+        await edit_pressed(
+            turn, texts.youth_referral(turn.t, turn.rt.config), keyboards.only_help_now(turn.t)
         )
         return END
     turn.user_data[MEMORY_AGE] = str(band.low)
-    await query.edit_message_text(
-        turn.t._("Thank you. Your answer: {band}", band=labels.age_band(turn.t, band))
+    await edit_pressed(
+        turn, turn.t._("Thank you. Your answer: {band}", band=labels.age_band(turn.t, band))
     )
     if intake.has_consent(turn.person.user, turn.rt.config):
         return await begin_intake(turn)
