@@ -26,11 +26,11 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 
 from bot import metrics
+from bot.alarm_text import compose
 from bot.clock import Clock
 from bot.config import AlarmSettings, Config
 from bot.errors import PeerbotError
 from bot.i18n import Translator
-from bot.services.alarms import compose
 from bot.storage import Database
 from bot.storage import alarms as alarm_store
 from bot.storage.alarms import Alarm

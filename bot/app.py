@@ -63,7 +63,9 @@ from handlers import (
     protection,
     relay,
     roles,
+    statistics,
     urgent,
+    wellbeing,
 )
 from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
 
@@ -77,6 +79,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help_now", N_("I need help now")),
     ("status", N_("See your request")),
     ("checkins", N_("Planned check-ins")),
+    ("wellbeing", N_("Your wellbeing scores")),
     ("help", N_("What I can do")),
     ("language", N_("Choose language")),
     ("privacy", N_("What we keep and why")),
@@ -133,10 +136,12 @@ def _register_handlers(application: Application) -> None:
         citizen,
         peer,
         checkins,
+        wellbeing,
         coordinator,
         coordinator_tools,
         protection,
         roles,
+        statistics,
         privacy,
         forget,
         relay,

@@ -291,6 +291,43 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if result["healthy"] else 1
 
 
+def cmd_export_stats(args: argparse.Namespace) -> int:
+    """Write anonymous statistics for a period to a CSV file: aggregates only, no row about a
+    single person, and every figure resting on 1-4 cases shown as "<5".
+
+    Example: peerbot export-stats --from 2026-10-01 --to 2026-10-31 --csv october.csv
+    """
+    from bot.clock import SystemClock
+    from bot.errors import UserInputError
+    from bot.runtime import Runtime
+    from bot.services import statistics
+    from bot.storage import Database
+
+    config = _load(args)
+    if not config.database.exists():
+        raise PeerbotError(f"no database at {config.database}")
+    clock = SystemClock()
+    try:
+        period = statistics.parse_period([args.start, args.end], clock.now(), config.timezone)
+    except UserInputError:
+        raise PeerbotError(
+            f"not a period: --from {args.start} --to {args.end} (use YYYY-MM-DD, from <= to)"
+        ) from None
+
+    async def export() -> str:
+        db = await Database.open(config.database, migrate=False)
+        try:
+            rt = Runtime(config=config, clock=clock, db=db)
+            return statistics.to_csv(await statistics.report(rt, period))
+        finally:
+            await db.close()
+
+    text = asyncio.run(export())
+    Path(args.csv).write_text(text, encoding="utf-8")
+    print(f"statistics {period.first}..{period.last} written: {args.csv}")
+    return 0
+
+
 def cmd_test_alarm(args: argparse.Namespace) -> int:
     """Send one test e-mail alarm to every address in alarm.to now, to check the mail settings
     (server, STARTTLS, login, addresses, an SMS gateway). Exit 1 if any address was not reached.
@@ -298,9 +335,9 @@ def cmd_test_alarm(args: argparse.Namespace) -> int:
     Example: PEERBOT_SMTP_PASSWORD=... peerbot test-alarm --config /etc/peerbot/peerbot.toml
     """
     from bot.alarm import MailError, send_once
+    from bot.alarm_text import compose_test
     from bot.clock import SystemClock
     from bot.i18n import Translator
-    from bot.services.alarms import compose_test
 
     config = _load(args)
     settings = config.alarm
@@ -418,6 +455,15 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", required=True, help="folder to write into")
     docs.set_defaults(func=cmd_privacy_docs)
 
+    export = sub.add_parser(
+        "export-stats",
+        help="write anonymous statistics to a CSV file",
+        description=cmd_export_stats.__doc__,
+    )
+    export.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--csv", required=True, metavar="FILE", help="file to write")
+    export.set_defaults(func=cmd_export_stats)
     alarm = sub.add_parser(
         "test-alarm", help="send a test e-mail alarm", description=cmd_test_alarm.__doc__
     )

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
+from bot.staff import StaffRoles
 from bot.storage import Database
 
 if TYPE_CHECKING:
     from bot.alarm import AlarmDispatcher
     from bot.delivery import OutboxDispatcher
-    from bot.services.roles import StaffRoles
     from bot.services.triage import CrisisDetector
     from bot.storage.group_commit import GroupWriter
 
@@ -35,16 +35,13 @@ class Runtime:
     alarms: AlarmDispatcher | None = None
     detector: CrisisDetector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
-    # Filled from configuration in build_application and from the database at start-up.
-    roles: StaffRoles = field(default=None)  # type: ignore[assignment]
+    # From configuration here; the database roles are added at start-up (services/roles.py).
+    roles: StaffRoles = field(init=False)
     # Peers who must accept the current confidentiality undertaking (again); see peers.py.
     undertaking_due: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        if self.roles is None:
-            from bot.services.roles import StaffRoles  # imports this module
-
-            self.roles = StaffRoles.from_config(self.config)
+        self.roles = StaffRoles.from_config(self.config)
 
     @property
     def storage(self) -> Database:

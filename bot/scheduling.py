@@ -21,6 +21,7 @@ from bot.services import (
     matching,
     peer_care,
     privacy,
+    wellbeing,
 )
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store
@@ -38,6 +39,7 @@ async def sweep(rt: Runtime) -> None:
     await peer_store.return_from_away(rt.storage, rt.now())
     await escalation.follow_up(rt)
     await checkins.sweep(rt)
+    await wellbeing.offer_follow_ups(rt)
     await peer_care.follow_ups(rt)
     await matching.expire_offers(rt)
     await matching.match_waiting(rt)

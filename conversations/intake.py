@@ -33,7 +33,7 @@ from bot.services import intake, matching, reports, safety, waiting
 from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, protection, texts
+from handlers import citizen, keyboards, protection, texts, wellbeing
 from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, call_unparsed, edit_pressed
 from handlers.keyboards import button
 
@@ -388,6 +388,7 @@ async def _send(turn: Turn, request: Request) -> int:
     await edit_pressed(turn, f"{sent}\n\n{wait}", keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
+    await wellbeing.offer_after_request(turn, request.id)
     return END
 
 

@@ -37,6 +37,7 @@ def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
         t._("/help_now: phone numbers and a coordinator, right away"),
         t._("/status: see your request"),
         t._("/checkin plans a check-in; /checkins shows what is planned"),
+        t._("/wellbeing: your answers to the wellbeing questions over time"),
         t._("/language: choose Danish or English"),
         t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
         t._("/forget: clear this chat's last 48 hours from your phone"),
@@ -56,6 +57,7 @@ def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
             t._("/escalations: open and recent urgent requests"),
             t._("/audit: the latest coordinator actions"),
             t._("/onduty and /offduty: whether urgent alerts come to you"),
+            t._("/stats [from to]: anonymous figures, e.g. /stats 2026-10-01 2026-10-31"),
             t._("/reports: peers' reports, with bar or dismiss"),
         ]
     if administrator:

@@ -43,13 +43,13 @@ async def invite_command(update: Update, context: Context) -> None:
     if turn is None:
         return
     payload = await peers.create_invite(turn.rt)
-    username = context.bot.username
+    link = f"https://t.me/{context.bot.username}?start={payload}"
     await context.bot.send_message(
         turn.chat_id,
         turn.t._(
             "Send this link to the new peer. It works once and expires in {hours} hours:\n{link}",
             hours=turn.rt.config.invite_valid_hours,
-            link=f"https://t.me/{username}?start={payload}",
+            link=link,
         ),
     )
 

@@ -15,7 +15,8 @@ async def test_full_day(harness: Harness) -> None:
     second = await make_peer(h, 2002, "Jonas")
     citizen = h.user(1001, "Ada", language="en")
     await ask_for_peer(h, citizen, note="I feel alone since I moved")
-    assert "Your request has been sent" in citizen.texts[-1]
+    assert "Your request has been sent" in citizen.texts[-2]
+    assert "five short questions" in citizen.texts[-1]  # the optional WHO-5 comes after
 
     offered = first if "would like to talk" in first.texts[-1] else second
     other = second if offered is first else first

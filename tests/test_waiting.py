@@ -33,7 +33,7 @@ async def seed_history(h: Harness, found_after: timedelta, count: int = 5) -> No
 async def test_too_little_history_says_so(harness: Harness) -> None:
     citizen = harness.user(1001, language="en")
     await ask_for_peer(harness, citizen)
-    assert "too few requests lately" in citizen.texts[-1]
+    assert "too few requests lately" in citizen.texts[-2]  # the WHO-5 offer comes last
 
 
 async def test_the_typical_wait_is_told_roughly(harness: Harness) -> None:
@@ -41,7 +41,7 @@ async def test_the_typical_wait_is_told_roughly(harness: Harness) -> None:
     await seed_history(h, timedelta(hours=2, minutes=10))  # Mondays 10:00: all office time
     citizen = h.user(1001, language="en")
     await ask_for_peer(h, citizen)
-    assert "within about 2 hours of office time" in citizen.texts[-1]
+    assert "within about 2 hours of office time" in citizen.texts[-2]  # then the WHO-5 offer
     citizen.send_text("/status")
     await h.settle()
     assert "within about 2 hours of office time" in citizen.texts[-1]

@@ -402,11 +402,33 @@ async def open_conversation(
     rt: Runtime, escalation_id: int, coordinator_telegram_id: int, language: str
 ) -> contact_store.Contact | None:
     """A coordinator writes with the citizen through the bot, as anonymous as a peer would."""
+    found = await escalation_store.by_id(rt.storage, escalation_id)
+    if found is None or found.citizen_id is None:
+        return None
+    return await talk_with_citizen(
+        rt,
+        found.citizen_id,
+        found.request_id,
+        coordinator_telegram_id,
+        language,
+        audit_target=f"escalation:{escalation_id}",
+    )
+
+
+async def talk_with_citizen(
+    rt: Runtime,
+    citizen_id: int,
+    request_id: int | None,
+    coordinator_telegram_id: int,
+    language: str,
+    *,
+    audit_target: str,
+) -> contact_store.Contact | None:
+    """Open (or return) a coordinator's conversation with a citizen; the citizen is told."""
     now = rt.now()
     t = Translator(language, rt.config.timezone)
     async with rt.storage.transaction() as tx:
-        found = await escalation_store.by_id(tx, escalation_id)
-        if found is None or found.citizen_id is None:
+        if await user_store.by_id(tx, citizen_id) is None:
             return None
         coordinator = await user_store.ensure(
             tx,
@@ -416,14 +438,14 @@ async def open_conversation(
             language=language,
             pseudonym=t._("Coordinator"),
         )
-        existing = await contact_store.active_between(tx, found.citizen_id, coordinator.id)
+        existing = await contact_store.active_between(tx, citizen_id, coordinator.id)
         if existing is not None:
             return existing
         contact_id = await contact_store.create_contact(
-            tx, found.request_id, found.citizen_id, coordinator.id, now, kind="coordinator"
+            tx, request_id, citizen_id, coordinator.id, now, kind="coordinator"
         )
         await audit_store.record(
-            tx, coordinator_telegram_id, "open_conversation", f"escalation:{escalation_id}", now
+            tx, coordinator_telegram_id, "open_conversation", audit_target, now
         )
         contact = await contact_store.contact(tx, contact_id)
         assert contact is not None

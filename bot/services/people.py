@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.i18n import resolve_language
-from bot.services.roles import StaffRoles
+from bot.staff import StaffRoles
 from bot.storage import Database
 from bot.storage import users as user_store
 from bot.storage.users import Role, User

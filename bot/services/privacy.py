@@ -54,6 +54,12 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "with your peer; they are only passed on. We do not know your name or number."
             ),
             t._(
+                "Wellbeing questions (WHO-5): if you choose to answer them, we keep your answers "
+                "and scores so you can follow them with /wellbeing, and use them as anonymous "
+                "figures for many people together to show whether peer support helps. You can "
+                "always skip them."
+            ),
+            t._(
                 "Health information: what you tell us about how you feel is sensitive. We use it "
                 "only with your consent, which you can withdraw at any time with /delete."
             )

@@ -9,62 +9,16 @@ cannot be removed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot import notices
-from bot.config import Config
 from bot.runtime import Runtime
+from bot.staff import StaffRoles
 from bot.storage import audit as audit_store
 from bot.storage import roles as role_store
 from bot.storage import users as user_store
 from bot.storage.roles import StaffRole
 from bot.storage.users import Role
-
-
-@dataclass
-class StaffRoles:
-    """The in-memory answer to "is this person staff?" (kept equal to the database)."""
-
-    config_coordinators: frozenset[int] = frozenset()
-    config_backups: frozenset[int] = frozenset()
-    config_administrators: frozenset[int] = frozenset()
-    coordinators: set[int] = field(default_factory=set)
-    administrators: set[int] = field(default_factory=set)
-
-    @classmethod
-    def from_config(cls, config: Config) -> StaffRoles:
-        return cls(
-            config_coordinators=frozenset(config.coordinator_ids),
-            config_backups=frozenset(config.backup_coordinator_ids),
-            config_administrators=frozenset(config.administrator_ids),
-        )
-
-    def is_coordinator(self, telegram_id: int) -> bool:
-        return (
-            telegram_id in self.config_coordinators
-            or telegram_id in self.coordinators
-            or telegram_id in self.config_backups
-        )
-
-    def is_administrator(self, telegram_id: int) -> bool:
-        return telegram_id in self.config_administrators or telegram_id in self.administrators
-
-    def primary_coordinators(self) -> list[int]:
-        """Who gets alerts first: configured coordinators, then those added through the bot."""
-        added = sorted(c for c in self.coordinators if c not in self.config_coordinators)
-        return [*sorted(self.config_coordinators), *added]
-
-    def administrator_count(self) -> int:
-        return len(self.config_administrators | self.administrators)
-
-    def ids(self, role: StaffRole) -> set[int]:
-        return self.coordinators if role is StaffRole.COORDINATOR else self.administrators
-
-    def configured(self, role: StaffRole) -> frozenset[int]:
-        if role is StaffRole.COORDINATOR:
-            return self.config_coordinators | self.config_backups
-        return self.config_administrators
 
 
 class Change(StrEnum):

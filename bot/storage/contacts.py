@@ -198,6 +198,12 @@ async def create_contact(
     now: datetime,
     kind: str = "peer",
 ) -> int:
+    if kind == "peer" and request_id is not None:
+        # Kept on the request, so the time to first contact outlives the contact rows.
+        await tx.execute(
+            "UPDATE requests SET first_contact_at = ? WHERE id = ? AND first_contact_at IS NULL",
+            (now.isoformat(), request_id),
+        )
     return await tx.execute(
         "INSERT INTO contacts (kind, request_id, citizen_id, peer_id, status, started_at)"
         " VALUES (?, ?, ?, ?, 'active', ?)",

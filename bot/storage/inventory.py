@@ -88,6 +88,7 @@ INVENTORY: tuple[Table, ...] = (
             ("preferred_peer_id", P, N_("an earlier peer asked first")),
             ("requeued_at", P, N_("when a coordinator handed it to another peer")),
             ("age_band", P, N_("age band, e.g. 18 or over (never below the minimum age)")),
+            ("first_contact_at", P, N_("when a peer first said yes")),
         ),
     ),
     Table(
@@ -221,6 +222,25 @@ INVENTORY: tuple[Table, ...] = (
             ("answer", S, N_("better, same, worse, would like to talk")),
             ("answered_at", P, N_("time")),
             ("created_at", P, N_("time")),
+        ),
+    ),
+    Table(
+        "wellbeing",
+        N_("show whether peer support helps (WHO-5), if the citizen chooses to answer"),
+        CLOSED,
+        N_("the citizen; coordinators see only anonymous figures"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("citizen_id", P, N_("who answered")),
+            ("request_id", P, N_("which request")),
+            ("occasion", P, N_("at the request, after 4 or 8 weeks")),
+            ("status", P, N_("offered, answering, answered, skipped")),
+            ("answers", S, N_("the five answers, 0-5 each")),
+            ("score", S, N_("WHO-5 score, 0-100")),
+            ("baseline", S, N_("the score at the request, for the change")),
+            ("offered_at", P, N_("time")),
+            ("answered_at", P, N_("time")),
+            ("talk_asked_at", S, N_("when the citizen asked to talk with a coordinator")),
         ),
     ),
     Table(
@@ -377,6 +397,18 @@ INVENTORY: tuple[Table, ...] = (
             ("action", N, N_("what was done")),
             ("target", ID, N_("on which item (a Telegram id for role changes)")),
             ("created_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "stat_archive",
+        N_("keep anonymous figures when the rows behind them are deleted"),
+        N_("kept with the service"),
+        N_("coordinators (anonymous figures)"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("kind", N, N_("which figure (a request, an answered offer, a score, ...)")),
+            ("at", N, N_("time, to the minute")),
+            ("value", N, N_("minutes, rating or score; no link to anyone")),
         ),
     ),
     Table(

@@ -309,6 +309,36 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX recent_messages_sent ON recent_messages (sent_at);
     """,
+    # WHO-5 wellbeing answers (at intake, after 4 and 8 weeks, always optional); when each
+    # request first met a peer; anonymous facts kept for statistics when rows are deleted.
+    """
+    ALTER TABLE requests ADD COLUMN first_contact_at TEXT;
+    UPDATE requests SET first_contact_at = (SELECT MIN(c.started_at) FROM contacts c
+        WHERE c.request_id = requests.id AND c.kind = 'peer');
+    CREATE TABLE stat_archive (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        value REAL
+    );
+    CREATE INDEX stat_archive_kind ON stat_archive (kind, at);
+    CREATE TABLE wellbeing (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        request_id INTEGER REFERENCES requests (id) ON DELETE SET NULL,
+        occasion TEXT NOT NULL CHECK (occasion IN ('intake', 'week4', 'week8')),
+        status TEXT NOT NULL DEFAULT 'offered'
+            CHECK (status IN ('offered', 'answering', 'answered', 'skipped')),
+        answers TEXT NOT NULL DEFAULT '',
+        score INTEGER,
+        baseline INTEGER,
+        offered_at TEXT NOT NULL,
+        answered_at TEXT,
+        talk_asked_at TEXT
+    );
+    CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
+    CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
+    """,
 )
 
 
@@ -327,6 +357,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "coordinators' tools: requeued requests, broadcasts to peers",
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
     "age band of a request; recent message ids for /forget",
+    "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.storage import statistics as stats
 from bot.storage.database import Database, Row, Transaction
 
 
@@ -26,7 +27,8 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         return {}
     requests = await db.fetchall(
         "SELECT id, status, age_band, topic, language, contact_form, times, note, created_at,"
-        " submitted_at, closed_at FROM requests WHERE citizen_id = ? ORDER BY id",
+        " submitted_at, first_contact_at, closed_at FROM requests WHERE citizen_id = ?"
+        " ORDER BY id",
         (user_id,),
     )
     contacts = await db.fetchall(
@@ -47,6 +49,11 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
     )
     handover = await db.fetchall(
         "SELECT note, status, created_at FROM handover_notes WHERE citizen_id = ? ORDER BY id",
+        (user_id,),
+    )
+    wellbeing = await db.fetchall(
+        "SELECT occasion, status, answers, score, offered_at, answered_at, talk_asked_at"
+        " FROM wellbeing WHERE citizen_id = ? ORDER BY id",
         (user_id,),
     )
     recent = await db.fetchall(
@@ -76,6 +83,7 @@ async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
         "feedback": _rows(feedback, *feedback[0].keys()) if feedback else [],
         "escalations": _rows(escalations, *escalations[0].keys()) if escalations else [],
         "handover_notes": _rows(handover, *handover[0].keys()) if handover else [],
+        "wellbeing": _rows(wellbeing, *wellbeing[0].keys()) if wellbeing else [],
         "peer_profile": dict(profile) if profile else None,
         "reports": _rows(reports, *reports[0].keys()) if reports else [],
         "recent_message_ids": _rows(recent, *recent[0].keys()) if recent else [],
@@ -102,12 +110,24 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int) -> None:
     await tx.execute(
         "UPDATE escalations SET note = NULL, request_id = NULL WHERE citizen_id = ?", (user_id,)
     )
+    # The anonymous figures stay as they were (see bot/storage/statistics.py).
+    own_requests = "SELECT id FROM requests WHERE citizen_id = ?"
+    own_contacts = "SELECT id FROM contacts WHERE citizen_id = ? OR peer_id = ?"
+    await stats.archive(tx, "feedback", "citizen_id = ?", (user_id,))
+    await stats.archive(tx, "wellbeing", "citizen_id = ?", (user_id,))
+    await stats.archive(tx, "checkins", f"contact_id IN ({own_contacts})", (user_id, user_id))
+    await stats.archive(
+        tx, "offers", f"peer_id = ? OR request_id IN ({own_requests})", (user_id, user_id)
+    )
+    await stats.archive(tx, "requests", "citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
+    await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM reports WHERE citizen_id = ?", (user_id,))
     await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
+    await tx.execute(f"DELETE FROM offers WHERE request_id IN ({own_requests})", (user_id,))
     await tx.execute("DELETE FROM requests WHERE citizen_id = ?", (user_id,))
     await tx.execute(
         "DELETE FROM relay_messages WHERE chat_id = ? OR other_chat_id = ?",
@@ -132,10 +152,13 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         " WHERE created_at <= ?",
         (cutoff,),
     )
+    old_escalations = "status = 'acknowledged' AND created_at <= ?"
+    await stats.archive(tx, "escalations", old_escalations, (cutoff,))
     removed += await tx.execute_rowcount(
-        "DELETE FROM escalations WHERE status = 'acknowledged' AND created_at <= ?", (cutoff,)
+        f"DELETE FROM escalations WHERE {old_escalations}", (cutoff,)
     )
     old_contacts = "SELECT id FROM contacts WHERE status = 'ended' AND ended_at <= ?"
+    await stats.archive(tx, "checkins", f"contact_id IN ({old_contacts})", (cutoff,))
     await tx.execute(
         f"UPDATE escalations SET contact_id = NULL WHERE contact_id IN ({old_contacts})",
         (cutoff,),
@@ -151,6 +174,11 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
         f"UPDATE escalations SET request_id = NULL WHERE request_id IN ({old_requests})",
         (cutoff,),
     )
+    old_wellbeing = f"request_id IS NULL OR request_id IN ({old_requests})"
+    await stats.archive(tx, "wellbeing", old_wellbeing, (cutoff,))
+    removed += await tx.execute_rowcount(f"DELETE FROM wellbeing WHERE {old_wellbeing}", (cutoff,))
+    await stats.archive(tx, "offers", f"request_id IN ({old_requests})", (cutoff,))
+    await stats.archive(tx, "requests", f"id IN ({old_requests})", (cutoff,))
     removed += await tx.execute_rowcount(
         f"DELETE FROM requests WHERE id IN ({old_requests})",
         (cutoff,),
@@ -167,13 +195,18 @@ async def purge_expired(tx: Transaction, before: datetime, relay_before: datetim
     removed += await tx.execute_rowcount(
         "DELETE FROM alarms WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
-    removed += await tx.execute_rowcount(
-        "DELETE FROM users WHERE role = 'citizen' AND created_at <= ?"
+    old_citizens = (
+        "SELECT id FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND barred_until IS NULL"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
         " AND id NOT IN (SELECT citizen_id FROM escalations WHERE citizen_id IS NOT NULL"
-        "   AND status = 'open')",
-        (cutoff,),
+        "   AND status = 'open')"
+    )
+    # Their remaining feedback and questionnaires go with them (ON DELETE CASCADE).
+    await stats.archive(tx, "feedback", f"citizen_id IN ({old_citizens})", (cutoff,))
+    await stats.archive(tx, "wellbeing", f"citizen_id IN ({old_citizens})", (cutoff,))
+    removed += await tx.execute_rowcount(
+        f"DELETE FROM users WHERE id IN ({old_citizens})", (cutoff,)
     )
     return removed

@@ -1,0 +1,169 @@
+"""WHO-5: the citizen's answers (buttons only), their own scores, and asking for a coordinator.
+
+Callback data: ``wb:go:<id>``, ``wb:skip:<id>``, ``wb:a:<id>:<item>:<value>``, ``wb:talk:<id>``
+for the citizen; ``wbc:talk:<id>`` for a coordinator who writes to them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.notices import Notice
+from bot.services import escalation, wellbeing
+from bot.storage.users import User
+from bot.storage.wellbeing import WellbeingStatus
+from handlers import keyboards
+from handlers.base import Context, Turn, begin
+from handlers.coordinator import _coordinator
+from handlers.keyboards import button
+
+log = logging.getLogger(__name__)
+
+
+def _markup(notice: Notice) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(label, data) for label, data in row] for row in notice.buttons]
+    )
+
+
+async def offer_after_request(turn: Turn, request_id: int) -> None:
+    """Offers the questionnaire once the request is waiting (never inside intake)."""
+    user = turn.person.user
+    if user is None:
+        return
+    wellbeing_id = await wellbeing.offer_at_intake(turn.rt, user, request_id)
+    if wellbeing_id is None:
+        return
+    notice = wellbeing.offer_notice(turn.t, wellbeing_id, wellbeing.Occasion.INTAKE)
+    await turn.context.bot.send_message(turn.chat_id, notice.text, reply_markup=_markup(notice))
+
+
+def _ints(data: str | None) -> tuple[str, list[int]] | None:
+    """``wb:<action>:<numbers...>`` with every number checked (untrusted data)."""
+    parts = (data or "").split(":")
+    if len(parts) < 3 or not all(p.isdigit() and len(p) < 10 for p in parts[2:]):
+        return None
+    return parts[1], [int(p) for p in parts[2:]]
+
+
+async def wellbeing_button(update: Update, context: Context) -> None:
+    """Starts, answers, skips the questionnaire, or asks for a coordinator."""
+    turn = await begin(update, context)
+    query = update.callback_query
+    assert query is not None
+    parsed = _ints(query.data)
+    user = turn.person.user
+    handled = parsed is not None and await _act(turn, user, *parsed)
+    if not handled:
+        log.info("refused wellbeing button (update %s)", update.update_id)
+        await query.answer(turn.t._("That button is no longer valid."))
+
+
+async def _act(turn: Turn, user: User | None, action: str, numbers: list[int]) -> bool:
+    query = turn.update.callback_query
+    assert query is not None
+    t, rt = turn.t, turn.rt
+    if action == "go" and len(numbers) == 1:
+        item = await wellbeing.own(rt, user, numbers[0])
+        if item is None or not wellbeing.open_for_answers(item):
+            return False
+        await query.answer()
+        notice = wellbeing.question(t, item)
+        await query.edit_message_text(notice.text, reply_markup=_markup(notice))
+        return True
+    if action == "skip" and len(numbers) == 1:
+        if not await wellbeing.skip(rt, user, numbers[0]):
+            return False
+        await query.answer()
+        await query.edit_message_text(
+            t._("That is fine. I will not ask again this time."),
+            reply_markup=keyboards.only_help_now(t),
+        )
+        return True
+    if action == "a" and len(numbers) == 3:
+        item = await wellbeing.answer(rt, user, *numbers)
+        if item is None:
+            return False
+        await query.answer()
+        if item.status is not WellbeingStatus.ANSWERED:
+            notice = wellbeing.question(t, item)
+            await query.edit_message_text(notice.text, reply_markup=_markup(notice))
+            return True
+        rows = []
+        if wellbeing.low(item):
+            rows.append([button(t._("I'd like to talk with a coordinator"), f"wb:talk:{item.id}")])
+        rows.append([keyboards.help_now_button(t)])
+        await query.edit_message_text(
+            wellbeing.result_text(t, item), reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return True
+    if action == "talk" and len(numbers) == 1:
+        if not await wellbeing.ask_for_conversation(rt, user, numbers[0]):
+            return False
+        await query.answer()
+        await query.edit_message_text(
+            t._(
+                "I have told our coordinators that you would like a conversation. One of them "
+                "will write to you here, usually within office hours. If you need help now, "
+                "press the button below."
+            ),
+            reply_markup=keyboards.only_help_now(t),
+        )
+        return True
+    return False
+
+
+async def wellbeing_command(update: Update, context: Context) -> None:
+    """Shows the citizen's own WHO-5 scores over time."""
+    turn = await begin(update, context)
+    items = await wellbeing.history(turn.rt, turn.person.user)
+    await context.bot.send_message(turn.chat_id, wellbeing.history_text(turn.t, items))
+
+
+async def coordinator_talk_button(update: Update, context: Context) -> None:
+    """Opens a coordinator's conversation with a citizen who asked for one."""
+    turn = await _coordinator(update, context)
+    if turn is None:
+        return
+    query = update.callback_query
+    assert query is not None
+    parsed = _ints(query.data)
+    item = (
+        await wellbeing.conversation_asked(turn.rt, parsed[1][0])
+        if parsed is not None and parsed[0] == "talk" and len(parsed[1]) == 1
+        else None
+    )
+    contact = (
+        await escalation.talk_with_citizen(
+            turn.rt,
+            item.citizen_id,
+            item.request_id,
+            turn.person.telegram_id,
+            turn.person.language,
+            audit_target=f"wellbeing:{item.id}",
+        )
+        if item is not None
+        else None
+    )
+    if contact is None:
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
+    await query.answer()
+    await context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "You are now writing with {name}. Your messages are passed on without your "
+            "name; /end ends the conversation.",
+            name=contact.citizen_name,
+        ),
+    )
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("wellbeing", wellbeing_command, private))
+    application.add_handler(CallbackQueryHandler(wellbeing_button, pattern=r"^wb:"))
+    application.add_handler(CallbackQueryHandler(coordinator_talk_button, pattern=r"^wbc:"))

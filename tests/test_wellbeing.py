@@ -1,0 +1,326 @@
+"""WHO-5 through the real Application: offered after the request, optional, followed up after
+4 and 8 weeks of contact (across restarts), shown to the citizen, erased with /delete."""
+
+import json
+from dataclasses import replace
+from datetime import time, timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.fakebot import FakeTelegram, FakeUser
+from bot.services import privacy, wellbeing
+from bot.storage import users as user_store
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
+from tests.helpers.harness import COORDINATOR, Harness, make_config
+from tests.test_discretion import first_lines, revealing, speak
+from tests.test_privacy import scan_for
+
+SCALE = (
+    "All of the time",
+    "Most of the time",
+    "More than half of the time",
+    "Less than half of the time",
+    "Some of the time",
+    "At no time",
+)
+
+
+def offers(h: Harness, user: FakeUser) -> list[str]:
+    """Questionnaire offers sent to `user` (counted as sent: answering edits them)."""
+    return [
+        c.params["text"]
+        for c in h.fake.calls
+        if c.ok
+        and c.method == "sendMessage"
+        and c.params.get("chat_id") == user.id
+        and "five short questions" in c.params["text"]
+    ]
+
+
+def questionnaire(user: FakeUser) -> str:
+    """The text of the newest message that carries (or carried) the questionnaire."""
+    for message in reversed(user.messages):
+        text = message.get("text", "")
+        if "Question" in text or "Your score is" in text or "five short questions" in text:
+            return text
+    return ""
+
+
+async def answer_all(h: Harness, user: FakeUser, *labels: str) -> None:
+    await press(h, user, "Answer the questions")
+    for number, label in enumerate(labels, start=1):
+        assert f"Question {number} of 5" in questionnaire(user)
+        await press(h, user, label)
+
+
+async def rows(h: Harness) -> list[tuple[str, str, str, int | None]]:
+    found = await h.rt.storage.fetchall(
+        "SELECT occasion, status, answers, score FROM wellbeing ORDER BY id"
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in found]
+
+
+async def test_offered_after_the_request_answered_and_shown_over_time(harness: Harness) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    assert offers(h, citizen), "offered once the request is waiting"
+    sent = [t for t in citizen.texts if t.startswith("Your request has been sent")]
+    assert sent and citizen.texts.index(sent[0]) < len(citizen.texts) - 1
+    # Over the last two weeks: 3+3+2+2+1 = 11, times 4 = 44.
+    await answer_all(
+        h,
+        citizen,
+        "More than half of the time",
+        "More than half of the time",
+        "Less than half of the time",
+        "Less than half of the time",
+        "Some of the time",
+    )
+    assert "Your score is 44 of 100" in questionnaire(citizen)
+    assert "coordinator" not in questionnaire(citizen)
+    assert await rows(h) == [("intake", "answered", "3,3,2,2,1", 44)]
+    citizen.send_text("/wellbeing")
+    await h.settle()
+    assert "March 2, 2026: 44 (when you asked for a peer)" in citizen.texts[-1]
+    user = await user_store.by_telegram_id(h.rt.storage, 1001)
+    assert user is not None
+    data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
+    assert data["wellbeing"][0]["score"] == 44
+
+
+async def test_danish_questions_use_the_official_wording(harness: Harness) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    await answer_all(h, citizen, "All of the time", "More than half of the time")
+    user = await user_store.by_telegram_id(h.rt.storage, 1001)
+    item = await wellbeing.own(h.rt, user, 1)
+    assert item is not None and item.answers == (5, 3)
+    text = wellbeing.question(h.rt.translator("da"), item)
+    assert "I de sidste 2 uger" in text.text
+    assert "har jeg følt mig aktiv og energisk" in text.text
+    labels = [label for row in text.buttons for label, _ in row]
+    assert labels[:6] == [
+        "Hele tiden",
+        "Det meste af tiden",
+        "Lidt mere end halvdelen af tiden",
+        "Lidt mindre end halvdelen af tiden",
+        "Lidt af tiden",
+        "På intet tidspunkt",
+    ]
+    first = wellbeing.question(h.rt.translator("da"), replace(item, answers=()))
+    assert "har jeg været glad og i godt humør" in first.text
+
+
+async def test_skip_forgets_and_never_nags(harness: Harness) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    await answer_all(h, citizen, "All of the time")  # one answer, then changes their mind
+    await press(h, citizen, "Skip the questions")
+    assert "I will not ask again this time" in citizen.texts[-1]
+    assert await rows(h) == [("intake", "skipped", "", None)]
+    await h.tick(timedelta(days=3))
+    assert len(offers(h, citizen)) == 1
+    citizen.send_text("/wellbeing")
+    await h.settle()
+    assert "have not answered the wellbeing questions yet" in citizen.texts[-1]
+
+
+async def test_not_offered_after_a_crisis_in_the_note(harness: Harness) -> None:
+    h = harness
+    await coordinator(h)
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen, note="I want to die")
+    assert offers(h, citizen) == []
+
+
+async def test_follow_ups_after_4_and_8_weeks_survive_a_restart_and_fire_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    await press(h, citizen, "No thanks")
+    await h.tick(timedelta(days=27))
+    assert len(offers(h, citizen)) == 1
+    await h.stop()
+    h.clock.advance(timedelta(days=1, hours=1))
+    await h.start()
+    await h.tick()
+    assert len(offers(h, citizen)) == 2
+    assert "in contact with a peer for a while" in offers(h, citizen)[-1]
+    await h.restart()
+    await h.tick(timedelta(hours=1))
+    assert len(offers(h, citizen)) == 2
+    await answer_all(h, citizen, *["Most of the time"] * 5)
+    assert "Your score is 80 of 100" in questionnaire(citizen)
+    await h.tick(timedelta(weeks=4))
+    assert len(offers(h, citizen)) == 3
+    await h.tick(timedelta(days=1))
+    assert len(offers(h, citizen)) == 3
+    assert [r[0] for r in await rows(h)] == ["intake", "week4", "week8"]
+
+
+async def test_follow_up_waits_for_the_end_of_quiet_hours(
+    tmp_path: Path, fake: FakeTelegram, clock: FakeClock
+) -> None:
+    config = make_config(tmp_path, quiet_start=time(10, 30), quiet_end=time(12, 0))
+    h = Harness(config, fake, clock)
+    await h.start()
+    try:
+        _peer, citizen = await in_contact(h)  # 10:00 local on 2 March
+        await press(h, citizen, "No thanks")
+        await h.tick(timedelta(weeks=4, minutes=1))  # 11:01 (summer time by then): quiet
+        assert len(offers(h, citizen)) == 1
+        await h.tick(timedelta(hours=1))  # 12:01
+        assert len(offers(h, citizen)) == 2
+    finally:
+        await h.stop()
+
+
+async def test_low_score_offers_a_coordinator_gently_and_only_on_request(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    _peer, citizen = await in_contact(h)
+    before = len(coco.texts)
+    await answer_all(
+        h,
+        citizen,
+        "Some of the time",
+        "Some of the time",
+        "At no time",
+        "Less than half of the time",
+        "Some of the time",
+    )  # 1+1+0+2+1 = 5, times 4 = 20
+    assert "Your score is 20 of 100" in questionnaire(citizen)
+    assert "one of our coordinators can have a conversation with you" in questionnaire(citizen)
+    assert len(coco.texts) == before, "no automatic alarm"
+    result = next(m for m in citizen.messages if "Your score is" in m.get("text", ""))
+    await press(h, citizen, "I'd like to talk with a coordinator")
+    edited = citizen.message(result["message_id"])
+    assert edited is not None and "I have told our coordinators" in edited["text"]
+    assert "would like a conversation with a coordinator" in coco.texts[-1]
+    assert "not an urgent alert" in coco.texts[-1]
+    # A second press of the same (now replaced) button tells nobody twice.
+    message_id = citizen.last_message["message_id"]
+    wellbeing_id = (await h.rt.storage.fetchone("SELECT id FROM wellbeing"))[0]
+    citizen.press(message_id, f"wb:talk:{wellbeing_id}", forge=True)
+    await h.settle()
+    assert sum("would like a conversation" in t for t in coco.texts) == 1
+    await press(h, coco, "Write to them")
+    assert "You are now writing with" in coco.texts[-1]
+    assert "A coordinator from our team is here" in citizen.texts[-1]
+
+
+async def test_forged_and_stale_buttons_are_refused(harness: Harness) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    other = h.user(1002, language="en")
+    await ask_for_peer(h, other)
+    row = await h.rt.storage.fetchone("SELECT id FROM wellbeing WHERE occasion = 'intake'")
+    assert row is not None
+    wellbeing_id = row[0]
+    message_id = citizen.last_message["message_id"]
+    for data in (
+        f"wb:a:{wellbeing_id}:1:5",  # out of order
+        f"wb:a:{wellbeing_id}:0:9",  # not on the scale
+        f"wb:talk:{wellbeing_id}",  # not answered, not low
+        "wb:go:abc",
+        "wb:a:1:2",
+        f"wbc:talk:{wellbeing_id}",  # a citizen pressing the coordinators' button
+    ):
+        citizen.press(message_id, data, forge=True)
+        await h.settle()
+        assert h.fake.calls_to("answerCallbackQuery")[-1].params.get("text") == (
+            "That button is no longer valid."
+        )
+    # Someone else's questionnaire.
+    other_id = (await h.rt.storage.fetchone("SELECT MAX(id) FROM wellbeing"))[0]
+    assert other_id != wellbeing_id
+    citizen.press(message_id, f"wb:a:{other_id}:0:5", forge=True)
+    await h.settle()
+    row = await h.rt.storage.fetchone("SELECT answers FROM wellbeing WHERE id = ?", (other_id,))
+    assert row is not None and row[0] == ""
+    # Answering the same question twice (a double tap) stores one answer.
+    await press(h, citizen, "Answer the questions")
+    citizen.press(message_id, f"wb:a:{wellbeing_id}:0:4", forge=True)
+    citizen.press(message_id, f"wb:a:{wellbeing_id}:0:4", forge=True)
+    await h.settle()
+    assert (
+        await h.rt.storage.fetchone("SELECT answers FROM wellbeing WHERE id = ?", (wellbeing_id,))
+    )[0] == "4"
+    assert COORDINATOR not in {c.params.get("chat_id") for c in h.fake.calls[-3:]}
+
+
+async def test_delete_erases_the_answers(harness: Harness) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1007654, language="en")
+    await ask_for_peer(h, citizen)
+    peer.press_button("Accept")
+    await h.settle()
+    await answer_all(h, citizen, *["At no time"] * 5)
+    user = await user_store.by_telegram_id(h.rt.storage, 1007654)
+    assert user is not None and user.pseudonym
+    citizen.send_text("/delete")
+    await h.settle()
+    citizen.press_button("Yes, delete everything")
+    await h.settle()
+    assert await rows(h) == []
+    assert await scan_for(h, [1007654, user.pseudonym]) == []
+
+
+async def test_no_follow_up_for_a_citizen_marked_unreachable(harness: Harness) -> None:
+    h = harness
+    _peer, citizen = await in_contact(h)
+    await press(h, citizen, "No thanks")
+    # As after a send refused with Forbidden while the contact is still open.
+    async with h.rt.storage.transaction() as tx:
+        await tx.execute(
+            "UPDATE users SET unreachable_at = ? WHERE telegram_id = ?",
+            (h.clock.now().isoformat(), citizen.id),
+        )
+    await h.tick(timedelta(weeks=4, hours=1))
+    assert len(offers(h, citizen)) == 1
+    assert [r[0] for r in await rows(h)] == ["intake"]
+
+
+async def test_a_danish_follow_up_with_a_low_score_starts_every_message_discreetly(
+    harness: Harness,
+) -> None:
+    h = harness
+    await coordinator(h)
+    _peer, citizen = await in_contact(h)
+    await press(h, citizen, "No thanks")
+    await speak(h, citizen, "da")
+    await h.tick(timedelta(weeks=4, hours=1))
+    assert "Du har været i kontakt med en peer et stykke tid nu" in offers_da(h, citizen)[-1]
+    await press(h, citizen, "Svar på spørgsmålene")
+    for _ in range(5):
+        await press(h, citizen, "På intet tidspunkt")
+    result = next(m for m in citizen.messages if "Din score er" in m.get("text", ""))
+    assert "Din score er 0 af 100." in result["text"]
+    assert "en af vores koordinatorer" in result["text"]
+    await press(h, citizen, "Jeg vil gerne tale med en koordinator")
+    citizen.send_text("/wellbeing")
+    await h.settle()
+    assert "0 (efter 4 uger)" in citizen.texts[-1]
+    assert revealing(first_lines(h, citizen)) == []
+
+
+def offers_da(h: Harness, user: FakeUser) -> list[str]:
+    return [
+        c.params["text"]
+        for c in h.fake.calls
+        if c.ok
+        and c.method == "sendMessage"
+        and c.params.get("chat_id") == user.id
+        and "fem korte spørgsmål" in c.params["text"]
+    ]
