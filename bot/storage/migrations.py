@@ -341,6 +341,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
     CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
     """,
+    # A report and its bar outlive the citizen's erasure under a keyed mark, not a name.
+    """
+    ALTER TABLE reports ADD COLUMN citizen_mark TEXT;
+    CREATE INDEX reports_mark ON reports (citizen_mark);
+    """,
 )
 
 
@@ -358,6 +363,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "e-mail alarms beyond Telegram",
     "coordinators' tools: requeued requests, broadcasts to peers",
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
+    "reports and bars outlive an erasure under a keyed mark",
     "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
 )
