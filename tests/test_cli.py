@@ -263,3 +263,50 @@ def test_webhook_without_secret_stops_before_connecting(
         "error: webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET\n"
     )
     assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_migrate_dry_run_on_a_missing_database_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.storage.migrations import MIGRATIONS
+
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), "migrate", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("1: ")
+    assert f"{len(MIGRATIONS)} migration(s) pending" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["peerbot.toml"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["health"], ["export-stats", "--from", "2026-10-01", "--to", "2026-10-31", "--csv", "s.csv"]],
+)
+def test_reading_a_database_never_set_up_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "db.sqlite3").close()  # an empty file, as an old dry run left
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), *command]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not set up: run `peerbot init-db`" in err
+    assert "no such table" not in err
+
+
+def test_reading_a_database_behind_the_code_asks_for_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.storage import Database
+
+    async def make_old() -> None:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        await db.migrate(2)
+        await db.close()
+
+    asyncio.run(make_old())
+    assert main(["--config", str(write(tmp_path, GOOD)), "health"]) == 1
+    assert "run `peerbot migrate` first" in capsys.readouterr().err
