@@ -37,6 +37,14 @@ listen = "127.0.0.1:9108"
 directory = "backups"
 [escalation]
 ack_timeout_minutes = 7
+[minors]
+minimum_age = 16
+age_bands = [16, 18, 25]
+[[minors.services]]
+name = { da = "Ungelinjen Aarhus", en = "Aarhus youth line" }
+phone = "86 00 00 00"
+hours = { da = "hverdage 15-21", en = "weekdays 15-21" }
+verified = 2026-11-30
 [alarm]
 smtp_host = "smtp.example.dk"
 from = "peerbot@example.dk"
@@ -54,6 +62,8 @@ def test_the_sandbox_keeps_the_settings_but_never_the_secrets_or_the_data(
     config = sandbox_config(path, tmp_path / "sandbox-data")
     assert config.organisation_name == "Peer-støtte Aarhus"
     assert config.escalation_ack_minutes == 7
+    assert config.minimum_age == 16 and config.age_limits == (16, 18, 25)
+    assert [line.phone for line in config.youth_services] == ["86 00 00 00"]
     assert config.token == ""
     assert config.backup_key is None and config.backup_directory is None
     assert config.health_listen is None
