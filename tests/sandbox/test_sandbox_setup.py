@@ -17,6 +17,7 @@ import pytest
 from bot import cli
 from bot.clock import RunningClock
 from bot.sandbox.config import COORDINATOR_ID, demo_start, sandbox_config
+from bot.sandbox.view import shown_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -169,6 +170,7 @@ async def test_peerbot_sandbox_serves_the_page_and_stops_cleanly(tmp_path: Path)
             state = (await http.get("/api/state")).json()
         assert [p["role"] for p in state["phones"]] == ["citizen", "peer", "coordinator"]
         assert state["database"] == str((tmp_path / "data" / "sandbox.db").resolve())
+        assert state["database_shown"] == "data/sandbox.db"  # relative to where it started
         assert datetime.fromtimestamp(state["clock_ms"] / 1000, CPH).hour == 10
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
@@ -191,3 +193,19 @@ async def test_a_taken_port_is_one_clear_error(tmp_path: Path) -> None:
         taken.close()
         await taken.wait_closed()
     assert not (tmp_path / "sandbox.db").exists()  # nothing was started
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/srv/peerbot/sandbox-data/sandbox.db", "sandbox-data/sandbox.db"),
+        ("/home/kim/try/sandbox.db", "~/try/sandbox.db"),
+        (
+            "/tmp/pytest-of-root/pytest-7/test_a_long_name0/sandbox-data/sandbox.db",
+            "…/sandbox-data/sandbox.db",
+        ),
+        ("/var/sandbox.db", "/var/sandbox.db"),
+    ],
+)
+def test_the_page_shows_the_database_path_short(path: str, shown: str) -> None:
+    assert shown_path(Path(path), cwd=Path("/srv/peerbot"), home=Path("/home/kim")) == shown
