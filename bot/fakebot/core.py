@@ -433,6 +433,11 @@ class FakeTelegram:
             self._groups[chat_id] = FakeChat(self, chat_id, title)
         return self._groups[chat_id]
 
+    def long_polls_waiting(self) -> int:
+        """How many ``getUpdates`` calls are waiting for an update: a test waits for this
+        instead of sleeping on the wall clock and hoping the poll has started."""
+        return len(self._waiters)
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a ``getUpdates`` offset, oldest first."""
         return copy.deepcopy(self._updates)

@@ -23,6 +23,7 @@ from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from bot import fakebot as fakebot_package
 from bot.fakebot import FakeRequest, FakeTelegram, Fault
 from tests.fakebot.conftest import NOW
+from tests.helpers.process import eventually
 
 CHOICES = InlineKeyboardMarkup(
     [
@@ -341,7 +342,7 @@ async def test_long_poll_wakes_on_a_new_update(bot: telegram.Bot, fake: FakeTele
     ada = fake.user(1001)
     # A poll that ran into its (long) timeout would answer no update at all.
     poll = asyncio.create_task(bot.get_updates(timeout=60))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: fake.long_polls_waiting() > 0)
     assert not poll.done()
     ada.send_text("/start abc")
     [update] = await poll
@@ -358,8 +359,9 @@ async def test_long_poll_ends_at_its_timeout(fake: FakeTelegram) -> None:
 
 
 async def test_a_second_poller_ends_the_first(bot: telegram.Bot, fake: FakeTelegram) -> None:
-    first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.02)
+    first = asyncio.create_task(bot.get_updates(timeout=60))
+    # The first poll really waits before the second comes.
+    await eventually(lambda: fake.long_polls_waiting() > 0)
     await bot.get_updates()
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
         await first

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.fakebot import FakeBotApiServer, FakeTelegram, Fault
+from tests.helpers.process import eventually
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ async def test_long_poll_does_not_block_other_requests(
     ada = fake.user(1001)
     # Had the send waited for the poll, the poll would be done (empty, at its timeout).
     poll = asyncio.create_task(http_bot.get_updates(timeout=60))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: fake.long_polls_waiting() > 0)  # the poll holds its connection open
     await http_bot.send_message(1001, "while polling")
     assert not poll.done()
     ada.send_text("svar")
