@@ -9,8 +9,10 @@ receives through ``getUpdates``.
 Flood limit (``flood_limit=True``): every send-like call (a method whose name starts with
 ``send``, ``copy``, ``forward`` or ``edit``) takes one token from a bucket that holds at most
 30 tokens and refills at 30 tokens a second of real (monotonic) time, so a burst of 30 passes
-and then about 30 a second. A call that finds the bucket empty is refused with 429
-``Too Many Requests: retry after N`` and ``parameters.retry_after`` = N whole seconds (>= 1).
+and then about 30 a second. ``flood_clock`` replaces that clock (seconds as a float), so a test
+can freeze or step time instead of racing the real one. A call that finds the bucket empty is
+refused with 429 ``Too Many Requests: retry after N`` and ``parameters.retry_after`` = N whole
+seconds (>= 1).
 
 Faults (``inject``) apply after validation, before anything happens, and match by method
 and/or ``chat_id``; each injection is used up after ``times`` matching calls. A time-out
@@ -224,6 +226,7 @@ class FakeTelegram:
         bot_username: str = "peerbot_test_bot",
         bot_first_name: str = "Peer Bot",
         flood_limit: bool = False,
+        flood_clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
         spec: BotApiSpec | None = None,
     ) -> None:
@@ -237,7 +240,7 @@ class FakeTelegram:
         self.spec = spec or BotApiSpec.default()
         self.calls: list[RecordedCall] = []
         self._now = now or (lambda: datetime.now(UTC))
-        self._bucket = _TokenBucket() if flood_limit else None
+        self._bucket = _TokenBucket(flood_clock) if flood_limit else None
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, FakeUser] = {}
         self._groups: dict[int, FakeChat] = {}
@@ -429,6 +432,11 @@ class FakeTelegram:
             self._chats[chat_id] = _Chat({"id": chat_id, "type": kind, "title": title})
             self._groups[chat_id] = FakeChat(self, chat_id, title)
         return self._groups[chat_id]
+
+    def long_polls_waiting(self) -> int:
+        """How many ``getUpdates`` calls are waiting for an update: a test waits for this
+        instead of sleeping on the wall clock and hoping the poll has started."""
+        return len(self._waiters)
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a ``getUpdates`` offset, oldest first."""
