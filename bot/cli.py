@@ -13,11 +13,15 @@ import sys
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import Config, load_config
 from bot.errors import ConfigError, PeerbotError
 from bot.logging_setup import configure_logging
+
+if TYPE_CHECKING:
+    from bot.storage import Database
 
 DEFAULT_CONFIG = Path("peerbot.toml")
 
@@ -179,6 +183,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.storage.migrations import pending
 
     config = _load(args)
+    if args.dry_run and not config.database.exists():
+        # A dry run creates nothing: a database that is not there yet needs every migration.
+        todo = pending(0)
+        for number, description in todo:
+            print(f"{number}: {description}")
+        print(f"no database at {config.database} yet: {len(todo)} migration(s) pending")
+        return 0
 
     async def migrate() -> list[tuple[int, str]]:
         db = await Database.open(config.database, migrate=False)
@@ -196,6 +207,25 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     verb = "pending" if args.dry_run else "applied"
     print(f"{len(todo)} migration(s) {verb}")
     return 0
+
+
+async def _open_set_up(path: Path) -> Database:
+    """Open an existing database for reading commands; one clear line if it was never set up
+    (or is behind the code), instead of SQLite's "no such table"."""
+    from bot.storage import Database
+    from bot.storage.migrations import MIGRATIONS
+
+    db = await Database.open(path, migrate=False)
+    version = await db.schema_version()
+    if version < len(MIGRATIONS):
+        await db.close()
+        if version == 0:
+            raise PeerbotError(f"the database at {path} is not set up: run `peerbot init-db` first")
+        raise PeerbotError(
+            f"the database at {path} needs {len(MIGRATIONS) - version} migration(s): "
+            "run `peerbot migrate` first"
+        )
+    return db
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -269,14 +299,13 @@ def cmd_health(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.runtime import Runtime
     from bot.services.health import report
-    from bot.storage import Database
 
     config = _load(args)
     if not config.database.exists():
         raise PeerbotError(f"no database at {config.database}")
 
     async def check() -> dict[str, object]:
-        db = await Database.open(config.database, migrate=False)
+        db = await _open_set_up(config.database)
         try:
             return (await report(Runtime(config=config, clock=SystemClock(), db=db))).as_dict()
         finally:
@@ -301,8 +330,6 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     from bot.errors import UserInputError
     from bot.runtime import Runtime
     from bot.services import statistics
-    from bot.storage import Database
-    from bot.storage.migrations import MIGRATIONS, pending
 
     config = _load(args)
     if not config.database.exists():
@@ -318,14 +345,8 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
         ) from None
 
     async def export() -> str:
-        db = await Database.open(config.database, migrate=False)
+        db = await _open_set_up(config.database)
         try:
-            version = await db.schema_version()
-            if pending(version):
-                raise PeerbotError(
-                    f"the database schema is at version {version}, older than this program's"
-                    f" {len(MIGRATIONS)}: run `peerbot migrate` first"
-                )
             rt = Runtime(config=config, clock=clock, db=db)
             return statistics.to_csv(await statistics.report(rt, period))
         finally:

@@ -9,10 +9,12 @@ import hmac
 import json
 import logging
 import signal
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import build_application, get_runtime, start_bot, stop_bot
@@ -56,6 +58,25 @@ class InstanceLock:
             self._handle = None
 
 
+class CannotStart(PeerbotError):
+    """Telegram could not be reached, or refused the token, while the bot was starting."""
+
+
+@contextmanager
+def _starting() -> Iterator[None]:
+    """Turn Telegram's start-up failures into one line for the person at the terminal.
+
+    TimedOut is a NetworkError, so it is covered too; errors later in the run are handled
+    (retried, logged) where they happen.
+    """
+    try:
+        yield
+    except InvalidToken as exc:
+        raise CannotStart("Telegram refused the token (check PEERBOT_TOKEN)") from exc
+    except NetworkError as exc:
+        raise CannotStart(f"cannot reach Telegram: {exc}") from exc
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -71,6 +92,8 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until a signal (or `stop`) arrives; the lock keeps a second instance off the database."""
+    if webhook_url and not config.webhook_secret:
+        raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")
     lock = InstanceLock(config.database)
     lock.acquire()
     application = build_application(config)
@@ -78,8 +101,10 @@ async def serve(
     if stop is None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
+    clean = False
     try:
-        poller = await start_bot(application)
+        with _starting():
+            poller = await start_bot(application)
         if config.health_listen:
             health_server = await start_health_server(
                 get_runtime(application), config.health_listen
@@ -92,19 +117,22 @@ async def serve(
             await _serve_webhook(application, poller, config, webhook_url, listen, port, stop)
         else:
             await _serve_polling(application, poller, stop)
+        clean = True
     finally:
         if health_server is not None:
             health_server.close()
         await stop_bot(application)
         lock.release()
-        log.info("stopped cleanly")
+        if clean:
+            log.info("stopped cleanly")
 
 
 async def _serve_polling(
     application: Application, poller: InboxPoller, stop: asyncio.Event
 ) -> None:
-    await application.bot.delete_webhook()
-    me = await application.bot.get_me()
+    with _starting():
+        await application.bot.delete_webhook()
+        me = await application.bot.get_me()
     log.info("polling as bot %s", me.id)
     task = asyncio.create_task(poller.run(), name="polling")
     stopper = asyncio.create_task(stop.wait())
@@ -132,7 +160,7 @@ async def _serve_webhook(
 ) -> None:
     """Answer Telegram 200 only after the update is committed to the inbox."""
     secret = config.webhook_secret
-    if not secret:
+    if not secret:  # checked in serve() before connecting; kept for direct callers
         raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -165,7 +193,8 @@ async def _serve_webhook(
         writer.close()
 
     server = await asyncio.start_server(handle, listen, port)
-    await application.bot.set_webhook(url, secret_token=secret)
-    log.info("webhook listening on %s:%d", listen, port)
     async with server:
+        with _starting():
+            await application.bot.set_webhook(url, secret_token=secret)
+        log.info("webhook listening on %s:%d", listen, port)
         await stop.wait()

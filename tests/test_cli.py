@@ -1,6 +1,7 @@
 """The command line: exit codes, messages, and that the README documents every command."""
 
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -231,3 +232,81 @@ def test_check_config_warns_about_unverified_emergency_lines(
     err = capsys.readouterr().err
     assert "emergency[0] (112): last verified 2020-01-01" in err
     assert "emergency[1] (1813): no verified date" in err
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_run_without_network_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    unreachable = f'[telegram]\napi_base_url = "http://127.0.0.1:{closed_port()}/bot"\n'
+    path = write(tmp_path, GOOD + unreachable)
+    assert main(["--config", str(path), "run"]) == 1
+    err = capsys.readouterr().err
+    assert "error: cannot reach Telegram: " in err
+    assert "Traceback" not in err and "stopped cleanly" not in err
+
+
+def test_webhook_without_secret_stops_before_connecting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    monkeypatch.delenv("PEERBOT_WEBHOOK_SECRET", raising=False)
+    path = write(tmp_path, GOOD)
+    assert main(["--config", str(path), "run", "--webhook", "https://bot.example.org/t"]) == 1
+    assert capsys.readouterr().err == (
+        "error: webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET\n"
+    )
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_migrate_dry_run_on_a_missing_database_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.storage.migrations import MIGRATIONS
+
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), "migrate", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("1: ")
+    assert f"{len(MIGRATIONS)} migration(s) pending" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["peerbot.toml"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["health"], ["export-stats", "--from", "2026-10-01", "--to", "2026-10-31", "--csv", "s.csv"]],
+)
+def test_reading_a_database_never_set_up_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "db.sqlite3").close()  # an empty file, as an old dry run left
+    config = write(tmp_path, GOOD)
+    assert main(["--config", str(config), *command]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not set up: run `peerbot init-db`" in err
+    assert "no such table" not in err
+
+
+def test_reading_a_database_behind_the_code_asks_for_migrate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.storage import Database
+
+    async def make_old() -> None:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        await db.migrate(2)
+        await db.close()
+
+    asyncio.run(make_old())
+    assert main(["--config", str(write(tmp_path, GOOD)), "health"]) == 1
+    assert "run `peerbot migrate` first" in capsys.readouterr().err

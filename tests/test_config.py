@@ -66,6 +66,48 @@ def test_example_file_is_valid() -> None:
     assert config.coordinator_ids
 
 
+def _documented_keys(text: str) -> set[str]:
+    """Every key in the example, commented-out ones (``# key = ...``, ``# [table]``) included."""
+    import re
+    import tomllib
+
+    setting = re.compile(r"^#\s*(\[\[?[\w.]+\]\]?\s*$|\w+\s*=)")
+    lines = [
+        line.lstrip("#").lstrip() if setting.match(line) else line for line in text.splitlines()
+    ]
+    keys: set[str] = set()
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, list) and node and all(isinstance(n, dict) for n in node):
+            node = {k: v for entry in node for k, v in entry.items()}
+        if isinstance(node, dict):
+            for key, value in node.items():
+                keys.add(prefix + key)
+                walk(value, prefix + key + ".")
+
+    walk(tomllib.loads("\n".join(lines)), "")
+    return keys
+
+
+def test_example_file_documents_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import config as config_module
+
+    read: set[str] = set()
+    original = config_module._Reader.get
+
+    def recording(self: object, key: str, kind: object, default: object) -> object:
+        read.add(key)
+        return original(self, key, kind, default)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(config_module._Reader, "get", recording)
+    example = Path(__file__).resolve().parent.parent / "peerbot.example.toml"
+    load_config(example, {"PEERBOT_TOKEN": "1:x"})
+    parse_config(MINIMAL, {})
+    assert "matching.same_peer_days" in read and "minors.services" in read
+    missing = sorted(read - _documented_keys(example.read_text(encoding="utf-8")))
+    assert missing == [], f"peerbot.example.toml lacks {missing}"
+
+
 def test_bad_toml_is_one_clear_problem(tmp_path: Path) -> None:
     path = tmp_path / "peerbot.toml"
     path.write_text("[telegram\n")

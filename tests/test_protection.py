@@ -339,3 +339,42 @@ async def test_every_coordinator_sees_the_first_decision(harness: Harness) -> No
     assert two.answered_callbacks[-1] == "This report has already been decided."
     row = await h.rt.storage.fetchone("SELECT status, decided_by FROM reports")
     assert tuple(row) == ("barred", COORDINATOR)
+
+
+async def test_a_bar_and_the_report_outlive_erasing_and_coming_back(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    peer, citizen = await in_contact(h)
+    await end_and_report(h, peer)
+    peer.send_text("note words qwerty", reply_to=note_prompt(peer)["message_id"])
+    await h.settle()
+    coco.press_button("Bar 1 month")
+    await h.settle()
+    citizen.send_text("/delete")
+    await h.settle()
+    citizen.press_button("Yes, delete everything")
+    await h.settle()
+    # Nothing links the report to the person any more, and the note is gone.
+    assert await scan_for(h, ["note words qwerty", "1001"]) == []
+    assert await user_store.by_telegram_id(h.rt.storage, 1001) is None
+    row = await h.rt.storage.fetchone("SELECT citizen_id, note, citizen_mark FROM reports")
+    assert row is not None and row[0] is None and row[1] is None and len(row[2]) == 64
+    # The same person comes back: the bar still runs.
+    citizen.send_text("/start")
+    await h.settle()
+    citizen.press_button("Talk to a peer")
+    await h.settle()
+    await press(h, citizen, "18 or over", "I agree")
+    assert any("cannot put you in contact with a peer" in t for t in citizen.texts[-3:])
+    # After the bar, the reporting peer is still never offered them.
+    await h.tick(timedelta(days=31))
+    before = len(peer.texts)
+    citizen.send_text("/request")
+    await h.settle()
+    await press(h, citizen, *INTAKE_ANSWERS, "Skip", "Send request")
+    assert any("Your request has been sent" in t for t in citizen.texts[-3:])
+    assert not any("would like to talk" in t for t in peer.texts[before:])
+    # Someone else is not marked.
+    other = h.user(1002, "Bo", "en")
+    await ask_for_peer(h, other)
+    assert any("would like to talk" in t for t in peer.texts[before:])

@@ -1,7 +1,8 @@
 """The sandbox's configuration: the operator's settings, with everything that reaches out replaced.
 
-Texts, emergency lines, office hours and topics come from the configuration file when there is
-one, so an organisation can preview its own setup. Only the sections listed in
+Texts, emergency lines, office hours, topics, the age question and the services for young
+people come from the configuration file when there is one, so an organisation can preview its
+own setup. Only the sections listed in
 `SHOWN_SECTIONS` are taken over: the token, the Bot API address, the database, the
 coordinators, backups, the health endpoint, the e-mail alarm, and any section added later, are
 never the operator's. The sandbox never talks to Telegram, never sends anything anywhere, and
@@ -40,6 +41,7 @@ SHOWN_SECTIONS = (
     "triage",
     "safety",
     "emergency",
+    "minors",  # the age question and the services for young people: shown only, never called
 )
 
 

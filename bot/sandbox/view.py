@@ -7,6 +7,7 @@ disappears; the whole picture is small enough to send again after every change.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.sandbox.world import Phone, Role, World
@@ -22,12 +23,30 @@ def snapshot(world: World, *, generation: str, version: int, data_dir: str) -> d
         "generation": generation,
         "version": version,
         "database": str(world.config.database),
+        "database_shown": shown_path(world.config.database),
         "data_dir": data_dir,
         "organisation": world.config.organisation_name,
         "timezone": world.config.timezone.key,
         "clock_ms": int(now.timestamp() * 1000),
         "phones": [_phone(world, phone) for phone in sorted(world.phones, key=_order)],
     }
+
+
+def shown_path(path: Path, cwd: Path | None = None, home: Path | None = None) -> str:
+    """The database path as a person finds it again: relative to the working directory when it
+    lies below it (`sandbox-data/sandbox.db`), else below the home folder as `~/...`; a long
+    path elsewhere keeps its last two parts (`…/sandbox-data/sandbox.db`). The page gives the
+    whole path on hover."""
+    cwd = (cwd or Path.cwd()).resolve()
+    home = home or Path.home()
+    path = path.resolve()
+    if path.is_relative_to(cwd):
+        return str(path.relative_to(cwd))
+    if home != Path("/") and path.is_relative_to(home):
+        return str(Path("~") / path.relative_to(home))
+    if len(str(path)) > 40 and len(path.parts) > 3:
+        return str(Path("…", *path.parts[-2:]))
+    return str(path)
 
 
 def _order(phone: Phone) -> tuple[int, int]:

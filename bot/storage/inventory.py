@@ -271,13 +271,15 @@ INVENTORY: tuple[Table, ...] = (
         "reports",
         N_("protect peers: a peer's report on a citizen, and the coordinators' decision"),
         N_(
-            "deleted with the citizen, or when the retention period after the report (and any "
-            "bar) has passed"
+            "when the retention period after the report (and any bar) has passed; when the "
+            "citizen erases their data, the note and every link to them go at once, and a keyed "
+            "mark keeps the bar and the reporting peer apart from them until then"
         ),
         N_("coordinators; the citizen and the peer in their copy of their data"),
         _cols(
             ("id", N, N_("internal number")),
             ("citizen_id", P, N_("who was reported")),
+            ("citizen_mark", P, N_("after an erasure: a keyed mark of the Telegram id instead")),
             ("peer_id", P, N_("the peer who reported")),
             ("contact_id", P, N_("which contact")),
             ("reason", S, N_("abusive, sexual content, boundaries, other")),

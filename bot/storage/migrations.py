@@ -341,6 +341,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
     CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
     """,
+    # A report and its bar outlive the citizen's erasure under a keyed mark, not a name.
+    """
+    ALTER TABLE reports ADD COLUMN citizen_mark TEXT;
+    CREATE INDEX reports_mark ON reports (citizen_mark);
+    """,
     # The statistics archive as counts per (kind, local day, binned value) without row ids, so
     # that no order or time of day ties one person's facts together. Rows archived earlier are
     # placed on their UTC day (the zone is not known here) and binned like new ones. Which
@@ -389,6 +394,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
     "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
+    "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
 )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.storage import reports as report_store
 from bot.storage import statistics as stats
 from bot.storage.database import Database, Row, Transaction
 
@@ -131,7 +132,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneIn
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
-    await tx.execute("DELETE FROM reports WHERE citizen_id = ?", (user_id,))
+    await report_store.keep_after_erasure(tx, user_id, telegram_id)
     await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))

@@ -2,10 +2,19 @@
 
 A bar lives on the citizen's row (``users.barred_until``), so checking it costs nothing beyond
 the lookup every update already does; it ends by itself when the time has passed.
+
+When a reported citizen erases their data, their reports stay until retention removes them,
+with the note and every link to the person removed, under a keyed mark of their Telegram id
+(HMAC with a random key kept in the database). If the same person comes back, the mark joins
+the reports to their new row: a bar still runs, and the reporting peers are still never
+offered them. Without this, `/delete` would undo the protection of the peers.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -141,3 +150,45 @@ async def peers_who_reported(db: Database | Transaction, citizen_id: int) -> set
         (citizen_id,),
     )
     return {row[0] for row in rows}
+
+
+MARK_KEY = "reports.mark_key"
+
+
+async def _mark(tx: Transaction, telegram_id: int) -> str:
+    row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (MARK_KEY,))
+    if row is None:
+        key = secrets.token_hex(32)
+        await tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (MARK_KEY, key))
+    else:
+        key = row[0]
+    return hmac.new(bytes.fromhex(key), str(telegram_id).encode(), hashlib.sha256).hexdigest()
+
+
+async def keep_after_erasure(tx: Transaction, citizen_id: int, telegram_id: int) -> None:
+    """Before the citizen's row goes: reports about them lose the note and every link to the
+    person but keep the reporting peer, the decision and the bar, under the keyed mark."""
+    await tx.execute("DELETE FROM reports WHERE citizen_id = ? AND peer_id IS NULL", (citizen_id,))
+    await tx.execute(
+        "UPDATE reports SET citizen_id = NULL, contact_id = NULL, note = NULL, citizen_mark = ?"
+        " WHERE citizen_id = ?",
+        (await _mark(tx, telegram_id), citizen_id),
+    )
+
+
+async def reclaim(tx: Transaction, citizen_id: int, telegram_id: int, now: datetime) -> None:
+    """A new row for someone who erased their data: their marked reports, and a bar still
+    running, are theirs again."""
+    mark = await _mark(tx, telegram_id)
+    if not await tx.execute_rowcount(
+        "UPDATE reports SET citizen_id = ?, citizen_mark = NULL WHERE citizen_mark = ?",
+        (citizen_id, mark),
+    ):
+        return
+    row = await tx.fetchone(
+        "SELECT MAX(barred_until) FROM reports WHERE citizen_id = ? AND status = 'barred'"
+        " AND barred_until > ?",
+        (citizen_id, now.isoformat()),
+    )
+    if row is not None and row[0] is not None:
+        await bar(tx, citizen_id, datetime.fromisoformat(row[0]))

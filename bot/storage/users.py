@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.storage import reports
 from bot.storage.database import Database, Row, Transaction
 
 
@@ -59,14 +60,19 @@ async def ensure(
     language: str | None = None,
     pseudonym: str | None = None,
 ) -> User:
-    """Return the user, creating them with `role` if unknown."""
-    await tx.execute(
+    """Return the user, creating them with `role` if unknown (with any reports about them
+    that outlived an earlier erasure, see `bot.storage.reports`)."""
+    created = await tx.execute_rowcount(
         "INSERT OR IGNORE INTO users (telegram_id, role, language, pseudonym, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (telegram_id, role.value, language, pseudonym, now.isoformat()),
     )
     user = await by_telegram_id(tx, telegram_id)
     assert user is not None
+    if created:
+        await reports.reclaim(tx, user.id, telegram_id, now)
+        user = await by_telegram_id(tx, telegram_id)
+        assert user is not None
     return user
 
 

@@ -6,8 +6,10 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 
-from bot.fakebot import FakeBotApiServer, FakeTelegram
-from bot.runner import serve
+import pytest
+
+from bot.fakebot import FakeBotApiServer, FakeTelegram, Fault
+from bot.runner import CannotStart, InstanceLock, serve
 from tests.helpers.harness import make_config
 from tests.helpers.process import eventually
 
@@ -56,4 +58,32 @@ async def test_webhook_checks_secret_and_handles_updates(tmp_path: Path) -> None
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=20)
+        await server.stop()
+
+
+async def test_a_refused_token_stops_start_up_with_one_clear_error(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    server = FakeBotApiServer(fake)
+    await server.start()
+    config = replace(make_config(tmp_path), api_base_url=server.base_url, token="1:wrong")
+    try:
+        with pytest.raises(CannotStart, match=r"^Telegram refused the token"):
+            await serve(config, stop=asyncio.Event())
+        assert fake.calls_to("sendMessage") == []
+    finally:
+        await server.stop()
+    # The lock is free again: a corrected start is not told another bot is running.
+    InstanceLock(config.database).acquire()
+
+
+async def test_telegram_failing_at_start_up_is_one_clear_error(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    fake.inject(Fault.timeout(delay=0.2), method="getMe")  # hangs up unanswered
+    server = FakeBotApiServer(fake)
+    await server.start()
+    config = replace(make_config(tmp_path), api_base_url=server.base_url)
+    try:
+        with pytest.raises(CannotStart, match=r"^cannot reach Telegram: "):
+            await serve(config, stop=asyncio.Event())
+    finally:
         await server.stop()

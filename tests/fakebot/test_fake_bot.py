@@ -23,6 +23,7 @@ from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from bot import fakebot as fakebot_package
 from bot.fakebot import FakeRequest, FakeTelegram, Fault
 from tests.fakebot.conftest import NOW
+from tests.helpers.process import eventually
 
 CHOICES = InlineKeyboardMarkup(
     [
@@ -302,7 +303,8 @@ async def test_timeout_after_performing_delivers_anyway(
 
 @PTB_RETRY_AFTER_WARNING
 async def test_flood_limit_is_a_token_bucket() -> None:
-    fake = FakeTelegram(flood_limit=True)
+    clock = [1000.0]  # frozen: a slow machine cannot refill the bucket mid-burst
+    fake = FakeTelegram(flood_limit=True, flood_clock=lambda: clock[0])
     fake.user(1001)
     bot = telegram.Bot(fake.token, request=FakeRequest(fake))
     for _ in range(30):
@@ -310,6 +312,16 @@ async def test_flood_limit_is_a_token_bucket() -> None:
     with pytest.raises(RetryAfter) as flood:
         await bot.send_message(1001, "one too many")
     assert retry_seconds(flood.value) == 1
+    clock[0] += 0.1  # three tokens back, no more
+    for _ in range(3):
+        await bot.send_message(1001, "refilled")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(1001, "again too many")
+    clock[0] += 60  # a long pause refills only up to the burst
+    for _ in range(30):
+        await bot.send_message(1001, "burst again")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(1001, "still one too many")
 
 
 async def test_get_updates_offset_and_limit(bot: telegram.Bot, fake: FakeTelegram) -> None:
@@ -328,13 +340,12 @@ async def test_get_updates_offset_and_limit(bot: telegram.Bot, fake: FakeTelegra
 
 async def test_long_poll_wakes_on_a_new_update(bot: telegram.Bot, fake: FakeTelegram) -> None:
     ada = fake.user(1001)
-    started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    # A poll that ran into its (long) timeout would answer no update at all.
+    poll = asyncio.create_task(bot.get_updates(timeout=60))
+    await eventually(lambda: fake.long_polls_waiting() > 0)
     assert not poll.done()
     ada.send_text("/start abc")
     [update] = await poll
-    assert time.monotonic() - started < 1
     assert update.message is not None
     assert update.message.text == "/start abc"
     assert update.message.entities[0].type == "bot_command"
@@ -344,12 +355,13 @@ async def test_long_poll_ends_at_its_timeout(fake: FakeTelegram) -> None:
     started = time.monotonic()
     answer = await fake.call("getUpdates", {"timeout": 1})
     assert answer == {"ok": True, "result": []}
-    assert 0.9 < time.monotonic() - started < 2
+    assert time.monotonic() - started > 0.9  # a slow machine only makes it later
 
 
 async def test_a_second_poller_ends_the_first(bot: telegram.Bot, fake: FakeTelegram) -> None:
-    first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.02)
+    first = asyncio.create_task(bot.get_updates(timeout=60))
+    # The first poll really waits before the second comes.
+    await eventually(lambda: fake.long_polls_waiting() > 0)
     await bot.get_updates()
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
         await first
@@ -452,10 +464,7 @@ async def test_a_ptb_application_polls_the_fake(fake: FakeTelegram) -> None:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
         ada.send_text("/start abc")
-        for _ in range(100):
-            if ada.texts:
-                break
-            await asyncio.sleep(0.01)
+        await eventually(lambda: bool(ada.texts))  # bounded generously: a loaded machine is slow
         await app.updater.stop()
         await app.stop()
     assert ada.texts == ["Hej abc"]

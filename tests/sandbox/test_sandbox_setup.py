@@ -17,6 +17,7 @@ import pytest
 from bot import cli
 from bot.clock import RunningClock
 from bot.sandbox.config import COORDINATOR_ID, demo_start, sandbox_config
+from bot.sandbox.view import shown_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -37,6 +38,14 @@ listen = "127.0.0.1:9108"
 directory = "backups"
 [escalation]
 ack_timeout_minutes = 7
+[minors]
+minimum_age = 16
+age_bands = [16, 18, 25]
+[[minors.services]]
+name = { da = "Ungelinjen Aarhus", en = "Aarhus youth line" }
+phone = "86 00 00 00"
+hours = { da = "hverdage 15-21", en = "weekdays 15-21" }
+verified = 2026-11-30
 [alarm]
 smtp_host = "smtp.example.dk"
 from = "peerbot@example.dk"
@@ -54,6 +63,8 @@ def test_the_sandbox_keeps_the_settings_but_never_the_secrets_or_the_data(
     config = sandbox_config(path, tmp_path / "sandbox-data")
     assert config.organisation_name == "Peer-støtte Aarhus"
     assert config.escalation_ack_minutes == 7
+    assert config.minimum_age == 16 and config.age_limits == (16, 18, 25)
+    assert [line.phone for line in config.youth_services] == ["86 00 00 00"]
     assert config.token == ""
     assert config.backup_key is None and config.backup_directory is None
     assert config.health_listen is None
@@ -159,6 +170,7 @@ async def test_peerbot_sandbox_serves_the_page_and_stops_cleanly(tmp_path: Path)
             state = (await http.get("/api/state")).json()
         assert [p["role"] for p in state["phones"]] == ["citizen", "peer", "coordinator"]
         assert state["database"] == str((tmp_path / "data" / "sandbox.db").resolve())
+        assert state["database_shown"] == "data/sandbox.db"  # relative to where it started
         assert datetime.fromtimestamp(state["clock_ms"] / 1000, CPH).hour == 10
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
@@ -181,3 +193,19 @@ async def test_a_taken_port_is_one_clear_error(tmp_path: Path) -> None:
         taken.close()
         await taken.wait_closed()
     assert not (tmp_path / "sandbox.db").exists()  # nothing was started
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/srv/peerbot/sandbox-data/sandbox.db", "sandbox-data/sandbox.db"),
+        ("/home/kim/try/sandbox.db", "~/try/sandbox.db"),
+        (
+            "/tmp/pytest-of-root/pytest-7/test_a_long_name0/sandbox-data/sandbox.db",
+            "…/sandbox-data/sandbox.db",
+        ),
+        ("/var/sandbox.db", "/var/sandbox.db"),
+    ],
+)
+def test_the_page_shows_the_database_path_short(path: str, shown: str) -> None:
+    assert shown_path(Path(path), cwd=Path("/srv/peerbot"), home=Path("/home/kim")) == shown
