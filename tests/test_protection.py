@@ -180,7 +180,14 @@ async def test_bar_withdraws_a_waiting_request_neutrally(harness: Harness) -> No
     await ask_again(h, citizen)  # asks again before the coordinators decided
     coco.press_button("Bar 3 months")
     await h.settle()
-    assert "cannot put you in contact with a peer" in citizen.texts[-1]
+    notice = citizen.texts[-1]
+    assert "cannot put you in contact with a peer" in notice
+    # The numbers it speaks of are in the message itself, and no promise of a coordinator.
+    assert "112" in notice and "alerts our coordinators" in notice
+    assert "always reaches" not in notice
+    assert citizen.last_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == (
+        "urgent:now"
+    )
     row = await h.rt.storage.fetchone("SELECT status, close_reason FROM requests ORDER BY id DESC")
     assert tuple(row) == ("cancelled", "barred")
 
