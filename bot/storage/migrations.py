@@ -341,6 +341,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX wellbeing_once ON wellbeing (request_id, occasion);
     CREATE INDEX wellbeing_citizen ON wellbeing (citizen_id, offered_at);
     """,
+    # which undertaking version a peer was last asked to accept unprompted (asked once each).
+    """
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
+    """,
 )
 
 
@@ -360,6 +364,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars that protect peers, the confidentiality undertaking, staff roles",
     "age band of a request; recent message ids for /forget",
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
+    "the undertaking version each peer was asked to accept",
 )
 
 
