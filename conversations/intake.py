@@ -168,7 +168,7 @@ async def age_chosen(update: Update, context: Context) -> int:
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
         await query.edit_message_text(
-            texts.youth_referral(turn.t, turn.rt.config),
+            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
             reply_markup=keyboards.only_help_now(turn.t),
         )
         return END
@@ -261,7 +261,7 @@ async def step_button(update: Update, context: Context) -> str | int:
         await intake.abandon(turn.rt, request)
         await query.answer()
         await query.edit_message_text(
-            texts.youth_referral(turn.t, turn.rt.config),
+            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
             reply_markup=keyboards.only_help_now(turn.t),
         )
         return END
