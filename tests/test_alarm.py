@@ -520,3 +520,39 @@ def test_alarm_age_is_told_in_days_after_two_days() -> None:
     assert age_words(t, timedelta(hours=552)) == "23 days"
     da = Translator("da", "Europe/Copenhagen")
     assert age_words(da, timedelta(hours=72)) == "3 dage"
+
+
+async def test_acknowledged_during_a_slow_mail_session_is_not_sent(
+    tmp_path: Path, fake: FakeTelegram, clock: FakeClock
+) -> None:
+    mail = MailServer(tmp_path)
+    h = await started(tmp_path, fake, clock, mail.settings(VAGT))
+    try:
+        coco = await coordinator(h)
+        h.clock.set(SATURDAY_EVENING)
+        await help_now(h, 1001)
+        await help_now(h, 1002)
+        await alarms_settled(h)  # the mail server is down: both wait
+        assert [r["status"] for r in await alarm_rows(h)] == ["pending", "pending"]
+        mail.hold = True  # the first message hangs in DATA until released
+        mail.start()
+        h.clock.advance(timedelta(minutes=10))
+        drain = asyncio.create_task(h.rt.alarms.drain())
+        for _ in range(2000):
+            if mail.holding.is_set():
+                break
+            await asyncio.sleep(0.005)
+        assert mail.holding.is_set()
+        # While the session is busy with #1, a coordinator takes #2.
+        alert = next(m for m in coco.messages if m.get("text", "").startswith("Urgent #2"))
+        coco.press(alert["message_id"], "esc:ack:2")
+        await h.settle()
+        mail.release.set()
+        await drain
+        await alarms_settled(h)
+        assert [r.subject for r in mail.received] == ["Alarm: akut #1"]
+        assert [r["status"] for r in await alarm_rows(h)] == ["sent", "cancelled"]
+    finally:
+        mail.release.set()
+        await h.stop()
+        mail.stop()
