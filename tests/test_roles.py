@@ -112,6 +112,13 @@ async def test_bad_input_and_non_administrators(harness: Harness) -> None:
         admin.send_text(text)
         await h.settle()
         assert "numeric Telegram id" in admin.texts[-1]
+    for text in ("/addcoordinator 9223372036854775808", "/addadmin 99999999999999999999999"):
+        admin.send_text(text)  # beyond SQLite's INTEGER: answered, nothing stored
+        await h.settle()
+        assert "too large to be a Telegram id" in admin.texts[-1]
+    admin.send_text("/addcoordinator ²")  # a digit to str.isdigit(), not to int()
+    await h.settle()
+    assert "numeric Telegram id" in admin.texts[-1]
     admin.send_text("/removecoordinator 4242")
     await h.settle()
     assert admin.texts[-1] == "4242 is not a coordinator added here."
@@ -209,3 +216,16 @@ async def test_removed_coordinator_conversations_end_and_cases_go_back(harness: 
     coco.send_text("Hi Ada, I'm here now.")
     await h.settle()
     assert ada.texts[-1] == "Hi Ada, I'm here now."
+
+
+async def test_removing_a_coordinator_mentions_the_coordinator_group(harness: Harness) -> None:
+    h = harness
+    h.config = replace(h.config, administrator_ids=(ADMIN,), coordinator_group_id=-100777)
+    await h.restart()
+    admin = await coordinator(h, ADMIN, "Alma")
+    admin.send_text("/addcoordinator 5555")
+    await h.settle()
+    admin.send_text("/removecoordinator 5555")
+    await h.settle()
+    assert admin.texts[-1].startswith("5555 is no longer a coordinator.")
+    assert "coordinator group can still act as a coordinator" in admin.texts[-1]
