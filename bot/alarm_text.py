@@ -17,6 +17,7 @@ REASON_WORDS = {
     "signal": N_("crisis words"),
     "peer_concern": N_("peer's concern"),
     "unanswered": N_("no peer answered"),
+    "handed_back": N_("coordinator removed"),
 }
 
 

@@ -48,7 +48,9 @@ async def queue(rt: Runtime, tx: Transaction, escalation: Escalation, stage: Sta
         tx,
         escalation_id=escalation.id,
         stage=stage,
-        reason=escalation.reason,
+        # A case handed back from a removed coordinator is stored as "unanswered"; the alarm
+        # names it for what it is.
+        reason="handed_back" if "handed_back" in escalation.categories else escalation.reason,
         raised_at=escalation.created_at,
         now=rt.now(),
     )
