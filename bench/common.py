@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import cProfile
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +29,25 @@ from bot.update_processor import ChatOrderedProcessor
 
 COORDINATOR = 9001
 OFFICE_HOURS = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Copenhagen
+
+
+PROFILE: dict[str, Path] = {}  # "path" is set by `bench/run.py --profile FILE`
+
+
+@contextmanager
+def measured() -> Iterator[None]:
+    """Wrap the measured part of a scenario; with --profile, cProfile it into that file."""
+    path = PROFILE.get("path")
+    if path is None:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
 
 
 def percentile(values: list[float], pct: float) -> float:

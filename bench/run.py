@@ -1,6 +1,7 @@
 """The benchmark: how little machine the bot needs, and how fast urgent things move.
 
     make bench          # or: .venv/bin/python bench/run.py [--quick] [--only relay,intake]
+    .venv/bin/python bench/run.py --only relay,baseline --profile /tmp/bench.prof
 
 Prints a table of every figure beside its target and writes the same as bench/results.json.
 Scenarios run the real Application on the in-process fake Bot API and real SQLite files, after
@@ -37,6 +38,8 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters  # n
 from bench.common import (  # noqa: E402
     COORDINATOR,
     OFFICE_HOURS,
+    PROFILE,
+    measured,
     ms,
     percentile,
     seed_pairs,
@@ -111,11 +114,14 @@ async def relay(directory: Path, messages: int, urgent_share: float = 0.0) -> Fi
 
     await burst(2000)  # warm-up
     settle_heap(bot.fake)
-    elapsed = await burst(messages)
+    cpu = time.process_time()
+    with measured():
+        elapsed = await burst(messages)
     figures: Figures = {
         "messages": messages,
         "per_second": round(messages / elapsed),
         "cpu_us_per_message": round(elapsed / messages * 1e6),
+        "process_cpu_us_per_message": round((time.process_time() - cpu) / messages * 1e6),
     }
     # Latency under a steady load below capacity, polled continuously as in production.
     settle_heap(bot.fake)
@@ -221,13 +227,17 @@ async def baseline(directory: Path, messages: int) -> Figures:
 
     await burst(2000)
     settle_heap(fake)
-    elapsed = await burst(messages)
+    cpu = time.process_time()
+    with measured():
+        elapsed = await burst(messages)
+    cpu = time.process_time() - cpu
     await app.stop()
     await app.shutdown()
     return {
         "messages": messages,
         "per_second": round(messages / elapsed),
         "cpu_us_per_message": round(elapsed / messages * 1e6),
+        "process_cpu_us_per_message": round(cpu / messages * 1e6),
     }
 
 
@@ -250,18 +260,20 @@ async def intake(directory: Path, citizens: int) -> Figures:
         lambda u: u.press_button("Skip"),
         lambda u: u.press_button("Send request"),
     ]
-    began = time.perf_counter()
-    for step in steps:
-        for person in people:
-            step(person)
-        await bot.pump(citizens)
-        await bot.rt.dispatcher.drain()  # type: ignore[union-attr]
-    elapsed = time.perf_counter() - began
+    began, cpu = time.perf_counter(), time.process_time()
+    with measured():
+        for step in steps:
+            for person in people:
+                step(person)
+            await bot.pump(citizens)
+            await bot.rt.dispatcher.drain()  # type: ignore[union-attr]
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     waiting = await bot.rt.storage.fetchone("SELECT COUNT(*) FROM requests WHERE status='waiting'")
     figures = {
         "citizens": citizens,
         "completed": waiting[0],
         "per_second": round(waiting[0] / elapsed, 1),
+        "process_cpu_ms_per_intake": round(cpu / max(waiting[0], 1) * 1000, 2),
         "p99_step_ms": bot.timings.p(99),
     }
     await bot.stop()
@@ -400,10 +412,11 @@ async def flood(directory: Path, due_together: int) -> Figures:
 # the runner -------------------------------------------------------------------------------------
 
 
-def _in_fresh_process(name: str, argument: int) -> Figures:
+def _in_fresh_process(name: str, argument: int, profile: str | None = None) -> Figures:
     """Run one scenario in its own process; a failure is reported, not fatal to the rest."""
+    extra = ["--profile", f"{profile}.{name}"] if profile else []
     result = subprocess.run(
-        [sys.executable, __file__, "--scenario", name, "--argument", str(argument)],
+        [sys.executable, __file__, "--scenario", name, "--argument", str(argument), *extra],
         capture_output=True,
         text=True,
         check=False,
@@ -441,10 +454,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller loads, for a smoke run")
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="cProfile the measured part of each scenario into FILE.<scenario>"
+        " (read with: python -m pstats FILE.relay)",
+    )
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--argument", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scenario:
+        if args.profile:
+            PROFILE["path"] = Path(args.profile)
         print(json.dumps(asyncio.run(run_one(args.scenario, args.argument))))
         return 0
     sizes = {
@@ -481,8 +502,9 @@ def main() -> int:
     }
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        results[name] = _in_fresh_process(name, sizes[name])
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        results[name] = _in_fresh_process(name, sizes[name], args.profile)
+        if not args.profile:  # profiled figures are slower; they never replace real ones
+            RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report(results)
     failed = [name for name in chosen if "error" in results[name]]
     for name in failed:

@@ -14,6 +14,8 @@ step, and after a restart the citizen continues where they were.
 
 from __future__ import annotations
 
+import json
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -32,7 +34,7 @@ from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, protection, texts, wellbeing
-from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin
+from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, call_unparsed, edit_pressed
 from handlers.keyboards import button
 
 NAME = "intake"
@@ -111,18 +113,37 @@ def _keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+_KEYBOARDS: dict[tuple[object, ...], str] = {}
+
+
+def _keyboard_json(t: Translator, step: Step, config: Config, earlier_peer: str | None) -> str:
+    """The step's buttons as the Bot API takes them (JSON text). They depend only on the
+    language, the step, the configured topics and age bands and the earlier peer's name, so
+    each combination is built and encoded once, not at every press."""
+    key = (t, step, config.topics, config.age_bands, earlier_peer)
+    known = _KEYBOARDS.get(key)
+    if known is None:
+        if len(_KEYBOARDS) >= 256:
+            _KEYBOARDS.clear()
+        markup = _keyboard(t, step, config, earlier_peer).to_dict()
+        known = _KEYBOARDS[key] = json.dumps(markup, ensure_ascii=False)
+    return known
+
+
 async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
     """Show the question for `step`; returns the conversation state."""
     text = _question(turn.t, step, request, turn.rt.config)
     earlier = (
         await intake.previous_peer(turn.rt, request.citizen_id) if (step is Step.CONFIRM) else None
     )
-    markup = _keyboard(turn.t, step, turn.rt.config, earlier[1] if earlier else None)
+    markup = _keyboard_json(turn.t, step, turn.rt.config, earlier[1] if earlier else None)
     query = turn.update.callback_query
     if edit and query is not None and query.message is not None:
-        await query.edit_message_text(text, reply_markup=markup)
+        await edit_pressed(turn, text, markup)
     else:
-        await turn.context.bot.send_message(turn.chat_id, text, reply_markup=markup)
+        await call_unparsed(
+            turn, "sendMessage", chat_id=turn.chat_id, text=text, reply_markup=markup
+        )
     return step.value
 
 
@@ -148,9 +169,11 @@ async def ask_age_first(turn: Turn) -> None:
     t, config = turn.t, turn.rt.config
     rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
     rows.append([keyboards.help_now_button(t)])
-    await turn.context.bot.send_message(
-        turn.chat_id,
-        texts.age_question(t, config, before_consent=True),
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=texts.age_question(t, config, before_consent=True),
         reply_markup=InlineKeyboardMarkup(rows),
     )
 
@@ -167,14 +190,15 @@ async def age_chosen(update: Update, context: Context) -> int:
     await query.answer()
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
-        await query.edit_message_text(
+        await edit_pressed(
+            turn,
             texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
-            reply_markup=keyboards.only_help_now(turn.t),
+            keyboards.only_help_now(turn.t),
         )
         return END
     turn.user_data[MEMORY_AGE] = str(band.low)
-    await query.edit_message_text(
-        turn.t._("Thank you. Your answer: {band}", band=labels.age_band(turn.t, band))
+    await edit_pressed(
+        turn, turn.t._("Thank you. Your answer: {band}", band=labels.age_band(turn.t, band))
     )
     if intake.has_consent(turn.person.user, turn.rt.config):
         return await begin_intake(turn)
@@ -213,10 +237,19 @@ async def consent_given(update: Update, context: Context) -> str | int:
             turn.rt.later, turn.chat_id, message_id, turn.rt.now(), from_bot=from_bot
         )
     turn = await begin(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
-    await context.bot.send_message(
-        turn.chat_id,
-        turn.t._(
+    query = update.callback_query
+    assert query.message is not None
+    await call_unparsed(
+        turn,
+        "editMessageReplyMarkup",
+        chat_id=query.message.chat.id,
+        message_id=query.message.message_id,
+    )
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=turn.t._(
             "Thank you. Your answer is saved; you can change your mind at any time. The "
             "button at the bottom is always there if you need help now."
         ),
@@ -249,7 +282,8 @@ async def step_button(update: Update, context: Context) -> str | int:
     if action == "cancel":
         await intake.abandon(turn.rt, request)
         await query.answer()
-        await query.edit_message_text(
+        await edit_pressed(
+            turn,
             turn.t._(
                 "Your request has been cancelled and nothing from it was kept. You can "
                 "start again at any time with /start."
@@ -353,7 +387,7 @@ async def _send(turn: Turn, request: Request) -> int:
         "someone says yes. You can see your request with /status."
     )
     wait = texts.expected_wait(turn.t, await waiting.typical_wait(turn.rt))
-    await query.edit_message_text(f"{sent}\n\n{wait}", reply_markup=keyboards.only_help_now(turn.t))
+    await edit_pressed(turn, f"{sent}\n\n{wait}", keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
     await wellbeing.offer_after_request(turn, request.id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
-from telegram.ext import ContextTypes
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes, filters
 
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
@@ -18,6 +18,11 @@ MEMORY_LANGUAGE = "language"
 # stored, so these wait here until the person agrees; then `/forget` can delete them too.
 MEMORY_UNRECORDED = "unrecorded"
 UNRECORDED_LIMIT = 30
+
+# Not a service message (someone joined, a pin, ...). Service messages never carry text, so a
+# text message is let through before PTB checks ~45 kinds of service message one by one: that
+# check was the costliest filter on the relay path.
+NOT_SERVICE = filters.TEXT | ~filters.StatusUpdate.ALL
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,33 @@ class Turn:
     @property
     def user_data(self) -> dict[str, Any]:
         return self.context.user_data if self.context.user_data is not None else {}
+
+
+async def call_unparsed(turn: Turn, method: str, **params: object) -> None:
+    """Call the Bot API and ignore the answer instead of building PTB objects from it.
+
+    For sends and edits whose answer nobody reads: Telegram returns the whole message again,
+    and turning it (keyboard and all) into a `Message` cost more than the rest of an intake
+    step. Errors are raised as usual (`BadRequest`, `Forbidden`, ...).
+    """
+    api_kwargs = {key: value for key, value in params.items() if value is not None}
+    await turn.context.bot.do_api_request(method, api_kwargs=api_kwargs)
+
+
+async def edit_pressed(
+    turn: Turn, text: str, markup: InlineKeyboardMarkup | str | None = None
+) -> None:
+    """Replace the text (and buttons, as an object or JSON text) of the pressed message."""
+    query = turn.update.callback_query
+    assert query is not None and query.message is not None
+    await call_unparsed(
+        turn,
+        "editMessageText",
+        chat_id=query.message.chat.id,
+        message_id=query.message.message_id,
+        text=text,
+        reply_markup=markup,
+    )
 
 
 def runtime(context: Context) -> Runtime:

@@ -16,7 +16,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
 from handlers import keyboards, texts
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, call_unparsed
 from handlers.keyboards import button, callback_parts
 
 
@@ -73,7 +73,9 @@ async def ask_consent(turn: Turn) -> None:
             [keyboards.help_now_button(turn.t)],
         ]
     )
-    await turn.context.bot.send_message(turn.chat_id, privacy_summary(turn), reply_markup=markup)
+    await call_unparsed(
+        turn, "sendMessage", chat_id=turn.chat_id, text=privacy_summary(turn), reply_markup=markup
+    )
 
 
 async def consent_refused(update: Update, context: Context) -> None:

@@ -15,15 +15,18 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
 from bot.storage.users import Role
 from handlers import keyboards, texts
-from handlers.base import MEMORY_LANGUAGE, Context, begin
+from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin, call_unparsed
 
 
 async def start(update: Update, context: Context) -> None:
     """Greets the person and shows what they can do."""
     turn = await begin(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        texts.greeting(turn.t, turn.rt.config), reply_markup=keyboards.start_menu(turn.t)
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=texts.greeting(turn.t, turn.rt.config),
+        reply_markup=keyboards.start_menu(turn.t),
     )
 
 
@@ -141,5 +144,5 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, anything_else))
+    application.add_handler(MessageHandler(private & NOT_SERVICE, anything_else))
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
 from handlers import common, keyboards, peer, protection
-from handlers.base import Context, Turn, begin
+from handlers.base import NOT_SERVICE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
 
@@ -220,15 +220,19 @@ async def edited_message(update: Update, context: Context) -> None:
     )
 
 
+def register_conversation_messages(application: Application) -> None:
+    """Registered early (see `bot.app`): new private messages that are not commands."""
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & NOT_SERVICE,
+            private_message,
+        )
+    )
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(focus_button, pattern=r"^focus:"))
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, edited_message)
-    )
-    application.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-            private_message,
-        )
     )

@@ -1,4 +1,10 @@
-from tests.helpers.harness import Harness
+from pathlib import Path
+
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+
+from bot.app import build_application
+from handlers import common, relay
+from tests.helpers.harness import Harness, make_config
 
 
 async def test_start_greets_in_danish_with_emergency_lines_and_menu(harness: Harness) -> None:
@@ -58,3 +64,20 @@ async def test_command_menu_is_registered_per_language(harness: Harness) -> None
     calls = [c for c in harness.fake.calls if c.method == "setMyCommands"]
     languages = {c.params.get("language_code") for c in calls}
     assert {None, "da", "en"} <= languages
+
+
+def test_no_plain_message_handler_comes_after_the_relay(tmp_path: Path) -> None:
+    """The relay is registered early for speed; a handler of plain messages after it would
+    never see a message from someone in a contact. Only commands, buttons, edits and the
+    catch-alls may follow it."""
+    application = build_application(make_config(tmp_path))
+    handlers = application.handlers[0]
+    position = next(
+        n for n, h in enumerate(handlers) if getattr(h, "callback", None) is relay.private_message
+    )
+    assert all(isinstance(h, ConversationHandler) for h in handlers[:position])
+    allowed = {relay.edited_message, common.unknown_command, common.anything_else}
+    for handler in handlers[position + 1 :]:
+        assert isinstance(handler, CommandHandler | CallbackQueryHandler) or (
+            isinstance(handler, MessageHandler) and handler.callback in allowed
+        ), handler.callback

@@ -2,6 +2,9 @@
 
 from datetime import timedelta
 
+import pytest
+
+from bot.storage import group_commit
 from tests.helpers.flows import ADULT, INTAKE_ANSWERS, ask_for_peer, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
@@ -210,6 +213,58 @@ async def test_peer_with_two_contacts_never_mixes_them_up(harness: Harness) -> N
     bystander = bo if target is ada else ada
     assert target.texts[-1] == "after choosing"
     assert "after choosing" not in bystander.texts
+
+
+async def test_a_burst_handled_before_its_group_commit_gets_one_name_header(
+    harness: Harness,
+) -> None:
+    """Who wrote last reaches the contact's row in a group commit a few ms later; messages of
+    one burst fetched together are all handled before that, and still get one header."""
+    h = harness
+    peer, citizen = await in_contact(h)
+    before = len(peer.texts)
+    for n in range(3):
+        citizen.send_text(f"part {n}")
+    await h.settle()
+    assert peer.texts[before:] == [peer.texts[before], "part 0", "part 1", "part 2"]
+    assert "writes:" in peer.texts[before]
+    peer.send_text("answer one")
+    peer.send_text("answer two")
+    await h.settle()
+    assert sum("writes:" in text for text in citizen.texts[-3:]) == 1
+    assert citizen.texts[-2:] == ["answer one", "answer two"]
+
+
+async def test_a_citizen_writing_just_now_makes_an_unthreaded_reply_ambiguous(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The peer's focus is on Ada; Bo wrote a moment ago (not yet in the group commit), so the
+    peer's next unthreaded message must not go to Ada by guesswork."""
+    h = harness
+    peer = await make_peer(h, 2001, "Maja", capacity=2)
+    ada = h.user(1001, "Ada", language="en")
+    bo = h.user(1002, "Bo", language="en")
+    for citizen in (ada, bo):
+        await ask_for_peer(h, citizen)
+        peer.press_button("Accept")
+        await h.settle()
+    ada.send_text("from ada")
+    await h.settle()
+    peer.send_text("to ada", reply_to=peer.last_message["message_id"])
+    await h.settle()
+    assert ada.texts[-1] == "to ada"
+    monkeypatch.setattr(group_commit, "FLUSH_EVERY", 3600.0)  # the commit is still to come
+    h.clock.advance(timedelta(seconds=30))
+    for sender, text in ((bo, "from bo"), (peer, "who gets this?")):
+        sender.send_text(text)
+        assert h.poller is not None and h.app is not None
+        await h.poller.poll_once()
+        await h.app.update_queue.join()
+        await h.app.update_processor.wait_idle()  # type: ignore[attr-defined]
+    assert peer.texts[-2] == "from bo"
+    assert "who gets this?" not in ada.texts and "who gets this?" not in bo.texts
+    assert "Who is your message for?" in peer.texts[-1]
+    await h.settle()
 
 
 async def test_intake_note_too_long_or_media_gets_a_clear_answer(harness: Harness) -> None:

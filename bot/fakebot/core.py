@@ -26,7 +26,6 @@ through ``loop.call_soon_threadsafe``.
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
 import json
 import math
@@ -43,6 +42,7 @@ from bot.fakebot.actors import FakeChat, FakeUser
 from bot.fakebot.errors import ApiError, InjectedTimeout
 from bot.fakebot.formatting import format_text
 from bot.fakebot.spec import BotApiSpec, UploadedFile
+from bot.fakebot.spec import json_copy as _copy
 
 __all__ = ["FakeChat", "FakeTelegram", "FakeUser", "Fault", "RecordedCall"]
 
@@ -432,7 +432,7 @@ class FakeTelegram:
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a ``getUpdates`` offset, oldest first."""
-        return copy.deepcopy(self._updates)
+        return _copy(self._updates)
 
     def unanswered_queries(self) -> list[str]:
         """Ids of callback queries the bot has not answered (every press deserves an answer)."""
@@ -508,8 +508,8 @@ class FakeTelegram:
             chat.reply_keyboard = None
         chat.started = True
         message = self._store(chat, person.as_dict(), content)
-        self._push_update("message", copy.deepcopy(message))
-        return copy.deepcopy(message)
+        self._push_update("message", _copy(message))
+        return _copy(message)
 
     def _acting_chat(self, person: FakeUser, chat_id: int) -> _Chat:
         """The chat a person acts in, if they can act there at all."""
@@ -537,7 +537,7 @@ class FakeTelegram:
         self._next_query += 1
         self._queries[query_id] = _Query(person)
         shown = (
-            copy.deepcopy(message)
+            _copy(message)
             if message is not None
             else {"chat": dict(chat.info), "message_id": message_id, "date": 0}
         )
@@ -611,7 +611,7 @@ class FakeTelegram:
             ]
             for item in sizes:
                 self._files[item["file_id"]] = ("photo", sizes)
-            return copy.deepcopy(sizes)
+            return _copy(sizes)
         item = {
             **_FILE_DEFAULTS[kind],
             **base,
@@ -623,7 +623,7 @@ class FakeTelegram:
         if mime_type is not None:
             item["mime_type"] = mime_type
         self._files[item["file_id"]] = (kind, item)
-        return copy.deepcopy(item)
+        return _copy(item)
 
     # ----- chat lookup ---------------------------------------------------------------------
 
@@ -815,7 +815,7 @@ class FakeTelegram:
                     400,
                     f"Bad Request: can't use file of type {known[0].title()} as {kind.title()}",
                 )
-            return copy.deepcopy(known[1])
+            return _copy(known[1])
         if source.startswith(("http://", "https://")):
             name = urlsplit(source).path.rsplit("/", 1)[-1] or None
             return self._new_file(kind, file_name=name if kind == "document" else None)
@@ -863,13 +863,13 @@ class FakeTelegram:
         original = self._chat(params["from_chat_id"]).messages.get(params["message_id"])
         if original is None:
             raise ApiError(400, f"Bad Request: {missing}")
-        content = {key: copy.deepcopy(original[key]) for key in _COPIED_CONTENT if key in original}
+        content = {key: _copy(original[key]) for key in _COPIED_CONTENT if key in original}
         if not content:
             raise ApiError(400, "Bad Request: message can't be copied")
         if "text" not in content:
             for key in ("caption", "caption_entities"):
                 if key in original:
-                    content[key] = copy.deepcopy(original[key])
+                    content[key] = _copy(original[key])
         return content
 
     def _copy_message(self, params: dict[str, Any]) -> dict[str, int]:
@@ -889,7 +889,7 @@ class FakeTelegram:
             origin = {"type": "user", "sender_user": sender, "date": original["date"]}
         else:
             origin = {"type": "chat", "sender_chat": original["chat"], "date": original["date"]}
-        content["forward_origin"] = copy.deepcopy(origin)
+        content["forward_origin"] = _copy(origin)
         return self._bot_send(params, content)
 
     def _edit(
@@ -1044,7 +1044,7 @@ def _text_content(key: str, text: str, entities: list[dict[str, Any]]) -> dict[s
 
 def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
     """A replied-to message as Telegram nests it: one level deep."""
-    nested = copy.deepcopy(message)
+    nested = _copy(message)
     nested.pop("reply_to_message", None)
     return nested
 

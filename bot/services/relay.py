@@ -7,8 +7,8 @@ it answers or the peer's current focus, never by guesswork.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot import metrics
@@ -20,6 +20,8 @@ from bot.storage.users import User
 
 BURST_GAP = timedelta(minutes=10)
 CRISIS_NOTICE_EVERY = timedelta(hours=1)
+SPOKEN_KEY = "relay.last_spoken"
+SPOKEN_KEEP = 10_000
 
 
 class Side(StrEnum):
@@ -49,12 +51,13 @@ async def route(rt: Runtime, sender: User, reply_to_message_id: int | None) -> R
         if mapped is not None:
             contact = await contact_store.contact(db, mapped[0])
             if contact is not None and contact.active:
+                contact = _fresh(rt, contact)
                 side = _side_of(contact, sender)
                 if side is not None:
                     if side is Side.PEER:
                         await peer_store.set_focus(db, sender.id, contact.id)
                     return Route(contact, side, _other_chat(contact, side), mapped[1])
-    involving = await contact_store.active_involving(db, sender.id)
+    involving = [_fresh(rt, c) for c in await contact_store.active_involving(db, sender.id)]
     as_citizen = [c for c in involving if c.citizen_id == sender.id]
     if as_citizen:
         return Route(as_citizen[0], Side.CITIZEN, as_citizen[0].peer_chat, None)
@@ -106,16 +109,44 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
     """Record the mapping and the burst counter in the next group commit."""
     assert route_.contact is not None
     metrics.RELAYED.inc()
+    now = rt.now()
     contact_store.note_relayed_later(
         rt.later,
         route_.contact.id,
         route_.side.value,
         source,
         (route_.target_chat, copy_id),
-        rt.now(),
+        now,
     )
+    spoken = _last_spoken(rt)
+    if len(spoken) >= SPOKEN_KEEP:
+        spoken.clear()  # long committed by now: the rows say the same
+    spoken[route_.contact.id] = (route_.side.value, now)
     if route_.side is Side.PEER and route_.contact.kind == "peer":
-        peer_store.touch_later(rt.later, route_.contact.peer_id, rt.now())
+        peer_store.touch_later(rt.later, route_.contact.peer_id, now)
+
+
+def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
+    """Who wrote last in each contact, as relayed by this process.
+
+    The group commit writes the same to the contact's row a few milliseconds later; until then
+    the row is behind, and the next message of a burst would get a second name header (or a
+    peer's unthreaded reply could miss that another citizen just wrote).
+    """
+    spoken: dict[int, tuple[str, datetime]] = rt.extras.setdefault(SPOKEN_KEY, {})
+    return spoken
+
+
+def _fresh(rt: Runtime, contact: Contact) -> Contact:
+    """The contact with who-wrote-last as relayed, if its row has not caught up yet."""
+    known = _last_spoken(rt).get(contact.id)
+    if (
+        known is None
+        or (contact.last_sender, contact.last_message_at) == known
+        or (contact.last_message_at is not None and contact.last_message_at > known[1])
+    ):
+        return contact
+    return replace(contact, last_sender=known[0], last_message_at=known[1])
 
 
 async def focus(rt: Runtime, peer: User, contact_id: int) -> Contact | None:

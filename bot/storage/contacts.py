@@ -310,15 +310,16 @@ def note_relayed_later(
     now: datetime,
 ) -> None:
     """Map both directions (so a reply on either side threads) and note who spoke last."""
+    at = now.isoformat()
     for (chat, message), (other_chat, other_message) in ((source, copy), (copy, source)):
         writer.add(
             "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
             " other_chat_id, other_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (chat, message, contact_id, other_chat, other_message, now.isoformat()),
+            (chat, message, contact_id, other_chat, other_message, at),
         )
     writer.add(
         "UPDATE contacts SET last_sender = ?, last_message_at = ? WHERE id = ?",
-        (sender, now.isoformat(), contact_id),
+        (sender, at, contact_id),
     )
 
 
