@@ -22,6 +22,7 @@ from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import alarms, peer_care
+from bot.services import contacts as contact_service
 from bot.services.coordinators import (
     coordinator_chats,
     coordinator_translator,
@@ -279,8 +280,6 @@ async def hand_back_in(tx: Transaction, rt: Runtime, coordinator_telegram_id: in
     re-alerts reach only the remaining coordinators. The citizen is told neutrally; acknowledged
     escalations are open again and alerted anew; a conversation without such an escalation
     becomes a new one, so someone picks the person up."""
-    from bot.services import contacts as contact_service  # contacts imports peer_care only
-
     reopened_citizens: set[int] = set()
     chats = await on_duty_chats(rt, tx)
     for escalation in await escalation_store.acknowledged_by(tx, coordinator_telegram_id):
