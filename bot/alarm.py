@@ -158,6 +158,13 @@ class AlarmDispatcher(Worker):
         for address in self.settings.to:
             if address in alarm.delivered_to:
                 continue
+            # The list of due alarms was read before a session that may be slow: someone may
+            # have acknowledged since. Checked before every address.
+            if not await alarm_store.is_pending(self.db, alarm.id):
+                log.info(
+                    "alarm %d (escalation %d) cancelled meanwhile", alarm.id, alarm.escalation_id
+                )
+                return 0
             try:
                 await smtp.send_message(
                     message(self.settings, address, subject, body, now),

@@ -17,6 +17,7 @@ REASON_WORDS = {
     "signal": N_("crisis words"),
     "peer_concern": N_("peer's concern"),
     "unanswered": N_("no peer answered"),
+    "handed_back": N_("coordinator removed"),
 }
 
 
@@ -25,7 +26,9 @@ def age_words(t: Translator, age: timedelta) -> str:
     if minutes < 120:
         return t.ngettext("{n} minute", "{n} minutes", minutes)
     hours = minutes // 60
-    return t.ngettext("{n} hour", "{n} hours", hours)
+    if hours <= 48:
+        return t.ngettext("{n} hour", "{n} hours", hours)
+    return t.ngettext("{n} day", "{n} days", hours // 24)
 
 
 def compose(t: Translator, alarm: Alarm, now: datetime, organisation: str) -> tuple[str, str]:

@@ -190,6 +190,7 @@ async def start_bot(application: Application) -> InboxPoller:
 
     rt.dispatcher.on_undeliverable = undeliverable
     rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
+    await peer_service.ask_undertaking(rt)  # a new version: peers are asked, not left waiting
     poller = InboxPoller(application, rt.db, rt.clock)
     poller.is_urgent = urgent_update_check(rt)
     rt.extras["poller"] = poller

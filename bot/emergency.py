@@ -14,7 +14,10 @@ def phone_lines(t: Translator, config: Config, resources: Iterable[EmergencyReso
     for resource in resources:
         name = resource.name.get(t.language) or resource.name.get(config.default_language, "")
         hours = resource.hours.get(t.language) or resource.hours.get(config.default_language, "")
-        lines.append(f"☎ {resource.phone} · {name}, {hours}")
+        if resource.phone:
+            lines.append(f"☎ {resource.phone} · {name}, {hours}")
+        else:  # a chat or website only (young people's services)
+            lines.append(f"💬 {name}, {hours}")
     return lines
 
 

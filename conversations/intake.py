@@ -191,7 +191,9 @@ async def age_chosen(update: Update, context: Context) -> int:
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
         await edit_pressed(
-            turn, texts.youth_referral(turn.t, turn.rt.config), keyboards.only_help_now(turn.t)
+            turn,
+            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
+            keyboards.only_help_now(turn.t),
         )
         return END
     turn.user_data[MEMORY_AGE] = str(band.low)
@@ -293,7 +295,7 @@ async def step_button(update: Update, context: Context) -> str | int:
         await intake.abandon(turn.rt, request)
         await query.answer()
         await query.edit_message_text(
-            texts.youth_referral(turn.t, turn.rt.config),
+            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
             reply_markup=keyboards.only_help_now(turn.t),
         )
         return END

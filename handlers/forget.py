@@ -64,6 +64,11 @@ async def forget_command(update: Update, context: Context) -> None:
                     "yours, on all your devices. Telegram does not let me delete older ones."
                 ),
                 t._(
+                    "This also deletes messages whose buttons you may still need, such as a "
+                    "check-in question or an offer to answer: answer those first. /help_now "
+                    "always works."
+                ),
+                t._(
                     "Your request, your contact and what we keep about you stay as they are "
                     "(/delete erases that)."
                 ),

@@ -408,20 +408,10 @@ async def ask_undertaking_again(update: Update, context: Context) -> None:
     if profile is None or peers.has_current_undertaking(turn.rt, profile):
         turn.rt.undertaking_due.discard(turn.person.telegram_id)
         return
-    await context.bot.send_message(
-        turn.chat_id,
-        "\n\n".join(
-            [
-                turn.t._(
-                    "The confidentiality undertaking has been updated. Please read it and "
-                    "accept it: until then no new offers reach you. Your current contacts go "
-                    "on as before."
-                ),
-                peers.undertaking_text(turn.t, turn.rt.config),
-            ]
-        ),
-        reply_markup=InlineKeyboardMarkup([[button(turn.t._("I accept"), "und:yes")]]),
-    )
+    if profile.undertaking_asked_version == turn.rt.config.undertaking_version:
+        return  # sent unprompted through the outbox already (peers.ask_undertaking)
+    notice = peers.undertaking_update_notice(turn.t, turn.rt.config)
+    await context.bot.send_message(turn.chat_id, notice.text, reply_markup=notice.keyboard())
 
 
 async def undertaking_button(update: Update, context: Context) -> None:

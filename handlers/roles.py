@@ -70,7 +70,16 @@ async def change_command(update: Update, context: Context) -> None:
     name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]
     role, adding = COMMANDS[name]
     raw = (context.args or [""])[0]
-    if len(context.args or []) != 1 or not raw.isdigit() or int(raw) == 0:
+    if len(context.args or []) == 1 and raw.isascii() and raw.isdigit() and int(raw) >= MAX_ID:
+        await context.bot.send_message(
+            turn.chat_id,
+            t._(
+                "{id} is too large to be a Telegram id. Please check the number.",
+                id=raw,
+            ),
+        )
+        return
+    if len(context.args or []) != 1 or not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
         await context.bot.send_message(
             turn.chat_id,
             t._(
@@ -85,7 +94,21 @@ async def change_command(update: Update, context: Context) -> None:
         if adding
         else await roles.remove(turn.rt, turn.person.telegram_id, target, role)
     )
-    await context.bot.send_message(turn.chat_id, _answer(turn, change, role, target))
+    answer = _answer(turn, change, role, target)
+    if (
+        change is Change.REMOVED
+        and role is StaffRole.COORDINATOR
+        and turn.rt.config.coordinator_group_id is not None
+    ):
+        answer += "\n" + t._(
+            "Anyone in the coordinator group can still act as a coordinator there: if they are "
+            "a member, remove them from the group in Telegram too."
+        )
+    await context.bot.send_message(turn.chat_id, answer)
+
+
+# Telegram ids fit SQLite's signed 64-bit INTEGER; anything larger cannot be one.
+MAX_ID = 2**63
 
 
 def _answer(turn: Turn, change: Change, role: StaffRole, target: int) -> str:

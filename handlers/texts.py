@@ -87,8 +87,22 @@ def age_question(t: Translator, config: Config, *, before_consent: bool) -> str:
     return "\n".join(lines)
 
 
-def youth_referral(t: Translator, config: Config) -> str:
-    """A kind referral for someone below the minimum age; nothing about them was kept."""
+def youth_referral(t: Translator, config: Config, *, stored: bool) -> str:
+    """A kind referral for someone below the minimum age. `stored`: the bot keeps something
+    about them from before (they agreed earlier, or pressed "I need help now"), so "nothing
+    was saved" would not be true; they are told what stays and how to delete it."""
+    kept = (
+        t._(
+            "What you just told me was not saved. What we kept from before (such as the "
+            "made-up name we use for you) stays until you delete it with /delete. If you are "
+            "in danger right now, call 112, or press the button below."
+        )
+        if stored
+        else t._(
+            "Nothing you told me has been saved. If you are in danger right now, call 112, "
+            "or press the button below."
+        )
+    )
     return "\n\n".join(
         [
             t._(
@@ -98,9 +112,6 @@ def youth_referral(t: Translator, config: Config) -> str:
                 age=config.minimum_age,
             ),
             youth_lines(t, config),
-            t._(
-                "Nothing you told me has been saved. If you are in danger right now, call 112, "
-                "or press the button below."
-            ),
+            kept,
         ]
     )

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.alarm_text import age_words
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
 from bot.fakebot import FakeTelegram
+from bot.i18n import Translator
 from bot.services import health
 from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness, make_config
@@ -485,3 +487,72 @@ async def test_one_citizen_pressing_again_and_again_raises_one_alarm(
     await help_now(h)
     await alarms_settled(h)
     assert len(mail.received) > before
+
+
+async def test_old_open_escalations_raise_no_alarm_after_an_upgrade(
+    h: Harness, mail: MailServer
+) -> None:
+    await coordinator(h)
+    await coordinator(h, BACKUP_COORDINATOR, "Bent")
+    await help_now(h, 1001)
+    # As an escalation left open from before the alarm existed: weeks old, ladder passed.
+    old = (h.rt.now() - timedelta(days=23)).isoformat()
+    await h.rt.storage.execute(
+        "UPDATE escalations SET created_at = ?, renotified_at = ?, backup_notified_at = ?"
+        " WHERE id = 1",
+        (old, old, old),
+    )
+    await help_now(h, 1002)
+    for minutes in (5, 5, 5, 1):
+        await h.tick(timedelta(minutes=minutes))
+        await alarms_settled(h)
+    assert [(r["escalation_id"], r["stage"]) for r in await alarm_rows(h)] == [
+        (2, "unacknowledged")
+    ]
+    assert len(mail.received) == 2
+    assert all("akut #2" in r.body for r in mail.received)
+
+
+def test_alarm_age_is_told_in_days_after_two_days() -> None:
+    t = Translator("en", "Europe/Copenhagen")
+    assert age_words(t, timedelta(minutes=90)) == "90 minutes"
+    assert age_words(t, timedelta(hours=47)) == "47 hours"
+    assert age_words(t, timedelta(hours=552)) == "23 days"
+    da = Translator("da", "Europe/Copenhagen")
+    assert age_words(da, timedelta(hours=72)) == "3 dage"
+
+
+async def test_acknowledged_during_a_slow_mail_session_is_not_sent(
+    tmp_path: Path, fake: FakeTelegram, clock: FakeClock
+) -> None:
+    mail = MailServer(tmp_path)
+    h = await started(tmp_path, fake, clock, mail.settings(VAGT))
+    try:
+        coco = await coordinator(h)
+        h.clock.set(SATURDAY_EVENING)
+        await help_now(h, 1001)
+        await help_now(h, 1002)
+        await alarms_settled(h)  # the mail server is down: both wait
+        assert [r["status"] for r in await alarm_rows(h)] == ["pending", "pending"]
+        mail.hold = True  # the first message hangs in DATA until released
+        mail.start()
+        h.clock.advance(timedelta(minutes=10))
+        drain = asyncio.create_task(h.rt.alarms.drain())
+        for _ in range(2000):
+            if mail.holding.is_set():
+                break
+            await asyncio.sleep(0.005)
+        assert mail.holding.is_set()
+        # While the session is busy with #1, a coordinator takes #2.
+        alert = next(m for m in coco.messages if m.get("text", "").startswith("Urgent #2"))
+        coco.press(alert["message_id"], "esc:ack:2")
+        await h.settle()
+        mail.release.set()
+        await drain
+        await alarms_settled(h)
+        assert [r.subject for r in mail.received] == ["Alarm: akut #1"]
+        assert [r["status"] for r in await alarm_rows(h)] == ["sent", "cancelled"]
+    finally:
+        mail.release.set()
+        await h.stop()
+        mail.stop()

@@ -26,6 +26,7 @@ async def test_forget_deletes_both_sides_of_the_last_48_hours_after_a_yes(
     citizen.send_text("/forget")
     await h.settle()
     assert citizen.texts[-1].startswith("Clear this chat?")
+    assert "buttons you may still need" in citizen.texts[-1]  # e.g. a check-in question
     await press(h, citizen, "Yes, delete them")
     assert len(citizen.messages) == 1, citizen.texts
     assert citizen.texts[0].startswith("Done: the messages of the last 48 hours are deleted.")

@@ -57,7 +57,8 @@ async def test_a_minor_is_referred_and_nothing_about_them_is_stored(
     kid.press_button(under)
     await h.settle()
     referral = kid.message(question["message_id"])["text"]
-    assert "116 111" in referral and "33 10 00 09" in referral and "headspace" in referral
+    assert "116 111" in referral and "headspace.dk" in referral
+    assert "33 10 00 09" not in referral  # not a verified number
     assert expected in referral and "112" in referral
     assert await snapshot(h) == before
     assert await scan_for(h, [KID, "everything about my life"]) == []
@@ -82,6 +83,9 @@ async def test_someone_who_consented_before_and_says_under_18_loses_the_draft(
     assert "how old are you" in citizen.texts[-1]
     await press(h, citizen, MINOR)
     assert "116 111" in citizen.texts[-1]
+    # They have a stored record from before: no claim that nothing was saved.
+    assert "Nothing you told me has been saved" not in citizen.texts[-1]
+    assert "/delete" in citizen.texts[-1] and "112" in citizen.texts[-1]
     after = await snapshot(h)
     assert after["requests"] == before["requests"], "the draft and its answers are gone"
     assert after["users"] == before["users"]
@@ -159,7 +163,8 @@ def test_minimum_age_must_be_one_of_the_bands() -> None:
     base = {"coordinators": {"user_ids": [1]}}
     config = parse_config(base, {})
     assert (config.minimum_age, [b.code for b in config.age_bands]) == (18, ["0-17", "18+"])
-    assert [s.phone for s in config.youth_services] == ["116 111", "33 10 00 09"]
+    assert [s.phone for s in config.youth_services] == ["116 111", ""]
+    assert all(s.verified is None for s in config.youth_services)  # nobody verified them
     with pytest.raises(ConfigError) as caught:
         parse_config({**base, "minors": {"minimum_age": 15, "age_bands": [18]}}, {})
     assert any(p.startswith("minors.minimum_age") for p in caught.value.problems)
@@ -167,3 +172,20 @@ def test_minimum_age_must_be_one_of_the_bands() -> None:
         parse_config({**base, "minors": {"age_bands": ["eighteen"]}}, {})
     open_to_all = parse_config({**base, "minors": {"minimum_age": 0, "age_bands": [25]}}, {})
     assert not any(open_to_all.is_minor(b) for b in open_to_all.age_bands)
+
+
+async def test_a_minor_who_pressed_help_now_before_is_not_told_nothing_was_saved(
+    harness: Harness,
+) -> None:
+    h = harness
+    await coordinator(h)
+    kid = h.user(KID, language="en")
+    kid.send_text("/help_now")  # stores a made-up name and the chat
+    await h.settle()
+    assert await h.rt.storage.fetchone("SELECT 1 FROM users WHERE telegram_id = ?", (KID,))
+    kid.send_text("/start")
+    await h.settle()
+    await press(h, kid, "Talk to a peer", MINOR)
+    referral = next(t for t in reversed(kid.texts) if "116 111" in t)
+    assert "Nothing you told me has been saved" not in referral
+    assert "What you just told me was not saved" in referral and "/delete" in referral

@@ -6,7 +6,15 @@ from datetime import timedelta
 
 from bot.services import privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import ADULT, INTAKE_ANSWERS, ask_for_peer, coordinator, in_contact, press
+from tests.helpers.flows import (
+    ADULT,
+    INTAKE_ANSWERS,
+    ask_for_peer,
+    coordinator,
+    in_contact,
+    make_peer,
+    press,
+)
 from tests.helpers.harness import COORDINATOR, Harness
 from tests.test_privacy import scan_for
 
@@ -180,7 +188,14 @@ async def test_bar_withdraws_a_waiting_request_neutrally(harness: Harness) -> No
     await ask_again(h, citizen)  # asks again before the coordinators decided
     coco.press_button("Bar 3 months")
     await h.settle()
-    assert "cannot put you in contact with a peer" in citizen.texts[-1]
+    notice = citizen.texts[-1]
+    assert "cannot put you in contact with a peer" in notice
+    # The numbers it speaks of are in the message itself, and no promise of a coordinator.
+    assert "112" in notice and "alerts our coordinators" in notice
+    assert "always reaches" not in notice
+    assert citizen.last_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == (
+        "urgent:now"
+    )
     row = await h.rt.storage.fetchone("SELECT status, close_reason FROM requests ORDER BY id DESC")
     assert tuple(row) == ("cancelled", "barred")
 
@@ -378,3 +393,41 @@ async def test_a_bar_and_the_report_outlive_erasing_and_coming_back(harness: Har
     other = h.user(1002, "Bo", "en")
     await ask_for_peer(h, other)
     assert any("would like to talk" in t for t in peer.texts[before:])
+
+
+async def test_new_undertaking_version_is_sent_to_peers_once_at_start(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    peer = await make_peer(h, 2001, "Maja")
+    other = await make_peer(h, 2002, "Ole")
+    # Upgraded from before the undertaking: nobody has a version on record.
+    await h.rt.storage.execute("UPDATE peer_profiles SET undertaking_version = NULL")
+    await h.restart()
+    await h.settle()
+    for person in (peer, other):
+        asked = [t for t in person.texts if "has been updated" in t]
+        assert len(asked) == 1, person.texts  # unprompted: they wrote nothing
+        assert "Confidentiality undertaking (version 1)" in asked[0]
+    told = [t for t in coco.texts if "No approved peer has accepted version 1" in t]
+    assert len(told) == 1
+    # A restart sends nothing twice; writing to the bot does not ask again either.
+    await h.restart()
+    await h.settle()
+    peer.send_text("/mycontacts")
+    await h.settle()
+    assert sum("has been updated" in t for t in peer.texts) == 1
+    assert sum("No approved peer has accepted" in t for t in coco.texts) == 1
+    citizen = h.user(1001, "Ada", language="en")
+    await ask_for_peer(h, citizen)
+    assert await h.rt.storage.fetchone("SELECT 1 FROM offers WHERE status = 'pending'") is None
+    peer.press_button("I accept")
+    await h.settle()
+    assert any("offers can reach you again" in t for t in peer.texts)
+    assert "would like to talk" in peer.texts[-1]
+    # A later version is sent again, once; someone has accepted the old one only.
+    h.config = replace(h.config, undertaking_version=2)
+    await h.restart()
+    await h.settle()
+    assert sum("(version 2)" in t for t in peer.texts) == 1
+    assert sum("(version 2)" in t for t in other.texts) == 1
+    assert sum("No approved peer has accepted version 2" in t for t in coco.texts) == 1

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from tests.helpers.flows import coordinator
+from tests.helpers.flows import coordinator, press
 from tests.helpers.harness import COORDINATOR, Harness
 
 ADMIN = 9100
@@ -112,6 +112,13 @@ async def test_bad_input_and_non_administrators(harness: Harness) -> None:
         admin.send_text(text)
         await h.settle()
         assert "numeric Telegram id" in admin.texts[-1]
+    for text in ("/addcoordinator 9223372036854775808", "/addadmin 99999999999999999999999"):
+        admin.send_text(text)  # beyond SQLite's INTEGER: answered, nothing stored
+        await h.settle()
+        assert "too large to be a Telegram id" in admin.texts[-1]
+    admin.send_text("/addcoordinator ²")  # a digit to str.isdigit(), not to int()
+    await h.settle()
+    assert "numeric Telegram id" in admin.texts[-1]
     admin.send_text("/removecoordinator 4242")
     await h.settle()
     assert admin.texts[-1] == "4242 is not a coordinator added here."
@@ -146,3 +153,79 @@ async def test_an_added_coordinator_on_duty_gets_the_alerts_alone(harness: Harne
     await h.settle()
     assert new.texts[-1].startswith("Urgent #1")
     assert not any(t.startswith("Urgent #") for t in coco.texts)
+
+
+async def test_removed_coordinator_conversations_end_and_cases_go_back(harness: Harness) -> None:
+    h = harness
+    await with_admin(h)
+    admin = await coordinator(h, ADMIN, "Alma")
+    coco = await coordinator(h)
+    admin.send_text("/addcoordinator 5555")
+    await h.settle()
+    nora = await coordinator(h, 5555, "Nora")
+    ada = h.user(1001, "Ada", language="en")
+    ada.send_text("/help_now")
+    await h.settle()
+    await press(h, nora, "I'm handling it", "Write to them")
+    assert "coordinator from our team" in ada.texts[-1]
+    # A second citizen: Coco took the case, Nora writes with them.
+    bo = h.user(1002, "Bo", language="en")
+    bo.send_text("/help_now")
+    await h.settle()
+    nora.press(
+        next(m for m in nora.messages if "Urgent #2" in m.get("text", ""))["message_id"],
+        "esc:talk:2",
+    )
+    await h.settle()
+    assert "coordinator from our team" in bo.texts[-1]
+    await press(h, coco, "I'm handling it")
+    coco_seen = len(coco.texts)
+
+    admin.send_text("/removecoordinator 5555")
+    await h.settle()
+    assert admin.texts[-1].startswith("5555 is no longer a coordinator.")
+    for citizen in (ada, bo):
+        assert "can no longer continue this conversation" in citizen.texts[-1]
+    # Nothing is relayed any more, in either direction.
+    ada_seen, nora_seen = len(ada.texts), len(nora.texts)
+    nora.send_text("Are you still there?")
+    ada.send_text("hello?")
+    await h.settle()
+    assert "Are you still there?" not in ada.texts[ada_seen:]
+    assert "hello?" not in nora.texts[nora_seen:]
+    # Nora's case is open again and the others are alerted; Bo's case comes back as a new one.
+    rows = await h.rt.storage.fetchall(
+        "SELECT id, status, acknowledged_by, reason FROM escalations ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, "open", None, "button"),
+        (2, "acknowledged", COORDINATOR, "button"),
+        (3, "open", None, "unanswered"),
+    ]
+    new_alerts = coco.texts[coco_seen:]
+    assert any(t.startswith("Still not acknowledged: urgent #1") for t in new_alerts)
+    assert any(t.startswith("Urgent #3") and "no longer a coordinator" in t for t in new_alerts)
+    assert not any("#1" in t or "#3" in t for t in nora.texts[nora_seen:])
+    # The team can pick the person up again.
+    await press(h, coco, "I'm handling it")
+    coco.press(
+        next(m for m in coco.messages if "urgent #1" in m.get("text", ""))["message_id"],
+        "esc:talk:1",
+    )
+    await h.settle()
+    coco.send_text("Hi Ada, I'm here now.")
+    await h.settle()
+    assert ada.texts[-1] == "Hi Ada, I'm here now."
+
+
+async def test_removing_a_coordinator_mentions_the_coordinator_group(harness: Harness) -> None:
+    h = harness
+    h.config = replace(h.config, administrator_ids=(ADMIN,), coordinator_group_id=-100777)
+    await h.restart()
+    admin = await coordinator(h, ADMIN, "Alma")
+    admin.send_text("/addcoordinator 5555")
+    await h.settle()
+    admin.send_text("/removecoordinator 5555")
+    await h.settle()
+    assert admin.texts[-1].startswith("5555 is no longer a coordinator.")
+    assert "coordinator group can still act as a coordinator" in admin.texts[-1]

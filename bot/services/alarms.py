@@ -25,10 +25,19 @@ log = logging.getLogger(__name__)
 CITIZEN_ALARM_WINDOW = timedelta(minutes=30)
 
 
+# An alarm is for what is happening now: escalations older than this raise none.
+ALARM_MAX_AGE = timedelta(hours=24)
+
+
 async def queue(rt: Runtime, tx: Transaction, escalation: Escalation, stage: Stage) -> bool:
     """Decide the alarm for this escalation and stage, once; nothing when none is configured."""
     if not rt.config.alarm.enabled:
         log.warning("escalation %d: no e-mail alarm configured (%s)", escalation.id, stage.value)
+        return False
+    if rt.now() - escalation.created_at > ALARM_MAX_AGE:
+        # Older escalations (from before the alarm existed, or reopened long after) are for
+        # /escalations, not for a burst of SMS about cases that are days old.
+        log.info("escalation %d: too old for an e-mail alarm (%s)", escalation.id, stage.value)
         return False
     if escalation.citizen_id is not None and await alarm_store.recent_for_citizen(
         tx, escalation.citizen_id, stage, rt.now() - CITIZEN_ALARM_WINDOW
@@ -39,7 +48,9 @@ async def queue(rt: Runtime, tx: Transaction, escalation: Escalation, stage: Sta
         tx,
         escalation_id=escalation.id,
         stage=stage,
-        reason=escalation.reason,
+        # A case handed back from a removed coordinator is stored as "unanswered"; the alarm
+        # names it for what it is.
+        reason="handed_back" if "handed_back" in escalation.categories else escalation.reason,
         raised_at=escalation.created_at,
         now=rt.now(),
     )

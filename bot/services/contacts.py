@@ -34,8 +34,8 @@ def feedback_notice(t: Translator, contact_id: int) -> notices.Notice:
 async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
     """End the contact for both sides; the citizen is offered feedback and a new request later.
 
-    `ended_by` is ``citizen``, ``peer``, ``unreachable`` (the citizen blocked the bot) or
-    ``coordinator``.
+    `ended_by` is ``citizen``, ``peer``, ``unreachable`` (the citizen blocked the bot),
+    ``coordinator`` or ``handed_back`` (the coordinator in the conversation lost the role).
     """
     async with rt.storage.transaction() as tx:
         ended = await end_in(tx, rt, contact, ended_by)
@@ -98,6 +98,22 @@ async def end_in(
             now=now,
             ref_id=contact.id,
         )
+    if ended_by == "handed_back":
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            notices.Notice(
+                citizen_t._(
+                    "The coordinator you were writing with can no longer continue this "
+                    "conversation here. The rest of our team has been told. You can write "
+                    "/start at any time, and /help_now shows numbers you can call."
+                )
+            ),
+            purpose="contact-ended",
+            now=now,
+            ref_id=contact.id,
+        )
+        return True
     if ended_by != "unreachable" and contact.kind == "peer":
         # Feedback is about peers: a coordinator's conversation is not asked about, nor counted.
         await notices.send(

@@ -22,6 +22,7 @@ from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import alarms, peer_care
+from bot.services import contacts as contact_service
 from bot.services.coordinators import (
     coordinator_chats,
     coordinator_translator,
@@ -68,7 +69,17 @@ def signal_level(escalation: Escalation) -> int:
     return 0
 
 
+# Stored with the reason "unanswered" (the table's CHECK allows no new reason): the person is
+# left without an answer; the category says why.
+HANDED_BACK = "handed_back"
+HANDED_BACK_LABEL = N_(
+    "their conversation with a coordinator ended because that person is no longer a coordinator"
+)
+
+
 def why(t: Translator, escalation: Escalation) -> str:
+    if HANDED_BACK in escalation.categories:
+        return t._(HANDED_BACK_LABEL)
     level = signal_level(escalation)
     if escalation.reason == Reason.SIGNAL and level in SIGNAL_LEVEL_LABELS:
         return t._(SIGNAL_LEVEL_LABELS[level])
@@ -260,6 +271,49 @@ async def acknowledge(
                 )
     rt.wake_delivery()
     return AckResult(won, escalation)
+
+
+async def hand_back_in(tx: Transaction, rt: Runtime, coordinator_telegram_id: int) -> None:
+    """A coordinator lost the role: their conversations end and their cases go back to the team.
+
+    Runs inside the removal's transaction, after `rt.roles` no longer counts them, so the
+    re-alerts reach only the remaining coordinators. The citizen is told neutrally; acknowledged
+    escalations are open again and alerted anew; a conversation without such an escalation
+    becomes a new one, so someone picks the person up."""
+    reopened_citizens: set[int] = set()
+    chats = await on_duty_chats(rt, tx)
+    for escalation in await escalation_store.acknowledged_by(tx, coordinator_telegram_id):
+        if not await escalation_store.reopen(tx, escalation.id):
+            continue
+        await audit_store.record(
+            tx, coordinator_telegram_id, "hand_back", f"escalation:{escalation.id}", rt.now()
+        )
+        reopened = await escalation_store.by_id(tx, escalation.id)
+        assert reopened is not None
+        await _notify(rt, tx, reopened, chats, repeat=True)
+        if escalation.citizen_id is not None:
+            reopened_citizens.add(escalation.citizen_id)
+    user = await user_store.by_telegram_id(tx, coordinator_telegram_id)
+    if user is None:
+        return
+    for contact in await contact_store.active_for_peer(tx, user.id):
+        if contact.kind != "coordinator":
+            continue
+        if not await contact_service.end_in(tx, rt, contact, "handed_back"):
+            continue
+        waiting = await escalation_store.open_citizens(tx)
+        if contact.citizen_id not in reopened_citizens | waiting:
+            reopened_citizens.add(contact.citizen_id)
+            await raise_in(
+                tx,
+                rt,
+                reason=Reason.UNANSWERED,
+                categories=frozenset({HANDED_BACK}),
+                citizen_id=contact.citizen_id,
+                request_id=contact.request_id,
+                source_key=f"handed_back:{contact.id}",
+                citizen_answered=True,
+            )
 
 
 async def follow_up(rt: Runtime) -> int:

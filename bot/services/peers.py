@@ -370,3 +370,68 @@ async def load_undertaking_due(rt: Runtime) -> None:
     rt.undertaking_due = set(
         await peer_store.undertaking_outdated(rt.storage, rt.config.undertaking_version)
     )
+
+
+def undertaking_update_notice(t: Translator, config: Config) -> notices.Notice:
+    """A new undertaking version: its text and the "I accept" button."""
+    return notices.Notice(
+        "\n\n".join(
+            [
+                t._(
+                    "The confidentiality undertaking has been updated. Please read it and "
+                    "accept it: until then no new offers reach you. Your current contacts go "
+                    "on as before."
+                ),
+                undertaking_text(t, config),
+            ]
+        ),
+        (((t._("I accept"), "und:yes"),),),
+    )
+
+
+async def ask_undertaking(rt: Runtime) -> int:
+    """At start-up: every approved peer who has not accepted the configured version is sent it
+    once (kept per peer and version, so a restart sends nothing twice). If no approved peer has
+    accepted it, nobody can be matched: the coordinators are told once per version."""
+    version = rt.config.undertaking_version
+    now = rt.now()
+    asked = 0
+    async with rt.storage.transaction() as tx:
+        for profile in await peer_store.undertaking_to_ask(tx, version):
+            if not await peer_store.mark_undertaking_asked(tx, profile.user_id, version):
+                continue
+            t = rt.translator(profile.language)
+            await notices.send(
+                tx,
+                profile.telegram_id,
+                undertaking_update_notice(t, rt.config),
+                purpose="undertaking",
+                now=now,
+                ref_id=profile.user_id,
+            )
+            asked += 1
+        approved, accepted = await peer_store.undertaking_acceptance(tx, version)
+        if (
+            approved
+            and not accepted
+            and await peer_store.claim_meta(tx, "undertaking_nobody_accepted_told", str(version))
+        ):
+            for chat_id in coordinator_chats(rt):
+                t = await coordinator_translator(rt, tx, chat_id)
+                await notices.send(
+                    tx,
+                    chat_id,
+                    notices.Notice(
+                        t._(
+                            "No approved peer has accepted version {version} of the "
+                            "confidentiality undertaking yet, so no new requests can be matched "
+                            'until someone does. Each peer has been sent it with an "I accept" '
+                            "button; /peers shows who has not accepted.",
+                            version=version,
+                        )
+                    ),
+                    purpose="undertaking-nobody",
+                    now=now,
+                )
+    rt.wake_delivery()
+    return asked

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import notices
+from bot.emergency import emergency_lines
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service
@@ -242,7 +243,10 @@ async def _withdraw_open_request(
     await notices.send(
         tx,
         row["telegram_id"],
-        notices.Notice(barred_text(t, until), ((_help_now(t),),)),
+        notices.Notice(
+            "\n\n".join([barred_text(t, until), emergency_lines(t, rt.config)]),
+            ((_help_now(t),),),
+        ),
         purpose="request-withdrawn",
         now=rt.now(),
     )
@@ -253,10 +257,10 @@ def _help_now(t: Translator) -> tuple[str, str]:
 
 
 def barred_text(t: Translator, until: datetime) -> str:
-    """Neutral: no reason, no blame, and where help is."""
+    """Neutral: no reason, no blame, and where help is; the emergency lines always follow it."""
     return t._(
         "Right now we cannot put you in contact with a peer through this service. It will be "
         "possible again from {date}. If you need to talk to someone now, the phone numbers "
-        "are there for you, and the button below always reaches our coordinators.",
+        "below are there for you, and the button below alerts our coordinators.",
         date=t.date(until),
     )

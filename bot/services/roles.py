@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot import notices
 from bot.runtime import Runtime
+from bot.services import escalation
 from bot.staff import StaffRoles
 from bot.storage import audit as audit_store
 from bot.storage import roles as role_store
@@ -90,15 +91,26 @@ async def remove(rt: Runtime, actor: int, telegram_id: int, role: StaffRole) -> 
     if role is StaffRole.ADMINISTRATOR and rt.roles.administrator_count() <= 1:
         return Change.LAST_ADMINISTRATOR
     now = rt.now()
-    async with rt.storage.transaction() as tx:
-        if role is StaffRole.ADMINISTRATOR:
-            others = await role_store.administrators(tx) - {telegram_id}
-            if not others | rt.roles.config_administrators:
-                return Change.LAST_ADMINISTRATOR
-        if not await role_store.remove(tx, telegram_id, role):
-            return Change.NOT_FOUND
-        await audit_store.record(tx, actor, AUDIT[role, False], str(telegram_id), now)
-        if role is StaffRole.COORDINATOR:
-            await role_store.demote_user(tx, telegram_id)
+    # Counted out before the transaction, so the hand-back alerts reach only the others; put
+    # back if the transaction does not commit.
     rt.roles.ids(role).discard(telegram_id)
+    removed = False
+    try:
+        async with rt.storage.transaction() as tx:
+            if role is StaffRole.ADMINISTRATOR:
+                others = await role_store.administrators(tx) - {telegram_id}
+                if not others | rt.roles.config_administrators:
+                    return Change.LAST_ADMINISTRATOR
+            if not await role_store.remove(tx, telegram_id, role):
+                return Change.NOT_FOUND
+            await audit_store.record(tx, actor, AUDIT[role, False], str(telegram_id), now)
+            if role is StaffRole.COORDINATOR:
+                await role_store.demote_user(tx, telegram_id)
+                if not rt.roles.is_coordinator(telegram_id):
+                    await escalation.hand_back_in(tx, rt, telegram_id)
+        removed = True
+    finally:
+        if not removed:
+            rt.roles.ids(role).add(telegram_id)
+    rt.wake_delivery()
     return Change.REMOVED

@@ -93,6 +93,12 @@ async def due(db: Database, now: datetime, limit: int = 20) -> list[Alarm]:
     return [_alarm(row) for row in rows]
 
 
+async def is_pending(db: Database, alarm_id: int) -> bool:
+    """Still to be sent: not cancelled by an acknowledgement in the meantime."""
+    row = await db.fetchone("SELECT status FROM alarms WHERE id = ?", (alarm_id,))
+    return row is not None and row[0] == "pending"
+
+
 async def delivered(db: Database, alarm_id: int, address: str) -> None:
     """Remember one address that accepted the alarm (so a retry skips it)."""
     await db.execute(

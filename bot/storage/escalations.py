@@ -177,3 +177,24 @@ async def open_citizens(db: Database | Transaction) -> set[int]:
         " AND reason != 'unanswered' AND citizen_id IS NOT NULL"
     )
     return {row[0] for row in rows}
+
+
+async def acknowledged_by(tx: Transaction, coordinator_telegram_id: int) -> list[Escalation]:
+    """Escalations this coordinator took and that are still theirs (status acknowledged)."""
+    rows = await tx.fetchall(
+        "SELECT * FROM escalations WHERE status = 'acknowledged' AND acknowledged_by = ?"
+        " ORDER BY id",
+        (coordinator_telegram_id,),
+    )
+    return [_escalation(row) for row in rows]
+
+
+async def reopen(tx: Transaction, escalation_id: int) -> bool:
+    """Back to the team: open again, nobody's; the ladder's stages already passed stay passed."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE escalations SET status = 'open', acknowledged_by = NULL,"
+            " acknowledged_at = NULL WHERE id = ? AND status = 'acknowledged'",
+            (escalation_id,),
+        )
+    )

@@ -265,6 +265,7 @@ INVENTORY: tuple[Table, ...] = (
             ("last_active_at", P, N_("time")),
             ("undertaking_version", P, N_("version of the confidentiality undertaking accepted")),
             ("undertaking_at", P, N_("when it was accepted")),
+            ("undertaking_asked_version", P, N_("last version they were asked to accept")),
         ),
     ),
     Table(

@@ -375,6 +375,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE wellbeing ADD COLUMN talk_contact_id INTEGER
         REFERENCES contacts (id) ON DELETE SET NULL;
     """,
+    # which undertaking version a peer was last asked to accept unprompted (asked once each).
+    """
+    ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
+    """,
 )
 
 
@@ -396,6 +400,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "WHO-5 wellbeing answers, first contact per request, anonymous statistics archive",
     "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
+    "the undertaking version each peer was asked to accept",
 )
 
 

@@ -36,6 +36,7 @@ class PeerProfile:
     active_contacts: int
     last_active_at: datetime | None
     undertaking_version: int | None = None
+    undertaking_asked_version: int | None = None
 
 
 def _split(value: str) -> frozenset[str]:
@@ -74,6 +75,7 @@ def _profile(row: Row) -> PeerProfile:
             datetime.fromisoformat(row["last_active_at"]) if row["last_active_at"] else None
         ),
         undertaking_version=row["undertaking_version"],
+        undertaking_asked_version=row["undertaking_asked_version"],
     )
 
 
@@ -249,3 +251,49 @@ async def undertaking_outdated(db: Database, version: int) -> list[int]:
         (version,),
     )
     return [row[0] for row in rows]
+
+
+async def undertaking_to_ask(tx: Transaction, version: int) -> list[PeerProfile]:
+    """Approved (or paused) peers who have neither accepted nor been asked about `version`."""
+    rows = await tx.fetchall(
+        PROFILE_SQL + " WHERE p.status IN ('approved', 'paused')"
+        " AND (p.undertaking_version IS NULL OR p.undertaking_version != ?)"
+        " AND (p.undertaking_asked_version IS NULL OR p.undertaking_asked_version != ?)"
+        " ORDER BY p.user_id",
+        (version, version),
+    )
+    return [_profile(row) for row in rows]
+
+
+async def mark_undertaking_asked(tx: Transaction, user_id: int, version: int) -> bool:
+    """Once per version: False when this peer was asked about it already."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE peer_profiles SET undertaking_asked_version = ? WHERE user_id = ?"
+            " AND (undertaking_asked_version IS NULL OR undertaking_asked_version != ?)",
+            (version, user_id, version),
+        )
+    )
+
+
+async def undertaking_acceptance(tx: Transaction, version: int) -> tuple[int, int]:
+    """(approved peers, of whom accepted `version`)."""
+    row = await tx.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(undertaking_version = ?), 0) FROM peer_profiles"
+        " WHERE status = 'approved'",
+        (version,),
+    )
+    return (row[0], row[1]) if row else (0, 0)
+
+
+async def claim_meta(tx: Transaction, key: str, value: str) -> bool:
+    """Set a fact of the bot's once: False when it already has this value."""
+    row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+    if row is not None and row[0] == value:
+        return False
+    await tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+    return True

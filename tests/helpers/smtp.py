@@ -8,6 +8,7 @@ test.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -101,6 +102,10 @@ class MailServer:
     refuse_login: bool = False
     refuse_recipients: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    # When set, DATA waits for `release` after setting `holding` (a slow server, on its thread).
+    hold: bool = False
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     _controller: Controller | None = None
 
@@ -172,6 +177,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.hold:
+            self.server.hold = False
+            self.server.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.server.release.wait, 10)
         mechanism = self.server.logins[-1][0] if self.server.logins else None
         self.server.received.append(
             Received(
