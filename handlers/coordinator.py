@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.services import escalation, peers
 from bot.storage import audit as audit_store
@@ -103,9 +104,13 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
     if action == "talk":
-        contact = await escalation.open_conversation(
-            turn.rt, int(raw_id), turn.person.telegram_id, turn.person.language
-        )
+        try:
+            contact = await escalation.open_conversation(
+                turn.rt, int(raw_id), turn.person.telegram_id, turn.person.language
+            )
+        except NotAllowed:
+            await query.answer(turn.t._("Someone else is already handling this."))
+            return
         if contact is None:
             await query.answer(turn.t._("That button is no longer valid."))
             return

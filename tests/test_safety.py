@@ -175,6 +175,35 @@ async def test_peer_concern_with_note_and_coordinator_conversation(harness: Harn
     assert "ok thanks" not in peer.texts
 
 
+async def test_write_to_them_belongs_to_who_took_it_and_goes_stale(harness: Harness) -> None:
+    h = harness
+    h.config = h.config.__class__(**{**h.config.__dict__, "coordinator_ids": (COORDINATOR, 9003)})
+    await h.restart()
+    one, two = await coordinator(h), await coordinator(h, 9003, "Dina")
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/help_now")
+    await h.settle()
+    one.press_button("I'm handling it")
+    await h.settle()
+    before = len(citizen.texts)
+    two.press(two.last_message["message_id"], "esc:talk:1", forge=True)  # an older copy
+    await h.settle()
+    assert two.answered_callbacks[-1] == "Someone else is already handling this."
+    assert len(citizen.texts) == before
+    one.press_button("Write to them")
+    await h.settle()
+    assert "coordinator from our team" in citizen.texts[-1]
+    one.send_text("/end")
+    await h.settle()
+    await press(h, one, "End")
+    await h.tick(timedelta(days=8))
+    before = len(citizen.texts)
+    one.press_button("Write to them")
+    await h.settle()
+    assert one.answered_callbacks[-1] == "That button is no longer valid."
+    assert len(citizen.texts) == before
+
+
 async def test_forged_escalation_and_approve_buttons_do_nothing(harness: Harness) -> None:
     h = harness
     citizen = h.user(1001, language="en")

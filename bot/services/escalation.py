@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from bot import labels, metrics, notices
 from bot.emergency import emergency_lines
+from bot.errors import NotAllowed
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import alarms, peer_care
@@ -452,13 +453,23 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
     )
 
 
+# How long the "Write to them" button of an urgent alert may open a conversation.
+TALK_WINDOW = timedelta(days=7)
+
+
 async def open_conversation(
     rt: Runtime, escalation_id: int, coordinator_telegram_id: int, language: str
 ) -> contact_store.Contact | None:
-    """A coordinator writes with the citizen through the bot, as anonymous as a peer would."""
+    """A coordinator writes with the citizen through the bot, as anonymous as a peer would.
+
+    None when the alert is gone or older than `TALK_WINDOW` (an old button must not message a
+    citizen out of the blue); `NotAllowed` when another coordinator has taken it.
+    """
     found = await escalation_store.by_id(rt.storage, escalation_id)
-    if found is None or found.citizen_id is None:
+    if found is None or found.citizen_id is None or rt.now() - found.created_at > TALK_WINDOW:
         return None
+    if found.acknowledged and found.acknowledged_by not in (None, coordinator_telegram_id):
+        raise NotAllowed("another coordinator has this escalation")
     return await talk_with_citizen(
         rt,
         found.citizen_id,
