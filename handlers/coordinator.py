@@ -18,6 +18,7 @@ from bot.services import escalation, peers
 from bot.storage import audit as audit_store
 from bot.storage import escalations as escalation_store
 from bot.storage import users as user_store
+from bot.storage.contacts import Contact
 from handlers import common
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
@@ -92,6 +93,20 @@ async def approve_button(update: Update, context: Context) -> None:
     )
 
 
+async def writing_with(turn: Turn, contact: Contact) -> None:
+    """The coordinator's conversation is open: say with whom, and how it ends."""
+    assert turn.update.callback_query is not None
+    await turn.update.callback_query.answer()
+    await turn.context.bot.send_message(
+        turn.chat_id,
+        turn.t._(
+            "You are now writing with {name}. Your messages are passed on without your "
+            "name; /end ends the conversation.",
+            name=contact.citizen_name,
+        ),
+    )
+
+
 async def escalation_button(update: Update, context: Context) -> None:
     """Takes ownership of an escalation, or opens a conversation with the citizen."""
     turn = await _coordinator(update, context)
@@ -114,15 +129,7 @@ async def escalation_button(update: Update, context: Context) -> None:
         if contact is None:
             await query.answer(turn.t._("That button is no longer valid."))
             return
-        await query.answer()
-        await context.bot.send_message(
-            turn.chat_id,
-            turn.t._(
-                "You are now writing with {name}. Your messages are passed on without your "
-                "name; /end ends the conversation.",
-                name=contact.citizen_name,
-            ),
-        )
+        await writing_with(turn, contact)
         return
     assert update.effective_user is not None
     result = await escalation.acknowledge(

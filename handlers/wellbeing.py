@@ -17,7 +17,7 @@ from bot.storage.users import User
 from bot.storage.wellbeing import WellbeingStatus
 from handlers import keyboards
 from handlers.base import Context, Turn, begin
-from handlers.coordinator import _coordinator
+from handlers.coordinator import _coordinator, writing_with
 from handlers.keyboards import button
 
 log = logging.getLogger(__name__)
@@ -155,15 +155,7 @@ async def coordinator_talk_button(update: Update, context: Context) -> None:
     if contact is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
-    await query.answer()
-    await context.bot.send_message(
-        turn.chat_id,
-        turn.t._(
-            "You are now writing with {name}. Your messages are passed on without your "
-            "name; /end ends the conversation.",
-            name=contact.citizen_name,
-        ),
-    )
+    await writing_with(turn, contact)
 
 
 def register(application: Application) -> None:
