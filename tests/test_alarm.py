@@ -556,3 +556,17 @@ async def test_acknowledged_during_a_slow_mail_session_is_not_sent(
         mail.release.set()
         await h.stop()
         mail.stop()
+
+
+async def test_a_worried_peer_is_told_when_nobody_can_be_reached(
+    h: Harness, mail: MailServer
+) -> None:
+    peer, _ = await in_contact(h)
+    h.user(COORDINATOR).block()
+    await h.settle()
+    peer.press_button("I'm worried")
+    await h.settle()
+    told = [t for t in peer.texts if "none of our coordinators can be reached" in t]
+    assert len(told) == 1 and "your concern about" in told[0] and "112" in told[0]
+    await alarms_settled(h)
+    assert len(mail.received) == 2

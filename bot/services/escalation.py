@@ -380,6 +380,7 @@ async def _reached_nobody(
     log.warning("escalation %d: no coordinator can be reached", escalation.id)
     if tell_citizen:
         await _tell_citizen_nobody_reachable(rt, tx, escalation)
+    await _tell_peer_nobody_reachable(rt, tx, escalation)
     backups = coordinator_chats(rt, backups=True)
     if backups and await escalation_store.mark_followed_up(tx, escalation.id, "backup", now):
         await _notify(rt, tx, escalation, backups)
@@ -418,6 +419,32 @@ async def _tell_citizen_nobody_reachable(
         tx,
         citizen.telegram_id,
         notices.Notice("\n\n".join([nobody_reachable_text(t, rt), emergency_lines(t, rt.config)])),
+        purpose="escalation-unreached",
+        now=rt.now(),
+        priority=Priority.URGENT,
+        ref_id=escalation.id,
+    )
+
+
+async def _tell_peer_nobody_reachable(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:
+    """A worried peer must not believe the team has it in hand when nobody can see it."""
+    if escalation.reason != Reason.PEER_CONCERN or escalation.contact_id is None:
+        return
+    contact = await contact_store.contact(tx, escalation.contact_id)
+    if contact is None or contact.kind != "peer":
+        return
+    t = rt.translator(contact.peer_language)
+    text = t._(
+        "Right now none of our coordinators can be reached, so nobody from the team has seen "
+        "your concern about {name} yet; it is kept for them. If you think {name} may be in "
+        "danger now, tell them to call 112 or one of the numbers under /help_now. You do not "
+        "have to carry this alone: you can stop here and take care of yourself.",
+        name=contact.citizen_name,
+    )
+    await notices.send(
+        tx,
+        contact.peer_chat,
+        notices.Notice(text),
         purpose="escalation-unreached",
         now=rt.now(),
         priority=Priority.URGENT,
