@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from tests.helpers.flows import coordinator, press
+from tests.helpers.flows import coordinator, make_peer, press
 from tests.helpers.harness import COORDINATOR, Harness
 
 ADMIN = 9100
@@ -229,3 +229,19 @@ async def test_removing_a_coordinator_mentions_the_coordinator_group(harness: Ha
     await h.settle()
     assert admin.texts[-1].startswith("5555 is no longer a coordinator.")
     assert "coordinator group can still act as a coordinator" in admin.texts[-1]
+
+
+async def test_a_peer_made_coordinator_can_go_on_duty(harness: Harness) -> None:
+    h = harness
+    await with_admin(h)
+    admin = await coordinator(h, ADMIN, "Alma")
+    coco = await coordinator(h)
+    peer = await make_peer(h, 2001, "Maja")
+    admin.send_text("/addcoordinator 2001")
+    await h.settle()
+    peer.send_text("/onduty")
+    await h.settle()
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    assert peer.texts[-1].startswith("Urgent #1")
+    assert not any(t.startswith("Urgent #1") for t in coco.texts)  # only who is on duty

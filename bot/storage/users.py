@@ -106,16 +106,15 @@ async def set_pseudonym(tx: Transaction, user_id: int, pseudonym: str) -> None:
 
 async def set_on_duty(db: Database, telegram_id: int, on_duty: bool) -> None:
     await db.execute(
-        "UPDATE users SET on_duty = ? WHERE telegram_id = ? AND role = 'coordinator'",
+        "UPDATE users SET on_duty = ? WHERE telegram_id = ?",
         (int(on_duty), telegram_id),
     )
 
 
 async def on_duty(db: Database | Transaction) -> list[int]:
-    """Telegram ids of coordinators who said they are on duty."""
-    rows = await db.fetchall(
-        "SELECT telegram_id FROM users WHERE role = 'coordinator' AND on_duty = 1"
-    )
+    """Telegram ids of people who said they are on duty (who is staff is decided in memory,
+    see `bot.services.coordinators.on_duty_chats`: a peer can be a coordinator too)."""
+    rows = await db.fetchall("SELECT telegram_id FROM users WHERE on_duty = 1")
     return [row[0] for row in rows]
 
 
