@@ -41,6 +41,7 @@ from bot.storage import users as user_store
 from bot.storage.alarms import Stage
 from bot.storage.escalations import Escalation
 from bot.storage.outbox import OutboxMessage, Priority
+from bot.storage.users import User
 
 log = logging.getLogger(__name__)
 
@@ -405,25 +406,39 @@ def nobody_reachable_text(t: Translator, rt: Runtime) -> str:
     )
 
 
-async def _tell_citizen_nobody_reachable(
-    rt: Runtime, tx: Transaction, escalation: Escalation
-) -> None:
-    """Only citizens who asked for help or wrote crisis words expect an answer from the team."""
-    if escalation.reason not in (Reason.BUTTON, Reason.SIGNAL) or escalation.citizen_id is None:
-        return
+async def _reachable_citizen(tx: Transaction, escalation: Escalation) -> User | None:
+    """The escalation's citizen, unless gone or known to have blocked the bot."""
+    if escalation.citizen_id is None:
+        return None
     citizen = await user_store.by_id(tx, escalation.citizen_id)
-    if citizen is None or citizen.unreachable:
-        return
-    t = rt.translator(citizen.language)
+    return None if citizen is None or citizen.unreachable else citizen
+
+
+async def _send_urgent(
+    rt: Runtime, tx: Transaction, chat_id: int, text: str, purpose: str, escalation: Escalation
+) -> None:
     await notices.send(
         tx,
-        citizen.telegram_id,
-        notices.Notice("\n\n".join([nobody_reachable_text(t, rt), emergency_lines(t, rt.config)])),
-        purpose="escalation-unreached",
+        chat_id,
+        notices.Notice(text),
+        purpose=purpose,
         now=rt.now(),
         priority=Priority.URGENT,
         ref_id=escalation.id,
     )
+
+
+async def _tell_citizen_nobody_reachable(
+    rt: Runtime, tx: Transaction, escalation: Escalation
+) -> None:
+    """Only citizens who asked for help or wrote crisis words expect an answer from the team."""
+    if escalation.reason not in (Reason.BUTTON, Reason.SIGNAL):
+        return
+    if (citizen := await _reachable_citizen(tx, escalation)) is None:
+        return
+    t = rt.translator(citizen.language)
+    text = "\n\n".join([nobody_reachable_text(t, rt), emergency_lines(t, rt.config)])
+    await _send_urgent(rt, tx, citizen.telegram_id, text, "escalation-unreached", escalation)
 
 
 async def _tell_peer_nobody_reachable(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:
@@ -441,22 +456,13 @@ async def _tell_peer_nobody_reachable(rt: Runtime, tx: Transaction, escalation: 
         "have to carry this alone: you can stop here and take care of yourself.",
         name=contact.citizen_name,
     )
-    await notices.send(
-        tx,
-        contact.peer_chat,
-        notices.Notice(text),
-        purpose="escalation-unreached",
-        now=rt.now(),
-        priority=Priority.URGENT,
-        ref_id=escalation.id,
-    )
+    await _send_urgent(rt, tx, contact.peer_chat, text, "escalation-unreached", escalation)
 
 
 async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:
-    if escalation.reason != Reason.BUTTON or escalation.citizen_id is None:
+    if escalation.reason != Reason.BUTTON:
         return
-    citizen = await user_store.by_id(tx, escalation.citizen_id)
-    if citizen is None or citizen.unreachable:
+    if (citizen := await _reachable_citizen(tx, escalation)) is None:
         return
     t = rt.translator(citizen.language)
     text = "\n\n".join(
@@ -469,15 +475,7 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
             emergency_lines(t, rt.config),
         ]
     )
-    await notices.send(
-        tx,
-        citizen.telegram_id,
-        notices.Notice(text),
-        purpose="escalation-wait",
-        now=rt.now(),
-        priority=Priority.URGENT,
-        ref_id=escalation.id,
-    )
+    await _send_urgent(rt, tx, citizen.telegram_id, text, "escalation-wait", escalation)
 
 
 # How long the "Write to them" button of an urgent alert may open a conversation.
