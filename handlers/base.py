@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from telegram.ext import ContextTypes, filters
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services.people import Person, identify
+from bot.storage import contacts as contact_store
+from bot.storage.users import User
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
@@ -89,3 +92,17 @@ async def begin(update: Update, context: Context) -> Turn:
         staff=rt.roles,
     )
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)
+
+
+async def prompted_reply(
+    turn: Turn, mark: re.Pattern[str], replied_id: int, replied_text: str
+) -> tuple[int, User] | None:
+    """The number in the bot's prompt the person replied to (e.g. "(R#12)") and who they are;
+    None for any other reply, and for a reply to a relayed message, which is conversation."""
+    match = mark.search(replied_text)
+    user = turn.person.user
+    if match is None or user is None:
+        return None
+    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
+        return None
+    return int(match.group(1)), user

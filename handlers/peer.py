@@ -18,7 +18,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage.contacts import Contact
 from handlers import keyboards
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, prompted_reply
 from handlers.keyboards import button, callback_parts
 
 log = logging.getLogger(__name__)
@@ -270,13 +270,10 @@ async def worry_button(update: Update, context: Context) -> None:
 
 async def concern_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
     """A reply to the concern prompt adds the note; True if it was one."""
-    match = CONCERN_MARK.search(replied_text)
-    user = turn.person.user
-    if match is None or user is None:
+    if (prompted := await prompted_reply(turn, CONCERN_MARK, replied_id, replied_text)) is None:
         return False
-    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
-        return False  # a reply to a relayed message is conversation, never a note
-    found = await escalation_store.by_id(turn.rt.storage, int(match.group(1)))
+    escalation_id, user = prompted
+    found = await escalation_store.by_id(turn.rt.storage, escalation_id)
     if found is None or found.reason != escalation.Reason.PEER_CONCERN or found.note:
         return False
     contact = await contact_store.contact(turn.rt.storage, found.contact_id or 0)
@@ -352,14 +349,11 @@ async def handover_button(update: Update, context: Context) -> None:
 
 async def handover_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
     """A reply to the handover prompt proposes the note; True if it was one."""
-    match = HANDOVER_MARK.search(replied_text)
-    user = turn.person.user
-    if match is None or user is None:
+    if (prompted := await prompted_reply(turn, HANDOVER_MARK, replied_id, replied_text)) is None:
         return False
-    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
-        return False
+    contact_id, user = prompted
     try:
-        proposed = await handover.propose(turn.rt, user, int(match.group(1)), text)
+        proposed = await handover.propose(turn.rt, user, contact_id, text)
     except UserInputError as exc:
         await turn.context.bot.send_message(turn.chat_id, turn.t._(exc.message))
         return True

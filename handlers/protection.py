@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import reports as report_store
 from bot.storage.reports import ReportStatus
 from handlers import keyboards
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, prompted_reply
 from handlers.coordinator import _coordinator
 from handlers.keyboards import button, callback_parts
 
@@ -89,13 +89,10 @@ async def report_button(update: Update, context: Context) -> None:
 
 async def report_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
     """A reply to the report prompt adds the note; True if the reply was to that prompt."""
-    match = REPORT_MARK.search(replied_text)
-    user = turn.person.user
-    if match is None or user is None:
+    if (prompted := await prompted_reply(turn, REPORT_MARK, replied_id, replied_text)) is None:
         return False
-    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
-        return False  # a reply to a relayed message is conversation, never a note
-    added = await reports.add_note(turn.rt, int(match.group(1)), user, text)
+    report_id, user = prompted
+    added = await reports.add_note(turn.rt, report_id, user, text)
     await turn.context.bot.send_message(
         turn.chat_id,
         turn.t._("Your note has been passed on to the coordinators.")
