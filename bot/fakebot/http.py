@@ -18,7 +18,6 @@ closes it without an answer: a client whose read timeout is shorter sees a read 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import dataclass
 from email.message import Message
@@ -29,6 +28,7 @@ from urllib.parse import parse_qsl, unquote
 from bot.fakebot.core import FakeTelegram
 from bot.fakebot.errors import InjectedTimeout
 from bot.fakebot.spec import UploadedFile
+from bot.loopback_server import LoopbackServer
 
 MAX_BODY = 60 * 1024 * 1024
 
@@ -51,38 +51,17 @@ def _envelope(error_code: int, description: str) -> tuple[int, bytes]:
     return error_code, json.dumps(body).encode()
 
 
-class FakeBotApiServer:
+class FakeBotApiServer(LoopbackServer):
     """Serves a ``FakeTelegram`` over HTTP on loopback; see the module docstring."""
 
     def __init__(self, core: FakeTelegram, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
         self.core = core
-        self.host = host
-        self.port = port
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def base_url(self) -> str:
         """The value for PTB's ``base_url`` (it appends the token and the method)."""
         return f"http://{self.host}:{self.port}/bot"
-
-    async def start(self) -> int:
-        """Listen and return the bound port."""
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        """Stop listening and end every open connection, long polls included."""
-        if self._server is None:
-            return
-        self._server.close()
-        tasks = list(self._connections)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
 
     async def __aenter__(self) -> FakeBotApiServer:
         await self.start()
@@ -91,42 +70,26 @@ class FakeBotApiServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._connections.add(task)
-        try:
-            while True:
-                try:
-                    request = await _read_request(reader)
-                except _Malformed as exc:
-                    status, body = _envelope(400, f"Bad Request: {exc}")
-                    writer.write(_response(status, body, keep_alive=False))
-                    await writer.drain()
-                    break
-                if request is None:
-                    break
-                try:
-                    status, body = await self._answer(request)
-                except InjectedTimeout as exc:
-                    await asyncio.sleep(exc.delay)
-                    break
-                writer.write(_response(status, body, keep_alive=request.keep_alive))
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                request = await _read_request(reader)
+            except _Malformed as exc:
+                status, body = _envelope(400, f"Bad Request: {exc}")
+                writer.write(_response(status, body, keep_alive=False))
                 await writer.drain()
-                if not request.keep_alive:
-                    break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        except asyncio.CancelledError:
-            # stop() ends connections by cancelling them; asyncio's stream callback on
-            # Python 3.11 would log a cancelled handler task as an error.
-            pass
-        finally:
-            if task is not None:
-                self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
+                break
+            if request is None:
+                break
+            try:
+                status, body = await self._answer(request)
+            except InjectedTimeout as exc:
+                await asyncio.sleep(exc.delay)
+                break
+            writer.write(_response(status, body, keep_alive=request.keep_alive))
+            await writer.drain()
+            if not request.keep_alive:
+                break
 
     async def _answer(self, request: _Request) -> tuple[int, bytes]:
         path, _, query = request.target.partition("?")

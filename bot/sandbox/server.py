@@ -23,7 +23,6 @@ header must name loopback, so a site the person visits cannot drive the sandbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -32,6 +31,7 @@ from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
+from bot.loopback_server import LoopbackServer
 from bot.sandbox.control import ActionError, Sandbox
 
 log = logging.getLogger(__name__)
@@ -68,67 +68,34 @@ def page() -> bytes:
     return resources.files("bot.sandbox").joinpath("page.html").read_bytes()
 
 
-class SandboxServer:
+class SandboxServer(LoopbackServer):
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8080) -> None:
+        super().__init__(host, port)
         self.sandbox = sandbox
-        self.host = host
-        self.port = port
         self._page = page()
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        tasks = list(self._connections)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._connections.add(task)
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            try:
-                request = await asyncio.wait_for(_read_request(reader), HEAD_TIMEOUT)
-                self._check_host(request)
-                if request.method == "GET" and request.path == "/api/events":
-                    await self._events(writer)
-                    return
-                status, content_type, body = await self._answer(request)
-            except _BadRequest as exc:
-                status, content_type, body = _json(exc.status, {"error": str(exc)})
-            except (TimeoutError, asyncio.IncompleteReadError):
+            request = await asyncio.wait_for(_read_request(reader), HEAD_TIMEOUT)
+            self._check_host(request)
+            if request.method == "GET" and request.path == "/api/events":
+                await self._events(writer)
                 return
-            except Exception:
-                log.exception("sandbox request failed")
-                status, content_type, body = _json(
-                    500, {"error": "the sandbox failed; see its log"}
-                )
-            writer.write(_head(status, content_type, len(body)) + body)
-            await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            if task is not None:
-                self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
+            status, content_type, body = await self._answer(request)
+        except _BadRequest as exc:
+            status, content_type, body = _json(exc.status, {"error": str(exc)})
+        except (TimeoutError, asyncio.IncompleteReadError):
+            return
+        except Exception:
+            log.exception("sandbox request failed")
+            status, content_type, body = _json(500, {"error": "the sandbox failed; see its log"})
+        writer.write(_head(status, content_type, len(body)) + body)
+        await writer.drain()
 
     def _check_host(self, request: _Request) -> None:
         if self.host not in LOOPBACK:
