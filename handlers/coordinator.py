@@ -21,7 +21,7 @@ from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from handlers import common
 from handlers.base import Context, Turn, begin
-from handlers.keyboards import button, callback_parts
+from handlers.keyboards import action_and_id, button
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +114,15 @@ async def escalation_button(update: Update, context: Context) -> None:
         return
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in {"ack", "talk"}:
+    parsed = action_and_id(query.data, {"ack", "talk"})
+    if parsed is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
+    action, item_id = parsed
     if action == "talk":
         try:
             contact = await escalation.open_conversation(
-                turn.rt, int(raw_id), turn.person.telegram_id, turn.person.language
+                turn.rt, item_id, turn.person.telegram_id, turn.person.language
             )
         except NotAllowed:
             await query.answer(turn.t._("Someone else is already handling this."))
@@ -133,7 +134,7 @@ async def escalation_button(update: Update, context: Context) -> None:
         return
     assert update.effective_user is not None
     result = await escalation.acknowledge(
-        turn.rt, int(raw_id), turn.person.telegram_id, update.effective_user.first_name
+        turn.rt, item_id, turn.person.telegram_id, update.effective_user.first_name
     )
     if result.escalation is None:
         await query.answer(turn.t._("That button is no longer valid."))

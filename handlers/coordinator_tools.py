@@ -33,7 +33,7 @@ from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile, PeerStatus
 from handlers.base import Context, Turn
 from handlers.coordinator import _coordinator
-from handlers.keyboards import button, callback_parts
+from handlers.keyboards import action_and_id, button, callback_parts
 
 COMMAND = re.compile(r"^/\S+\s*")
 PAGE = 15  # requests or peers (each with a button) in one message
@@ -433,16 +433,17 @@ async def peers_button(update: Update, context: Context) -> None:
     assert query is not None
     t = turn.t
     invalid = t._("That button is no longer valid.")
-    _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in PEER_ACTIONS:
+    parsed = action_and_id(query.data, PEER_ACTIONS)
+    if parsed is None:
         await query.answer(invalid)
         return
+    action, item_id = parsed
     if action == "list":
         await query.answer()
-        text, markup = await _peers_view(turn, int(raw_id))
+        text, markup = await _peers_view(turn, item_id)
         await query.edit_message_text(text, reply_markup=markup)
         return
-    uid, actor = int(raw_id), turn.person.telegram_id
+    uid, actor = item_id, turn.person.telegram_id
     profile = await peer_store.profile(turn.rt.storage, uid)
     if profile is None or profile.status is PeerStatus.REMOVED:
         await query.answer(invalid)
@@ -520,19 +521,20 @@ async def broadcast_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     t = turn.t
-    _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in {"send", "no"}:
+    parsed = action_and_id(query.data, {"send", "no"})
+    if parsed is None:
         await query.answer(t._("That button is no longer valid."))
         return
+    action, item_id = parsed
     actor = turn.person.telegram_id
     if action == "no":
-        if not await broadcast.cancel(turn.rt, int(raw_id), actor):
+        if not await broadcast.cancel(turn.rt, item_id, actor):
             await query.answer(t._("That button is no longer valid."))
             return
         await query.answer()
         await query.edit_message_text(t._("Not sent."))
         return
-    result = await broadcast.send(turn.rt, int(raw_id), actor)
+    result = await broadcast.send(turn.rt, item_id, actor)
     if result.outcome is SendOutcome.STALE:
         await query.answer(t._("That button is no longer valid."))
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.i18n import LANGUAGES, Translator
@@ -14,6 +16,15 @@ def callback_parts(data: str | None, count: int = 3) -> list[str]:
     """Split ``area:action:id`` into exactly `count` parts, missing ones empty (untrusted data)."""
     parts = (data or "").split(":")
     return [*parts, *([""] * count)][:count]
+
+
+def action_and_id(data: str | None, actions: Collection[str]) -> tuple[str, int] | None:
+    """``area:action:id`` from untrusted data: the action, if it is one of `actions`, and the id;
+    None for anything else (forged or malformed)."""
+    _, action, raw_id = callback_parts(data)
+    if not raw_id.isdigit() or action not in actions:
+        return None
+    return action, int(raw_id)
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

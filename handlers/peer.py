@@ -19,7 +19,7 @@ from bot.storage import escalations as escalation_store
 from bot.storage.contacts import Contact
 from handlers import keyboards
 from handlers.base import Context, Turn, begin, prompted_reply
-from handlers.keyboards import button, callback_parts
+from handlers.keyboards import action_and_id, button, callback_parts
 
 log = logging.getLogger(__name__)
 # Before the dialogues (group 0), after urgent help (registered first in the same group).
@@ -33,14 +33,15 @@ async def offer_button(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in {"acc", "dec"}:
+    parsed = action_and_id(query.data, {"acc", "dec"})
+    if parsed is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
+    action, item_id = parsed
     if action == "dec":
-        declined = await matching.decline(turn.rt, int(raw_id), turn.person.telegram_id)
+        declined = await matching.decline(turn.rt, item_id, turn.person.telegram_id)
         if not declined:
-            log.info("refused decline of offer %s (update %s)", raw_id, update.update_id)
+            log.info("refused decline of offer %s (update %s)", item_id, update.update_id)
             await query.answer(turn.t._("That button is no longer valid."))
             return
         await query.answer()
@@ -54,9 +55,9 @@ async def offer_button(update: Update, context: Context) -> None:
             show_alert=True,
         )
         return
-    result = await matching.accept(turn.rt, int(raw_id), turn.person.telegram_id)
+    result = await matching.accept(turn.rt, item_id, turn.person.telegram_id)
     if result.outcome is AcceptOutcome.NOT_YOURS:
-        log.info("refused accept of offer %s (update %s)", raw_id, update.update_id)
+        log.info("refused accept of offer %s (update %s)", item_id, update.update_id)
         await query.answer(turn.t._("That button is no longer valid."))
         return
     await query.answer()

@@ -22,7 +22,7 @@ from bot.storage.reports import ReportStatus
 from handlers import keyboards
 from handlers.base import Context, Turn, begin, prompted_reply
 from handlers.coordinator import _coordinator
-from handlers.keyboards import button, callback_parts
+from handlers.keyboards import action_and_id, button, callback_parts
 
 log = logging.getLogger(__name__)
 REPORT_MARK = re.compile(r"R#(\d+)")
@@ -160,12 +160,13 @@ async def bar_button(update: Update, context: Context) -> None:
         return
     query = update.callback_query
     assert query is not None
-    _, action, raw_id = callback_parts(query.data)
-    if not raw_id.isdigit() or action not in {"no", *reports.BAR_PERIODS}:
+    parsed = action_and_id(query.data, {"no", *reports.BAR_PERIODS})
+    if parsed is None:
         await query.answer(turn.t._("That button is no longer valid."))
         return
+    action, item_id = parsed
     pressed = (query.message.chat.id, query.message.message_id) if query.message else None
-    decision = await reports.decide(turn.rt, int(raw_id), action, turn.person.telegram_id, pressed)
+    decision = await reports.decide(turn.rt, item_id, action, turn.person.telegram_id, pressed)
     report = decision.report
     if report is None:
         await query.answer(turn.t._("That button is no longer valid."))
