@@ -120,7 +120,8 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
     )
     spoken = _last_spoken(rt)
     if len(spoken) >= SPOKEN_KEEP:
-        spoken.clear()  # long committed by now: the rows say the same
+        spoken.clear()  # long committed by now: the rows say the same once read afresh
+        rt.storage.forget_cached(["contacts"])
     spoken[route_.contact.id] = (route_.side.value, now)
     if route_.side is Side.PEER and route_.contact.kind == "peer":
         peer_store.touch_later(rt.later, route_.contact.peer_id, now)

@@ -58,6 +58,9 @@ def _offer(row: Row) -> Offer:
     )
 
 
+# Written by group commits (`note_relayed_later`) without dropping cached contacts.
+TRAILING = ("last_sender", "last_message_at")
+
 CONTACT_SQL = """
     SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
         cu.pseudonym AS citizen_name, pu.pseudonym AS peer_name,
@@ -239,12 +242,16 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
     """Every active contact the user is part of, on either side, in one query.
 
     A citizen's coordinator conversation comes first (it takes over while open), then the
-    newest; a peer's contacts follow in the order they started.
+    newest; a peer's contacts follow in the order they started. Asked for every relayed
+    message, so answered from memory until contacts or users are written; who spoke last may
+    trail there (group commits write it), which the relay keeps in memory for that reason.
     """
-    rows = await db.fetchall(
+    rows = await db.fetchall_cached(
         CONTACT_SQL + " WHERE c.status = 'active' AND (c.citizen_id = ? OR c.peer_id = ?)"
         " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
         (user_id, user_id),
+        reads=("contacts", "users"),
+        may_trail=TRAILING,
     )
     found = [_contact(row) for row in rows]
     as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)

@@ -19,8 +19,11 @@ import aiosqlite
 
 from bot.errors import StorageError
 from bot.storage.migrations import MIGRATIONS, apply_migrations
+from bot.storage.read_cache import ReadCache, same_rows, tables_written
 
 Row = sqlite3.Row
+# Tests set this so that every answer from memory is checked against the database.
+VERIFY_CACHED_READS = "PEERBOT_VERIFY_CACHED_READS"
 
 
 class Database:
@@ -30,6 +33,8 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
+        self._cache = ReadCache()
+        self.verify_cached_reads = os.environ.get(VERIFY_CACHED_READS) == "1"
         self.path = path
 
     @asynccontextmanager
@@ -69,7 +74,10 @@ class Database:
 
     async def migrate(self, target: int | None = None) -> int:
         async with self._turn():
-            return await apply_migrations(self._conn, MIGRATIONS, target)
+            try:
+                return await apply_migrations(self._conn, MIGRATIONS, target)
+            finally:
+                self._cache.written(None)
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -80,15 +88,20 @@ class Database:
             await self._conn.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any exception."""
+    async def transaction(self, *, keep_cached: bool = False) -> AsyncIterator[Transaction]:
+        """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any exception.
+
+        `keep_cached` is for group commits only: their bookkeeping changes no answer kept in
+        memory except columns the cached read names as allowed to trail (see `fetchall_cached`).
+        """
         async with self._turn():
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StorageError(f"cannot begin transaction: {exc}") from exc
+            tx = Transaction(self._conn)
             try:
-                yield Transaction(self._conn)
+                yield tx
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
@@ -97,6 +110,9 @@ class Database:
             except sqlite3.Error as exc:
                 await self._conn.execute("ROLLBACK")
                 raise StorageError(f"commit failed: {exc}") from exc
+            finally:
+                if not keep_cached:
+                    self._cache.written(tx.written)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._turn():
@@ -109,7 +125,47 @@ class Database:
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement, atomic on its own (autocommit: one round trip); returns lastrowid."""
         async with self._turn():
-            return await Transaction(self._conn).execute(sql, params)
+            try:
+                return await Transaction(self._conn).execute(sql, params)
+            finally:
+                self._cache.written(tables_written(sql))
+
+    async def fetchall_cached(
+        self,
+        sql: str,
+        params: Iterable[Any],
+        *,
+        reads: Iterable[str],
+        may_trail: Iterable[str] = (),
+    ) -> list[Row]:
+        """A read asked for on every update, answered from memory until one of the tables it
+        `reads` is written (see `bot.storage.read_cache`).
+
+        `may_trail` names columns that group commits update without dropping the answer; the
+        caller keeps their newest values itself (the relay does so for who spoke last).
+        """
+        key = (sql, tuple(params))
+        cached = self._cache.get(key)
+        if cached is not None:
+            if self.verify_cached_reads:
+                fresh = await self.fetchall(sql, key[1])
+                if not same_rows(cached, fresh, may_trail):
+                    raise StorageError(f"a cached answer is out of date: {sql.split()[:6]}")
+            return list(cached)
+        generation = self._cache.generation
+        rows = await self.fetchall(sql, key[1])
+        self._cache.put(frozenset(reads), key, rows, generation)
+        return list(rows)
+
+    async def fetchone_cached(
+        self, sql: str, params: Iterable[Any], *, reads: Iterable[str]
+    ) -> Row | None:
+        rows = await self.fetchall_cached(sql, params, reads=reads)
+        return rows[0] if rows else None
+
+    def forget_cached(self, tables: Iterable[str]) -> None:
+        """Drop answers that read from `tables`, e.g. when a caller stops overlaying a column."""
+        self._cache.written(tables)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""
@@ -133,8 +189,17 @@ class Transaction:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self.written: set[str] | None = set()  # None: any table may have changed
+
+    def _note(self, sql: str) -> None:
+        tables = tables_written(sql)
+        if tables is None or self.written is None:
+            self.written = None
+        else:
+            self.written |= tables
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        self._note(sql)
         try:
             cursor = await self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
@@ -143,12 +208,14 @@ class Transaction:
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """One statement for many rows in one round trip to the database thread."""
+        self._note(sql)
         try:
             await self._conn.executemany(sql, [tuple(row) for row in rows])
         except sqlite3.Error as exc:
             raise StorageError(f"statement failed: {exc}") from exc
 
     async def execute_rowcount(self, sql: str, params: Iterable[Any] = ()) -> int:
+        self._note(sql)
         try:
             cursor = await self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
@@ -158,6 +225,22 @@ class Transaction:
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    async def fetchall_cached(
+        self,
+        sql: str,
+        params: Iterable[Any],
+        *,
+        reads: Iterable[str],
+        may_trail: Iterable[str] = (),
+    ) -> list[Row]:
+        """Inside a transaction, reads must see its own writes: never from memory."""
+        return await self.fetchall(sql, params)
+
+    async def fetchone_cached(
+        self, sql: str, params: Iterable[Any], *, reads: Iterable[str]
+    ) -> Row | None:
+        return await self.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """One round trip to the database thread (a cursor would cost three)."""

@@ -42,7 +42,10 @@ def _user(row: Row) -> User:
 
 
 async def by_telegram_id(db: Database | Transaction, telegram_id: int) -> User | None:
-    row = await db.fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+    """Asked on every update, so answered from memory until the users table is written."""
+    row = await db.fetchone_cached(
+        "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,), reads=("users",)
+    )
     return _user(row) if row else None
 
 

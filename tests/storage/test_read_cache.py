@@ -1,0 +1,164 @@
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StorageError
+from bot.storage import Database
+from bot.storage.read_cache import tables_written
+
+USER = "SELECT language FROM users WHERE telegram_id = ?"
+CONTACTS = "SELECT last_sender FROM contacts WHERE peer_id = ?"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "cache.sqlite3")
+    database.verify_cached_reads = False  # these tests look at the cache itself
+    await database.execute(
+        "INSERT INTO users (telegram_id, role, language, created_at)"
+        " VALUES (1, 'citizen', 'da', '')"
+    )
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def _behind_its_back(path: Path, sql: str) -> None:
+    """A write the cache cannot see, to tell an answer from memory from a fresh read."""
+    with sqlite3.connect(path) as conn:
+        conn.execute(sql)
+
+
+async def _language(db: Database) -> str:
+    row = await db.fetchone_cached(USER, (1,), reads=("users",))
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ("SELECT * FROM users", frozenset()),
+        ("PRAGMA user_version", frozenset()),
+        ("INSERT INTO users (x) VALUES (1)", frozenset({"users"})),
+        ("insert or ignore into Contacts (x) values (1)", frozenset({"contacts"})),
+        ("  UPDATE peers SET x = 1", frozenset({"peers"})),
+        ("DELETE FROM inbox WHERE id = 1", None),
+        ("INSERT OR REPLACE INTO users (x) VALUES (1)", None),
+        ("REPLACE INTO users (x) VALUES (1)", None),
+        ("CREATE TABLE t (x)", None),
+        ("WITH a AS (SELECT 1) INSERT INTO users SELECT * FROM a", None),
+    ],
+)
+def test_tables_written(sql: str, tables: frozenset[str] | None) -> None:
+    assert tables_written(sql) == tables
+
+
+async def test_answer_kept_until_its_table_is_written(db: Database) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    assert await _language(db) == "da"  # from memory
+
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET attempts = attempts")
+    assert await _language(db) == "da"  # another table: still from memory
+
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE users SET language = 'en' WHERE telegram_id = 1")
+    assert await _language(db) == "en"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "UPDATE users SET pseudonym = 'x'",
+        "DELETE FROM inbox",  # a delete may cascade anywhere
+        "INSERT OR REPLACE INTO inbox (update_id, payload, received_at) VALUES (1, '{}', '')",
+    ],
+)
+async def test_single_statements_drop_answers(db: Database, write: str) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    await db.execute(write)
+    assert await _language(db) == "en"
+
+
+async def test_rolled_back_transaction_keeps_answers(db: Database) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE users SET language = 'sv'")
+            raise RuntimeError
+    assert await _language(db) == "da"
+
+
+async def test_group_commit_keeps_answers_and_forget_drops_them(db: Database) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    async with db.transaction(keep_cached=True) as tx:
+        await tx.execute("UPDATE users SET pseudonym = 'x'")
+    assert await _language(db) == "da"
+    db.forget_cached(["users"])
+    assert await _language(db) == "en"
+
+
+async def test_read_overlapping_a_write_is_not_kept(db: Database) -> None:
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await asyncio.sleep(0.01)
+            await tx.execute("UPDATE users SET language = 'en'")
+
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0)  # the write holds the connection; the read waits for it
+    generation_before = await _language(db)
+    await writing
+    assert generation_before == "en"
+    _behind_its_back(db.path, "UPDATE users SET language = 'sv'")
+    assert await _language(db) == "sv"  # the overlapping answer was not kept
+
+
+async def test_reads_inside_a_transaction_see_its_own_writes(db: Database) -> None:
+    assert await _language(db) == "da"
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE users SET language = 'en'")
+        row = await tx.fetchone_cached(USER, (1,), reads=("users",))
+        assert row is not None and row[0] == "en"
+
+
+async def test_verification_catches_a_stale_answer(db: Database) -> None:
+    db.verify_cached_reads = True
+    assert await _language(db) == "da"
+    async with db.transaction(keep_cached=True) as tx:  # a group commit it should not be
+        await tx.execute("UPDATE users SET language = 'en'")
+    with pytest.raises(StorageError, match="out of date"):
+        await _language(db)
+
+
+async def test_verification_allows_declared_trailing_columns(db: Database) -> None:
+    db.verify_cached_reads = True
+    await db.execute(
+        "INSERT INTO users (telegram_id, role, language, created_at) VALUES (2, 'peer', 'da', '')"
+    )
+    await db.execute(
+        "INSERT INTO requests (citizen_id, status, created_at) VALUES (1, 'active', '')"
+    )
+    await db.execute(
+        "INSERT INTO contacts (request_id, citizen_id, peer_id, status, started_at)"
+        " VALUES (1, 1, 2, 'active', '')"
+    )
+
+    async def spoken() -> list[str | None]:
+        rows = await db.fetchall_cached(
+            CONTACTS, (2,), reads=("contacts",), may_trail=("last_sender",)
+        )
+        return [row[0] for row in rows]
+
+    assert await spoken() == [None]
+    async with db.transaction(keep_cached=True) as tx:
+        await tx.execute("UPDATE contacts SET last_sender = 'peer'")
+    assert await spoken() == [None]  # trails, as declared; the relay keeps the newest itself
