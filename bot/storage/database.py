@@ -19,7 +19,7 @@ import aiosqlite
 
 from bot.errors import StorageError
 from bot.storage.migrations import MIGRATIONS, apply_migrations
-from bot.storage.read_cache import ReadCache, same_rows, tables_written
+from bot.storage.read_cache import ReadCache, cascades, same_rows
 
 Row = sqlite3.Row
 # Tests set this so that every answer from memory is checked against the database.
@@ -70,6 +70,8 @@ class Database:
         db = cls(conn, path)
         if migrate:
             await db.migrate()
+        else:
+            await db._learn_schema()
         return db
 
     async def migrate(self, target: int | None = None) -> int:
@@ -78,6 +80,22 @@ class Database:
                 return await apply_migrations(self._conn, MIGRATIONS, target)
             finally:
                 self._cache.written(None)
+                await self._learn_schema()
+
+    async def _learn_schema(self) -> None:
+        """Which tables a delete can reach, for the read cache; unknown while triggers exist."""
+        reads = Transaction(self._conn, self._cache)
+        objects = await reads.fetchall(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+        )
+        if any(row["type"] == "trigger" for row in objects):
+            self._cache.know_schema(None)
+            return
+        references: dict[str, list[str]] = {}
+        for row in objects:
+            keys = await reads.fetchall("SELECT * FROM pragma_foreign_key_list(?)", (row["name"],))
+            references[row["name"]] = [key["table"] for key in keys]
+        self._cache.know_schema(cascades(references))
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -99,7 +117,7 @@ class Database:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StorageError(f"cannot begin transaction: {exc}") from exc
-            tx = Transaction(self._conn)
+            tx = Transaction(self._conn, self._cache)
             try:
                 yield tx
             except BaseException:
@@ -116,19 +134,25 @@ class Database:
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._turn():
-            return await Transaction(self._conn).fetchone(sql, params)
+            return await Transaction(self._conn, self._cache).fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._turn():
-            return await Transaction(self._conn).fetchall(sql, params)
+            tx = Transaction(self._conn, self._cache)
+            try:
+                return await tx.fetchall(sql, params)
+            finally:
+                if tx.written != set():
+                    self._cache.written(tx.written)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement, atomic on its own (autocommit: one round trip); returns lastrowid."""
         async with self._turn():
+            tx = Transaction(self._conn, self._cache)
             try:
-                return await Transaction(self._conn).execute(sql, params)
+                return await tx.execute(sql, params)
             finally:
-                self._cache.written(tables_written(sql))
+                self._cache.written(tx.written)
 
     async def fetchall_cached(
         self,
@@ -152,9 +176,10 @@ class Database:
                 if not same_rows(cached, fresh, may_trail):
                     raise StorageError(f"a cached answer is out of date: {sql.split()[:6]}")
             return list(cached)
-        generation = self._cache.generation
+        tables = frozenset(reads)
+        stamp = self._cache.stamp(tables)
         rows = await self.fetchall(sql, key[1])
-        self._cache.put(frozenset(reads), key, rows, generation)
+        self._cache.put(tables, key, rows, stamp)
         return list(rows)
 
     async def fetchone_cached(
@@ -187,39 +212,44 @@ class Database:
 class Transaction:
     """The statements available inside `Database.transaction()` (and for single reads)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, cache: ReadCache) -> None:
         self._conn = conn
+        self._cache = cache
         self.written: set[str] | None = set()  # None: any table may have changed
 
-    def _note(self, sql: str) -> None:
-        tables = tables_written(sql)
+    def _note(self, sql: str, rowcount: int) -> None:
+        """Remember what the statement wrote, for the read cache; changing no row writes nothing
+        (not even through cascades)."""
+        if rowcount == 0:
+            return
+        tables = self._cache.tables_written(sql)
         if tables is None or self.written is None:
             self.written = None
         else:
             self.written |= tables
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        self._note(sql)
         try:
             cursor = await self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
             raise StorageError(f"statement failed: {exc}") from exc
+        self._note(sql, cursor.rowcount)
         return cursor.lastrowid or 0
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """One statement for many rows in one round trip to the database thread."""
-        self._note(sql)
         try:
-            await self._conn.executemany(sql, [tuple(row) for row in rows])
+            cursor = await self._conn.executemany(sql, [tuple(row) for row in rows])
         except sqlite3.Error as exc:
             raise StorageError(f"statement failed: {exc}") from exc
+        self._note(sql, cursor.rowcount)
 
     async def execute_rowcount(self, sql: str, params: Iterable[Any] = ()) -> int:
-        self._note(sql)
         try:
             cursor = await self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
             raise StorageError(f"statement failed: {exc}") from exc
+        self._note(sql, cursor.rowcount)
         return cursor.rowcount
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
@@ -245,6 +275,8 @@ class Transaction:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """One round trip to the database thread (a cursor would cost three)."""
         try:
-            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+            rows = list(await self._conn.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise StorageError(f"query failed: {exc}") from exc
+        self._note(sql, -1)  # a write with RETURNING changes tables too
+        return rows

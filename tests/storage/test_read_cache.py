@@ -7,7 +7,7 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import Database
-from bot.storage.read_cache import tables_written
+from bot.storage.read_cache import ReadCache, cascades
 
 USER = "SELECT language FROM users WHERE telegram_id = ?"
 CONTACTS = "SELECT last_sender FROM contacts WHERE peer_id = ?"
@@ -39,6 +39,12 @@ async def _language(db: Database) -> str:
     return str(row[0])
 
 
+# contacts and peers point at users; relay_messages points at contacts.
+SCHEMA = {"users": [], "inbox": [], "contacts": ["users"], "peers": ["users"]}
+SCHEMA["relay_messages"] = ["contacts"]
+FROM_USERS = frozenset({"users", "contacts", "peers", "relay_messages"})
+
+
 @pytest.mark.parametrize(
     ("sql", "tables"),
     [
@@ -47,15 +53,26 @@ async def _language(db: Database) -> str:
         ("INSERT INTO users (x) VALUES (1)", frozenset({"users"})),
         ("insert or ignore into Contacts (x) values (1)", frozenset({"contacts"})),
         ("  UPDATE peers SET x = 1", frozenset({"peers"})),
-        ("DELETE FROM inbox WHERE id = 1", None),
-        ("INSERT OR REPLACE INTO users (x) VALUES (1)", None),
-        ("REPLACE INTO users (x) VALUES (1)", None),
+        ("DELETE FROM inbox WHERE id = 1", frozenset({"inbox"})),
+        ("DELETE FROM contacts", frozenset({"contacts", "relay_messages"})),
+        ("DELETE FROM users WHERE id = 1", FROM_USERS),
+        ("INSERT OR REPLACE INTO users (x) VALUES (1)", FROM_USERS),
+        ("REPLACE INTO users (x) VALUES (1)", FROM_USERS),
+        ("DELETE FROM elsewhere", None),
         ("CREATE TABLE t (x)", None),
         ("WITH a AS (SELECT 1) INSERT INTO users SELECT * FROM a", None),
     ],
 )
 def test_tables_written(sql: str, tables: frozenset[str] | None) -> None:
-    assert tables_written(sql) == tables
+    cache = ReadCache()
+    cache.know_schema(cascades(SCHEMA))
+    assert cache.tables_written(sql) == tables
+
+
+def test_deletes_reach_everything_while_the_schema_is_unknown() -> None:
+    cache = ReadCache()
+    assert cache.tables_written("DELETE FROM inbox") is None
+    assert cache.tables_written("UPDATE inbox SET x = 1") == {"inbox"}
 
 
 async def test_answer_kept_until_its_table_is_written(db: Database) -> None:
@@ -73,18 +90,42 @@ async def test_answer_kept_until_its_table_is_written(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "write",
+    ("write", "dropped"),
     [
-        "UPDATE users SET pseudonym = 'x'",
-        "DELETE FROM inbox",  # a delete may cascade anywhere
-        "INSERT OR REPLACE INTO inbox (update_id, payload, received_at) VALUES (1, '{}', '')",
+        ("UPDATE users SET pseudonym = 'x'", True),
+        ("DELETE FROM users WHERE telegram_id = 2", True),
+        ("DELETE FROM users WHERE telegram_id = 3", False),  # no row changed: nothing written
+        ("DELETE FROM inbox", False),  # nothing points at the inbox
+        (
+            "INSERT OR REPLACE INTO inbox (update_id, payload, received_at) VALUES (1, '', '')",
+            False,
+        ),
     ],
 )
-async def test_single_statements_drop_answers(db: Database, write: str) -> None:
+async def test_single_statements_drop_answers(db: Database, write: str, dropped: bool) -> None:
+    await db.execute("INSERT INTO users (telegram_id, role, created_at) VALUES (2, 'citizen', '')")
     assert await _language(db) == "da"
     _behind_its_back(db.path, "UPDATE users SET language = 'en'")
     await db.execute(write)
-    assert await _language(db) == "en"
+    assert await _language(db) == ("en" if dropped else "da")
+
+
+async def test_delete_drops_answers_from_tables_it_cascades_to(db: Database) -> None:
+    async def requests() -> int:
+        return len(await db.fetchall_cached("SELECT * FROM requests", (), reads=("requests",)))
+
+    assert await requests() == 0
+    _behind_its_back(
+        db.path,
+        "INSERT INTO requests (citizen_id, status, created_at) VALUES (1, 'waiting', '')",
+    )
+    _behind_its_back(
+        db.path, "INSERT INTO users (telegram_id, role, created_at) VALUES (999, 'citizen', '')"
+    )
+    await db.execute("DELETE FROM recent_messages")  # nothing points there
+    assert await requests() == 0
+    await db.execute("DELETE FROM users WHERE telegram_id = 999")  # requests point at users
+    assert await requests() == 1
 
 
 async def test_rolled_back_transaction_keeps_answers(db: Database) -> None:
