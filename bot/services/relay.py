@@ -130,7 +130,7 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
 def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
     """Who wrote last in each contact, as relayed by this process.
 
-    The group commit writes the same to the contact's row a few milliseconds later; until then
+    The group commit writes the same to the contact's row some milliseconds later; until then
     the row is behind, and the next message of a burst would get a second name header (or a
     peer's unthreaded reply could miss that another citizen just wrote).
     """

@@ -1,7 +1,8 @@
 """Group commits for bookkeeping that may trail the event by milliseconds.
 
 Reply mappings, burst counters and the removal of handled updates from the inbox are written
-in one transaction per few milliseconds instead of one per message (see DESIGN, "Performance").
+in one transaction every few tens of milliseconds instead of one per message (see DESIGN,
+"Performance").
 Nothing that must not be lost goes through here: escalations, check-ins and the outbox commit
 before they are acted on. A crash can lose at most the last flush, which means a reply may not
 thread and a handled update may be handled again (at-least-once, as Telegram itself delivers).
@@ -20,7 +21,7 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 0.005
+FLUSH_EVERY = 0.02  # seconds; also the pause between commits under load
 MAX_BATCH = 500
 
 
@@ -44,7 +45,7 @@ class GroupWriter:
         self._flushing: asyncio.Task[None] | None = None
 
     def add(self, sql: str, params: Iterable[Any] = ()) -> None:
-        """Queue one statement; it is committed within a few milliseconds."""
+        """Queue one statement; it is committed within some tens of milliseconds."""
         self._pending.append((sql, tuple(params)))
         if len(self._pending) >= MAX_BATCH:
             self._start_flush()
@@ -59,6 +60,9 @@ class GroupWriter:
             self._flushing = asyncio.create_task(self._flush_loop())
 
     async def _flush_loop(self) -> None:
+        """Commit what is queued. Under load, commits are paced `FLUSH_EVERY` apart, so each
+        carries many messages' bookkeeping and the database thread is asked a few times per
+        commit rather than per message."""
         while self._pending:
             batch, self._pending = self._pending, []
             try:
@@ -67,6 +71,8 @@ class GroupWriter:
                         await tx.executemany(sql, rows)
             except Exception:
                 log.exception("group commit of %d statement(s) failed", len(batch))
+            if self._pending:
+                await asyncio.sleep(FLUSH_EVERY)
 
     async def flush(self) -> None:
         """Commit everything queued so far (tests, shutdown)."""
