@@ -45,7 +45,6 @@ class Contact:
     active: bool
     last_sender: str | None
     last_message_at: datetime | None
-    crisis_notice_at: datetime | None
 
 
 def _offer(row: Row) -> Offer:
@@ -58,8 +57,10 @@ def _offer(row: Row) -> Offer:
     )
 
 
-# Written by group commits (`note_relayed_later`) without dropping cached contacts.
-TRAILING = ("last_sender", "last_message_at")
+# Columns whose changes do not drop cached contacts: who spoke last is written by group commits
+# (`note_relayed_later`) and kept newer in memory by the relay; the crisis-notice time is only
+# ever read by its own claim. `Contact` does not carry the latter, so nobody reads it stale.
+TRAILING = ("contacts.last_sender", "contacts.last_message_at", "contacts.crisis_notice_at")
 
 CONTACT_SQL = """
     SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
@@ -91,7 +92,6 @@ def _contact(row: Row) -> Contact:
         active=row["status"] == "active",
         last_sender=row["last_sender"],
         last_message_at=_dt(row["last_message_at"]),
-        crisis_notice_at=_dt(row["crisis_notice_at"]),
     )
 
 
@@ -251,7 +251,7 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
         " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
         (user_id, user_id),
         reads=("contacts", "users"),
-        may_trail=TRAILING,
+        trailing=TRAILING,
     )
     found = [_contact(row) for row in rows]
     as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)

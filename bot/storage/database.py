@@ -19,7 +19,7 @@ import aiosqlite
 
 from bot.errors import StorageError
 from bot.storage.migrations import MIGRATIONS, apply_migrations
-from bot.storage.read_cache import ReadCache, cascades, same_rows
+from bot.storage.read_cache import Change, ReadCache, Reads, cascades, same_rows
 
 Row = sqlite3.Row
 # Tests set this so that every answer from memory is checked against the database.
@@ -79,7 +79,7 @@ class Database:
             try:
                 return await apply_migrations(self._conn, MIGRATIONS, target)
             finally:
-                self._cache.written(None)
+                self._cache.changed(None)
                 await self._learn_schema()
 
     async def _learn_schema(self) -> None:
@@ -106,12 +106,8 @@ class Database:
             await self._conn.close()
 
     @asynccontextmanager
-    async def transaction(self, *, keep_cached: bool = False) -> AsyncIterator[Transaction]:
-        """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any exception.
-
-        `keep_cached` is for group commits only: their bookkeeping changes no answer kept in
-        memory except columns the cached read names as allowed to trail (see `fetchall_cached`).
-        """
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any exception."""
         async with self._turn():
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
@@ -129,8 +125,7 @@ class Database:
                 await self._conn.execute("ROLLBACK")
                 raise StorageError(f"commit failed: {exc}") from exc
             finally:
-                if not keep_cached:
-                    self._cache.written(tx.written)
+                self._cache.changed(tx.changes)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._turn():
@@ -142,8 +137,8 @@ class Database:
             try:
                 return await tx.fetchall(sql, params)
             finally:
-                if tx.written != set():
-                    self._cache.written(tx.written)
+                if tx.changes != set():
+                    self._cache.changed(tx.changes)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement, atomic on its own (autocommit: one round trip); returns lastrowid."""
@@ -152,7 +147,7 @@ class Database:
             try:
                 return await tx.execute(sql, params)
             finally:
-                self._cache.written(tx.written)
+                self._cache.changed(tx.changes)
 
     async def fetchall_cached(
         self,
@@ -160,26 +155,26 @@ class Database:
         params: Iterable[Any],
         *,
         reads: Iterable[str],
-        may_trail: Iterable[str] = (),
+        trailing: Iterable[str] = (),
     ) -> list[Row]:
         """A read asked for on every update, answered from memory until one of the tables it
-        `reads` is written (see `bot.storage.read_cache`).
+        `reads` changes (see `bot.storage.read_cache`).
 
-        `may_trail` names columns that group commits update without dropping the answer; the
-        caller keeps their newest values itself (the relay does so for who spoke last).
+        `trailing` names columns ("table.column") whose changes do not drop the answer, so
+        their values in it may be out of date: the caller must not rely on them.
         """
+        kind = Reads.of(reads, trailing)
         key = (sql, tuple(params))
         cached = self._cache.get(key)
         if cached is not None:
             if self.verify_cached_reads:
                 fresh = await self.fetchall(sql, key[1])
-                if not same_rows(cached, fresh, may_trail):
+                if not same_rows(cached, fresh, kind):
                     raise StorageError(f"a cached answer is out of date: {sql.split()[:6]}")
             return list(cached)
-        tables = frozenset(reads)
-        stamp = self._cache.stamp(tables)
+        stamp = self._cache.stamp(kind)
         rows = await self.fetchall(sql, key[1])
-        self._cache.put(tables, key, rows, stamp)
+        self._cache.put(kind, key, rows, stamp)
         return list(rows)
 
     async def fetchone_cached(
@@ -189,8 +184,9 @@ class Database:
         return rows[0] if rows else None
 
     def forget_cached(self, tables: Iterable[str]) -> None:
-        """Drop answers that read from `tables`, e.g. when a caller stops overlaying a column."""
-        self._cache.written(tables)
+        """Drop answers that read from `tables`, e.g. when a caller stops keeping the newest
+        values of their trailing columns itself."""
+        self._cache.changed((table, None) for table in tables)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""
@@ -215,18 +211,18 @@ class Transaction:
     def __init__(self, conn: aiosqlite.Connection, cache: ReadCache) -> None:
         self._conn = conn
         self._cache = cache
-        self.written: set[str] | None = set()  # None: any table may have changed
+        self.changes: set[Change] | None = set()  # None: anything may have changed
 
     def _note(self, sql: str, rowcount: int) -> None:
         """Remember what the statement wrote, for the read cache; changing no row writes nothing
         (not even through cascades)."""
         if rowcount == 0:
             return
-        tables = self._cache.tables_written(sql)
-        if tables is None or self.written is None:
-            self.written = None
+        changes = self._cache.changes(sql)
+        if changes is None or self.changes is None:
+            self.changes = None
         else:
-            self.written |= tables
+            self.changes |= changes
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         try:
@@ -262,7 +258,7 @@ class Transaction:
         params: Iterable[Any],
         *,
         reads: Iterable[str],
-        may_trail: Iterable[str] = (),
+        trailing: Iterable[str] = (),
     ) -> list[Row]:
         """Inside a transaction, reads must see its own writes: never from memory."""
         return await self.fetchall(sql, params)

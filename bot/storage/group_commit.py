@@ -6,8 +6,6 @@ in one transaction every few tens of milliseconds instead of one per message (se
 Nothing that must not be lost goes through here: escalations, check-ins and the outbox commit
 before they are acted on. A crash can lose at most the last flush, which means a reply may not
 thread and a handled update may be handled again (at-least-once, as Telegram itself delivers).
-Group commits keep answers cached in memory (`Database.fetchall_cached`): nothing here changes
-them except who spoke last in a contact, which cached reads of contacts declare may trail.
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ class GroupWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with self.db.transaction(keep_cached=True) as tx:
+                async with self.db.transaction() as tx:
                     for sql, rows in _runs(batch):
                         await tx.executemany(sql, rows)
             except Exception:

@@ -2,36 +2,94 @@
 
 Who is writing, and which contacts they are in, is asked for every relayed message; on a small
 machine the hop to aiosqlite's thread costs more than the rest of the relay's own work. Every
-write goes through `Database`, which tells this cache which tables a committed transaction
-wrote; an answer is dropped as soon as a table it read from was written. A DELETE (or REPLACE)
-also counts as a write to every table whose foreign keys point at the table, directly or not,
-since their rows may be deleted or changed with it. This holds because the running bot is the
-only process that writes to its database (the instance lock guards that).
+write goes through `Database`, which tells this cache what a committed transaction changed; an
+answer is dropped as soon as a table it read from changed, except when only columns its caller
+declared it does not rely on changed (who spoke last in a contact, which the relay keeps in
+memory). A DELETE (or REPLACE) also changes every table whose foreign keys point at the table,
+directly or not. This holds because the running bot is the only process that writes to its
+database (the instance lock guards that); tests check every answer against a fresh read.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 Row = sqlite3.Row
 Key = tuple[str, tuple[Any, ...]]
+Change = tuple[str, str | None]  # (table, column); None: rows added or removed, or any column
 
-LIMIT = 20_000  # answers kept per group of tables; beyond that the group starts afresh
+LIMIT = 20_000  # answers kept per kind of read; beyond that the kind starts afresh
 
 _NO_TABLE = re.compile(r"^\s*(?:SELECT|PRAGMA|BEGIN|COMMIT|ROLLBACK)\b", re.IGNORECASE)
-_CHANGE = re.compile(
-    r"^\s*(?:INSERT(?:\s+OR\s+(?:ABORT|FAIL|IGNORE|ROLLBACK))?\s+INTO|UPDATE)\s+(\w+)",
-    re.IGNORECASE,
+_INSERT = re.compile(
+    r"^\s*INSERT(?:\s+OR\s+(?:ABORT|FAIL|IGNORE|ROLLBACK))?\s+INTO\s+(\w+)", re.IGNORECASE
 )
+_UPDATE = re.compile(r"^\s*UPDATE\s+(\w+)\s+SET\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_SET_ENDS = re.compile(r"\b(?:WHERE|RETURNING|FROM)\b", re.IGNORECASE)
+_ASSIGNED = re.compile(r"^\s*(\w+)\s*=")
 # Deleting rows, also as REPLACE does on a conflict, reaches the rows that point at them.
 _DELETE = re.compile(
     r"^\s*(?:DELETE\s+FROM|REPLACE\s+INTO|INSERT\s+OR\s+REPLACE\s+INTO)\s+(\w+)",
     re.IGNORECASE,
 )
+
+
+def assigned_columns(assignments: str) -> frozenset[str] | None:
+    """The columns an UPDATE's SET clause assigns; None when it cannot be told for sure
+    (quoted text, which could hide a comma or a keyword, is not read)."""
+    if "'" in assignments or '"' in assignments:
+        return None
+    columns: set[str] = set()
+    depth, piece = 0, []
+    for position, char in enumerate(assignments):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif (
+            depth == 0
+            and _SET_ENDS.match(assignments, position)
+            and (
+                position == 0
+                or not (assignments[position - 1].isalnum() or assignments[position - 1] == "_")
+            )
+        ):
+            break
+        if depth == 0 and char == ",":
+            columns.add("".join(piece))
+            piece = []
+        else:
+            piece.append(char)
+    columns.add("".join(piece))
+    names = [_ASSIGNED.match(part) for part in columns]
+    if depth != 0 or not all(names):
+        return None
+    return frozenset(name.group(1).lower() for name in names if name)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a kind of cached answer depends on: its tables, less the `trailing` columns
+    (table, column) whose changes its callers do not rely on."""
+
+    tables: frozenset[str]
+    trailing: frozenset[tuple[str, str]] = frozenset()
+
+    @classmethod
+    def of(cls, tables: Iterable[str], trailing: Iterable[str] = ()) -> Reads:
+        """`trailing` names columns as "table.column"."""
+        pairs = (name.lower().split(".", 1) for name in trailing)
+        return cls(frozenset(t.lower() for t in tables), frozenset((t, c) for t, c in pairs))
+
+    def changed_by(self, change: Change) -> bool:
+        table, column = change
+        return table in self.tables and (column is None or (table, column) not in self.trailing)
 
 
 def cascades(references: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
@@ -58,68 +116,74 @@ def cascades(references: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str
 class ReadCache:
     def __init__(self) -> None:
         self._reach: dict[str, frozenset[str]] | None = None  # None: schema not known yet
-        self._parsed: dict[str, frozenset[str] | None] = {}
-        self._groups: dict[frozenset[str], dict[Key, list[Row]]] = {}
-        # How often each table (and "any table") was written: a read that overlapped a write
-        # to one of its tables is not kept, one that overlapped other writes is.
-        self._writes: Counter[str] = Counter()
-        self._writes_anywhere = 0
+        self._parsed: dict[str, frozenset[Change] | None] = {}
+        self._answers: dict[Reads, dict[Key, list[Row]]] = {}
+        # How often each kind of read was changed (and anything at all): an answer read while
+        # its tables changed is not kept; one read while other tables changed is.
+        self._changes: dict[Reads, int] = {}
+        self._changes_anywhere = 0
 
     def know_schema(self, reach: dict[str, frozenset[str]] | None) -> None:
         """Learn what a delete in each table can reach (None: unknown, e.g. triggers exist)."""
         self._reach = reach
         self._parsed.clear()
 
-    def tables_written(self, sql: str) -> frozenset[str] | None:
-        """The tables a statement may change: none for reads and settings, None when it may
-        change any table (schema changes, anything not recognised, schema not known)."""
+    def changes(self, sql: str) -> frozenset[Change] | None:
+        """What a statement may change: nothing for reads and settings; None when it may change
+        anything (schema changes, anything not recognised, a delete before the schema is known).
+        """
         if (known := self._parsed.get(sql, False)) is not False:
             return known
-        tables: frozenset[str] | None = None
+        found: frozenset[Change] | None = None
         if _NO_TABLE.match(sql):
-            tables = frozenset()
-        elif changed := _CHANGE.match(sql):
-            tables = frozenset({changed.group(1).lower()})
+            found = frozenset()
+        elif inserted := _INSERT.match(sql):
+            found = frozenset({(inserted.group(1).lower(), None)})
+        elif updated := _UPDATE.match(sql):
+            table = updated.group(1).lower()
+            columns = assigned_columns(updated.group(2))
+            found = frozenset({(table, None)} if columns is None else {(table, c) for c in columns})
         elif (deleted := _DELETE.match(sql)) and self._reach is not None:
-            tables = self._reach.get(deleted.group(1).lower())
+            reach = self._reach.get(deleted.group(1).lower())
+            found = None if reach is None else frozenset((table, None) for table in reach)
         if len(self._parsed) < 4096:  # statements are constants in the code, with few exceptions
-            self._parsed[sql] = tables
-        return tables
+            self._parsed[sql] = found
+        return found
 
-    def stamp(self, reads: frozenset[str]) -> tuple[int, ...]:
+    def stamp(self, reads: Reads) -> tuple[int, int]:
         """Taken before a read; `put` keeps the answer only if it is still the same."""
-        return (self._writes_anywhere, *(self._writes[table] for table in sorted(reads)))
+        return self._changes_anywhere, self._changes.setdefault(reads, 0)
 
     def get(self, key: Key) -> list[Row] | None:
-        for answers in self._groups.values():
+        for answers in self._answers.values():
             if (rows := answers.get(key)) is not None:
                 return rows
         return None
 
-    def put(self, reads: frozenset[str], key: Key, rows: list[Row], stamp: tuple[int, ...]) -> None:
+    def put(self, reads: Reads, key: Key, rows: list[Row], stamp: tuple[int, int]) -> None:
         if stamp != self.stamp(reads):
             return
-        answers = self._groups.setdefault(reads, {})
+        answers = self._answers.setdefault(reads, {})
         if len(answers) >= LIMIT:
             answers.clear()
         answers[key] = rows
 
-    def written(self, tables: Iterable[str] | None) -> None:
-        """Drop every answer that read from one of `tables` (None: from any table)."""
-        if tables is None:
-            self._writes_anywhere += 1
-            self._groups.clear()
+    def changed(self, changes: Iterable[Change] | None) -> None:
+        """Drop every answer that `changes` may make out of date (None: every answer)."""
+        if changes is None:
+            self._changes_anywhere += 1
+            self._answers.clear()
             return
-        changed = set(tables)
-        self._writes.update(changed)
-        for reads, answers in self._groups.items():
-            if reads & changed:
-                answers.clear()
+        changes = list(changes)
+        for reads in self._changes:
+            if any(reads.changed_by(change) for change in changes):
+                self._changes[reads] += 1
+                self._answers.pop(reads, None)
 
 
-def same_rows(cached: list[Row], fresh: list[Row], may_trail: Iterable[str]) -> bool:
-    """Whether a cached answer still equals a fresh read, apart from columns allowed to trail."""
-    trailing = set(may_trail)
+def same_rows(cached: list[Row], fresh: list[Row], reads: Reads) -> bool:
+    """Whether a cached answer still equals a fresh read, apart from its trailing columns."""
+    trailing = {column for _, column in reads.trailing}
 
     def plain(rows: list[Row]) -> list[dict[str, Any]]:
         # A Row iterates over its values, so the names come from keys().

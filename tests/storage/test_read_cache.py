@@ -7,10 +7,9 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import Database
-from bot.storage.read_cache import ReadCache, cascades
+from bot.storage.read_cache import ReadCache, assigned_columns, cascades
 
 USER = "SELECT language FROM users WHERE telegram_id = ?"
-CONTACTS = "SELECT last_sender FROM contacts WHERE peer_id = ?"
 
 
 @pytest.fixture
@@ -42,19 +41,27 @@ async def _language(db: Database) -> str:
 # contacts and peers point at users; relay_messages points at contacts.
 SCHEMA = {"users": [], "inbox": [], "contacts": ["users"], "peers": ["users"]}
 SCHEMA["relay_messages"] = ["contacts"]
-FROM_USERS = frozenset({"users", "contacts", "peers", "relay_messages"})
+FROM_USERS = {("users", None), ("contacts", None), ("peers", None), ("relay_messages", None)}
 
 
 @pytest.mark.parametrize(
-    ("sql", "tables"),
+    ("sql", "changes"),
     [
-        ("SELECT * FROM users", frozenset()),
-        ("PRAGMA user_version", frozenset()),
-        ("INSERT INTO users (x) VALUES (1)", frozenset({"users"})),
-        ("insert or ignore into Contacts (x) values (1)", frozenset({"contacts"})),
-        ("  UPDATE peers SET x = 1", frozenset({"peers"})),
-        ("DELETE FROM inbox WHERE id = 1", frozenset({"inbox"})),
-        ("DELETE FROM contacts", frozenset({"contacts", "relay_messages"})),
+        ("SELECT * FROM users", set()),
+        ("PRAGMA user_version", set()),
+        ("INSERT INTO users (x) VALUES (1)", {("users", None)}),
+        ("insert or ignore into Contacts (x) values (1)", {("contacts", None)}),
+        ("  UPDATE peers SET x = 1", {("peers", "x")}),
+        ("UPDATE peers SET x = ?, Y=coalesce(y, ?) WHERE z = 1", {("peers", "x"), ("peers", "y")}),
+        ("UPDATE peers SET some_where = ? WHERE id = ?", {("peers", "some_where")}),
+        (
+            "UPDATE peers SET x = (SELECT a FROM b WHERE c = 1), y = 2",
+            {("peers", "x"), ("peers", "y")},
+        ),
+        ("UPDATE peers SET x = 'a, b = c' WHERE id = 1", {("peers", None)}),
+        ("UPDATE peers SET (x, y) = (1, 2)", {("peers", None)}),
+        ("DELETE FROM inbox WHERE id = 1", {("inbox", None)}),
+        ("DELETE FROM contacts", {("contacts", None), ("relay_messages", None)}),
         ("DELETE FROM users WHERE id = 1", FROM_USERS),
         ("INSERT OR REPLACE INTO users (x) VALUES (1)", FROM_USERS),
         ("REPLACE INTO users (x) VALUES (1)", FROM_USERS),
@@ -63,16 +70,21 @@ FROM_USERS = frozenset({"users", "contacts", "peers", "relay_messages"})
         ("WITH a AS (SELECT 1) INSERT INTO users SELECT * FROM a", None),
     ],
 )
-def test_tables_written(sql: str, tables: frozenset[str] | None) -> None:
+def test_what_statements_change(sql: str, changes: set[tuple[str, str | None]] | None) -> None:
     cache = ReadCache()
     cache.know_schema(cascades(SCHEMA))
-    assert cache.tables_written(sql) == tables
+    assert cache.changes(sql) == changes
 
 
-def test_deletes_reach_everything_while_the_schema_is_unknown() -> None:
+def test_deletes_change_everything_while_the_schema_is_unknown() -> None:
     cache = ReadCache()
-    assert cache.tables_written("DELETE FROM inbox") is None
-    assert cache.tables_written("UPDATE inbox SET x = 1") == {"inbox"}
+    assert cache.changes("DELETE FROM inbox") is None
+    assert cache.changes("UPDATE inbox SET x = 1") == {("inbox", "x")}
+
+
+def test_unbalanced_set_clause_is_not_trusted() -> None:
+    assert assigned_columns("x = (1, y = 2") is None
+    assert assigned_columns("x = 1), y = (2") is None
 
 
 async def test_answer_kept_until_its_table_is_written(db: Database) -> None:
@@ -138,12 +150,9 @@ async def test_rolled_back_transaction_keeps_answers(db: Database) -> None:
     assert await _language(db) == "da"
 
 
-async def test_group_commit_keeps_answers_and_forget_drops_them(db: Database) -> None:
+async def test_forget_drops_answers(db: Database) -> None:
     assert await _language(db) == "da"
     _behind_its_back(db.path, "UPDATE users SET language = 'en'")
-    async with db.transaction(keep_cached=True) as tx:
-        await tx.execute("UPDATE users SET pseudonym = 'x'")
-    assert await _language(db) == "da"
     db.forget_cached(["users"])
     assert await _language(db) == "en"
 
@@ -174,13 +183,12 @@ async def test_reads_inside_a_transaction_see_its_own_writes(db: Database) -> No
 async def test_verification_catches_a_stale_answer(db: Database) -> None:
     db.verify_cached_reads = True
     assert await _language(db) == "da"
-    async with db.transaction(keep_cached=True) as tx:  # a group commit it should not be
-        await tx.execute("UPDATE users SET language = 'en'")
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
     with pytest.raises(StorageError, match="out of date"):
         await _language(db)
 
 
-async def test_verification_allows_declared_trailing_columns(db: Database) -> None:
+async def test_trailing_columns_keep_answers_and_pass_verification(db: Database) -> None:
     db.verify_cached_reads = True
     await db.execute(
         "INSERT INTO users (telegram_id, role, language, created_at) VALUES (2, 'peer', 'da', '')"
@@ -193,13 +201,17 @@ async def test_verification_allows_declared_trailing_columns(db: Database) -> No
         " VALUES (1, 1, 2, 'active', '')"
     )
 
-    async def spoken() -> list[str | None]:
+    async def spoken() -> list[tuple[str | None, str]]:
         rows = await db.fetchall_cached(
-            CONTACTS, (2,), reads=("contacts",), may_trail=("last_sender",)
+            "SELECT last_sender, status FROM contacts WHERE peer_id = ?",
+            (2,),
+            reads=("contacts",),
+            trailing=("contacts.last_sender",),
         )
-        return [row[0] for row in rows]
+        return [(row[0], row[1]) for row in rows]
 
-    assert await spoken() == [None]
-    async with db.transaction(keep_cached=True) as tx:
-        await tx.execute("UPDATE contacts SET last_sender = 'peer'")
-    assert await spoken() == [None]  # trails, as declared; the relay keeps the newest itself
+    assert await spoken() == [(None, "active")]
+    await db.execute("UPDATE contacts SET last_sender = ? WHERE id = 1", ("peer",))
+    assert await spoken() == [(None, "active")]  # trails, as declared
+    await db.execute("UPDATE contacts SET status = ? WHERE id = 1", ("ended",))
+    assert await spoken() == [("peer", "ended")]
