@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
 from handlers import common, keyboards, peer, protection
-from handlers.base import NOT_SERVICE, Context, Turn, begin
+from handlers.base import CONVERSATION_MESSAGE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
 
@@ -224,7 +224,7 @@ def register_conversation_messages(application: Application) -> None:
     """Registered early (see `bot.app`): new private messages that are not commands."""
     application.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & NOT_SERVICE,
+            CONVERSATION_MESSAGE,
             private_message,
         )
     )

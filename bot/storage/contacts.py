@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.group_commit import GroupWriter
+from bot.storage.read_cache import Reads
 
 
 class OfferStatus(StrEnum):
@@ -60,7 +61,10 @@ def _offer(row: Row) -> Offer:
 # Columns whose changes do not drop cached contacts: who spoke last is written by group commits
 # (`note_relayed_later`) and kept newer in memory by the relay; the crisis-notice time is only
 # ever read by its own claim. `Contact` does not carry the latter, so nobody reads it stale.
-TRAILING = ("contacts.last_sender", "contacts.last_message_at", "contacts.crisis_notice_at")
+ACTIVE_READS = Reads.of(
+    ["contacts", "users"],
+    trailing=["contacts.last_sender", "contacts.last_message_at", "contacts.crisis_notice_at"],
+)
 
 CONTACT_SQL = """
     SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
@@ -250,8 +254,7 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
         CONTACT_SQL + " WHERE c.status = 'active' AND (c.citizen_id = ? OR c.peer_id = ?)"
         " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
         (user_id, user_id),
-        reads=("contacts", "users"),
-        trailing=TRAILING,
+        reads=ACTIVE_READS,
     )
     found = [_contact(row) for row in rows]
     as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)

@@ -154,16 +154,13 @@ class Database:
         sql: str,
         params: Iterable[Any],
         *,
-        reads: Iterable[str],
-        trailing: Iterable[str] = (),
+        reads: Reads,
     ) -> list[Row]:
-        """A read asked for on every update, answered from memory until one of the tables it
-        `reads` changes (see `bot.storage.read_cache`).
-
-        `trailing` names columns ("table.column") whose changes do not drop the answer, so
-        their values in it may be out of date: the caller must not rely on them.
+        """A read asked for on every update, answered from memory until something it `reads`
+        changes (see `bot.storage.read_cache`); values in its trailing columns may be out of
+        date, so callers must not rely on them.
         """
-        kind = Reads.of(reads, trailing)
+        kind = reads
         key = (sql, tuple(params))
         cached = self._cache.get(key)
         if cached is not None:
@@ -177,9 +174,7 @@ class Database:
         self._cache.put(kind, key, rows, stamp)
         return list(rows)
 
-    async def fetchone_cached(
-        self, sql: str, params: Iterable[Any], *, reads: Iterable[str]
-    ) -> Row | None:
+    async def fetchone_cached(self, sql: str, params: Iterable[Any], *, reads: Reads) -> Row | None:
         rows = await self.fetchall_cached(sql, params, reads=reads)
         return rows[0] if rows else None
 
@@ -257,15 +252,12 @@ class Transaction:
         sql: str,
         params: Iterable[Any],
         *,
-        reads: Iterable[str],
-        trailing: Iterable[str] = (),
+        reads: Reads,
     ) -> list[Row]:
         """Inside a transaction, reads must see its own writes: never from memory."""
         return await self.fetchall(sql, params)
 
-    async def fetchone_cached(
-        self, sql: str, params: Iterable[Any], *, reads: Iterable[str]
-    ) -> Row | None:
+    async def fetchone_cached(self, sql: str, params: Iterable[Any], *, reads: Reads) -> Row | None:
         return await self.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:

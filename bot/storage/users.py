@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.storage import reports
 from bot.storage.database import Database, Row, Transaction
+from bot.storage.read_cache import Reads
 
 
 class Role(StrEnum):
@@ -28,6 +29,9 @@ class User:
     barred_until: datetime | None = None
 
 
+READS = Reads.of(["users"])  # who is writing: asked on every update
+
+
 def _user(row: Row) -> User:
     return User(
         id=row["id"],
@@ -44,7 +48,7 @@ def _user(row: Row) -> User:
 async def by_telegram_id(db: Database | Transaction, telegram_id: int) -> User | None:
     """Asked on every update, so answered from memory until the users table is written."""
     row = await db.fetchone_cached(
-        "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,), reads=("users",)
+        "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,), reads=READS
     )
     return _user(row) if row else None
 

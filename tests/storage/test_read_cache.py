@@ -7,8 +7,9 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage import Database
-from bot.storage.read_cache import ReadCache, assigned_columns, cascades
+from bot.storage.read_cache import ReadCache, Reads, assigned_columns, cascades
 
+USERS = Reads.of(["users"])
 USER = "SELECT language FROM users WHERE telegram_id = ?"
 
 
@@ -33,7 +34,7 @@ def _behind_its_back(path: Path, sql: str) -> None:
 
 
 async def _language(db: Database) -> str:
-    row = await db.fetchone_cached(USER, (1,), reads=("users",))
+    row = await db.fetchone_cached(USER, (1,), reads=USERS)
     assert row is not None
     return str(row[0])
 
@@ -124,7 +125,9 @@ async def test_single_statements_drop_answers(db: Database, write: str, dropped:
 
 async def test_delete_drops_answers_from_tables_it_cascades_to(db: Database) -> None:
     async def requests() -> int:
-        return len(await db.fetchall_cached("SELECT * FROM requests", (), reads=("requests",)))
+        return len(
+            await db.fetchall_cached("SELECT * FROM requests", (), reads=Reads.of(["requests"]))
+        )
 
     assert await requests() == 0
     _behind_its_back(
@@ -176,7 +179,7 @@ async def test_reads_inside_a_transaction_see_its_own_writes(db: Database) -> No
     assert await _language(db) == "da"
     async with db.transaction() as tx:
         await tx.execute("UPDATE users SET language = 'en'")
-        row = await tx.fetchone_cached(USER, (1,), reads=("users",))
+        row = await tx.fetchone_cached(USER, (1,), reads=USERS)
         assert row is not None and row[0] == "en"
 
 
@@ -205,8 +208,7 @@ async def test_trailing_columns_keep_answers_and_pass_verification(db: Database)
         rows = await db.fetchall_cached(
             "SELECT last_sender, status FROM contacts WHERE peer_id = ?",
             (2,),
-            reads=("contacts",),
-            trailing=("contacts.last_sender",),
+            reads=Reads.of(["contacts"], trailing=["contacts.last_sender"]),
         )
         return [(row[0], row[1]) for row in rows]
 
