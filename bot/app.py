@@ -196,6 +196,7 @@ async def start_bot(application: Application) -> InboxPoller:
     rt.extras["poller"] = poller
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedProcessor)
+    poller.mark_urgent = processor.urgent.add
     writer = rt.writer
 
     async def finished(update: Update) -> None:

@@ -33,6 +33,7 @@ class InboxPoller:
         self.clock = clock
         self.offset: int | None = None
         self.is_urgent: Callable[[dict[str, Any]], bool] = lambda raw: False
+        self.mark_urgent: Callable[[int], None] = lambda update_id: None
         self.last_ok: datetime | None = None
         self._stopping = asyncio.Event()
 
@@ -53,7 +54,10 @@ class InboxPoller:
         if not raw_updates:
             return
         await inbox.add_updates(self.db, raw_updates, self.clock.now())
-        for raw in urgent_first(raw_updates, self.is_urgent):
+        urgent = {raw["update_id"] for raw in raw_updates if self.is_urgent(raw)}
+        for raw in urgent_first(raw_updates, lambda raw: raw["update_id"] in urgent):
+            if raw["update_id"] in urgent:
+                self.mark_urgent(raw["update_id"])
             await self.accept(Update.de_json(raw, self.application.bot), stored=True)
         self.offset = raw_updates[-1]["update_id"] + 1
 

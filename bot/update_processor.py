@@ -1,7 +1,8 @@
 """Updates run concurrently across chats but strictly in order within one chat.
 
 PTB's default handles one update at a time, so one slow chat would hold up an urgent one. Each
-update is removed from the inbox only after its handlers finished (see `bot.polling`).
+update is removed from the inbox only after its handlers finished (see `bot.polling`). Urgent
+updates (marked by the poller) do not wait for a free slot among ordinary ones.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._idle = asyncio.Event()
         self._idle.set()
         self.on_finished: Finished | None = None
+        self.urgent: set[int] = set()  # update ids the poller found urgent, not yet started
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Urgent updates start at once instead of queueing for one of the slots ordinary
+        traffic fills; they still wait for their own chat's earlier updates."""
+        if isinstance(update, Update) and update.update_id in self.urgent:
+            self.urgent.discard(update.update_id)
+            await self.do_process_update(update, coroutine)
+            return
+        await super().process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)

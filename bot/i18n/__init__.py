@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,8 +64,11 @@ def normalise_language_code(code: str | None) -> str | None:
     return "_".join([head, *(p.upper() if len(p) == 2 else p for p in parts[1:])])
 
 
+@lru_cache(maxsize=1024)
 def resolve_language(choice: str | None, telegram_code: str | None, default: str) -> str:
-    """The user's own choice wins, then Telegram's app language if we have it, else the default."""
+    """The user's own choice wins, then Telegram's app language if we have it, else the default.
+
+    Asked on every update with few distinct answers, so answers are remembered."""
     for candidate in (choice, normalise_language_code(telegram_code)):
         if not candidate:
             continue

@@ -1,0 +1,85 @@
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+
+from telegram import Update
+
+from bot.clock import FakeClock
+from bot.polling import InboxPoller
+from bot.storage import Database
+from bot.update_processor import ChatOrderedProcessor
+from tests.conftest import START
+
+
+def update(update_id: int, chat: int) -> Update:
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": chat, "type": "private"},
+                "text": "hello",
+            },
+        },
+        None,
+    )
+
+
+async def test_urgent_updates_do_not_wait_for_a_free_slot() -> None:
+    processor = ChatOrderedProcessor(max_concurrent_updates=1)
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def handle(update_id: int, wait: bool) -> None:
+        started.append(update_id)
+        if wait:
+            await release.wait()
+
+    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
+    waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
+    processor.urgent.add(3)
+    urgent = asyncio.create_task(processor.process_update(update(3, 30), handle(3, False)))
+    await asyncio.wait_for(urgent, timeout=1)
+    assert started == [1, 3]  # the ordinary update 2 still waits for the one slot
+    release.set()
+    await asyncio.gather(busy, waiting)
+    assert started == [1, 3, 2]
+    assert processor.urgent == set()
+
+
+async def test_urgent_update_still_waits_for_its_own_chat() -> None:
+    processor = ChatOrderedProcessor(max_concurrent_updates=4)
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def handle(update_id: int, wait: bool) -> None:
+        started.append(update_id)
+        if wait:
+            await release.wait()
+
+    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
+    await asyncio.sleep(0)
+    processor.urgent.add(2)
+    urgent = asyncio.create_task(processor.process_update(update(2, 10), handle(2, False)))
+    await asyncio.sleep(0.01)
+    assert started == [1]
+    release.set()
+    await asyncio.gather(busy, urgent)
+    assert started == [1, 2]
+
+
+async def test_poller_marks_urgent_updates(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    queue: asyncio.Queue[Update] = asyncio.Queue()
+    application = SimpleNamespace(bot=None, update_queue=queue)
+    poller = InboxPoller(application, db, FakeClock(START))  # type: ignore[arg-type]
+    marked: list[int] = []
+    poller.is_urgent = lambda raw: raw["message"]["text"] == "/help_now"
+    poller.mark_urgent = marked.append
+    raw = [update(1, 10).to_dict(), {**update(2, 20).to_dict()}]
+    raw[1]["message"]["text"] = "/help_now"
+    await poller.store(raw)
+    assert marked == [2]
+    assert [queue.get_nowait().update_id for _ in range(2)] == [2, 1]
+    await db.close()
