@@ -19,7 +19,7 @@ import aiosqlite
 
 from bot.errors import StorageError
 from bot.storage.migrations import MIGRATIONS, apply_migrations
-from bot.storage.read_cache import Change, ReadCache, Reads, cascades, same_rows
+from bot.storage.read_cache import Change, ReadCache, Reads, cascades
 
 Row = sqlite3.Row
 # Tests set this so that every answer from memory is checked against the database.
@@ -34,7 +34,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
         self._cache = ReadCache()
-        self.verify_cached_reads = os.environ.get(VERIFY_CACHED_READS) == "1"
+        self._cache.verify = os.environ.get(VERIFY_CACHED_READS) == "1"
         self.path = path
 
     @asynccontextmanager
@@ -49,6 +49,15 @@ class Database:
                 yield
             finally:
                 self._owner = None
+
+    @property
+    def verify_cached_reads(self) -> bool:
+        """Check every answer from memory against a fresh read (tests)."""
+        return self._cache.verify
+
+    @verify_cached_reads.setter
+    def verify_cached_reads(self, value: bool) -> None:
+        self._cache.verify = value
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
@@ -160,19 +169,8 @@ class Database:
         changes (see `bot.storage.read_cache`); values in its trailing columns may be out of
         date, so callers must not rely on them.
         """
-        kind = reads
-        key = (sql, tuple(params))
-        cached = self._cache.get(key)
-        if cached is not None:
-            if self.verify_cached_reads:
-                fresh = await self.fetchall(sql, key[1])
-                if not same_rows(cached, fresh, kind):
-                    raise StorageError(f"a cached answer is out of date: {sql.split()[:6]}")
-            return list(cached)
-        stamp = self._cache.stamp(kind)
-        rows = await self.fetchall(sql, key[1])
-        self._cache.put(kind, key, rows, stamp)
-        return list(rows)
+        values = tuple(params)
+        return await self._cache.answer((sql, values), reads, lambda: self.fetchall(sql, values))
 
     async def fetchone_cached(self, sql: str, params: Iterable[Any], *, reads: Reads) -> Row | None:
         rows = await self.fetchall_cached(sql, params, reads=reads)
@@ -254,11 +252,16 @@ class Transaction:
         *,
         reads: Reads,
     ) -> list[Row]:
-        """Inside a transaction, reads must see its own writes: never from memory."""
-        return await self.fetchall(sql, params)
+        """From memory too, unless this transaction already changed what the read depends on
+        (its own writes must be seen)."""
+        values = tuple(params)
+        if self.changes is None or any(reads.changed_by(change) for change in self.changes):
+            return await self.fetchall(sql, values)
+        return await self._cache.answer((sql, values), reads, lambda: self.fetchall(sql, values))
 
     async def fetchone_cached(self, sql: str, params: Iterable[Any], *, reads: Reads) -> Row | None:
-        return await self.fetchone(sql, params)
+        rows = await self.fetchall_cached(sql, params, reads=reads)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """One round trip to the database thread (a cursor would cost three)."""

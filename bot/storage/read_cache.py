@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bot.errors import StorageError
 
 Row = sqlite3.Row
 Key = tuple[str, tuple[Any, ...]]
@@ -122,6 +124,26 @@ class ReadCache:
         # its tables changed is not kept; one read while other tables changed is.
         self._changes: dict[Reads, int] = {}
         self._changes_anywhere = 0
+        self.verify = False  # check every answer from memory against a fresh read (tests)
+
+    async def answer(
+        self, key: Key, reads: Reads, fetch: Callable[[], Awaitable[list[Row]]]
+    ) -> list[Row]:
+        """The answer from memory, or `fetch` it and keep it unless something changed meanwhile.
+
+        A read inside a transaction may be kept too: when the transaction has not changed what
+        the read depends on, the answer is what is committed, and its own changes at commit
+        drop the answer.
+        """
+        cached = self.get(key)
+        if cached is not None:
+            if self.verify and not same_rows(cached, await fetch(), reads):
+                raise StorageError(f"a cached answer is out of date: {key[0].split()[:6]}")
+            return list(cached)
+        stamp = self.stamp(reads)
+        rows = await fetch()
+        self.put(reads, key, rows, stamp)
+        return list(rows)
 
     def know_schema(self, reach: dict[str, frozenset[str]] | None) -> None:
         """Learn what a delete in each table can reach (None: unknown, e.g. triggers exist)."""

@@ -29,7 +29,7 @@ class User:
     barred_until: datetime | None = None
 
 
-READS = Reads.of(["users"])  # who is writing: asked on every update
+READS = Reads.of(["users"])  # who is writing, who is on duty: asked on every update or alert
 
 
 def _user(row: Row) -> User:
@@ -54,7 +54,7 @@ async def by_telegram_id(db: Database | Transaction, telegram_id: int) -> User |
 
 
 async def by_id(db: Database | Transaction, user_id: int) -> User | None:
-    row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+    row = await db.fetchone_cached("SELECT * FROM users WHERE id = ?", (user_id,), reads=READS)
     return _user(row) if row else None
 
 
@@ -121,7 +121,9 @@ async def set_on_duty(db: Database, telegram_id: int, on_duty: bool) -> None:
 async def on_duty(db: Database | Transaction) -> list[int]:
     """Telegram ids of people who said they are on duty (who is staff is decided in memory,
     see `bot.services.coordinators.on_duty_chats`: a peer can be a coordinator too)."""
-    rows = await db.fetchall("SELECT telegram_id FROM users WHERE on_duty = 1")
+    rows = await db.fetchall_cached(
+        "SELECT telegram_id FROM users WHERE on_duty = 1", (), reads=READS
+    )
     return [row[0] for row in rows]
 
 

@@ -217,3 +217,18 @@ async def test_trailing_columns_keep_answers_and_pass_verification(db: Database)
     assert await spoken() == [(None, "active")]  # trails, as declared
     await db.execute("UPDATE contacts SET status = ? WHERE id = 1", ("ended",))
     assert await spoken() == [("peer", "ended")]
+
+
+async def test_reads_inside_a_transaction_use_memory_until_it_writes_their_tables(
+    db: Database,
+) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET attempts = attempts + 1")  # no row: changes nothing
+        row = await tx.fetchone_cached(USER, (1,), reads=USERS)
+        assert row is not None and row[0] == "da"  # from memory
+        await tx.execute("UPDATE users SET pseudonym = 'x' WHERE telegram_id = 1")
+        row = await tx.fetchone_cached(USER, (1,), reads=USERS)
+        assert row is not None and row[0] == "en"  # its own table changed: read afresh
+    assert await _language(db) == "en"
