@@ -158,6 +158,16 @@ class Database:
             finally:
                 self._cache.changed(tx.changes)
 
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One statement for many rows, atomic on its own: one round trip, and the connection
+        is held for no longer than that."""
+        async with self._turn():
+            tx = Transaction(self._conn, self._cache)
+            try:
+                await tx.executemany(sql, rows)
+            finally:
+                self._cache.changed(tx.changes)
+
     async def fetchall_cached(
         self,
         sql: str,

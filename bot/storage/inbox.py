@@ -11,16 +11,15 @@ from bot.storage.group_commit import GroupWriter
 
 
 async def add_updates(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
-    """Store a batch of updates in one transaction (already-known ids are ignored)."""
-    async with db.transaction() as tx:
-        await tx.executemany(
-            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
-            " VALUES (?, ?, ?, ?)",
-            [
-                (update["update_id"], chat_of(update), json.dumps(update), now.isoformat())
-                for update in updates
-            ],
-        )
+    """Store a batch of updates in one statement, atomic on its own (known ids are ignored)."""
+    await db.executemany(
+        "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            (update["update_id"], chat_of(update), json.dumps(update), now.isoformat())
+            for update in updates
+        ],
+    )
 
 
 async def unfinished(db: Database) -> list[dict[str, Any]]:
