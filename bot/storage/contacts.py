@@ -58,10 +58,12 @@ def _offer(row: Row) -> Offer:
     )
 
 
-# Columns whose changes do not drop cached contacts: who spoke last is written by group commits
+# Contacts are read for every relayed message and urgent alert, so answers are kept in memory
+# (see `Database.fetchall_cached`). Columns whose changes do not drop them: who spoke last is
+# written by group commits
 # (`note_relayed_later`) and kept newer in memory by the relay; the crisis-notice time is only
 # ever read by its own claim. `Contact` does not carry the latter, so nobody reads it stale.
-ACTIVE_READS = Reads.of(
+READS = Reads.of(
     ["contacts", "users"],
     trailing=["contacts.last_sender", "contacts.last_message_at", "contacts.crisis_notice_at"],
 )
@@ -229,7 +231,7 @@ async def active_between(
 
 
 async def contact(db: Database | Transaction, contact_id: int) -> Contact | None:
-    row = await db.fetchone(CONTACT_SQL + " WHERE c.id = ?", (contact_id,))
+    row = await db.fetchone_cached(CONTACT_SQL + " WHERE c.id = ?", (contact_id,), reads=READS)
     return _contact(row) if row else None
 
 
@@ -254,7 +256,7 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
         CONTACT_SQL + " WHERE c.status = 'active' AND (c.citizen_id = ? OR c.peer_id = ?)"
         " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
         (user_id, user_id),
-        reads=ACTIVE_READS,
+        reads=READS,
     )
     found = [_contact(row) for row in rows]
     as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)

@@ -7,6 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.storage.database import Database, Row, Transaction
+from bot.storage.read_cache import Reads
+
+READS = Reads.of(["requests"])  # a request by id, as an urgent alert shows it
 
 DRAFT_FIELDS = ("age_band", "topic", "language", "contact_form", "times", "note")
 
@@ -71,7 +74,9 @@ def _request(row: Row) -> Request:
 
 
 async def by_id(db: Database | Transaction, request_id: int) -> Request | None:
-    row = await db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
+    row = await db.fetchone_cached(
+        "SELECT * FROM requests WHERE id = ?", (request_id,), reads=READS
+    )
     return _request(row) if row else None
 
 
