@@ -26,16 +26,23 @@ def update(update_id: int, chat: int) -> Update:
     )
 
 
+class Handling:
+    """Handlers that note when they start; `wait=True` ones hold their slot until released."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.started: list[int] = []
+
+    async def handle(self, update_id: int, wait: bool) -> None:
+        self.started.append(update_id)
+        if wait:
+            await self.release.wait()
+
+
 async def test_urgent_updates_do_not_wait_for_a_free_slot() -> None:
     processor = ChatOrderedProcessor(max_concurrent_updates=1)
-    release = asyncio.Event()
-    started: list[int] = []
-
-    async def handle(update_id: int, wait: bool) -> None:
-        started.append(update_id)
-        if wait:
-            await release.wait()
-
+    handling = Handling()
+    handle, started, release = handling.handle, handling.started, handling.release
     busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
     waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
     processor.urgent.add(3)
@@ -50,14 +57,8 @@ async def test_urgent_updates_do_not_wait_for_a_free_slot() -> None:
 
 async def test_urgent_update_still_waits_for_its_own_chat() -> None:
     processor = ChatOrderedProcessor(max_concurrent_updates=4)
-    release = asyncio.Event()
-    started: list[int] = []
-
-    async def handle(update_id: int, wait: bool) -> None:
-        started.append(update_id)
-        if wait:
-            await release.wait()
-
+    handling = Handling()
+    handle, started, release = handling.handle, handling.started, handling.release
     busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
     await asyncio.sleep(0)
     processor.urgent.add(2)

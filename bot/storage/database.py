@@ -136,37 +136,34 @@ class Database:
             finally:
                 self._cache.changed(tx.changes)
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+    @asynccontextmanager
+    async def _alone(self) -> AsyncIterator[Transaction]:
+        """For one statement outside any transaction (autocommit): atomic on its own, one round
+        trip, and what it changed reaches the read cache."""
         async with self._turn():
-            return await Transaction(self._conn, self._cache).fetchone(sql, params)
+            tx = Transaction(self._conn, self._cache)
+            try:
+                yield tx
+            finally:
+                self._cache.changed(tx.changes)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        async with self._alone() as tx:
+            return await tx.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._turn():
-            tx = Transaction(self._conn, self._cache)
-            try:
-                return await tx.fetchall(sql, params)
-            finally:
-                if tx.changes != set():
-                    self._cache.changed(tx.changes)
+        async with self._alone() as tx:
+            return await tx.fetchall(sql, params)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement, atomic on its own (autocommit: one round trip); returns lastrowid."""
-        async with self._turn():
-            tx = Transaction(self._conn, self._cache)
-            try:
-                return await tx.execute(sql, params)
-            finally:
-                self._cache.changed(tx.changes)
+        """Run one statement on its own; returns lastrowid."""
+        async with self._alone() as tx:
+            return await tx.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        """One statement for many rows, atomic on its own: one round trip, and the connection
-        is held for no longer than that."""
-        async with self._turn():
-            tx = Transaction(self._conn, self._cache)
-            try:
-                await tx.executemany(sql, rows)
-            finally:
-                self._cache.changed(tx.changes)
+        """One statement for many rows, on its own."""
+        async with self._alone() as tx:
+            await tx.executemany(sql, rows)
 
     async def fetchall_cached(
         self,
