@@ -170,7 +170,7 @@ async def raise_in(
 
     `citizen_answered`: the caller tells the citizen itself whether anyone can be reached
     (see `nobody_reachable_text`), so no separate message is queued for them."""
-    escalation_id = await escalation_store.create(
+    escalation = await escalation_store.create(
         tx,
         source_key=source_key,
         reason=reason.value,
@@ -181,11 +181,10 @@ async def raise_in(
         contact_id=contact_id,
         now=rt.now(),
     )
-    if escalation_id is None:
+    if escalation is None:
         return None
+    escalation_id = escalation.id
     metrics.ESCALATIONS.labels(reason=reason.value).inc()
-    escalation = await escalation_store.by_id(tx, escalation_id)
-    assert escalation is not None
     await _notify(rt, tx, escalation, await on_duty_chats(rt, tx))
     if not await reachable_chats(rt, tx):
         await _reached_nobody(rt, tx, escalation, tell_citizen=not citizen_answered)

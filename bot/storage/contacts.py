@@ -339,14 +339,13 @@ async def claim_crisis_notice(
     db: Database, contact_id: int, now: datetime, not_since: datetime
 ) -> bool:
     """True once per period: the citizen sees the emergency lines at most once an hour."""
-    async with db.transaction() as tx:
-        return bool(
-            await tx.execute_rowcount(
-                "UPDATE contacts SET crisis_notice_at = ? WHERE id = ?"
-                " AND (crisis_notice_at IS NULL OR crisis_notice_at <= ?)",
-                (now.isoformat(), contact_id, not_since.isoformat()),
-            )
+    return bool(
+        await db.execute_rowcount(
+            "UPDATE contacts SET crisis_notice_at = ? WHERE id = ?"
+            " AND (crisis_notice_at IS NULL OR crisis_notice_at <= ?)",
+            (now.isoformat(), contact_id, not_since.isoformat()),
         )
+    )
 
 
 # Relay mapping --------------------------------------------------------------------------------

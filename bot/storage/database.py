@@ -160,6 +160,11 @@ class Database:
         async with self._alone() as tx:
             return await tx.execute(sql, params)
 
+    async def execute_rowcount(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement on its own; returns how many rows it changed."""
+        async with self._alone() as tx:
+            return await tx.execute_rowcount(sql, params)
+
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """One statement for many rows, on its own."""
         async with self._alone() as tx:

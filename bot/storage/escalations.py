@@ -60,15 +60,14 @@ async def create(
     request_id: int | None,
     contact_id: int | None,
     now: datetime,
-) -> int | None:
-    """Insert once per source; None when this source already raised one (a re-processed update)."""
-    if source_key is not None:
-        row = await tx.fetchone("SELECT id FROM escalations WHERE source_key = ?", (source_key,))
-        if row is not None:
-            return None
-    return await tx.execute(
+) -> Escalation | None:
+    """Insert once per source; None when this source already raised one (a re-processed update).
+
+    One round trip: the unique source key decides, and the new row comes back with it."""
+    row = await tx.fetchone(
         "INSERT INTO escalations (source_key, reason, categories, note, citizen_id, request_id,"
-        " contact_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " contact_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (source_key) DO NOTHING RETURNING *",
         (
             source_key,
             reason,
@@ -80,6 +79,7 @@ async def create(
             now.isoformat(),
         ),
     )
+    return _escalation(row) if row else None
 
 
 async def by_id(db: Database | Transaction, escalation_id: int) -> Escalation | None:
