@@ -135,7 +135,7 @@ class ReadCache:
         the read depends on, the answer is what is committed, and its own changes at commit
         drop the answer.
         """
-        cached = self.get(key)
+        cached = self.get(reads, key)
         if cached is not None:
             if self.verify and not same_rows(cached, await fetch(), reads):
                 raise StorageError(f"a cached answer is out of date: {key[0].split()[:6]}")
@@ -176,11 +176,9 @@ class ReadCache:
         """Taken before a read; `put` keeps the answer only if it is still the same."""
         return self._changes_anywhere, self._changes.setdefault(reads, 0)
 
-    def get(self, key: Key) -> list[Row] | None:
-        for answers in self._answers.values():
-            if (rows := answers.get(key)) is not None:
-                return rows
-        return None
+    def get(self, reads: Reads, key: Key) -> list[Row] | None:
+        answers = self._answers.get(reads)
+        return None if answers is None else answers.get(key)
 
     def put(self, reads: Reads, key: Key, rows: list[Row], stamp: tuple[int, int]) -> None:
         if stamp != self.stamp(reads):
