@@ -2,7 +2,9 @@
 
 SQLite allows one writer; an `asyncio.Lock` makes every `transaction()` (``BEGIN IMMEDIATE``)
 and every read take turns on the single connection, so no task ever sees another task's
-uncommitted rows. The file is created with mode 0600 because it holds personal data.
+uncommitted rows. The file is created with mode 0600 because it holds personal data. Every
+statement's changes reach the read cache (`bot.storage.read_cache`), which answers the reads
+made on every update from memory.
 """
 
 from __future__ import annotations
