@@ -28,24 +28,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.urgent: set[int] = set()  # update ids the poller found urgent, not yet started
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Urgent updates start at once instead of queueing for one of the slots ordinary
-        traffic fills; they still wait for their own chat's earlier updates."""
-        if isinstance(update, Update) and update.update_id in self.urgent:
+        """The chat's turn comes first, in arrival order; then an urgent update starts at once,
+        while an ordinary one waits for one of the slots ordinary traffic shares."""
+        urgent = isinstance(update, Update) and update.update_id in self.urgent
+        if isinstance(update, Update):
             self.urgent.discard(update.update_id)
-            await self.do_process_update(update, coroutine)
-            return
-        await super().process_update(update, coroutine)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         self._in_flight += 1
         self._idle.clear()
         try:
             async with lock:
-                await coroutine
-                if self.on_finished is not None and isinstance(update, Update):
-                    await self.on_finished(update)
+                if urgent:
+                    await self.do_process_update(update, coroutine)
+                else:
+                    await super().process_update(update, coroutine)
         finally:
             if not lock.locked() and not lock._waiters:
                 self._chat_locks.pop(key, None)
@@ -53,8 +50,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if self._in_flight == 0:
                 self._idle.set()
 
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+        if self.on_finished is not None and isinstance(update, Update):
+            await self.on_finished(update)
+
     async def wait_idle(self) -> None:
-        """Return once no update is being processed (used by shutdown and tests)."""
+        """Return once no update is being processed or waiting (used by shutdown and tests)."""
         await self._idle.wait()
 
     async def initialize(self) -> None:

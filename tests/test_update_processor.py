@@ -55,6 +55,21 @@ async def test_urgent_updates_do_not_wait_for_a_free_slot() -> None:
     assert processor.urgent == set()
 
 
+async def test_urgent_update_never_overtakes_its_chat_waiting_for_a_slot() -> None:
+    processor = ChatOrderedProcessor(max_concurrent_updates=1)
+    handling = Handling()
+    handle, started, release = handling.handle, handling.started, handling.release
+    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
+    waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
+    processor.urgent.add(3)
+    urgent = asyncio.create_task(processor.process_update(update(3, 20), handle(3, False)))
+    await asyncio.sleep(0.01)
+    assert started == [1]
+    release.set()
+    await asyncio.gather(busy, waiting, urgent)
+    assert started == [1, 2, 3]
+
+
 async def test_urgent_update_still_waits_for_its_own_chat() -> None:
     processor = ChatOrderedProcessor(max_concurrent_updates=4)
     handling = Handling()

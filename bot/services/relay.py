@@ -22,6 +22,7 @@ BURST_GAP = timedelta(minutes=10)
 CRISIS_NOTICE_EVERY = timedelta(hours=1)
 SPOKEN_KEY = "relay.last_spoken"
 SPOKEN_KEEP = 10_000
+SPOKEN_SETTLED = timedelta(minutes=1)
 
 
 class Side(StrEnum):
@@ -120,8 +121,7 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
     )
     spoken = _last_spoken(rt)
     if len(spoken) >= SPOKEN_KEEP:
-        spoken.clear()  # long committed by now: the rows say the same once read afresh
-        rt.storage.forget_cached(["contacts"])
+        _forget_old_spoken(rt, spoken, now)
     spoken[route_.contact.id] = (route_.side.value, now)
     if route_.side is Side.PEER and route_.contact.kind == "peer":
         peer_store.touch_later(rt.later, route_.contact.peer_id, now)
@@ -136,6 +136,16 @@ def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
     """
     spoken: dict[int, tuple[str, datetime]] = rt.extras.setdefault(SPOKEN_KEY, {})
     return spoken
+
+
+def _forget_old_spoken(rt: Runtime, spoken: dict[int, tuple[str, datetime]], now: datetime) -> None:
+    """Keep memory bounded: forget contacts quiet for `SPOKEN_SETTLED`, whose group commit
+    landed long ago, and drop cached contacts so that theirs are read afresh from the rows.
+    Recent entries stay: their rows may still be waiting for the group commit."""
+    for contact_id, (_, at) in list(spoken.items()):
+        if now - at > SPOKEN_SETTLED:
+            del spoken[contact_id]
+    rt.storage.forget_cached(["contacts"])
 
 
 def _fresh(rt: Runtime, contact: Contact) -> Contact:

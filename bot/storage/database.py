@@ -168,7 +168,8 @@ class Database:
             return await tx.execute_rowcount(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        """One statement for many rows, on its own."""
+        """One statement for many rows, outside any transaction: each row commits on its own
+        (use `transaction()` when the rows must stand or fall together)."""
         async with self._alone() as tx:
             await tx.executemany(sql, rows)
 
@@ -222,8 +223,8 @@ class Transaction:
 
     def _note(self, sql: str, rowcount: int) -> None:
         """Remember what the statement wrote, for the read cache; changing no row writes nothing
-        (not even through cascades)."""
-        if rowcount == 0:
+        (not even through cascades). With RETURNING the count is not known yet: assume rows."""
+        if rowcount == 0 and "RETURNING" not in sql.upper():
             return
         changes = self._cache.changes(sql)
         if changes is None or self.changes is None:
@@ -244,6 +245,7 @@ class Transaction:
         try:
             cursor = await self._conn.executemany(sql, [tuple(row) for row in rows])
         except sqlite3.Error as exc:
+            self._note(sql, -1)  # outside a transaction, the rows before the failing one stay
             raise StorageError(f"statement failed: {exc}") from exc
         self._note(sql, cursor.rowcount)
 

@@ -181,7 +181,9 @@ class ReadCache:
         return None if answers is None else answers.get(key)
 
     def put(self, reads: Reads, key: Key, rows: list[Row], stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp(reads):
+        """Empty answers are not kept: they are mostly about people the bot does not know
+        (yet, or any more), whose Telegram ids need not stay in memory."""
+        if not rows or stamp != self.stamp(reads):
             return
         answers = self._answers.setdefault(reads, {})
         if len(answers) >= LIMIT:

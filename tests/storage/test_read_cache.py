@@ -125,11 +125,13 @@ async def test_single_statements_drop_answers(db: Database, write: str, dropped:
 
 async def test_delete_drops_answers_from_tables_it_cascades_to(db: Database) -> None:
     async def requests() -> int:
-        return len(
-            await db.fetchall_cached("SELECT * FROM requests", (), reads=Reads.of(["requests"]))
-        )
+        rows = await db.fetchall_cached("SELECT * FROM requests", (), reads=Reads.of(["requests"]))
+        return len(rows)
 
-    assert await requests() == 0
+    await db.execute(
+        "INSERT INTO requests (citizen_id, status, created_at) VALUES (1, 'closed', '')"
+    )
+    assert await requests() == 1
     _behind_its_back(
         db.path,
         "INSERT INTO requests (citizen_id, status, created_at) VALUES (1, 'waiting', '')",
@@ -138,9 +140,35 @@ async def test_delete_drops_answers_from_tables_it_cascades_to(db: Database) -> 
         db.path, "INSERT INTO users (telegram_id, role, created_at) VALUES (999, 'citizen', '')"
     )
     await db.execute("DELETE FROM recent_messages")  # nothing points there
-    assert await requests() == 0
-    await db.execute("DELETE FROM users WHERE telegram_id = 999")  # requests point at users
     assert await requests() == 1
+    await db.execute("DELETE FROM users WHERE telegram_id = 999")  # requests point at users
+    assert await requests() == 2
+
+
+async def test_empty_answers_are_not_kept(db: Database) -> None:
+    stranger = await db.fetchone_cached(USER, (42,), reads=USERS)
+    assert stranger is None
+    _behind_its_back(
+        db.path,
+        "INSERT INTO users (telegram_id, role, language, created_at)"
+        " VALUES (42, 'citizen', 'en', '')",
+    )
+    row = await db.fetchone_cached(USER, (42,), reads=USERS)
+    assert row is not None and row[0] == "en"
+
+
+async def test_writes_with_returning_and_failed_batches_count_as_changes(db: Database) -> None:
+    assert await _language(db) == "da"
+    _behind_its_back(db.path, "UPDATE users SET language = 'en'")
+    await db.execute("UPDATE users SET pseudonym = 'x' WHERE telegram_id = 1 RETURNING id")
+    assert await _language(db) == "en"
+    _behind_its_back(db.path, "UPDATE users SET language = 'sv'")
+    with pytest.raises(StorageError):
+        await db.executemany(
+            "INSERT INTO users (telegram_id, role, created_at) VALUES (?, 'citizen', '')",
+            [(7,), (7,)],  # the second row fails; the first stays
+        )
+    assert await _language(db) == "sv"
 
 
 async def test_rolled_back_transaction_keeps_answers(db: Database) -> None:
