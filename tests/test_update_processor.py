@@ -2,6 +2,7 @@ import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from telegram import Update
 
 from bot.clock import FakeClock
@@ -39,35 +40,29 @@ class Handling:
             await self.release.wait()
 
 
-async def test_urgent_updates_do_not_wait_for_a_free_slot() -> None:
+@pytest.mark.parametrize(
+    ("urgent_chat", "before_release", "order"),
+    [
+        (30, [1, 3], [1, 3, 2]),  # another chat: it does not wait for the one slot
+        (20, [1], [1, 2, 3]),  # its own chat's update 2 waits for the slot: so does it
+    ],
+)
+async def test_urgent_updates_skip_the_slot_queue_but_not_their_chat(
+    urgent_chat: int, before_release: list[int], order: list[int]
+) -> None:
     processor = ChatOrderedProcessor(max_concurrent_updates=1)
     handling = Handling()
-    handle, started, release = handling.handle, handling.started, handling.release
+    handle = handling.handle
     busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
     waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
     processor.urgent.add(3)
-    urgent = asyncio.create_task(processor.process_update(update(3, 30), handle(3, False)))
-    await asyncio.wait_for(urgent, timeout=1)
-    assert started == [1, 3]  # the ordinary update 2 still waits for the one slot
-    release.set()
-    await asyncio.gather(busy, waiting)
-    assert started == [1, 3, 2]
-    assert processor.urgent == set()
-
-
-async def test_urgent_update_never_overtakes_its_chat_waiting_for_a_slot() -> None:
-    processor = ChatOrderedProcessor(max_concurrent_updates=1)
-    handling = Handling()
-    handle, started, release = handling.handle, handling.started, handling.release
-    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
-    waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
-    processor.urgent.add(3)
-    urgent = asyncio.create_task(processor.process_update(update(3, 20), handle(3, False)))
+    urgent = asyncio.create_task(processor.process_update(update(3, urgent_chat), handle(3, False)))
     await asyncio.sleep(0.01)
-    assert started == [1]
-    release.set()
+    assert handling.started == before_release
+    handling.release.set()
     await asyncio.gather(busy, waiting, urgent)
-    assert started == [1, 2, 3]
+    assert handling.started == order
+    assert processor.urgent == set()
 
 
 async def test_urgent_update_still_waits_for_its_own_chat() -> None:
