@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services.office_hours import is_open
 from bot.storage import Transaction
 from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
+from bot.storage.outbox import Priority
 
 
 def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
@@ -34,6 +38,23 @@ async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
 async def coordinator_translator(rt: Runtime, tx: Transaction, chat_id: int) -> Translator:
     user = await user_store.by_telegram_id(tx, chat_id)
     return rt.translator(user.language if user else None)
+
+
+async def tell_coordinators(
+    rt: Runtime,
+    tx: Transaction,
+    notice: Callable[[Translator], notices.Notice],
+    *,
+    purpose: str,
+    ref_id: int | None = None,
+    priority: Priority = Priority.NORMAL,
+) -> None:
+    """Queue a notice for every coordinator chat, each in its reader's language."""
+    for chat_id in coordinator_chats(rt):
+        t = await coordinator_translator(rt, tx, chat_id)
+        await notices.send(
+            tx, chat_id, notice(t), purpose=purpose, now=rt.now(), priority=priority, ref_id=ref_id
+        )
 
 
 async def reachable_chats(rt: Runtime, tx: Transaction) -> list[int]:

@@ -29,6 +29,7 @@ from bot.services.coordinators import (
     coordinator_translator,
     on_duty_chats,
     reachable_chats,
+    tell_coordinators,
 )
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import Transaction
@@ -213,19 +214,16 @@ async def add_note(rt: Runtime, escalation_id: int, text: str) -> bool:
     async with rt.storage.transaction() as tx:
         if not await escalation_store.set_note(tx, escalation_id, note):
             return False
-        for chat_id in coordinator_chats(rt):
-            t = await coordinator_translator(rt, tx, chat_id)
-            await notices.send(
-                tx,
-                chat_id,
-                notices.Notice(
-                    t._("Note added to urgent #{number}: {note}", number=escalation_id, note=note)
-                ),
-                purpose="escalation-note",
-                now=rt.now(),
-                priority=Priority.URGENT,
-                ref_id=escalation_id,
-            )
+        await tell_coordinators(
+            rt,
+            tx,
+            lambda t: notices.Notice(
+                t._("Note added to urgent #{number}: {note}", number=escalation_id, note=note)
+            ),
+            purpose="escalation-note",
+            priority=Priority.URGENT,
+            ref_id=escalation_id,
+        )
     rt.wake_delivery()
     return True
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.services.coordinators import tell_coordinators
 from bot.storage import Transaction
 from bot.storage import peer_events as event_store
 from bot.storage import peers as peer_store
@@ -101,22 +101,20 @@ async def ask_debrief(rt: Runtime, event_id: int, peer_id: int) -> bool:
             return False
         if not await event_store.ask_debrief(tx, event_id, rt.now()):
             return True
-        for chat_id in coordinator_chats(rt):
-            t = await coordinator_translator(rt, tx, chat_id)
-            await notices.send(
-                tx,
-                chat_id,
-                notices.Notice(
-                    t._(
-                        "{name}, a peer, would like a debrief after a heavy moment. "
-                        "Not urgent; please write to them when you can.",
-                        name=peer.pseudonym or "-",
-                    )
-                ),
-                purpose="debrief",
-                now=rt.now(),
-                ref_id=event_id,
-            )
+        name = peer.pseudonym or "-"
+        await tell_coordinators(
+            rt,
+            tx,
+            lambda t: notices.Notice(
+                t._(
+                    "{name}, a peer, would like a debrief after a heavy moment. "
+                    "Not urgent; please write to them when you can.",
+                    name=name,
+                )
+            ),
+            purpose="debrief",
+            ref_id=event_id,
+        )
     rt.wake_delivery()
     return True
 

@@ -12,7 +12,7 @@ from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import matching, pseudonyms, request_queue
-from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.services.coordinators import tell_coordinators
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -130,28 +130,23 @@ async def set_capacity(rt: Runtime, profile: PeerProfile, capacity: int) -> None
 
 async def finish(rt: Runtime, profile: PeerProfile) -> None:
     """A new peer waits for a coordinator's approval; an approved one just saved changes."""
-    now = rt.now()
     async with rt.storage.transaction() as tx:
         await peer_store.update(tx, profile.user_id, clear_step=True)
         if profile.status is PeerStatus.ONBOARDING:
             await peer_store.set_status(tx, profile.user_id, PeerStatus.PENDING)
-            for chat_id in coordinator_chats(rt):
-                t = await coordinator_translator(rt, tx, chat_id)
-                await notices.send(
-                    tx,
-                    chat_id,
-                    notices.Notice(
-                        t._(
-                            "A new peer, {name}, has filled in their profile and waits for "
-                            "approval.",
-                            name=profile.pseudonym or "-",
-                        ),
-                        (((t._("Approve"), f"peer:approve:{profile.user_id}"),),),
+            await tell_coordinators(
+                rt,
+                tx,
+                lambda t: notices.Notice(
+                    t._(
+                        "A new peer, {name}, has filled in their profile and waits for approval.",
+                        name=profile.pseudonym or "-",
                     ),
-                    purpose="peer-pending",
-                    now=now,
-                    ref_id=profile.user_id,
-                )
+                    (((t._("Approve"), f"peer:approve:{profile.user_id}"),),),
+                ),
+                purpose="peer-pending",
+                ref_id=profile.user_id,
+            )
     rt.wake_delivery()
 
 
@@ -416,22 +411,19 @@ async def ask_undertaking(rt: Runtime) -> int:
             and not accepted
             and await peer_store.claim_meta(tx, "undertaking_nobody_accepted_told", str(version))
         ):
-            for chat_id in coordinator_chats(rt):
-                t = await coordinator_translator(rt, tx, chat_id)
-                await notices.send(
-                    tx,
-                    chat_id,
-                    notices.Notice(
-                        t._(
-                            "No approved peer has accepted version {version} of the "
-                            "confidentiality undertaking yet, so no new requests can be matched "
-                            'until someone does. Each peer has been sent it with an "I accept" '
-                            "button; /peers shows who has not accepted.",
-                            version=version,
-                        )
-                    ),
-                    purpose="undertaking-nobody",
-                    now=now,
-                )
+            await tell_coordinators(
+                rt,
+                tx,
+                lambda t: notices.Notice(
+                    t._(
+                        "No approved peer has accepted version {version} of the "
+                        "confidentiality undertaking yet, so no new requests can be matched "
+                        'until someone does. Each peer has been sent it with an "I accept" '
+                        "button; /peers shows who has not accepted.",
+                        version=version,
+                    )
+                ),
+                purpose="undertaking-nobody",
+            )
     rt.wake_delivery()
     return asked

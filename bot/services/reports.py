@@ -18,7 +18,7 @@ from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service
 from bot.services import matching, peer_care
-from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.services.coordinators import coordinator_translator, tell_coordinators
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
@@ -83,21 +83,14 @@ def report_summary(t: Translator, report: Report) -> str:
 
 
 async def _tell_coordinators(rt: Runtime, tx: Transaction, report: Report, purpose: str) -> None:
-    for chat_id in coordinator_chats(rt):
-        t = await coordinator_translator(rt, tx, chat_id)
+    def notice(t: Translator) -> notices.Notice:
         text = report_summary(t, report)
-        buttons: notices.Buttons = ()
-        if report.status is ReportStatus.OPEN:
-            text += "\n" + t._("The citizen has not been told. Bar them from new peer contacts?")
-            buttons = decision_buttons(t, report.id)
-        await notices.send(
-            tx,
-            chat_id,
-            notices.Notice(text, buttons),
-            purpose=purpose,
-            now=rt.now(),
-            ref_id=report.id,
-        )
+        if report.status is not ReportStatus.OPEN:
+            return notices.Notice(text)
+        text += "\n" + t._("The citizen has not been told. Bar them from new peer contacts?")
+        return notices.Notice(text, decision_buttons(t, report.id))
+
+    await tell_coordinators(rt, tx, notice, purpose=purpose, ref_id=report.id)
 
 
 async def end_and_report(rt: Runtime, contact: Contact, reason: str) -> int | None:

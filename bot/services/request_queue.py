@@ -16,7 +16,7 @@ from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service
 from bot.services import matching
-from bot.services.coordinators import coordinator_chats, coordinator_translator
+from bot.services.coordinators import tell_coordinators
 from bot.services.matching import Retraction
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
@@ -261,23 +261,20 @@ async def rematch_in(tx: Transaction, rt: Runtime, request_id: int) -> bool:
     (not urgent: it stays open, and the unanswered alert still comes in time)."""
     if await matching.offer_next_in(tx, rt, request_id) is not None:
         return True
-    for chat_id in coordinator_chats(rt):
-        t = await coordinator_translator(rt, tx, chat_id)
-        await notices.send(
-            tx,
-            chat_id,
-            notices.Notice(
-                t._(
-                    "Request #{number} needs a new peer and nobody is free right now. It "
-                    "stays open; please look at it in /queue.",
-                    number=request_id,
-                ),
-                (((t._("Open #{number}", number=request_id), f"q:open:{request_id}"),),),
+    await tell_coordinators(
+        rt,
+        tx,
+        lambda t: notices.Notice(
+            t._(
+                "Request #{number} needs a new peer and nobody is free right now. It "
+                "stays open; please look at it in /queue.",
+                number=request_id,
             ),
-            purpose="request-handed",
-            now=rt.now(),
-            ref_id=request_id,
-        )
+            (((t._("Open #{number}", number=request_id), f"q:open:{request_id}"),),),
+        ),
+        purpose="request-handed",
+        ref_id=request_id,
+    )
     return False
 
 
