@@ -89,19 +89,21 @@ class BenchBot:
     def rt(self) -> Runtime:
         return get_runtime(self.app)
 
-    async def feed(self, expected: int, wait: int = 1) -> None:
-        """Fetch `expected` updates and hand them on, as the bot's polling loop does: without
-        waiting for their handling, but (like a busy bot) not far ahead of it."""
+    async def fetch(self, expected: int, wait: int = 1) -> None:
+        """Fetch `expected` updates and hand them to the application."""
         received = 0
         while received < expected:
             received += await self.poller.poll_once(wait=wait)
+
+    async def feed(self, expected: int, wait: int = 1) -> None:
+        """Fetch and hand on, as the bot's polling loop does: without waiting for their
+        handling, but (like a busy bot) not far ahead of it."""
+        await self.fetch(expected, wait)
         await keep_up(self.app)
 
     async def pump(self, expected: int, wait: int = 1) -> None:
         """Fetch `expected` updates, then wait until every one of them was handled."""
-        received = 0
-        while received < expected:
-            received += await self.poller.poll_once(wait=wait)
+        await self.fetch(expected, wait)
         await self.app.update_queue.join()
         processor = self.app.update_processor
         assert isinstance(processor, ChatOrderedProcessor)

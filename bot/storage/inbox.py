@@ -11,7 +11,9 @@ from bot.storage.group_commit import GroupWriter
 
 
 async def add_updates(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
-    """Store a batch of updates in one statement, atomic on its own (known ids are ignored)."""
+    """Store a batch of updates in one statement (one round trip). Outside a transaction its rows
+    commit one by one; if one fails, the poller's offset does not move, the batch is fetched
+    again, and the ids already stored are ignored."""
     await db.executemany(
         "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
         " VALUES (?, ?, ?, ?)",

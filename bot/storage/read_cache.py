@@ -197,6 +197,8 @@ class ReadCache:
             self._answers.clear()
             return
         changes = list(changes)
+        if not changes:  # a plain read: the common case on every uncached read
+            return
         for reads in self._changes:
             if any(reads.changed_by(change) for change in changes):
                 self._changes[reads] += 1
