@@ -29,7 +29,7 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import escalation
+from bot.services import backups, escalation
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -162,11 +162,15 @@ async def open_with_backup(rt: Runtime) -> Database:
     """Open the database; before migrating an existing one, copy it beside itself."""
     db = await Database.open(rt.config.database, migrate=False)
     version = await db.schema_version()
+    copy = None
     if version and pending(version):
-        name = f"{rt.config.database.name}.before-migration-from-v{version}"
-        await back_up(db, rt.config.database.with_name(name), rt.config.backup_key)
+        copy = backups.migration_copy_path(rt.config.database, version)
+        await back_up(db, copy, rt.config.backup_key)
         log.info("backup taken before migrating from schema version %d", version)
     await db.migrate()
+    if copy is not None:
+        rt.db = db
+        await backups.note_migration_copy(rt, copy)  # it ages like a backup from now on
     return db
 
 

@@ -28,11 +28,34 @@ def _category(t: Translator, category: Category) -> str:
 
 def _basis(t: Translator, config: Config) -> str:
     if config.legal_basis == "public_task":
-        return t._("GDPR Art. 6(1)(e) and Art. 9(2)(h) with Danish law (public task)")
+        return t._(
+            "GDPR Art. 6(1)(e) and Art. 9(2)(h) with Danish law (public task), together with "
+            "the Danish Data Protection Act (databeskyttelsesloven)"
+        )
     return t._(
         "GDPR Art. 6(1)(a) and Art. 9(2)(a) (explicit consent); Art. 9(2)(c) (vital "
-        "interests) for urgent help before consent"
+        "interests) for urgent help before consent; together with the Danish Data Protection "
+        "Act (databeskyttelsesloven)"
     )
+
+
+def _rights(t: Translator, config: Config) -> list[str]:
+    """The rights of the people concerned under the basis in use, and how each is met."""
+    rights = [
+        t._("Access (Art. 15): /mydata sends every column the inventory lists, or says why not."),
+        t._("Rectification (Art. 16): by writing to the contact above."),
+        t._(
+            "Erasure (Art. 17): /delete, at once; what remains and why is told to the person "
+            "(a keyed mark kept with a peer's report; backups until they roll over)."
+        ),
+        t._("Restriction (Art. 18): by writing to the contact above."),
+    ]
+    if config.legal_basis == "public_task":
+        rights.append(t._("Objection (Art. 21): by writing to the contact above."))
+    else:
+        rights.append(t._("Withdrawal of consent (Art. 7(3)): /delete, at any time."))
+    rights.append(t._("Complaint: to Datatilsynet, the Danish Data Protection Agency (Art. 77)."))
+    return ["- " + right for right in rights]
 
 
 def _inventory_tables(t: Translator) -> list[str]:
@@ -83,14 +106,33 @@ def record_of_processing(t: Translator, config: Config) -> str:
             "",
             t._(
                 "Recipients: the peer a citizen is in contact with; the organisation's "
-                "coordinators. Telegram (Telegram FZ-LLC) carries the messages as an "
-                "independent controller outside the EU/EEA."
+                "coordinators. Telegram carries the messages as an independent controller "
+                "outside the EU/EEA: Telegram's privacy policy (https://telegram.org/privacy, "
+                "section 1.4) names Telegram Messenger Inc. as the data controller for users in "
+                "the EEA (check it again at each review). Chats with the bot are cloud chats, "
+                "kept on Telegram's servers and not end-to-end encrypted."
             ),
             "",
             t._(
-                "Erasure: closed cases {days} days after closing; everything at once on /delete.",
-                days=config.retention_days,
+                "The bot sees each person's Telegram name and username with every update and "
+                "stores neither: raw updates are kept without names until handled (seconds)."
             ),
+            "",
+            t._(
+                "Erasure: closed cases {days} days after closing; everything at once on /delete: "
+                "every row about the person, their words in every outbox row, an unanswered "
+                "offer on a peer's screen (edited to \"withdrawn\"), the bot's copies of their "
+                "messages in other chats (deleted within 48 hours, edited after), and the "
+                "database file itself (the WAL is checkpointed and truncated; secure_delete is "
+                "on). Backups and the copy taken before a schema migration are deleted after "
+                "{keep} days.",
+                days=config.retention_days,
+                keep=config.backup_keep_days,
+            ),
+            "",
+            "## " + t._("Rights of the people concerned"),
+            "",
+            *_rights(t, config),
             "",
             t._(
                 "Security: see docs/security.md (database file readable by the service only, "

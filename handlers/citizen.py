@@ -27,11 +27,20 @@ def privacy_summary(turn: Turn) -> str:
             t._("Before we start, here is what we keep about you:"),
             t._(
                 "• Your request (topic, wishes and any words you write for the peer), a made-up "
-                "name, your language and when things happened. Not your name or phone number."
+                "name, your language and when things happened. What you tell us about how you "
+                "feel is health data, and we treat it as such."
+            ),
+            t._(
+                "• Telegram shows us your Telegram name; we do not store it. We never see your "
+                "phone number."
             ),
             t._(
                 "• Your messages with the peer are passed on, not kept. Only the peer you talk "
                 "with and our coordinators see your request."
+            ),
+            t._(
+                "• This chat is an ordinary Telegram chat: Telegram keeps it on its servers, and "
+                "it is not end-to-end encrypted."
             ),
             t._(
                 "• Everything is deleted {days} days after your case is closed. You can see "
@@ -42,12 +51,17 @@ def privacy_summary(turn: Turn) -> str:
                 "• If you write something that suggests you are in danger, our coordinators "
                 "are told so they can help."
             ),
+            *(
+                []
+                if config.legal_basis == "public_task"
+                else [t._("• You can withdraw your consent at any time with /delete.")]
+            ),
             t._("Responsible: {organisation}", organisation=config.organisation_name),
             *(
                 [
                     t._(
-                        "{organisation} does this as part of its public task (GDPR Art. 6(1)(e) "
-                        "and 9(2)(h)), so we inform you rather than ask you.",
+                        "{organisation} does this as part of its public task under Danish law, "
+                        "so we inform you rather than ask you.",
                         organisation=config.organisation_name,
                     )
                 ]

@@ -134,7 +134,11 @@ async def escalation_button(update: Update, context: Context) -> None:
         return
     assert update.effective_user is not None
     result = await escalation.acknowledge(
-        turn.rt, item_id, turn.person.telegram_id, update.effective_user.first_name
+        turn.rt,
+        item_id,
+        turn.person.telegram_id,
+        # After a restart the stored update has no name (bot.storage.inbox.without_names).
+        update.effective_user.first_name or turn.t._("a coordinator"),
     )
     if result.escalation is None:
         await query.answer(turn.t._("That button is no longer valid."))

@@ -82,13 +82,10 @@ async def delete_button(update: Update, context: Context) -> None:
     if query.data != "del:yes" or user is None:
         await query.edit_message_text(turn.t._("Nothing has been deleted."))
         return
-    await privacy.erase(turn.rt, user)
+    erasure = await privacy.erase(turn.rt, user)
     await query.edit_message_text(
         "\n\n".join(
-            [
-                turn.t._("Everything we kept about you has been deleted. Take care of yourself."),
-                emergency_lines(turn.t, turn.rt.config),
-            ]
+            [*privacy.what_remains(turn.t, erasure), emergency_lines(turn.t, turn.rt.config)]
         )
     )
 

@@ -121,7 +121,10 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
             turn.t._("Sorry, that message could not be passed on. Please try again.")
         )
         return
-    relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id)
+    kind = (
+        "text" if message.text else "bare" if message.sticker or message.video_note else "caption"
+    )
+    relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id, kind)
     if route.side is Side.CITIZEN:
         await _check_for_crisis(turn, message, route)
 

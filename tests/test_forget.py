@@ -126,7 +126,7 @@ async def test_recent_ids_are_in_mydata_and_gone_after_delete(harness: Harness) 
     user = await user_store.by_telegram_id(h.rt.storage, citizen.id)
     assert user is not None
     data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
-    assert data["recent_message_ids"] and set(data["recent_message_ids"][0]) == {
+    assert data["recent_messages"] and set(data["recent_messages"][0]) == {
         "message_id",
         "sent_at",
         "from_bot",

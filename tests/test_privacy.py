@@ -9,7 +9,7 @@ import pytest
 
 from bot.services import intake, privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import ADULT, ask_for_peer, coordinator, in_contact, make_peer
+from tests.helpers.flows import ADULT, ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
 
@@ -87,7 +87,7 @@ async def test_mydata_sends_a_file_and_a_summary(harness: Harness) -> None:
     assert data["requests"][0]["note"] == "about my week"
     # Every column the inventory lists for a request is in the copy, even when still empty.
     assert {"close_reason", "requeued_at", "first_contact_at"} <= data["requests"][0].keys()
-    assert data["contacts"][0]["other_side"] == "Maja"
+    assert data["contacts"][0]["peer_id"] == "Maja"  # another person by made-up name
     assert "1001" not in json.dumps(data) and "2001" not in json.dumps(data)
     peer.send_text("/mydata")
     await h.settle()
@@ -259,9 +259,55 @@ async def test_public_task_informs_instead_of_asking(harness: Harness) -> None:
     assert "What would you like to talk about?" in citizen.texts[-1]
     citizen.send_text("/privacy")
     await h.settle()
-    assert "Art. 6(1)(e)" in citizen.texts[-1]
+    notice = citizen.texts[-1]
+    assert "Art." not in notice  # no article numbers in what citizens read
+    assert "to object to our use of your data" in notice and "withdraw your consent" not in notice
+    assert "databeskyttelsesloven" in notice
     citizen.send_text("/delete")
     await h.settle()
     citizen.press_button("Yes, delete everything")
     await h.settle()
     assert await h.rt.storage.fetchone("SELECT 1 FROM users WHERE telegram_id = 1001") is None
+
+
+async def test_privacy_text_and_consent_screen_say_what_is_true(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, "Zorblatt", language="en")
+    citizen.send_text("/start")
+    await h.settle()
+    await press(h, citizen, "Talk to a peer", ADULT)
+    consent = citizen.texts[-1]
+    for truth in (
+        "Telegram shows us your Telegram name; we do not store it",
+        "not end-to-end encrypted",
+        "health data",
+        "withdraw your consent at any time with /delete",
+    ):
+        assert truth in consent, truth
+    assert "Art." not in consent
+    citizen.send_text("/privacy")
+    await h.settle()
+    notice = citizen.texts[-1]
+    for truth in (
+        "We do not store it",
+        "ordinary Telegram cloud chat",
+        "not end-to-end encrypted",
+        "is health data",
+        "withdraw at any time with /delete",
+        "to see what we keep",
+        "to have something corrected",
+        "to have it erased",
+        "to have its use restricted",
+        "to withdraw your consent",
+        "Datatilsynet",
+        "databeskyttelsesloven",
+    ):
+        assert truth in notice, truth
+    assert "Art." not in notice and "to object" not in notice  # objection: public task only
+    # What the notice says is not stored is indeed nowhere in the database or its WAL.
+    citizen.press_button("I agree")
+    await h.settle()
+    assert await user_store.by_telegram_id(h.rt.storage, 1001) is not None
+    database = h.rt.storage.path
+    raw = database.read_bytes() + database.with_name(database.name + "-wal").read_bytes()
+    assert b"Zorblatt" not in raw  # the Telegram first name sent with every update

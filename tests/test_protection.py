@@ -232,7 +232,7 @@ async def test_report_note_in_mydata_deleted_with_the_citizen_and_by_retention(
         assert user is not None
         data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
         assert data["reports"][0]["note"] == "threatening words xyzzy"
-        assert data["reports"][0]["kind"] == ("about you" if person == 1001 else "made by you")
+        assert data["reports"][0]["peer_id"] == "Maja"  # the reporting peer, by made-up name
     citizen.send_text("/delete")
     await h.settle()
     citizen.press_button("Yes, delete everything")

@@ -287,6 +287,7 @@ class Retraction(StrEnum):
     EXPIRED = "expired"
     CLOSED = "closed"  # the request is no longer open
     PASSED = "passed"  # a coordinator gave it to someone else
+    WITHDRAWN = "withdrawn"  # the citizen erased their data
 
 
 async def retract_offer_message(
@@ -306,6 +307,7 @@ async def retract_offer_message(
         Retraction.PASSED: t._(
             "A coordinator has passed this request to another peer. Thank you all the same."
         ),
+        Retraction.WITHDRAWN: t._("This request has been withdrawn. Thank you all the same."),
     }[why]
     for chat_id, message_id in await outbox_store.sent_messages(tx, "offer", offer_id):
         await notices.edit(

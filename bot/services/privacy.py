@@ -16,12 +16,15 @@ from bot import notices
 from bot.config import Config
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.services import intake
+from bot.services import backups, intake, matching
 from bot.storage import audit as audit_store
 from bot.storage import broadcasts as broadcast_store
 from bot.storage import contacts as contact_store
+from bot.storage import inbox, personal_data
 from bot.storage import outbox as outbox_store
-from bot.storage import personal_data
+from bot.storage import requests as request_store
+from bot.storage import users as user_store
+from bot.storage.database import Transaction
 from bot.storage.users import User
 
 RELAY_GRACE = timedelta(days=7)
@@ -51,7 +54,12 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "text, your requests (topic, wishes and any words you write for the peer), "
                 "which peer you talk with, your optional feedback, and times. We need it to "
                 "find you a peer and to keep you safe. We never keep the messages you exchange "
-                "with your peer; they are only passed on. We do not know your name or number."
+                "with your peer; they are only passed on."
+            ),
+            t._(
+                "Your name: Telegram shows us the name on your Telegram profile with every "
+                "message. We do not store it, and it never reaches your peer. We never see your "
+                "phone number."
             ),
             t._(
                 "Wellbeing questions (WHO-5): if you choose to answer them, we keep your answers "
@@ -60,21 +68,26 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "always skip them."
             ),
             t._(
-                "Health information: what you tell us about how you feel is sensitive. We use it "
-                "only with your consent, which you can withdraw at any time with /delete."
+                "Health data: what you tell us about how you feel is health data, which the law "
+                "protects specially. We use it only with your explicit consent, which you can "
+                "withdraw at any time with /delete."
             )
             if config.legal_basis == "consent"
             else t._(
-                "Health information: what you tell us about how you feel is sensitive. "
-                "{organisation} processes it as part of its public task under Danish law (GDPR "
-                "Art. 6(1)(e) and 9(2)(h)). You can still see it with /mydata and ask us to "
-                "delete it with /delete.",
+                "Health data: what you tell us about how you feel is health data, which the law "
+                "protects specially. {organisation} processes it as part of its public task "
+                "under Danish law. You can still see it with /mydata and ask us to delete it "
+                "with /delete.",
                 organisation=config.organisation_name,
             ),
             t._(
                 "Who sees it: the peer you are in contact with sees your request. Coordinators "
-                "see requests and urgent alerts. Telegram carries the messages as its own data "
-                "controller: a separate company outside the EU/EEA with its own privacy rules."
+                "see requests and urgent alerts."
+            ),
+            t._(
+                "Telegram: this chat is an ordinary Telegram cloud chat. Telegram keeps it on its "
+                "servers; it is not end-to-end encrypted. Telegram is its own data controller: "
+                "a separate company outside the EU/EEA with its own privacy rules."
             ),
             t._(
                 "Safety: if you ask for help now, or write something that suggests you are in "
@@ -85,10 +98,43 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "How long: everything is deleted {days} days after your case is closed.",
                 days=config.retention_days,
             ),
-            t._("Your rights: /mydata sends you everything we keep about you. /delete erases it."),
+            *_rights(t, config),
             *_other_ways(t, config),
         ]
     )
+
+
+def _rights(t: Translator, config: Config) -> list[str]:
+    """The rights people have under the legal basis in use, in plain words."""
+    contact = config.privacy_contact or config.organisation_name
+    rights = [
+        t._("Your rights:"),
+        t._("• to see what we keep about you: /mydata sends it to you as a file;"),
+        t._("• to have something corrected: write to {contact};", contact=contact),
+        t._("• to have it erased: /delete;"),
+        t._(
+            "• to have its use restricted while something is being checked: write to {contact};",
+            contact=contact,
+        ),
+    ]
+    if config.legal_basis == "public_task":
+        rights.append(
+            t._(
+                "• to object to our use of your data because of your own situation: write to "
+                "{contact};",
+                contact=contact,
+            )
+        )
+    else:
+        rights.append(t._("• to withdraw your consent at any time: /delete;"))
+    rights.append(
+        t._(
+            "• to complain to Datatilsynet, the Danish Data Protection Agency. These rights "
+            "come from the EU's data protection regulation (GDPR) and the Danish Data "
+            "Protection Act (databeskyttelsesloven)."
+        )
+    )
+    return ["\n".join(rights)]
 
 
 def _other_ways(t: Translator, config: Config) -> list[str]:
@@ -118,7 +164,13 @@ class DataCopy:
 
 
 async def copy_of_data(rt: Runtime, user: User) -> DataCopy:
+    """Everything kept about the person, table by table as the data inventory lists it, and
+    what is left out with the reason, in their language."""
+    t = rt.translator(user.language)
     data: dict[str, Any] = await personal_data.export(rt.storage, user.id)
+    data["not_included"] = {
+        where: t._(reason) for where, reason in personal_data.not_included().items()
+    }
     data["exported_at"] = rt.now().isoformat()
     document = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     return DataCopy(
@@ -130,9 +182,92 @@ async def copy_of_data(rt: Runtime, user: User) -> DataCopy:
     )
 
 
-async def erase(rt: Runtime, user: User) -> None:
-    """Delete everything about `user`; their active contacts end and the others are told."""
+def what_remains(t: Translator, erasure: Erasure) -> list[str]:
+    """After /delete: what is gone, and exactly what remains and why."""
+    lines = [
+        t._(
+            "Your data has been deleted from our database: your made-up name, your requests "
+            "and what you wrote in them, your contacts, check-ins, answers and feedback."
+        )
+    ]
+    if erasure.copies_withdrawn:
+        lines.append(
+            t.ngettext(
+                "{n} message of yours that was passed on has been removed from the other "
+                'person\'s chat, or replaced by "withdrawn".',
+                "{n} messages of yours that were passed on have been removed from the other "
+                'person\'s chat, or replaced by "withdrawn".',
+                erasure.copies_withdrawn,
+            )
+        )
+    if erasure.media_kept:
+        lines.append(
+            t.ngettext(
+                "{n} picture, voice message or sticker you sent more than two days ago still "
+                "shows in the other person's chat: Telegram does not let us remove it.",
+                "{n} pictures, voice messages or stickers you sent more than two days ago still "
+                "show in the other person's chat: Telegram does not let us remove them.",
+                erasure.media_kept,
+            )
+        )
+    if erasure.report_mark_until is not None:
+        lines.append(
+            t._(
+                "What remains: a peer reported a problem in your contact. Until {date} we keep "
+                "that report and the coordinators' decision, without your name, your Telegram "
+                "id or the peer's note, under a coded mark that only this service can match to "
+                "you if you come back. It is kept so that the decision still counts then.",
+                date=t.date(erasure.report_mark_until),
+            )
+        )
+    if erasure.backup_days is not None:
+        lines.append(
+            t.ngettext(
+                "Our backup copies of the database are replaced within {n} day; until then "
+                "they still hold your data.",
+                "Our backup copies of the database are replaced within {n} days; until then "
+                "they still hold your data.",
+                erasure.backup_days,
+            )
+        )
+    lines.append(
+        t._(
+            "Anonymous figures (how many asked, how many were helped) stay: nothing in them "
+            "points to you. Our chat here is kept by Telegram until you delete it in Telegram. "
+            "Take care of yourself."
+        )
+    )
+    return lines
+
+
+# Telegram lets a bot delete a message only within 48 hours; older copies are edited instead.
+DELETE_WITHIN = timedelta(hours=47)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What remains after /delete, so that the person can be told exactly (and truly)."""
+
+    report_mark_until: datetime | None  # a keyed mark kept with a peer's report until then
+    copies_withdrawn: int  # copies of their messages taken off the other side's screen
+    media_kept: int  # pictures, voice messages, stickers older than 48 h Telegram keeps showing
+    backup_days: int | None  # days until the last copy of the database holding them is gone
+
+
+async def erase(rt: Runtime, user: User) -> Erasure:
+    """Delete everything about `user`, wherever the bot controls a copy.
+
+    In one transaction: their contacts end (the other side is told neutrally); an offer of
+    their request still on a peer's screen is edited to a neutral "withdrawn" without buttons;
+    the bot's copies of their messages in other people's chats are deleted (within 48 hours)
+    or edited to "withdrawn" (after that, where Telegram allows it); no outbox row keeps their
+    words, and a message carrying them is never sent; the raw updates from their chat go; every
+    row about them is deleted or unlinked. Then the WAL is checkpointed and truncated, so with
+    ``secure_delete`` no page of the database file or the WAL keeps them.
+    """
     now = rt.now()
+    if rt.writer is not None:
+        await rt.writer.flush()  # mappings and ids noted just before are erased too
     async with rt.storage.transaction() as tx:
         contacts = [c for c in [await contact_store.active_for_citizen(tx, user.id)] if c]
         contacts += await contact_store.active_for_peer(tx, user.id)
@@ -156,11 +291,56 @@ async def erase(rt: Runtime, user: User) -> None:
             await notices.send(
                 tx, other_chat, notices.Notice(text), purpose="contact-ended", now=now
             )
-        if user.pseudonym:
-            await outbox_store.redact_pending(tx, user.pseudonym, "-")
+        request = await request_store.open_for(tx, user.id)
+        if request is not None:
+            for offer in await contact_store.withdraw_offers(tx, request.id, now):
+                await matching.retract_offer_message(
+                    rt, tx, offer.id, offer.peer_id, matching.Retraction.WITHDRAWN
+                )
+        withdrawn, kept = await _withdraw_copies(rt, tx, user.telegram_id, now)
+        await outbox_store.erase_words(
+            tx, await personal_data.words_of(tx, user.id), user.pseudonym
+        )
+        await inbox.forget_chat(tx, user.telegram_id)
+        mark_until = await personal_data.report_mark_until(tx, user.id, rt.config.retention_days)
         await personal_data.erase(tx, user.id, user.telegram_id, zone=rt.config.timezone)
     await rt.storage.checkpoint()
     rt.wake_delivery()
+    return Erasure(
+        report_mark_until=mark_until,
+        copies_withdrawn=withdrawn,
+        media_kept=kept,
+        backup_days=rt.config.backup_keep_days if await backups.copies_remain(rt) else None,
+    )
+
+
+async def _withdraw_copies(
+    rt: Runtime, tx: Transaction, telegram_id: int, now: datetime
+) -> tuple[int, int]:
+    """Take the bot's copies of the person's messages off the other side's screen; returns
+    (withdrawn, media Telegram keeps showing). Each goes through the outbox, so it is done
+    even after a restart, and carries only the other chat's id and a message number."""
+    withdrawn = kept = 0
+    for copy in await contact_store.copies_of(tx, telegram_id):
+        recipient = await user_store.by_telegram_id(tx, copy.chat_id)
+        t = rt.translator(recipient.language if recipient else None)
+        text = t._("(This message has been withdrawn by its sender.)")
+        target = {"chat_id": copy.chat_id, "message_id": copy.message_id}
+        if now - copy.sent_at < DELETE_WITHIN:
+            method, params = "deleteMessage", target
+        elif copy.kind == "text":
+            method, params = "editMessageText", {**target, "text": text}
+        elif copy.kind == "caption":
+            method, params = "editMessageCaption", {**target, "caption": text}
+            kept += 1  # the caption goes; the picture or voice message itself stays
+        else:
+            kept += 1
+            continue
+        await outbox_store.enqueue(
+            tx, chat_id=copy.chat_id, method=method, params=params, purpose="withdrawn", now=now
+        )
+        withdrawn += 1
+    return withdrawn, kept
 
 
 async def apply_retention(rt: Runtime, *, force: bool = False) -> int | None:

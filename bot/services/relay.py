@@ -106,8 +106,11 @@ def needs_header(contact: Contact, side: Side, rt: Runtime) -> bool:
     return rt.now() - contact.last_message_at > BURST_GAP
 
 
-def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int) -> None:
-    """Record the mapping and the burst counter in the next group commit."""
+def delivered(
+    rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int, copy_kind: str = "text"
+) -> None:
+    """Record the mapping (with the copy's kind: 'text', 'caption' or 'bare') and the burst
+    counter in the next group commit."""
     assert route_.contact is not None
     metrics.RELAYED.inc()
     now = rt.now()
@@ -118,6 +121,7 @@ def delivered(rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int)
         source,
         (route_.target_chat, copy_id),
         now,
+        copy_kind,
     )
     spoken = _last_spoken(rt)
     if len(spoken) >= SPOKEN_KEEP:

@@ -40,6 +40,10 @@ async def get_meta(db: Database, key: str) -> str | None:
     return row[0] if row else None
 
 
+async def delete_meta(db: Database, key: str) -> None:
+    await db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
 async def set_meta(db: Database, key: str, value: str) -> None:
     await db.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"

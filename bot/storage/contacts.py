@@ -320,14 +320,21 @@ def note_relayed_later(
     source: tuple[int, int],
     copy: tuple[int, int],
     now: datetime,
+    copy_kind: str = "text",
 ) -> None:
-    """Map both directions (so a reply on either side threads) and note who spoke last."""
+    """Map both directions (so a reply on either side threads) and note who spoke last.
+
+    The copy's row says what kind of message it is ('text', 'caption' or 'bare'), so that an
+    erasure knows it is the bot's copy of someone's words and how to withdraw it."""
     at = now.isoformat()
-    for (chat, message), (other_chat, other_message) in ((source, copy), (copy, source)):
+    for (chat, message), (other_chat, other_message), kind in (
+        (source, copy, None),
+        (copy, source, copy_kind),
+    ):
         writer.add(
             "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
-            " other_chat_id, other_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (chat, message, contact_id, other_chat, other_message, at),
+            " other_chat_id, other_message_id, created_at, copy_kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat, message, contact_id, other_chat, other_message, at, kind),
         )
     writer.add(
         "UPDATE contacts SET last_sender = ?, last_message_at = ? WHERE id = ?",
@@ -361,6 +368,27 @@ async def counterpart(
         (chat_id, message_id),
     )
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class RelayedCopy:
+    """The bot's copy of someone's message, in the other side's chat."""
+
+    chat_id: int
+    message_id: int
+    kind: str  # 'text', 'caption' or 'bare'
+    sent_at: datetime
+
+
+async def copies_of(db: Database | Transaction, telegram_id: int) -> list[RelayedCopy]:
+    """Copies the bot made of messages from `telegram_id`'s chat, as far as it still knows
+    them (mappings go 7 days after a contact ends)."""
+    rows = await db.fetchall(
+        "SELECT chat_id, message_id, copy_kind, created_at FROM relay_messages"
+        " WHERE other_chat_id = ? AND copy_kind IS NOT NULL ORDER BY created_at",
+        (telegram_id,),
+    )
+    return [RelayedCopy(row[0], row[1], row[2], datetime.fromisoformat(row[3])) for row in rows]
 
 
 # Feedback -------------------------------------------------------------------------------------

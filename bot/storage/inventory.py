@@ -7,7 +7,7 @@ column cannot appear without being described here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.i18n import N_
@@ -29,16 +29,39 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """One table. `mine` selects a person's rows for /mydata (SQL with ``:user``, their internal
+    number, and ``:telegram``, their Telegram id); every column is then in the copy, shown as
+    the SQL in `shown_as` (another person by pseudonym, say) or named in `withheld` with the
+    reason it is left out. A table without `mine` says in `not_in_copy` why it has no rows of
+    anyone's own."""
+
     name: str
     purpose: str
     retention: str
     seen_by: str
     columns: tuple[Column, ...]
+    mine: str | None = None
+    shown_as: dict[str, str] = field(default_factory=dict)
+    withheld: dict[str, str] = field(default_factory=dict)
+    not_in_copy: str | None = None
 
 
 # Short names keep the table below readable: None, Identifying, Pseudonymous, Special.
 N, ID, P, S = Category.NONE, Category.ORDINARY, Category.PSEUDONYMOUS, Category.SPECIAL
 CLOSED = N_("deleted on /delete, or when the retention period after the case closed has passed")
+
+
+# Why a column is not in a person's copy of their data (/mydata).
+INTERNAL = N_("an internal number that means nothing outside the bot")
+OWN_TELEGRAM_ID = N_("your own Telegram id, left out so the file is safe to pass on")
+OTHER_TELEGRAM_ID = N_("another person's Telegram id")
+STEP = N_("where a dialogue had got to, only while it runs")
+OTHER_PEER = "(SELECT pseudonym FROM users WHERE id = {column})"
+
+
+def _pseudonym(column: str) -> str:
+    """Another person in the copy: by made-up name, never by number."""
+    return OTHER_PEER.format(column=column)
 
 
 def _cols(*spec: tuple[str, Category, str]) -> tuple[Column, ...]:
@@ -64,6 +87,8 @@ INVENTORY: tuple[Table, ...] = (
             ("barred_until", P, N_("until when a reported citizen cannot ask for a peer")),
             ("created_at", P, N_("when first stored")),
         ),
+        mine="id = :user",
+        withheld={"id": INTERNAL, "telegram_id": OWN_TELEGRAM_ID},
     ),
     Table(
         "requests",
@@ -90,6 +115,9 @@ INVENTORY: tuple[Table, ...] = (
             ("age_band", P, N_("age band, e.g. 18 or over (never below the minimum age)")),
             ("first_contact_at", P, N_("when a peer first said yes")),
         ),
+        mine="citizen_id = :user",
+        shown_as={"preferred_peer_id": _pseudonym("preferred_peer_id")},
+        withheld={"citizen_id": INTERNAL, "step": STEP},
     ),
     Table(
         "offers",
@@ -105,6 +133,9 @@ INVENTORY: tuple[Table, ...] = (
             ("expires_at", N, N_("deadline")),
             ("answered_at", P, N_("time")),
         ),
+        mine="peer_id = :user OR request_id IN (SELECT id FROM requests WHERE citizen_id = :user)",
+        shown_as={"peer_id": _pseudonym("peer_id")},
+        withheld={"id": INTERNAL},
     ),
     Table(
         "contacts",
@@ -125,6 +156,8 @@ INVENTORY: tuple[Table, ...] = (
             ("last_message_at", P, N_("time of the last message")),
             ("crisis_notice_at", S, N_("when emergency lines were last shown for crisis words")),
         ),
+        mine="citizen_id = :user OR peer_id = :user",
+        shown_as={"citizen_id": _pseudonym("citizen_id"), "peer_id": _pseudonym("peer_id")},
     ),
     Table(
         "relay_messages",
@@ -138,7 +171,10 @@ INVENTORY: tuple[Table, ...] = (
             ("other_chat_id", ID, N_("Telegram chat id")),
             ("other_message_id", N, N_("Telegram message number")),
             ("created_at", P, N_("time")),
+            ("copy_kind", N, N_("for the bot's copy of someone's message: text, caption or none")),
         ),
+        mine="chat_id = :telegram",
+        withheld={"chat_id": OWN_TELEGRAM_ID, "other_chat_id": OTHER_TELEGRAM_ID},
     ),
     Table(
         "feedback",
@@ -154,6 +190,8 @@ INVENTORY: tuple[Table, ...] = (
             ("awaiting_comment", N, N_("dialogue state")),
             ("created_at", P, N_("time")),
         ),
+        mine="citizen_id = :user",
+        withheld={"id": INTERNAL, "citizen_id": INTERNAL, "awaiting_comment": STEP},
     ),
     Table(
         "escalations",
@@ -178,6 +216,12 @@ INVENTORY: tuple[Table, ...] = (
             ("unreached_at", N, N_("when no coordinator could be reached")),
             ("alarmed_at", N, N_("when the e-mail alarm was decided")),
         ),
+        mine="citizen_id = :user",
+        withheld={
+            "source_key": N_("which Telegram update raised it, an internal reference"),
+            "citizen_id": INTERNAL,
+            "acknowledged_by": OTHER_TELEGRAM_ID,
+        },
     ),
     Table(
         "alarms",
@@ -197,6 +241,9 @@ INVENTORY: tuple[Table, ...] = (
             ("not_before", N, N_("time")),
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
+        ),
+        not_in_copy=N_(
+            "alarms to staff carry only the number of an urgent request, nothing about you"
         ),
     ),
     Table(
@@ -223,6 +270,8 @@ INVENTORY: tuple[Table, ...] = (
             ("answered_at", P, N_("time")),
             ("created_at", P, N_("time")),
         ),
+        mine="contact_id IN (SELECT id FROM contacts WHERE citizen_id = :user OR peer_id = :user)",
+        withheld={"step": STEP, "replaces_id": INTERNAL},
     ),
     Table(
         "wellbeing",
@@ -244,6 +293,12 @@ INVENTORY: tuple[Table, ...] = (
             ("talk_taken_by", ID, N_("the coordinator who took the wish to talk")),
             ("talk_contact_id", P, N_("the conversation that coordinator opened")),
         ),
+        mine="citizen_id = :user",
+        withheld={
+            "id": INTERNAL,
+            "citizen_id": INTERNAL,
+            "talk_taken_by": OTHER_TELEGRAM_ID,
+        },
     ),
     Table(
         "peer_profiles",
@@ -267,6 +322,8 @@ INVENTORY: tuple[Table, ...] = (
             ("undertaking_at", P, N_("when it was accepted")),
             ("undertaking_asked_version", P, N_("last version they were asked to accept")),
         ),
+        mine="user_id = :user",
+        withheld={"user_id": INTERNAL, "step": STEP},
     ),
     Table(
         "reports",
@@ -291,6 +348,12 @@ INVENTORY: tuple[Table, ...] = (
             ("decided_at", P, N_("time")),
             ("barred_until", P, N_("end of the bar")),
         ),
+        mine="citizen_id = :user OR peer_id = :user",
+        shown_as={"citizen_id": _pseudonym("citizen_id"), "peer_id": _pseudonym("peer_id")},
+        withheld={
+            "citizen_mark": N_("set only after an erasure, in place of the person"),
+            "decided_by": OTHER_TELEGRAM_ID,
+        },
     ),
     Table(
         "staff_roles",
@@ -303,6 +366,8 @@ INVENTORY: tuple[Table, ...] = (
             ("added_by", ID, N_("administrator's Telegram id")),
             ("added_at", N, N_("time")),
         ),
+        mine="telegram_id = :telegram",
+        withheld={"telegram_id": OWN_TELEGRAM_ID, "added_by": OTHER_TELEGRAM_ID},
     ),
     Table(
         "peer_events",
@@ -317,6 +382,8 @@ INVENTORY: tuple[Table, ...] = (
             ("follow_up_at", N, N_("when to ask how they are")),
             ("debrief_asked_at", P, N_("when a debrief was asked for")),
         ),
+        mine="peer_id = :user",
+        withheld={"id": INTERNAL, "peer_id": INTERNAL},
     ),
     Table(
         "handover_notes",
@@ -331,6 +398,12 @@ INVENTORY: tuple[Table, ...] = (
             ("status", P, N_("waiting for the citizen, or kept")),
             ("created_at", P, N_("time")),
         ),
+        mine="citizen_id = :user OR from_peer_id = :user",
+        shown_as={
+            "citizen_id": _pseudonym("citizen_id"),
+            "from_peer_id": _pseudonym("from_peer_id"),
+        },
+        withheld={"id": INTERNAL},
     ),
     Table(
         "invites",
@@ -345,6 +418,8 @@ INVENTORY: tuple[Table, ...] = (
             ("used_at", P, N_("time")),
             ("used_by", P, N_("the peer who joined")),
         ),
+        mine="used_by = :user",
+        withheld={"id": INTERNAL, "used_by": INTERNAL},
     ),
     Table(
         "inbox",
@@ -357,6 +432,7 @@ INVENTORY: tuple[Table, ...] = (
             ("payload", S, N_("the raw update, message text included")),
             ("received_at", N, N_("time")),
         ),
+        not_in_copy=N_("updates are here only while they are handled, a few seconds"),
     ),
     Table(
         "outbox",
@@ -378,6 +454,12 @@ INVENTORY: tuple[Table, ...] = (
             ("sent_at", N, N_("time")),
             ("message_id", N, N_("Telegram message number")),
         ),
+        mine="chat_id = :telegram",
+        withheld={
+            "chat_id": OWN_TELEGRAM_ID,
+            "params": N_("the words of a message to you, which you have in your chat"),
+            "ref_id": INTERNAL,
+        },
     ),
     Table(
         "recent_messages",
@@ -390,6 +472,8 @@ INVENTORY: tuple[Table, ...] = (
             ("sent_at", P, N_("time")),
             ("from_bot", N, N_("sent by the bot or by the person")),
         ),
+        mine="chat_id = :telegram",
+        withheld={"chat_id": OWN_TELEGRAM_ID},
     ),
     Table(
         "audit",
@@ -403,6 +487,8 @@ INVENTORY: tuple[Table, ...] = (
             ("target", ID, N_("on which item (a Telegram id for role changes)")),
             ("created_at", N, N_("time")),
         ),
+        mine="actor_id = :telegram",
+        withheld={"actor_id": OWN_TELEGRAM_ID, "target": N_("may be another person's Telegram id")},
     ),
     Table(
         "stat_archive",
@@ -415,6 +501,7 @@ INVENTORY: tuple[Table, ...] = (
             ("value", N, N_("minutes (to 5), rating or score (to 4 points); no link to anyone")),
             ("n", N, N_("how many such facts that day")),
         ),
+        not_in_copy=N_("anonymous figures with no link to anyone"),
     ),
     Table(
         "broadcasts",
@@ -429,6 +516,8 @@ INVENTORY: tuple[Table, ...] = (
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
         ),
+        mine="actor_id = :telegram",
+        withheld={"actor_id": OWN_TELEGRAM_ID},
     ),
     Table(
         "meta",
@@ -436,6 +525,7 @@ INVENTORY: tuple[Table, ...] = (
         N_("while installed"),
         N_("the bot only"),
         _cols(("key", N, N_("name")), ("value", N, N_("value"))),
+        not_in_copy=N_("facts the bot keeps about itself, about nobody"),
     ),
 )
 

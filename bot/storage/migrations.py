@@ -379,6 +379,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
     """,
+    # which relayed messages are the bot's copies (and of what kind), so /delete can take a
+    # person's words off the other side's screen; NULL for earlier rows and for originals.
+    """
+    ALTER TABLE relay_messages ADD COLUMN copy_kind TEXT
+        CHECK (copy_kind IN ('text', 'caption', 'bare'));
+    """,
 )
 
 
@@ -401,6 +407,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
     "the undertaking version each peer was asked to accept",
+    "relayed copies are marked, so an erasure can withdraw them",
 )
 
 

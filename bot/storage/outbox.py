@@ -104,9 +104,10 @@ async def postpone(db: Database, message_id: int, not_before: datetime) -> None:
 
 
 async def give_up(db: Database, message_id: int, status: str) -> None:
-    """Stop trying: ``unreachable`` (blocked the bot) or ``failed`` (Telegram refused it)."""
+    """Stop trying: ``unreachable`` (blocked the bot) or ``failed`` (Telegram refused it). The
+    text is not kept: it will not be sent again."""
     await db.execute(
-        "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
+        "UPDATE outbox SET status = ?, params = '{}', attempts = attempts + 1 WHERE id = ?",
         (status, message_id),
     )
 
@@ -145,7 +146,7 @@ async def sent_messages(
 async def cancel_pending(tx: Transaction, purpose: str, ref_id: int) -> int:
     """Do not send what has not gone yet for one cause (e.g. an offer that was withdrawn)."""
     return await tx.execute_rowcount(
-        "UPDATE outbox SET status = 'cancelled' WHERE purpose = ? AND ref_id = ?"
+        "UPDATE outbox SET status = 'cancelled', params = '{}' WHERE purpose = ? AND ref_id = ?"
         " AND status = 'pending'",
         (purpose, ref_id),
     )
@@ -173,17 +174,47 @@ async def delivery_state(db: Database | Transaction, purpose: str, ref_id: int) 
     return {row[0] for row in rows}
 
 
-async def redact_pending(tx: Transaction, text: str, replacement: str) -> None:
-    """Take a name out of messages not yet sent (a person asked to be erased)."""
-    rows = await tx.fetchall(
-        "SELECT id, params FROM outbox WHERE status = 'pending' AND instr(params, ?) > 0",
-        (text,),
-    )
-    for row in rows:
-        await tx.execute(
-            "UPDATE outbox SET params = ? WHERE id = ?",
-            (row["params"].replace(text, replacement), row["id"]),
-        )
+def _replace_in(value: Any, texts: list[str], replacement: str) -> Any:
+    """Every string inside decoded parameters, with each of `texts` replaced."""
+    if isinstance(value, str):
+        for text in texts:
+            value = value.replace(text, replacement)
+        return value
+    if isinstance(value, list):
+        return [_replace_in(item, texts, replacement) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_in(item, texts, replacement) for key, item in value.items()}
+    return value
+
+
+async def erase_words(tx: Transaction, words: list[str], name: str | None) -> None:
+    """An erasure: no row keeps a person's words, and what carries them is never sent.
+
+    Rows already finished (sent, given up, cancelled) keep no text at all. A pending row that
+    carries one of `words` is cancelled, except an urgent one (an alert to coordinators),
+    which goes with the words taken out; a pending row that only names them by `name` (their
+    pseudonym) goes with the name replaced by "-"."""
+    await tx.execute("UPDATE outbox SET params = '{}' WHERE status != 'pending' AND params != '{}'")
+    needles = [w for w in words if w]
+    for row in await tx.fetchall(
+        "SELECT id, params, priority FROM outbox WHERE status = 'pending'"
+    ):
+        params = json.loads(row["params"])
+        encoded = row["params"]
+        carries = [w for w in needles if w in encoded or json.dumps(w)[1:-1] in encoded]
+        if carries and row["priority"] != Priority.URGENT:
+            await tx.execute(
+                "UPDATE outbox SET status = 'cancelled', params = '{}' WHERE id = ?", (row["id"],)
+            )
+            continue
+        redacted = _replace_in(params, needles, "…") if carries else params
+        if name:
+            redacted = _replace_in(redacted, [name], "-")
+        if redacted != params:
+            await tx.execute(
+                "UPDATE outbox SET params = ? WHERE id = ?",
+                (json.dumps(redacted, ensure_ascii=False), row["id"]),
+            )
 
 
 async def pending_count(db: Database) -> int:

@@ -5,92 +5,87 @@ Kept in one module so that a new table with personal data has one obvious place 
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.storage import reports as report_store
 from bot.storage import statistics as stats
-from bot.storage.database import Database, Row, Transaction
-
-
-def _rows(rows: list[Row], *columns: str) -> list[dict[str, Any]]:
-    return [{column: row[column] for column in columns} for row in rows]
+from bot.storage.database import Database, Transaction
+from bot.storage.inventory import INVENTORY
 
 
 async def export(db: Database | Transaction, user_id: int) -> dict[str, Any]:
-    """A plain dictionary of the person's rows, with other people shown by pseudonym only."""
-    user = await db.fetchone(
-        "SELECT role, language, pseudonym, consent_version, consent_at, created_at, barred_until"
-        " FROM users WHERE id = ?",
-        (user_id,),
-    )
-    if user is None:
+    """The person's rows of every table the inventory lists, other people by pseudonym only.
+
+    Generated from `bot.storage.inventory`, so a column described there is either in the copy
+    or named under ``not_included`` with the reason (a test keeps the two equal)."""
+    person = await db.fetchone("SELECT telegram_id FROM users WHERE id = ?", (user_id,))
+    if person is None:
         return {}
-    requests = await db.fetchall(
-        "SELECT id, status, age_band, topic, language, contact_form, times, note, created_at,"
-        " submitted_at, first_contact_at, requeued_at, closed_at, close_reason FROM requests"
-        " WHERE citizen_id = ?"
-        " ORDER BY id",
+    keys = {"user": user_id, "telegram": person["telegram_id"]}
+    data: dict[str, Any] = {}
+    for table in INVENTORY:
+        if table.mine is None:
+            continue
+        shown = [
+            f"{table.shown_as.get(column.name, column.name)} AS {column.name}"
+            for column in table.columns
+            if column.name not in table.withheld
+        ]
+        names = re.findall(r":(user|telegram)\b", table.mine)
+        rows = await db.fetchall(
+            f"SELECT {', '.join(shown)} FROM {table.name}"
+            f" WHERE {re.sub(r':(user|telegram)', '?', table.mine)}"
+            f" ORDER BY {table.columns[0].name}",
+            tuple(keys[name] for name in names),
+        )
+        data[table.name] = [dict(row) for row in rows]
+    return data
+
+
+def not_included() -> dict[str, str]:
+    """``table`` or ``table.column`` -> why it is not in the copy (message ids, untranslated)."""
+    reasons: dict[str, str] = {}
+    for table in INVENTORY:
+        if table.mine is None:
+            assert table.not_in_copy is not None, table.name
+            reasons[table.name] = table.not_in_copy
+        for column, reason in table.withheld.items():
+            reasons[f"{table.name}.{column}"] = reason
+    return reasons
+
+
+async def words_of(tx: Transaction, user_id: int) -> list[str]:
+    """Every free text stored about or by the person (their notes, comments, a peer's note on
+    them), so that an erasure can take them out of messages not yet sent."""
+    sql = (
+        "SELECT note FROM requests WHERE citizen_id = :u"
+        " UNION SELECT note FROM checkins WHERE contact_id IN"
+        "  (SELECT id FROM contacts WHERE citizen_id = :u OR peer_id = :u)"
+        " UNION SELECT comment FROM feedback WHERE citizen_id = :u"
+        " UNION SELECT note FROM handover_notes WHERE citizen_id = :u OR from_peer_id = :u"
+        " UNION SELECT note FROM reports WHERE citizen_id = :u OR peer_id = :u"
+        " UNION SELECT note FROM escalations WHERE citizen_id = :u"
+        " UNION SELECT text FROM broadcasts WHERE actor_id ="
+        "  (SELECT telegram_id FROM users WHERE id = :u)"
+    )
+    rows = await tx.fetchall(sql.replace(":u", "?"), (user_id,) * sql.count(":u"))
+    return [row[0] for row in rows if row[0]]
+
+
+async def report_mark_until(tx: Transaction, user_id: int, retention_days: int) -> datetime | None:
+    """Until when a keyed mark outlives this person's erasure (a peer reported them): the
+    retention period after the report, or after the bar it led to, whichever ends later."""
+    row = await tx.fetchone(
+        "SELECT MAX(MAX(created_at, COALESCE(barred_until, created_at))) FROM reports"
+        " WHERE citizen_id = ? AND peer_id IS NOT NULL",
         (user_id,),
     )
-    contacts = await db.fetchall(
-        "SELECT c.id, c.kind, c.status, c.started_at, c.ended_at,"
-        " CASE WHEN c.citizen_id = ? THEN p.pseudonym ELSE ci.pseudonym END AS other_side"
-        " FROM contacts c JOIN users p ON p.id = c.peer_id JOIN users ci ON ci.id = c.citizen_id"
-        " WHERE c.citizen_id = ? OR c.peer_id = ? ORDER BY c.id",
-        (user_id, user_id, user_id),
-    )
-    feedback = await db.fetchall(
-        "SELECT rating, comment, created_at FROM feedback WHERE citizen_id = ? ORDER BY id",
-        (user_id,),
-    )
-    escalations = await db.fetchall(
-        "SELECT id, reason, created_at, acknowledged_at FROM escalations WHERE citizen_id = ?"
-        " ORDER BY id",
-        (user_id,),
-    )
-    handover = await db.fetchall(
-        "SELECT note, status, created_at FROM handover_notes WHERE citizen_id = ? ORDER BY id",
-        (user_id,),
-    )
-    wellbeing = await db.fetchall(
-        "SELECT occasion, status, answers, score, offered_at, answered_at, talk_asked_at"
-        " FROM wellbeing WHERE citizen_id = ? ORDER BY id",
-        (user_id,),
-    )
-    recent = await db.fetchall(
-        "SELECT r.message_id, r.sent_at, r.from_bot FROM recent_messages r"
-        " JOIN users u ON u.telegram_id = r.chat_id WHERE u.id = ? ORDER BY r.message_id",
-        (user_id,),
-    )
-    profile = await db.fetchone(
-        "SELECT status, topics, languages, capacity, availability, away, away_until,"
-        " approved_at, last_active_at, undertaking_version, undertaking_at"
-        " FROM peer_profiles WHERE user_id = ?",
-        (user_id,),
-    )
-    reports = await db.fetchall(
-        "SELECT r.id, CASE WHEN r.citizen_id = ? THEN 'about you' ELSE 'made by you' END AS kind,"
-        " CASE WHEN r.citizen_id = ? THEN p.pseudonym ELSE c.pseudonym END AS other_side,"
-        " r.reason, r.note, r.status, r.created_at, r.decided_at, r.barred_until"
-        " FROM reports r LEFT JOIN users p ON p.id = r.peer_id"
-        " LEFT JOIN users c ON c.id = r.citizen_id"
-        " WHERE r.citizen_id = ? OR r.peer_id = ? ORDER BY r.id",
-        (user_id, user_id, user_id, user_id),
-    )
-    return {
-        "person": dict(user),
-        "requests": _rows(requests, *requests[0].keys()) if requests else [],
-        "contacts": _rows(contacts, *contacts[0].keys()) if contacts else [],
-        "feedback": _rows(feedback, *feedback[0].keys()) if feedback else [],
-        "escalations": _rows(escalations, *escalations[0].keys()) if escalations else [],
-        "handover_notes": _rows(handover, *handover[0].keys()) if handover else [],
-        "wellbeing": _rows(wellbeing, *wellbeing[0].keys()) if wellbeing else [],
-        "peer_profile": dict(profile) if profile else None,
-        "reports": _rows(reports, *reports[0].keys()) if reports else [],
-        "recent_message_ids": _rows(recent, *recent[0].keys()) if recent else [],
-    }
+    if row is None or row[0] is None:
+        return None
+    return datetime.fromisoformat(row[0]) + timedelta(days=retention_days)
 
 
 async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneInfo) -> None:
