@@ -327,3 +327,31 @@ async def test_pre_migration_copy_is_deleted_after_the_backup_period(
     assert copy.exists()
     await h.tick(timedelta(days=1, minutes=1))
     assert not copy.exists()
+
+
+async def test_pre_migration_copy_is_encrypted_with_the_backup_key_and_dated(
+    tmp_path: Path,
+) -> None:
+    from bot.app import open_with_backup
+    from bot.clock import FakeClock
+    from bot.runtime import Runtime
+    from bot.storage import Database
+    from bot.storage.audit import get_meta
+    from bot.storage.backups import FERNET_PREFIX, new_key
+    from tests.conftest import START
+    from tests.helpers.harness import make_config
+
+    config = make_config(tmp_path, backup_key=new_key())
+    old = await Database.open(config.database, migrate=False)
+    await old.migrate(4)
+    await old.execute(
+        "INSERT INTO users (telegram_id, role, created_at) VALUES (?, 'citizen', 'now')",
+        (CITIZEN_ID,),
+    )
+    await old.close()
+    db = await open_with_backup(Runtime(config=config, clock=FakeClock(START)))
+    copy = backups.migration_copy_path(config.database, 4)
+    assert copy.read_bytes().startswith(FERNET_PREFIX)
+    assert traces(copy, [CITIZEN_ID]) == []
+    assert await get_meta(db, backups.MIGRATION_STAMP + copy.name) == START.isoformat()
+    await db.close()
