@@ -83,6 +83,8 @@ async def delete_button(update: Update, context: Context) -> None:
         await query.edit_message_text(turn.t._("Nothing has been deleted."))
         return
     erasure = await privacy.erase(turn.rt, user)
+    if context.user_data is not None:
+        context.user_data.clear()  # what memory held about them (a language, message ids) too
     await query.edit_message_text(
         "\n\n".join(
             [*privacy.what_remains(turn.t, erasure), emergency_lines(turn.t, turn.rt.config)]

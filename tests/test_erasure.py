@@ -4,6 +4,7 @@ other people's screens, the pre-migration copy), /mydata shows everything the in
 and the bot says exactly what remains."""
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -326,6 +327,18 @@ async def test_pre_migration_copy_is_deleted_after_the_backup_period(
     await h.tick(timedelta(days=h.rt.config.backup_keep_days - 1))
     assert copy.exists()
     await h.tick(timedelta(days=1, minutes=1))
+    assert not copy.exists()
+
+
+async def test_pre_migration_copy_from_an_older_version_is_dated_by_its_file(
+    harness: Harness,
+) -> None:
+    h = harness
+    copy = backups.migration_copy_path(h.rt.config.database, 2)
+    copy.write_bytes(b"an old copy nobody noted")
+    written = (h.clock.now() - timedelta(days=h.rt.config.backup_keep_days)).timestamp()
+    os.utime(copy, (written, written))
+    await h.tick()
     assert not copy.exists()
 
 

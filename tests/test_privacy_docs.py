@@ -1,9 +1,12 @@
+from dataclasses import replace
 from pathlib import Path
 
-from bot.i18n import LANGUAGES
-from bot.privacy_docs import write_documents
+import pytest
+
+from bot.i18n import LANGUAGES, Translator
+from bot.privacy_docs import record_of_processing, write_documents
 from bot.storage.inventory import INVENTORY
-from tests.helpers.harness import Harness
+from tests.helpers.harness import Harness, make_config
 
 
 async def test_documents_cover_every_inventory_entry_in_both_languages(
@@ -21,3 +24,22 @@ async def test_documents_cover_every_inventory_entry_in_both_languages(
         assert "Telegram" in (tmp_path / "docs" / f"impact-assessment.{language}.md").read_text()
     danish = (tmp_path / "docs" / "privacy-notice.da.md").read_text()
     assert "dataansvarlig" in danish
+
+
+@pytest.mark.parametrize("basis", ["consent", "public_task"])
+def test_records_name_telegrams_controller_the_danish_act_and_the_rights_of_the_basis(
+    tmp_path: Path, basis: str
+) -> None:
+    config = replace(make_config(tmp_path), legal_basis=basis)
+    for language in LANGUAGES:
+        record = record_of_processing(Translator(language, config.timezone), config)
+        # As Telegram's own privacy policy (telegram.org/privacy, 1.4) names it.
+        assert "Telegram Messenger Inc." in record and "FZ-LLC" not in record
+        assert "telegram.org/privacy" in record
+        assert "databeskyttelsesloven" in record and "GDPR" in record
+        for article in ("15", "16", "17", "18", "77"):
+            assert f"{article})" in record or f"{article}," in record, (language, article)
+        objection = "(Art. 21)" if language == "en" else "(art. 21)"
+        withdrawal = "(Art. 7(3))" if language == "en" else "(art. 7, stk. 3)"
+        assert (objection in record) == (basis == "public_task"), language
+        assert (withdrawal in record) == (basis == "consent"), language

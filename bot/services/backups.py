@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.runtime import Runtime
@@ -43,17 +43,19 @@ async def note_migration_copy(rt: Runtime, copy: Path) -> None:
 async def prune_migration_copies(rt: Runtime) -> int:
     """Delete pre-migration copies older than `backup.keep_days`; returns how many.
 
-    A copy whose time is unknown (taken by an older version) is dated from when it is first
-    seen here, so it, too, is gone `backup.keep_days` later."""
+    A copy whose time is not noted (taken by an older version) is dated by its file's time,
+    so it, too, is gone `backup.keep_days` after it was written."""
     database = rt.config.database
     now = rt.now()
     removed = 0
     for path in database.parent.glob(database.name + MIGRATION_COPY + "*"):
         key = MIGRATION_STAMP + path.name
-        taken = await audit_store.get_meta(rt.storage, key)
-        if taken is None:
-            await audit_store.set_meta(rt.storage, key, now.isoformat())
-        elif now - datetime.fromisoformat(taken) >= timedelta(days=rt.config.backup_keep_days):
+        noted = await audit_store.get_meta(rt.storage, key)
+        if noted is None:
+            written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            noted = min(written, now).isoformat()
+            await audit_store.set_meta(rt.storage, key, noted)
+        if now - datetime.fromisoformat(noted) >= timedelta(days=rt.config.backup_keep_days):
             path.unlink(missing_ok=True)
             await audit_store.delete_meta(rt.storage, key)
             removed += 1
