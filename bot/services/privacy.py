@@ -52,7 +52,8 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
             t._(
                 "What we keep, and why: a made-up name, your language, when you agreed to this "
                 "text, your requests (topic, wishes and any words you write for the peer), "
-                "which peer you talk with, your optional feedback, and times. We need it to "
+                "which peer you talk with, check-ins you plan or answer, your optional feedback, "
+                "and times. We need it to "
                 "find you a peer and to keep you safe. We never keep the messages you exchange "
                 "with your peer; they are only passed on."
             ),

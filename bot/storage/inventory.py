@@ -429,7 +429,7 @@ INVENTORY: tuple[Table, ...] = (
         _cols(
             ("update_id", N, N_("Telegram update number")),
             ("chat_id", ID, N_("Telegram chat id")),
-            ("payload", S, N_("the raw update, message text included")),
+            ("payload", S, N_("the raw update without names or usernames, message text included")),
             ("received_at", N, N_("time")),
         ),
         not_in_copy=N_("updates are here only while they are handled, a few seconds"),
@@ -437,7 +437,7 @@ INVENTORY: tuple[Table, ...] = (
     Table(
         "outbox",
         N_("deliver what must arrive"),
-        N_("text removed once sent; rows after retention"),
+        N_("text removed once sent, given up or erased; rows after retention"),
         N_("the bot only"),
         _cols(
             ("id", N, N_("internal number")),
