@@ -200,19 +200,27 @@ async def test_relayed_copies_are_deleted_within_48_hours_and_edited_after(
     h = harness
     person, peer = await reach(h, "in_contact")
     assert peer is not None
+    person.send_photo("an old photo of my room")
+    await h.settle()
     old = next(m for m in reversed(peer.messages) if m.get("text") == RELAYED)
+    old_photo = next(m for m in reversed(peer.messages) if "photo" in m)
     await h.tick(timedelta(hours=50))
     person.send_text("a newer message")
-    person.send_photo("a photo of my room")
+    person.send_photo("a new photo of my room")
     await h.settle()
-    assert "a newer message" in peer.texts and "a photo of my room" in json.dumps(peer.messages)
+    assert "a newer message" in peer.texts and "a new photo" in json.dumps(peer.messages)
     await delete(h, person)
+    withdrawn = "(This message has been withdrawn by its sender.)"
     edited = peer.message(old["message_id"])
-    assert edited is not None
-    assert edited["text"] == "(This message has been withdrawn by its sender.)"
+    assert edited is not None and edited["text"] == withdrawn
+    photo = peer.message(old_photo["message_id"])
+    assert photo is not None and photo["caption"] == withdrawn  # Telegram keeps the picture
     remaining = json.dumps(peer.messages)
-    assert "a newer message" not in remaining and "a photo of my room" not in remaining
-    assert "3 messages of yours that were passed on" in person.texts[-1]
+    for words in (RELAYED, "a newer message", "old photo of my room", "new photo of my room"):
+        assert words not in remaining
+    said = person.texts[-1]
+    assert "4 messages of yours that were passed on" in said
+    assert "1 picture, voice message or sticker you sent more than two days ago" in said
 
 
 async def test_after_delete_the_bot_says_what_remains_and_why(harness: Harness) -> None:
@@ -265,15 +273,20 @@ async def test_mydata_includes_the_peers_concern_and_the_crisis_categories(
     assert peer is not None
     person.send_text("I want to die")
     await h.settle()
-    peer.send_text("/worry")
+    peer.press_button("I'm worried")
+    await h.settle()
+    prompt = next(m for m in reversed(peer.messages) if "concern #" in m.get("text", ""))
+    peer.send_text("they sounded very low today", reply_to=prompt["message_id"])
     await h.settle()
     rows = await h.rt.storage.fetchall("SELECT reason, categories, note FROM escalations")
+    assert len(rows) == 2
     user = await user_store.by_telegram_id(h.rt.storage, CITIZEN_ID)
     assert user is not None
     data = json.loads((await privacy.copy_of_data(h.rt, user)).document)
     exported = {(e["reason"], e["categories"], e["note"]) for e in data["escalations"]}
     assert exported == {tuple(r) for r in rows}
-    assert any(e["categories"] for e in data["escalations"])
+    assert any(e["categories"] for e in data["escalations"])  # the kind of crisis signal
+    assert "they sounded very low today" in {e["note"] for e in data["escalations"]}
 
 
 async def test_inbox_stores_no_names_or_usernames(harness: Harness) -> None:
