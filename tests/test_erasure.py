@@ -381,3 +381,20 @@ async def test_pre_migration_copy_is_encrypted_with_the_backup_key_and_dated(
     assert traces(copy, [CITIZEN_ID]) == []
     assert await get_meta(db, backups.MIGRATION_STAMP + copy.name) == START.isoformat()
     await db.close()
+
+
+async def test_erasure_leaves_other_peoples_messages_alone(harness: Harness) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja")
+    person = citizen(h)
+    await ask(h, person)
+    # Someone else writes the very same words to the same peer; their offer waits out a 429.
+    h.fake.inject(Fault.retry_after(120), method="sendMessage", chat_id=peer.id)
+    other = h.user(1002, "Other", language="en")
+    await ask(h, other)
+    offers = await h.rt.storage.fetchall("SELECT status FROM outbox WHERE purpose = 'offer'")
+    assert [r[0] for r in offers] == ["sent", "pending"]
+    await delete(h, person)
+    await h.tick(timedelta(minutes=5))
+    assert sum(NOTE in t for t in peer.texts) == 1  # the other person's offer still went
+    assert "This request has been withdrawn. Thank you all the same." in peer.texts

@@ -299,9 +299,9 @@ async def erase(rt: Runtime, user: User) -> Erasure:
                     rt, tx, offer.id, offer.peer_id, matching.Retraction.WITHDRAWN
                 )
         withdrawn, kept = await _withdraw_copies(rt, tx, user.telegram_id, now)
-        await outbox_store.erase_words(
-            tx, await personal_data.words_of(tx, user.id), user.pseudonym
-        )
+        causes = await personal_data.causes_of(tx, user.id)
+        words = await personal_data.words_of(tx, user.id)
+        await outbox_store.erase_words(tx, causes, words, user.pseudonym)
         await inbox.forget_chat(tx, user.telegram_id)
         mark_until = await personal_data.report_mark_until(tx, user.id, rt.config.retention_days)
         await personal_data.erase(tx, user.id, user.telegram_id, zone=rt.config.timezone)

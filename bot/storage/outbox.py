@@ -174,40 +174,43 @@ async def delivery_state(db: Database | Transaction, purpose: str, ref_id: int) 
     return {row[0] for row in rows}
 
 
-def _replace_in(value: Any, texts: list[str], replacement: str) -> Any:
-    """Every string inside decoded parameters, with each of `texts` replaced."""
-    if isinstance(value, str):
-        for text in texts:
-            value = value.replace(text, replacement)
-        return value
-    if isinstance(value, list):
-        return [_replace_in(item, texts, replacement) for item in value]
-    if isinstance(value, dict):
-        return {key: _replace_in(item, texts, replacement) for key, item in value.items()}
-    return value
+# Only what a person reads is searched and changed, never a button's callback data.
+_READ = ("text", "caption")
+MIN_WORDS = 4  # shorter free texts ("ok") carry nothing and would mangle an alert's own words
 
 
-async def erase_words(tx: Transaction, words: list[str], name: str | None) -> None:
-    """An erasure: no row keeps a person's words, and what carries them is never sent.
+def _replace_in(params: dict[str, Any], texts: list[str], replacement: str) -> dict[str, Any]:
+    """The parameters with each of `texts` replaced in what the recipient reads."""
+    changed = dict(params)
+    for key in _READ:
+        if isinstance(changed.get(key), str):
+            for text in texts:
+                changed[key] = changed[key].replace(text, replacement)
+    return changed
 
-    Rows already finished (sent, given up, cancelled) keep no text at all. A pending row that
-    carries one of `words` is cancelled, except an urgent one (an alert to coordinators),
-    which goes with the words taken out; a pending row that only names them by `name` (their
-    pseudonym) goes with the name replaced by "-"."""
+
+async def erase_words(
+    tx: Transaction, causes: set[tuple[str, int]], words: list[str], name: str | None
+) -> None:
+    """An erasure: no row keeps a person's words, and what was about them is never sent.
+
+    Rows already finished (sent, given up, cancelled) keep no text at all. A pending row sent
+    because of something about them (`causes`: purpose and ref_id) is cancelled, except an
+    urgent one (an alert to coordinators), which still goes with their `words` taken out. Any
+    other pending row that names them by `name` (their pseudonym) goes with "-" instead."""
     await tx.execute("UPDATE outbox SET params = '{}' WHERE status != 'pending' AND params != '{}'")
-    needles = [w for w in words if w]
+    needles = [w for w in words if len(w) >= MIN_WORDS]
     for row in await tx.fetchall(
-        "SELECT id, params, priority FROM outbox WHERE status = 'pending'"
+        "SELECT id, purpose, ref_id, params, priority FROM outbox WHERE status = 'pending'"
     ):
-        params = json.loads(row["params"])
-        encoded = row["params"]
-        carries = [w for w in needles if w in encoded or json.dumps(w)[1:-1] in encoded]
-        if carries and row["priority"] != Priority.URGENT:
+        about_them = (row["purpose"], row["ref_id"]) in causes
+        if about_them and row["priority"] != Priority.URGENT:
             await tx.execute(
                 "UPDATE outbox SET status = 'cancelled', params = '{}' WHERE id = ?", (row["id"],)
             )
             continue
-        redacted = _replace_in(params, needles, "…") if carries else params
+        params = json.loads(row["params"])
+        redacted = _replace_in(params, needles, "…") if about_them else params
         if name:
             redacted = _replace_in(redacted, [name], "-")
         if redacted != params:

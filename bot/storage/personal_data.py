@@ -68,11 +68,41 @@ async def words_of(tx: Transaction, user_id: int) -> list[str]:
         " UNION SELECT note FROM handover_notes WHERE citizen_id = :u OR from_peer_id = :u"
         " UNION SELECT note FROM reports WHERE citizen_id = :u OR peer_id = :u"
         " UNION SELECT note FROM escalations WHERE citizen_id = :u"
-        " UNION SELECT text FROM broadcasts WHERE actor_id ="
-        "  (SELECT telegram_id FROM users WHERE id = :u)"
     )
     rows = await tx.fetchall(sql.replace(":u", "?"), (user_id,) * sql.count(":u"))
     return [row[0] for row in rows if row[0]]
+
+
+# Outbox purposes whose ref_id points at a row of this kind (see the services that send them).
+CAUSES: dict[str, tuple[str, ...]] = {
+    "offers": ("offer", "offer-closed"),
+    "checkins": ("reminder", "checkin", "checkin-unanswered", "checkin-answer"),
+    "escalations": ("escalation", "escalation-note", "escalation-ack"),
+    "reports": ("report", "report-note", "report-decided"),
+    "handover_notes": ("handover",),
+    "wellbeing": ("wellbeing", "wellbeing-talk"),
+}
+
+
+async def causes_of(tx: Transaction, user_id: int) -> set[tuple[str, int]]:
+    """(outbox purpose, ref_id) of every message sent because of something about the person:
+    their offers, check-ins, urgent alerts, reports, handover notes and questionnaires."""
+    sql = {
+        "offers": "SELECT id FROM offers WHERE peer_id = :u"
+        " OR request_id IN (SELECT id FROM requests WHERE citizen_id = :u)",
+        "checkins": "SELECT id FROM checkins WHERE contact_id IN"
+        " (SELECT id FROM contacts WHERE citizen_id = :u OR peer_id = :u)",
+        "escalations": "SELECT id FROM escalations WHERE citizen_id = :u",
+        "reports": "SELECT id FROM reports WHERE citizen_id = :u OR peer_id = :u",
+        "handover_notes": "SELECT id FROM handover_notes WHERE citizen_id = :u"
+        " OR from_peer_id = :u",
+        "wellbeing": "SELECT id FROM wellbeing WHERE citizen_id = :u",
+    }
+    causes: set[tuple[str, int]] = set()
+    for kind, query in sql.items():
+        rows = await tx.fetchall(query.replace(":u", "?"), (user_id,) * query.count(":u"))
+        causes |= {(purpose, row[0]) for row in rows for purpose in CAUSES[kind]}
+    return causes
 
 
 async def report_mark_until(tx: Transaction, user_id: int, retention_days: int) -> datetime | None:
