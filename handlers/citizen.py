@@ -16,7 +16,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
 from handlers import keyboards, texts
-from handlers.base import Context, Turn, begin, call_unparsed
+from handlers.base import MEMORY_AGE, Context, Turn, begin, call_unparsed
 from handlers.keyboards import button, callback_parts
 
 
@@ -81,7 +81,7 @@ async def ask_consent(turn: Turn) -> None:
 async def consent_refused(update: Update, context: Context) -> None:
     """Stores nothing and still shows the emergency lines."""
     turn = await begin(update, context)
-    turn.user_data.pop("age_band", None)  # the age answered before consent, in memory only
+    turn.user_data.pop(MEMORY_AGE, None)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
@@ -274,19 +274,25 @@ async def tell_if_outside_office_hours(turn: Turn) -> None:
     )
 
 
-async def show_crisis_lines(turn: Turn) -> None:
-    await turn.context.bot.send_message(
-        turn.chat_id,
-        "\n\n".join(
-            [
-                turn.t._(
-                    "Thank you for telling us. It sounds like things are very hard right now. "
-                    "Our coordinators have been told, so a person can look at this."
-                ),
-                emergency_lines(turn.t, turn.rt.config),
-            ]
+async def show_crisis_lines(turn: Turn, *, stored_without_consent: bool = False) -> None:
+    """The answer to crisis words, wherever they were written (see `handlers.crisis`)."""
+    parts = [
+        turn.t._(
+            "Thank you for telling us. It sounds like things are very hard right now. "
+            "Our coordinators have been told, so a person can look at this."
         ),
-        reply_markup=keyboards.only_help_now(turn.t),
+        emergency_lines(turn.t, turn.rt.config),
+    ]
+    if stored_without_consent:
+        parts.append(
+            turn.t._(
+                "So that a coordinator can reach you, I have stored a made-up name for you, this "
+                "chat and your language, and a note of when and why I alerted them (not what you "
+                "wrote). Nothing else."
+            )
+        )
+    await turn.context.bot.send_message(
+        turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.only_help_now(turn.t)
     )
 
 
