@@ -7,11 +7,15 @@ proves the emergency answer reached them and the coordinator got an escalation f
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.ext import ConversationHandler
 
+from bot.app import build_application
 from bot.fakebot import FakeUser
+from handlers import crisis
 from tests.helpers.flows import (
     ADULT,
     INTAKE_ANSWERS,
@@ -21,7 +25,7 @@ from tests.helpers.flows import (
     make_peer,
     press,
 )
-from tests.helpers.harness import COORDINATOR, Harness
+from tests.helpers.harness import COORDINATOR, Harness, make_config
 
 CRISIS = "I am going to kill myself tonight"
 CRISIS_DA = "jeg vil tage mit eget liv i nat"
@@ -343,3 +347,22 @@ async def test_the_detector_runs_once_per_message(harness: Harness) -> None:
     peer.send_text("I am here")
     await h.settle()
     assert sorted(checked) == sorted(["hello, how are you?", CRISIS, "I am here"])
+
+
+def test_crisis_words_are_checked_in_a_group_before_every_dialogue(tmp_path: Path) -> None:
+    """PTB tries groups in order and one handler per group: a handler in an earlier group than
+    every ConversationHandler sees each message before any dialogue state or catch-all can."""
+    application = build_application(make_config(tmp_path))
+    groups = {
+        group
+        for group, handlers in application.handlers.items()
+        for handler in handlers
+        if getattr(handler, "callback", None) is crisis.crisis_words
+    }
+    dialogues = {
+        group
+        for group, handlers in application.handlers.items()
+        for handler in handlers
+        if isinstance(handler, ConversationHandler)
+    }
+    assert len(groups) == 1 and dialogues and max(groups) < min(dialogues)
