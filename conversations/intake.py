@@ -36,6 +36,7 @@ from bot.storage.requests import Request, RequestStatus
 from handlers import citizen, keyboards, outside, protection, texts, wellbeing
 from handlers.base import (
     MEMORY_AGE,
+    MEMORY_ASKED_AGE,
     MEMORY_UNRECORDED,
     Context,
     Turn,
@@ -173,20 +174,6 @@ async def begin_intake(turn: Turn) -> str | int:
     return await show(turn, request, Step(request.step or Step.AGE), edit=False)
 
 
-async def ask_age_first(turn: Turn) -> None:
-    """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
-    t, config = turn.t, turn.rt.config
-    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
-    rows.append([keyboards.help_now_button(t)])
-    await call_unparsed(
-        turn,
-        "sendMessage",
-        chat_id=turn.chat_id,
-        text=texts.age_question(t, config, before_consent=True),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
-
-
 async def age_chosen(update: Update, context: Context) -> int:
     """Refers someone too young elsewhere (storing nothing), or asks an adult for consent."""
     turn = await begin(update, context)
@@ -197,6 +184,7 @@ async def age_chosen(update: Update, context: Context) -> int:
         await query.answer(turn.t._("That button is no longer valid."))
         return END
     await query.answer()
+    turn.user_data.pop(MEMORY_ASKED_AGE, None)
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
         await edit_pressed(
@@ -228,7 +216,7 @@ async def ask_for_peer(update: Update, context: Context) -> str | int:
         return END
     if not intake.has_consent(turn.person.user, turn.rt.config):
         if turn.user_data.get(MEMORY_AGE) is None:
-            await ask_age_first(turn)
+            await citizen.ask_age_first(turn)
         else:
             await citizen.ask_consent(turn)
         return END
@@ -368,14 +356,8 @@ async def _take_note_or_remind(turn: Turn, request: Request, *, reminded: bool =
             return step.value
         return await show(turn, request, Step.CONFIRM, edit=False)
     preface = None
-    if reminded and step is Step.NOTE:
-        preface = turn.t._(
-            "Here I can only take a few written words, so here is the question again:"
-        )
-    elif reminded:
-        preface = turn.t._(
-            "Thank you. Here you answer with the buttons, so here is the question again:"
-        )
+    if reminded:
+        preface = (texts.words_reminder if step is Step.NOTE else texts.buttons_reminder)(turn.t)
     return await show(turn, request, step, edit=False, preface=preface)
 
 

@@ -16,7 +16,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
 from handlers import keyboards, texts
-from handlers.base import MEMORY_AGE, Context, Turn, begin, call_unparsed
+from handlers.base import MEMORY_AGE, MEMORY_ASKED_AGE, Context, Turn, begin, call_unparsed
 from handlers.keyboards import button, callback_parts
 
 
@@ -58,6 +58,22 @@ def privacy_summary(turn: Turn) -> str:
     )
 
 
+async def ask_age_first(turn: Turn, preface: str | None = None) -> None:
+    """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
+    t, config = turn.t, turn.rt.config
+    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
+    rows.append([keyboards.help_now_button(t)])
+    question = texts.age_question(t, config, before_consent=True)
+    turn.user_data[MEMORY_ASKED_AGE] = True
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=f"{preface}\n\n{question}" if preface else question,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
 async def ask_consent(turn: Turn) -> None:
     markup = InlineKeyboardMarkup(
         [
@@ -82,6 +98,7 @@ async def consent_refused(update: Update, context: Context) -> None:
     """Stores nothing and still shows the emergency lines."""
     turn = await begin(update, context)
     turn.user_data.pop(MEMORY_AGE, None)
+    turn.user_data.pop(MEMORY_ASKED_AGE, None)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(

@@ -12,8 +12,8 @@ from telegram import InlineKeyboardMarkup
 from bot.emergency import emergency_lines
 from bot.services import reports, situation
 from bot.services.situation import Where
-from handlers import citizen, keyboards
-from handlers.base import MEMORY_AGE, Turn, call_unparsed
+from handlers import citizen, keyboards, texts
+from handlers.base import MEMORY_AGE, MEMORY_ASKED_AGE, Turn, call_unparsed
 from handlers.keyboards import button
 
 
@@ -28,6 +28,9 @@ async def kind_answer(turn: Turn) -> None:
     t = turn.t
     found = await situation.of(turn.rt, turn.person)
     markup: InlineKeyboardMarkup = keyboards.only_help_now(t)
+    if found.where is Where.NEWCOMER and turn.user_data.get(MEMORY_ASKED_AGE):
+        await citizen.ask_age_first(turn, texts.buttons_reminder(t))
+        return
     if found.where is Where.NEWCOMER and turn.user_data.get(MEMORY_AGE) is not None:
         text = t._(
             "Thank you for writing. Before I can help you ask for a peer, please read what "

@@ -13,6 +13,7 @@ from tests.handlers.test_crisis import (
     Setup,
     after_the_contact_ended,
     at_consent,
+    at_the_age_question,
     barred,
     newcomer,
     waiting,
@@ -87,6 +88,23 @@ async def test_a_message_outside_a_contact_gets_a_kind_answer_for_the_situation(
     if situation == "barred":
         assert "112" in answer  # the neutral answer carries the emergency lines
     assert await h.rt.storage.fetchall("SELECT 1 FROM escalations WHERE reason = 'signal'") == []
+
+
+async def test_at_the_age_question_it_comes_again_with_its_buttons(harness: Harness) -> None:
+    h = harness
+    citizen = await at_the_age_question(h)
+    before = len(citizen.texts)
+    citizen.send_sticker()
+    await h.settle()
+    (answer,) = citizen.texts[before:]
+    assert answer.startswith("Thank you. Here you answer with the buttons")
+    assert "how old are you?" in answer and "Nothing is stored yet." in answer
+    assert buttons(citizen) == ["Under 18", "18 or over", "I need help now"]
+    await press(h, citizen, "18 or over")
+    citizen.send_text("and now?")
+    await h.settle()
+    assert "please read what we keep" in citizen.texts[-2]  # the next step's reminder
+    assert await h.rt.storage.fetchone("SELECT 1 FROM users WHERE telegram_id = 1001") is None
 
 
 async def test_at_consent_the_privacy_text_and_its_buttons_come_again(harness: Harness) -> None:
