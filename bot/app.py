@@ -56,6 +56,7 @@ from handlers import (
     common,
     coordinator,
     coordinator_tools,
+    crisis,
     errors,
     forget,
     peer,
@@ -119,14 +120,15 @@ def build_application(
 
 
 def _register_handlers(application: Application) -> None:
-    """Order matters: urgent help first (its own group), dialogues, features, catch-alls last.
+    """Order matters: urgent help and crisis words first (their own group), dialogues, features,
+    catch-alls last.
 
     Relayed conversation messages come right after the dialogues: they are by far the most
     frequent update, and PTB tries handlers one by one. That handler takes only new messages
     that are not commands, so the command and button handlers after it see every update they
     saw before; a handler of plain messages must go before it (tests/test_app.py checks this).
     """
-    for module in (errors, urgent):
+    for module in (errors, urgent, crisis):
         module.register(application)
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())

@@ -29,20 +29,26 @@ from bot import labels
 from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, reports, safety, waiting
+from bot.services import intake, matching, reports, waiting
 from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, protection, texts, wellbeing
-from handlers.base import MEMORY_UNRECORDED, Context, Turn, begin, call_unparsed, edit_pressed
+from handlers import citizen, keyboards, outside, protection, texts, wellbeing
+from handlers.base import (
+    MEMORY_AGE,
+    MEMORY_ASKED_AGE,
+    MEMORY_UNRECORDED,
+    Context,
+    Turn,
+    begin,
+    call_unparsed,
+    edit_pressed,
+)
 from handlers.keyboards import button
 
 NAME = "intake"
 END = ConversationHandler.END
 TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
-
-
-MEMORY_AGE = "age_band"
 
 
 def _question(t: Translator, step: Step, request: Request, config: Config) -> str:
@@ -130,9 +136,13 @@ def _keyboard_json(t: Translator, step: Step, config: Config, earlier_peer: str 
     return known
 
 
-async def show(turn: Turn, request: Request, step: Step, *, edit: bool) -> str:
-    """Show the question for `step`; returns the conversation state."""
+async def show(
+    turn: Turn, request: Request, step: Step, *, edit: bool, preface: str | None = None
+) -> str:
+    """Show the question for `step` (after `preface`, if any); returns the conversation state."""
     text = _question(turn.t, step, request, turn.rt.config)
+    if preface:
+        text = f"{preface}\n\n{text}"
     earlier = (
         await intake.previous_peer(turn.rt, request.citizen_id) if (step is Step.CONFIRM) else None
     )
@@ -164,20 +174,6 @@ async def begin_intake(turn: Turn) -> str | int:
     return await show(turn, request, Step(request.step or Step.AGE), edit=False)
 
 
-async def ask_age_first(turn: Turn) -> None:
-    """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
-    t, config = turn.t, turn.rt.config
-    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
-    rows.append([keyboards.help_now_button(t)])
-    await call_unparsed(
-        turn,
-        "sendMessage",
-        chat_id=turn.chat_id,
-        text=texts.age_question(t, config, before_consent=True),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
-
-
 async def age_chosen(update: Update, context: Context) -> int:
     """Refers someone too young elsewhere (storing nothing), or asks an adult for consent."""
     turn = await begin(update, context)
@@ -188,6 +184,7 @@ async def age_chosen(update: Update, context: Context) -> int:
         await query.answer(turn.t._("That button is no longer valid."))
         return END
     await query.answer()
+    turn.user_data.pop(MEMORY_ASKED_AGE, None)
     if turn.rt.config.is_minor(band):
         turn.user_data.pop(MEMORY_AGE, None)
         await edit_pressed(
@@ -219,7 +216,7 @@ async def ask_for_peer(update: Update, context: Context) -> str | int:
         return END
     if not intake.has_consent(turn.person.user, turn.rt.config):
         if turn.user_data.get(MEMORY_AGE) is None:
-            await ask_age_first(turn)
+            await citizen.ask_age_first(turn)
         else:
             await citizen.ask_consent(turn)
         return END
@@ -330,35 +327,38 @@ async def step_button(update: Update, context: Context) -> str | int:
     return await show(turn, request, Step(request.step or Step.AGE), edit=True)
 
 
-async def note_text(update: Update, context: Context) -> str | int:
-    """Stores the optional free text (checked for crisis signals) and shows the summary."""
+async def typed_answer(update: Update, context: Context) -> str | int:
+    """Takes the note at the note step; at any other step, or for media, kindly shows the step
+    again with its buttons. The step comes from the draft, so it is right after any restart."""
     turn = await begin(update, context)
-    message = update.effective_message
-    assert message is not None
     request = await _draft(turn)
-    if request is None:
+    if request is None:  # sent or cancelled meanwhile
+        await outside.kind_answer(turn)
         return END
-    text = message.text or ""
-    try:
-        request = await intake.answer(turn.rt, request, Step.NOTE, text)
-    except UserInputError as exc:
-        await message.reply_text(turn.t._(exc.message))
-        return Step.NOTE.value
-    flagged = await safety.check_intake_note(
-        turn.rt, request, text, source_key=f"update:{update.update_id}"
-    )
-    if flagged:
-        await citizen.show_crisis_lines(turn)
-    return await show(turn, request, Step.CONFIRM, edit=False)
+    return await _take_note_or_remind(turn, request)
 
 
-async def use_the_buttons(update: Update, context: Context) -> None:
-    """Reminds the citizen that this step is answered with the buttons."""
-    turn = await begin(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        turn.t._("Please use the buttons above, or /cancel to stop.")
-    )
+async def after_crisis_words(turn: Turn, request: Request) -> None:
+    """After the answer to crisis words (`handlers.crisis`), the citizen sees where they are in
+    their request. At the note step their words are the note they were asked for, as any note."""
+    await _take_note_or_remind(turn, request, reminded=False)
+
+
+async def _take_note_or_remind(turn: Turn, request: Request, *, reminded: bool = True) -> str:
+    message = turn.update.effective_message
+    assert message is not None
+    step = Step(request.step or Step.AGE)
+    if step is Step.NOTE and message.text:
+        try:
+            request = await intake.answer(turn.rt, request, Step.NOTE, message.text)
+        except UserInputError as exc:
+            await message.reply_text(turn.t._(exc.message))
+            return step.value
+        return await show(turn, request, Step.CONFIRM, edit=False)
+    preface = None
+    if reminded:
+        preface = (texts.words_reminder if step is Step.NOTE else texts.buttons_reminder)(turn.t)
+    return await show(turn, request, step, edit=False, preface=preface)
 
 
 async def cancel_command(update: Update, context: Context) -> int:
@@ -396,17 +396,11 @@ async def _send(turn: Turn, request: Request) -> int:
 
 def build_intake_conversation() -> ConversationHandler:
     # Also an entry point: the step lives in the database, so a button works even if the
-    # conversation's in-memory state was lost.
+    # conversation's in-memory state was lost. Typed messages are read against the draft's
+    # step too. Crisis words never arrive here: `handlers.crisis` takes them first (group -1).
     buttons = CallbackQueryHandler(step_button, pattern=r"^intake:")
-    other = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, use_the_buttons)
-    states: dict[object, list] = {  # type: ignore[type-arg]
-        step.value: [buttons, other] for step in Step if step is not Step.NOTE
-    }
-    states[Step.NOTE.value] = [
-        buttons,
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, note_text),
-        other,
-    ]
+    typed = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, typed_answer)
+    states: dict[object, list] = {step.value: [buttons, typed] for step in Step}  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[
             CallbackQueryHandler(ask_for_peer, pattern=r"^citizen:ask$"),

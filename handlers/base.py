@@ -18,6 +18,10 @@ from bot.storage.users import User
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
+# The age band answered before consent, in memory only until "I agree" (conversations.intake).
+MEMORY_AGE = "age_band"
+# Set while the age question before consent waits for its answer (so a typed message gets it again).
+MEMORY_ASKED_AGE = "asked_age"
 # The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
 # stored, so these wait here until the person agrees; then `/forget` can delete them too.
 MEMORY_UNRECORDED = "unrecorded"

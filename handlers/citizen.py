@@ -16,7 +16,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.requests import Request, RequestStatus
 from handlers import keyboards, texts
-from handlers.base import Context, Turn, begin, call_unparsed
+from handlers.base import MEMORY_AGE, MEMORY_ASKED_AGE, Context, Turn, begin, call_unparsed
 from handlers.keyboards import button, callback_parts
 
 
@@ -72,6 +72,22 @@ def privacy_summary(turn: Turn) -> str:
     )
 
 
+async def ask_age_first(turn: Turn, preface: str | None = None) -> None:
+    """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
+    t, config = turn.t, turn.rt.config
+    rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
+    rows.append([keyboards.help_now_button(t)])
+    question = texts.age_question(t, config, before_consent=True)
+    turn.user_data[MEMORY_ASKED_AGE] = True
+    await call_unparsed(
+        turn,
+        "sendMessage",
+        chat_id=turn.chat_id,
+        text=f"{preface}\n\n{question}" if preface else question,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
 async def ask_consent(turn: Turn) -> None:
     markup = InlineKeyboardMarkup(
         [
@@ -95,7 +111,8 @@ async def ask_consent(turn: Turn) -> None:
 async def consent_refused(update: Update, context: Context) -> None:
     """Stores nothing and still shows the emergency lines."""
     turn = await begin(update, context)
-    turn.user_data.pop("age_band", None)  # the age answered before consent, in memory only
+    turn.user_data.pop(MEMORY_AGE, None)
+    turn.user_data.pop(MEMORY_ASKED_AGE, None)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
@@ -288,19 +305,25 @@ async def tell_if_outside_office_hours(turn: Turn) -> None:
     )
 
 
-async def show_crisis_lines(turn: Turn) -> None:
-    await turn.context.bot.send_message(
-        turn.chat_id,
-        "\n\n".join(
-            [
-                turn.t._(
-                    "Thank you for telling us. It sounds like things are very hard right now. "
-                    "Our coordinators have been told, so a person can look at this."
-                ),
-                emergency_lines(turn.t, turn.rt.config),
-            ]
+async def show_crisis_lines(turn: Turn, *, stored_without_consent: bool = False) -> None:
+    """The answer to crisis words, wherever they were written (see `handlers.crisis`)."""
+    parts = [
+        turn.t._(
+            "Thank you for telling us. It sounds like things are very hard right now. "
+            "Our coordinators have been told, so a person can look at this."
         ),
-        reply_markup=keyboards.only_help_now(turn.t),
+        emergency_lines(turn.t, turn.rt.config),
+    ]
+    if stored_without_consent:
+        parts.append(
+            turn.t._(
+                "So that a coordinator can reach you, I have stored a made-up name for you, this "
+                "chat and your language, and a note of when and why I alerted them (not what you "
+                "wrote). Nothing else."
+            )
+        )
+    await turn.context.bot.send_message(
+        turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.only_help_now(turn.t)
     )
 
 

@@ -14,7 +14,7 @@ from telegram.ext import (
 from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
 from bot.storage.users import Role
-from handlers import keyboards, texts
+from handlers import keyboards, outside, texts
 from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin, call_unparsed
 
 
@@ -120,13 +120,8 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def anything_else(update: Update, context: Context) -> None:
-    """Answers a message nothing else could use, so nobody is left without a reply."""
-    turn = await begin(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        turn.t._("I can't use that message here. Press /start to see what I can do."),
-        reply_markup=keyboards.only_help_now(turn.t),
-    )
+    """Answers a message nothing else could use, kindly and for the sender's situation."""
+    await outside.kind_answer(await begin(update, context))
 
 
 async def stale_button(update: Update, context: Context) -> None:

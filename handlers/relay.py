@@ -1,7 +1,9 @@
 """Conversation messages between a citizen and their peer, copied and never forwarded.
 
 The router also takes the citizen's optional feedback sentence and answers anything that has
-nowhere to go, so every private message gets exactly one reply path.
+nowhere to go (kindly, for the citizen's situation: `handlers.outside`), so every private
+message gets exactly one reply path. A citizen's crisis words come here from `handlers.crisis`
+(group -1) with the detector's verdict; nothing on this path runs the detector again.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from bot import metrics
 from bot.services import contacts as contact_service
 from bot.services import relay, safety
 from bot.services.relay import Route, RouteProblem, Side
+from bot.services.triage import TriageResult
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import User
-from handlers import common, keyboards, peer, protection
+from handlers import keyboards, outside, peer, protection
 from handlers.base import CONVERSATION_MESSAGE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
 from handlers.keyboards import button
@@ -35,13 +38,26 @@ def _relayable(message: Message) -> bool:
 
 async def private_message(update: Update, context: Context) -> None:
     """Relays a message to the other side of the sender's contact, or says why it cannot."""
-    turn = await begin(update, context)
+    await _route_message(await begin(update, context), None)
+
+
+async def flagged_message(turn: Turn, crisis: TriageResult) -> bool:
+    """Crisis words from a citizen in a contact (found in group -1): relayed like any message,
+    never blocked, then the escalation, the emergency lines and the peer's note. False when
+    the contact ended meanwhile and nothing was done."""
+    return await _route_message(turn, crisis)
+
+
+async def _route_message(turn: Turn, crisis: TriageResult | None) -> bool:
+    update = turn.update
     message = update.effective_message
     assert message is not None
     user = turn.person.user
     if user is None:
-        await common.anything_else(update, context)
-        return
+        if crisis is not None:
+            return False
+        await outside.kind_answer(turn)
+        return True
     replied = message.reply_to_message
     if (
         replied is not None
@@ -61,14 +77,17 @@ async def private_message(update: Update, context: Context) -> None:
     route = await relay.route(turn.rt, user, reply_to)
     if route.problem is RouteProblem.CHOOSE:
         await ask_whom(turn, user)
-        return
+        return True
     if route.problem is RouteProblem.NO_CONTACT or route.contact is None:
+        if crisis is not None:
+            return False
         if message.text and (feedback_id := await contact_service.comment_pending(turn.rt, user)):
             await contact_service.add_comment(turn.rt, feedback_id, message.text)
             await message.reply_text(turn.t._("Thank you for your words. Take care."))
-            return
-        await common.anything_else(update, context)
-        return
+            return True
+        await outside.kind_answer(turn)
+        return True
+    relayed = False
     if not _relayable(message):
         await message.reply_text(
             turn.t._(
@@ -76,11 +95,15 @@ async def private_message(update: Update, context: Context) -> None:
                 "files and stickers can."
             )
         )
-        return
-    await _relay(turn, message, route)
+    else:
+        relayed = await _relay(turn, message, route)
+    if crisis is not None and route.side is Side.CITIZEN:
+        await _crisis_in_contact(turn, route, crisis, tell_peer=relayed)
+    return True
 
 
-async def _relay(turn: Turn, message: Message, route: Route) -> None:
+async def _relay(turn: Turn, message: Message, route: Route) -> bool:
+    """Pass the message on; False when it could not be (the sender has been told)."""
     contact = route.contact
     assert contact is not None
     rt = turn.rt
@@ -113,33 +136,35 @@ async def _relay(turn: Turn, message: Message, route: Route) -> None:
     except Forbidden:
         metrics.TELEGRAM_ERRORS.labels(kind="forbidden").inc()
         await _other_side_gone(turn, route)
-        return
+        return False
     except (BadRequest, TelegramError) as exc:
         metrics.TELEGRAM_ERRORS.labels(kind=type(exc).__name__.lower()).inc()
         log.warning("relay in contact %d failed: %s", contact.id, type(exc).__name__)
         await message.reply_text(
             turn.t._("Sorry, that message could not be passed on. Please try again.")
         )
-        return
+        return False
     kind = (
         "text" if message.text else "bare" if message.sticker or message.video_note else "caption"
     )
     relay.delivered(rt, route, (turn.chat_id, message.message_id), copied.message_id, kind)
-    if route.side is Side.CITIZEN:
-        await _check_for_crisis(turn, message, route)
+    return True
 
 
-async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
+async def _crisis_in_contact(
+    turn: Turn, route: Route, crisis: TriageResult, *, tell_peer: bool
+) -> None:
+    """Escalate (also when the message could not be passed on), show the lines at most once an
+    hour, and tell the peer discreetly about a message they received."""
     contact = route.contact
     assert contact is not None
-    text = message.text or message.caption
-    flagged = await safety.check_relayed(
-        turn.rt, contact, text, source_key=f"update:{turn.update.update_id}"
+    await safety.signal_in_contact(
+        turn.rt, contact, crisis, source_key=f"update:{turn.update.update_id}"
     )
-    if not flagged:
-        return
     if await relay.should_show_crisis_lines(turn.rt, contact):
         await show_crisis_lines(turn)
+    if not tell_peer:
+        return
     peer_t = turn.rt.translator(contact.peer_language)
     await turn.context.bot.send_message(
         contact.peer_chat,

@@ -115,3 +115,13 @@ def youth_referral(t: Translator, config: Config, *, stored: bool) -> str:
             kept,
         ]
     )
+
+
+def buttons_reminder(t: Translator) -> str:
+    """Put before a question answered with buttons when someone typed instead."""
+    return t._("Thank you. Here you answer with the buttons, so here is the question again:")
+
+
+def words_reminder(t: Translator) -> str:
+    """Put before the question that takes a few words when something else was sent."""
+    return t._("Here I can only take a few written words, so here is the question again:")

@@ -48,7 +48,11 @@ async def test_unknown_command_and_media_get_a_clear_answer(harness: Harness) ->
     assert "/help" in citizen.texts[-1]
     citizen.send_location()
     await harness.settle()
-    assert "/start" in citizen.texts[-1]
+    assert "ikke sendt videre til nogen" in citizen.texts[-1]  # a kind answer, in Danish
+    buttons = [
+        b["text"] for row in citizen.last_message["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert buttons == ["Tal med en peer", "Jeg har brug for hjælp nu"]
 
 
 async def test_forged_button_is_answered_and_changes_nothing(harness: Harness) -> None:

@@ -89,7 +89,8 @@ async def test_intake_resumes_after_restart_and_back_works(harness: Harness) -> 
     await h.restart()
     citizen.send_text("hello?")
     await h.settle()
-    assert "Please use the buttons" in citizen.texts[-1]
+    assert "here you answer with the buttons" in citizen.texts[-1].lower()
+    assert "Which language would you like to talk in?" in citizen.texts[-1]  # the step again
     citizen.press_button("English")
     await h.settle()
     assert any("How would you like to be in contact?" in text for text in citizen.texts)
@@ -278,7 +279,7 @@ async def test_intake_note_too_long_or_media_gets_a_clear_answer(harness: Harnes
     assert "under 500 characters" in citizen.texts[-1]
     citizen.send_photo()
     await h.settle()
-    assert "Please use the buttons" in citizen.texts[-1]
+    assert "only take a few written words" in citizen.texts[-1]
     citizen.send_text("short and fine")
     await h.settle()
     assert "Your words: short and fine" in citizen.texts[-1]

@@ -54,9 +54,11 @@ async def test_a_minor_is_referred_and_nothing_about_them_is_stored(
     assert "18" in question["text"] and question["reply_markup"], "asked before any story"
     kid.send_text("I want to tell you everything about my life")  # typing is not asked for
     await h.settle()
+    again = kid.messages[-1]  # the question once more, kindly, with its buttons
+    assert again["message_id"] != question["message_id"] and again["reply_markup"]
     kid.press_button(under)
     await h.settle()
-    referral = kid.message(question["message_id"])["text"]
+    referral = kid.message(again["message_id"])["text"]
     assert "116 111" in referral and "headspace.dk" in referral
     assert "33 10 00 09" not in referral  # not a verified number
     assert expected in referral and "112" in referral

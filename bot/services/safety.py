@@ -1,7 +1,10 @@
 """Crisis signals in what citizens write: never blocks a message, always reaches a human.
 
-A hit raises an escalation (once per source update) and tells the caller to show the emergency
-lines; the relay also tells the peer discreetly. Matched text is never stored or logged.
+The detector runs once per message: the poller asks it when it sorts urgent updates first
+(`remember`), and the handlers read that verdict (`verdict`) instead of asking again. A hit
+raises an escalation (once per source update) and tells the caller to show the emergency lines;
+in a contact the relay also tells the peer discreetly, outside one `bot.services.urgent` raises
+it like "I need help now". Matched text is never stored or logged.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from bot.runtime import Runtime
 from bot.services import escalation
 from bot.services.triage import TriageResult
 from bot.storage.contacts import Contact
-from bot.storage.requests import Request
 
 log = logging.getLogger(__name__)
+
+VERDICTS_KEY = "safety.verdicts"
+# Verdicts wait here from the poller to the handlers: a batch is at most 100 updates, so this
+# covers a long backlog; a verdict pushed out early is simply computed again.
+VERDICTS_KEEP = 4096
 
 
 def signal_categories(result: TriageResult) -> frozenset[str]:
@@ -31,28 +38,40 @@ def check(rt: Runtime, text: str | None) -> TriageResult | None:
     return result if result.flagged else None
 
 
-async def check_intake_note(rt: Runtime, request: Request, text: str, *, source_key: str) -> bool:
-    result = check(rt, text)
-    if result is None:
-        return False
-    escalation_id = await escalation.raise_escalation(
-        rt,
-        reason=escalation.Reason.SIGNAL,
-        citizen_id=request.citizen_id,
-        request_id=request.id,
-        categories=signal_categories(result),
-        source_key=source_key,
-    )
-    log.info("crisis signal in intake of request %d -> escalation %s", request.id, escalation_id)
-    return True
+def _verdicts(rt: Runtime) -> dict[int, TriageResult | None]:
+    verdicts: dict[int, TriageResult | None] = rt.extras.setdefault(VERDICTS_KEY, {})
+    return verdicts
 
 
-async def check_relayed(
-    rt: Runtime, contact: Contact, text: str | None, *, source_key: str
-) -> bool:
+def remember(rt: Runtime, update_id: int, text: str | None) -> TriageResult | None:
+    """Check a message's text (or caption) as it arrives and keep the verdict for its handlers."""
     result = check(rt, text)
-    if result is None:
-        return False
+    verdicts = _verdicts(rt)
+    if len(verdicts) >= VERDICTS_KEEP:
+        del verdicts[next(iter(verdicts))]  # the oldest: dicts keep insertion order
+    verdicts[update_id] = result
+    return result
+
+
+def verdict(rt: Runtime, update_id: int, text: str | None) -> TriageResult | None:
+    """The verdict on an update's text: the one kept when it arrived, else checked now (an
+    update recovered from the inbox after a restart, or one pushed out of memory)."""
+    verdicts = _verdicts(rt)
+    if update_id in verdicts:
+        return verdicts.pop(update_id)
+    return check(rt, text)
+
+
+def forget(rt: Runtime, update_id: int) -> None:
+    """Drop the verdict of an update no handler asks about (a command, a group message)."""
+    _verdicts(rt).pop(update_id, None)
+
+
+async def signal_in_contact(
+    rt: Runtime, contact: Contact, result: TriageResult, *, source_key: str
+) -> int | None:
+    """Raise the escalation for crisis words a citizen wrote in a contact (with a peer or a
+    coordinator); None when this update raised it already."""
     escalation_id = await escalation.raise_escalation(
         rt,
         reason=escalation.Reason.SIGNAL,
@@ -63,4 +82,4 @@ async def check_relayed(
         source_key=source_key,
     )
     log.info("crisis signal in contact %d -> escalation %s", contact.id, escalation_id)
-    return True
+    return escalation_id

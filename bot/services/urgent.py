@@ -1,11 +1,13 @@
 """ "I need help now": works for everyone, before consent too (GDPR Art. 9(2)(c), vital interests).
 
 Before consent only what a coordinator needs to reach the person is stored: a made-up name, the
-chat number and the language. The escalation is committed before anything is sent.
+chat number and the language. The escalation is committed before anything is sent. Crisis words
+written outside a contact take the same path (`crisis_words`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,13 +15,16 @@ from typing import Any
 
 from bot.notices import help_now_labels
 from bot.runtime import Runtime
-from bot.services import escalation, intake, pseudonyms
+from bot.services import escalation, intake, pseudonyms, safety
 from bot.services.office_hours import is_open, next_opening
+from bot.services.triage import TriageResult
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.users import Role, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,12 @@ def urgent_update_check(rt: Runtime) -> Callable[[dict[str, Any]], bool]:
         query = raw.get("callback_query")
         if query is not None:
             return query.get("data") == "urgent:now"
-        text = (raw.get("message") or {}).get("text") or ""
+        message = raw.get("message") or {}
+        text = message.get("text") or ""
         if text.startswith("/help_now") or text in labels:
             return True
-        return rt.detector is not None and rt.detector.check(text).flagged
+        # The verdict is kept for the handlers, so the detector runs once per message.
+        return safety.remember(rt, raw["update_id"], text or message.get("caption")) is not None
 
     return is_urgent
 
@@ -50,6 +57,28 @@ def urgent_update_check(rt: Runtime) -> Callable[[dict[str, Any]], bool]:
 async def help_now(
     rt: Runtime, telegram_id: int, language: str, *, source_key: str
 ) -> UrgentOutcome:
+    return await raise_for(
+        rt,
+        telegram_id,
+        language,
+        reason=escalation.Reason.BUTTON,
+        source_key=source_key,
+        citizen_answered=True,
+    )
+
+
+async def raise_for(
+    rt: Runtime,
+    telegram_id: int,
+    language: str,
+    *,
+    reason: escalation.Reason,
+    source_key: str,
+    categories: frozenset[str] = frozenset(),
+    citizen_answered: bool,
+) -> UrgentOutcome:
+    """Raise an escalation for whoever wrote, stored or not, linked to their open request and
+    active contact; before consent the person is stored with a made-up name and nothing else."""
     now = rt.now()
     async with rt.storage.transaction() as tx:
         existing = await user_store.by_telegram_id(tx, telegram_id)
@@ -66,12 +95,13 @@ async def help_now(
         escalation_id = await escalation.raise_in(
             tx,
             rt,
-            reason=escalation.Reason.BUTTON,
+            reason=reason,
             citizen_id=user.id,
             request_id=request.id if request else None,
             contact_id=contact.id if contact else None,
+            categories=categories,
             source_key=source_key,
-            citizen_answered=True,
+            citizen_answered=citizen_answered,
         )
         raised = await escalation_store.by_source_key(tx, source_key)
     rt.wake_delivery()
@@ -83,3 +113,22 @@ async def help_now(
         next_opening_at=next_opening(config.office_hours, now, config.timezone),
         nobody_reachable=raised is not None and raised.unreached,
     )
+
+
+async def crisis_words(
+    rt: Runtime, telegram_id: int, language: str, result: TriageResult, *, source_key: str
+) -> UrgentOutcome:
+    """Crisis words written outside a contact: the same escalation as in a contact, raised like
+    "I need help now" (so before consent the same little is stored). When no coordinator can be
+    reached the citizen is told by the escalation's own message, as in a contact."""
+    outcome = await raise_for(
+        rt,
+        telegram_id,
+        language,
+        reason=escalation.Reason.SIGNAL,
+        categories=safety.signal_categories(result),
+        source_key=source_key,
+        citizen_answered=False,
+    )
+    log.info("crisis signal outside a contact -> escalation %s", outcome.escalation_id)
+    return outcome
