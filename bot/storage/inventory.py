@@ -121,9 +121,10 @@ INVENTORY: tuple[Table, ...] = (
             ("started_at", P, N_("time")),
             ("ended_at", P, N_("time")),
             ("ended_by", P, N_("which side")),
-            ("last_sender", P, N_("who wrote last (name headers)")),
+            ("last_sender", P, N_("who wrote last (to ask whom a message is for)")),
             ("last_message_at", P, N_("time of the last message")),
             ("crisis_notice_at", S, N_("when emergency lines were last shown for crisis words")),
+            ("handover_asked_at", P, N_("when the peer proposed a note for the next peer")),
         ),
     ),
     Table(

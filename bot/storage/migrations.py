@@ -379,6 +379,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
     """,
+    # When the peer of an ended contact proposed a note for the citizen's next peer (one each).
+    """
+    ALTER TABLE contacts ADD COLUMN handover_asked_at TEXT;
+    """,
 )
 
 
@@ -401,6 +405,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
     "the undertaking version each peer was asked to accept",
+    "one handover note per ended contact",
 )
 
 
