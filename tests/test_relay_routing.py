@@ -200,6 +200,12 @@ async def test_a_coordinator_beside_a_peer_names_everyone_asks_whom_and_ends_exp
     assert coco.texts[-1] == f"{ada_name}\na bit better"
     assert not any("a bit better" in t for t in maja.texts)
 
+    ada.send_text("/end")  # the citizen could end either
+    await h.settle()
+    labels = [row[0]["text"] for row in ada.last_message["reply_markup"]["inline_keyboard"]]
+    assert labels == ["End contact with Maja", f"End contact with {coco_name} (coordinator)"] or (
+        labels == [f"End contact with {coco_name} (coordinator)", "End contact with Maja"]
+    )
     await end_contact(h, coco, ada_name)
     assert ada.texts[-1].startswith(f"{coco_name} (coordinator) has ended your conversation")
     assert "Your contact with Maja goes on" in ada.texts[-1]
@@ -252,6 +258,7 @@ async def test_a_name_message_comes_first_only_where_no_caption_fits(harness: Ha
     ada.send_photo("x" * 1020)  # with the name it would pass Telegram's 1024
     ada.send_photo()
     ada.send_voice()
+    ada.send_text("y" * 4095)
     await h.settle()
     got = peer.messages[before:]
     assert [m.get("text") for m in got[:2]] == [name, None]
@@ -259,7 +266,8 @@ async def test_a_name_message_comes_first_only_where_no_caption_fits(harness: Ha
     assert got[2]["text"] == name and got[3]["caption"] == "x" * 1020  # the words uncut
     assert got[4]["caption"] == name and "photo" in got[4]
     assert got[5]["caption"] == name and "voice" in got[5]
-    assert len(got) == 6
+    assert [m["text"] for m in got[6:]] == [name, "y" * 4095]
+    assert len(got) == 8
     # Replies still thread on both sides.
     peer.send_text("nice photo", reply_to=got[4]["message_id"])
     await h.settle()
