@@ -273,3 +273,19 @@ async def test_a_name_message_comes_first_only_where_no_caption_fits(harness: Ha
     await h.settle()
     assert ada.last_message["reply_to_message"]["message_id"] > 0
     assert "photo" in ada.last_message["reply_to_message"]
+
+
+async def test_a_citizen_who_deletes_everything_beside_a_coordinator_ends_both_contacts(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja, ada = await in_contact(h)
+    ada.send_text("/help_now")
+    await h.settle()
+    await press(h, coco, "Write to them")
+    ada.send_text("/delete")
+    await h.settle()
+    await press(h, ada, "Yes, delete everything")
+    assert "chose to leave the service" in maja.texts[-1]
+    assert "chose to leave the service" in coco.texts[-1]
