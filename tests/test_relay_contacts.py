@@ -4,7 +4,7 @@ next peer, and a peer who blocked the bot."""
 from datetime import timedelta
 
 from bot.fakebot import FakeUser, Fault
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, press
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import Harness
 
 
@@ -171,3 +171,22 @@ async def test_a_peer_who_blocks_and_comes_back_gets_offers_again(harness: Harne
     await h.settle()
     await h.tick(timedelta(minutes=1))
     assert "would like to talk" in maja.texts[-1]
+
+
+async def test_a_peer_found_blocked_by_the_outbox_is_seen_to_like_any_other(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja = await make_peer(h, 2001, "Maja", capacity=2)
+    ada, bo = h.user(1001, "Ada", language="en"), h.user(1002, "Bo", language="en")
+    for citizen in (ada, bo):
+        await ask_for_peer(h, citizen)
+        await press(h, maja, "Accept")
+    h.fake.inject(Fault.forbidden(), chat_id=maja.id)  # the next message to Maja is refused
+    ada.send_text("/end")
+    await h.settle()
+    await press(h, ada, "End contact with", "Yes, end it")  # Maja is told through the outbox
+    assert "Maja cannot be reached here right now" in bo.texts[-1]
+    assert "Peer Maja cannot be reached any more" in coco.texts[-1]
+    assert "Open contacts: 1" in coco.texts[-1]
