@@ -289,3 +289,20 @@ async def test_a_citizen_who_deletes_everything_beside_a_coordinator_ends_both_c
     await press(h, ada, "Yes, delete everything")
     assert "chose to leave the service" in maja.texts[-1]
     assert "chose to leave the service" in coco.texts[-1]
+
+
+async def test_a_coordinator_once_called_coordinator_gets_a_name_of_their_own(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    _maja, ada = await in_contact(h)
+    await h.rt.storage.execute(
+        "UPDATE users SET pseudonym = 'Koordinator' WHERE telegram_id = ?", (coco.id,)
+    )
+    ada.send_text("/help_now")
+    await h.settle()
+    await press(h, coco, "Write to them")
+    name = await pseudonym(h, coco)
+    assert name not in ("Koordinator", "Coordinator", "")
+    assert ada.texts[-1].startswith(f"{name} (coordinator) from our team")

@@ -475,6 +475,10 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
     await _send_urgent(rt, tx, citizen.telegram_id, text, "escalation-wait", escalation)
 
 
+# What coordinators were called before they had names of their own ("Coordinator" in the
+# language they used then); shown as "Coordinator (coordinator)", so they are renamed.
+OLD_COORDINATOR_NAMES = frozenset({"Coordinator", "Koordinator"})
+
 # How long the "Write to them" button of an urgent alert may open a conversation.
 TALK_WINDOW = timedelta(days=7)
 
@@ -549,7 +553,7 @@ async def talk_with_citizen_in(
         language=language,
         pseudonym=pseudonyms.citizen_pseudonym(),
     )
-    if not coordinator.pseudonym:
+    if not coordinator.pseudonym or coordinator.pseudonym in OLD_COORDINATOR_NAMES:
         # Everyone who writes through the bot has a name: a coordinator known before gets one
         # now, once (a peer who is also a coordinator keeps their peer name).
         await user_store.set_pseudonym(tx, coordinator.id, pseudonyms.citizen_pseudonym())
