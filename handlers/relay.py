@@ -99,11 +99,23 @@ async def private_message(update: Update, context: Context) -> None:
         return
     if route.problem is RouteProblem.CHOOSE:
         await ask_whom(turn, user, message, route.choices)
+        await _check_held(turn, user, message, route)
         return
     if route.problem is RouteProblem.ENDED:
         await _tell_ended(turn, user, message, route)
+        await _check_held(turn, user, message, route)
         return
     await _relay(turn, message, route)
+
+
+async def _check_held(turn: Turn, user: User, message: Message, route: Route) -> None:
+    """A citizen's words are checked for crisis signs even while the bot asks whom they are
+    for: help must not wait for a press (the same check when it is sent counts once)."""
+    mine = [c for c in route.choices if c.citizen_id == user.id]
+    if route.contact is not None and route.contact.citizen_id == user.id:
+        mine.append(route.contact)
+    if mine:
+        await _check_for_crisis(turn, message, mine[0], delivered=False)
 
 
 async def _relay(turn: Turn, message: Message, route: Route) -> bool:
@@ -113,6 +125,7 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     rt = turn.rt
     if route.side is Side.CITIZEN and contact.peer_unreachable:
         await _peer_gone(turn, contact)
+        await _check_for_crisis(turn, message, contact, delivered=False)
         return False
     target_t = rt.translator(
         contact.peer_language if route.side is Side.CITIZEN else contact.citizen_language
@@ -156,6 +169,8 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     except Forbidden:
         metrics.TELEGRAM_ERRORS.labels(kind="forbidden").inc()
         await _other_side_gone(turn, route)
+        if route.side is Side.CITIZEN:
+            await _check_for_crisis(turn, message, contact, delivered=False)
         return False
     except (BadRequest, TelegramError) as exc:
         metrics.TELEGRAM_ERRORS.labels(kind=type(exc).__name__.lower()).inc()
@@ -168,21 +183,25 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     assert isinstance(sent, dict)
     relay.delivered(rt, route, (message.chat_id, message.message_id), sent["message_id"])
     if route.side is Side.CITIZEN:
-        await _check_for_crisis(turn, message, route)
+        await _check_for_crisis(turn, message, contact, delivered=True)
     return True
 
 
-async def _check_for_crisis(turn: Turn, message: Message, route: Route) -> None:
-    contact = route.contact
-    assert contact is not None
+async def _check_for_crisis(
+    turn: Turn, message: Message, contact: Contact, *, delivered: bool
+) -> None:
+    """Crisis signs in a citizen's words reach coordinators (once per message, keyed by it)
+    and show the emergency lines; the peer hears of it only with a message they received."""
     text = message.text or message.caption
     flagged = await safety.check_relayed(
-        turn.rt, contact, text, source_key=f"update:{turn.update.update_id}"
+        turn.rt, contact, text, source_key=f"relay:{message.chat_id}:{message.message_id}"
     )
     if not flagged:
         return
     if await relay.should_show_crisis_lines(turn.rt, contact):
         await show_crisis_lines(turn)
+    if not delivered:
+        return
     peer_t = turn.rt.translator(contact.peer_language)
     await turn.context.bot.send_message(
         contact.peer_chat,

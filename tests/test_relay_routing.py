@@ -306,3 +306,27 @@ async def test_a_coordinator_once_called_coordinator_gets_a_name_of_their_own(
     name = await pseudonym(h, coco)
     assert name not in ("Koordinator", "Coordinator", "")
     assert ada.texts[-1].startswith(f"{name} (coordinator) from our team")
+
+
+async def test_crisis_words_held_for_a_choice_reach_coordinators_at_once_and_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja, ada = await in_contact(h)
+    ada.send_text("/help_now")
+    await h.settle()
+    await press(h, coco, "Write to them")
+    before = await h.rt.storage.fetchone("SELECT COUNT(*) FROM escalations")
+    ada.send_text("i want to kill myself")
+    await h.settle()
+    assert "Who is this message for?" in ada.texts[-2]
+    assert "112" in ada.texts[-1]  # the emergency lines at once
+    after = await h.rt.storage.fetchone("SELECT COUNT(*) FROM escalations")
+    assert after[0] == before[0] + 1  # coordinators did not wait for the press
+    assert not any("A note about" in t for t in maja.texts)  # Maja has not seen the words
+    await press(h, ada, "Maja")
+    assert maja.texts[-2].endswith("\ni want to kill myself")
+    assert maja.texts[-1].startswith("A note about")
+    again = await h.rt.storage.fetchone("SELECT COUNT(*) FROM escalations")
+    assert again[0] == after[0]  # the same words, sent on, do not alert twice
