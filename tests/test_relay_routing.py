@@ -200,6 +200,13 @@ async def test_a_coordinator_beside_a_peer_names_everyone_asks_whom_and_ends_exp
     assert coco.texts[-1] == f"{ada_name}\na bit better"
     assert not any("a bit better" in t for t in maja.texts)
 
+    ada.send_text("/checkin")  # check-ins with the peer go on beside the coordinator
+    await h.settle()
+    assert "can be planned once you are in contact" not in ada.texts[-1]
+    draft = await h.rt.storage.fetchone(
+        "SELECT c.kind FROM checkins k JOIN contacts c ON c.id = k.contact_id"
+    )
+    assert draft[0] == "peer"
     ada.send_text("/end")  # the citizen could end either
     await h.settle()
     labels = [row[0]["text"] for row in ada.last_message["reply_markup"]["inline_keyboard"]]

@@ -255,6 +255,16 @@ async def active_for_citizen(db: Database | Transaction, citizen_id: int) -> Con
     return _contact(row) if row else None
 
 
+async def active_peer_for_citizen(db: Database | Transaction, citizen_id: int) -> Contact | None:
+    """The citizen's active contact with a peer, also while a coordinator talks with them."""
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.citizen_id = ? AND c.status = 'active' AND c.kind = 'peer'"
+        " ORDER BY c.id DESC LIMIT 1",
+        (citizen_id,),
+    )
+    return _contact(row) if row else None
+
+
 async def active_involving(db: Database | Transaction, user_id: int) -> list[Contact]:
     """Every active contact the user is part of, on either side, in one query.
 
