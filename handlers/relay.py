@@ -154,6 +154,7 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
                     "chat_id": route.target_chat,
                     "text": name,
                     "entities": [relay.name_entity(name)],
+                    "protect_content": True,
                 },
                 return_type=None,
             )
