@@ -195,7 +195,11 @@ async def _check_for_crisis(
     and show the emergency lines; the peer hears of it only with a message they received."""
     text = message.text or message.caption
     flagged = await safety.check_relayed(
-        turn.rt, contact, text, source_key=f"relay:{message.chat_id}:{message.message_id}"
+        # Keyed by the citizen's internal number and the message, never a Telegram id.
+        turn.rt,
+        contact,
+        text,
+        source_key=f"relay:{contact.citizen_id}:{message.message_id}",
     )
     if not flagged:
         return
