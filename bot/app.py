@@ -29,7 +29,7 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import backups, escalation
+from bot.services import backups, escalation, unreachable
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -195,6 +195,11 @@ async def start_bot(application: Application) -> InboxPoller:
         await escalation.after_undeliverable(rt, message)
 
     rt.dispatcher.on_undeliverable = undeliverable
+
+    async def blocked(chat_id: int) -> None:
+        await unreachable.peer_unreachable(rt, chat_id)
+
+    rt.dispatcher.on_unreachable = blocked
     rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
     await peer_service.ask_undertaking(rt)  # a new version: peers are asked, not left waiting
     poller = InboxPoller(application, rt.db, rt.clock)

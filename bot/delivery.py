@@ -47,6 +47,9 @@ class OutboxDispatcher(Worker):
         self.clock = clock
         self._drain_lock = asyncio.Lock()
         self.on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None
+        # Hears of a person found to have blocked the bot, before they are marked (so that a
+        # peer's contacts are seen to once, see `bot.services.unreachable`).
+        self.on_unreachable: Callable[[int], Awaitable[object]] | None = None
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many rows were handled."""
@@ -80,6 +83,8 @@ class OutboxDispatcher(Worker):
         except Forbidden:
             metrics.TELEGRAM_ERRORS.labels(kind="forbidden").inc()
             await outbox_store.give_up(self.db, message.id, "unreachable")
+            if self.on_unreachable is not None:
+                await self.on_unreachable(message.chat_id)
             await user_store.mark_unreachable(self.db, message.chat_id, now)
             log.info("outbox %d: recipient unreachable (blocked the bot)", message.id)
             await self._undeliverable(message)

@@ -41,8 +41,8 @@ async def _contacts(turn: Turn) -> list[Contact]:
     user = turn.person.user
     if user is None:
         return []
-    as_citizen = await contact_store.active_for_citizen(turn.rt.storage, user.id)
-    if as_citizen is not None and as_citizen.kind == "peer":
+    as_citizen = await contact_store.active_peer_for_citizen(turn.rt.storage, user.id)
+    if as_citizen is not None:
         return [as_citizen]
     return [
         c for c in await contact_store.active_for_peer(turn.rt.storage, user.id) if c.kind == "peer"

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services.people import Person, identify
 from bot.storage import contacts as contact_store
+from bot.storage import users as user_store
 from bot.storage.users import User
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -118,6 +119,9 @@ async def begin(update: Update, context: Context) -> Turn:
         now=rt.now(),
         staff=rt.roles,
     )
+    if person.user is not None and person.user.unreachable:
+        # Whoever writes or presses a button can be reached again (a peer gets offers again).
+        await user_store.mark_unreachable(rt.storage, person.user.telegram_id, None)
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)
 
 

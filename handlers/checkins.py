@@ -22,7 +22,7 @@ async def checkins_command(update: Update, context: Context) -> None:
     user = turn.person.user
     contacts = []
     if user is not None:
-        own = await contact_store.active_for_citizen(turn.rt.storage, user.id)
+        own = await contact_store.active_peer_for_citizen(turn.rt.storage, user.id)
         contacts = [own] if own else await contact_store.active_for_peer(turn.rt.storage, user.id)
     upcoming = await checkin_store.upcoming_for(turn.rt.storage, [c.id for c in contacts])
     if not upcoming:

@@ -261,20 +261,23 @@ async def handover_decision(update: Update, context: Context) -> None:
     assert query is not None
     _, action, raw_id = callback_parts(query.data)
     user = turn.person.user
-    note = (
+    decision = (
         await handover.decide(turn.rt, user, int(raw_id), keep=action == "ok")
         if raw_id.isdigit() and user is not None and action in {"ok", "del"}
-        else None
+        else handover.Decision.STALE
     )
-    if note is None:
+    if decision is handover.Decision.STALE:
         await query.answer(turn.t._("That button is no longer valid."))
         return
+    if decision is handover.Decision.ALREADY_KEPT:
+        await query.answer(turn.t._("This note is already kept."))
+        return
     await query.answer()
-    if action == "ok":
+    if decision is handover.Decision.KEPT:
         await query.edit_message_text(
             turn.t._("Kept. Your next peer will see it. You can delete it at any time:"),
             reply_markup=InlineKeyboardMarkup(
-                [[button(turn.t._("Delete the note"), f"hand:del:{note.id}")]]
+                [[button(turn.t._("Delete the note"), f"hand:del:{raw_id}")]]
             ),
         )
     else:

@@ -100,9 +100,10 @@ async def writing_with(turn: Turn, contact: Contact) -> None:
     await turn.context.bot.send_message(
         turn.chat_id,
         turn.t._(
-            "You are now writing with {name}. Your messages are passed on without your "
-            "name; /end ends the conversation.",
+            "You are now writing with {name}. Your messages are passed on under the name "
+            "{me}, never your own; /end ends the conversation.",
             name=contact.citizen_name,
+            me=contact.peer_name,
         ),
     )
 

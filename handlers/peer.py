@@ -12,8 +12,9 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 from bot.errors import UserInputError
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import contacts as contact_service
-from bot.services import escalation, handover, matching, peer_care, peers
+from bot.services import escalation, handover, matching, peer_care, peers, relay
 from bot.services.matching import AcceptOutcome
+from bot.services.relay import Side
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage.contacts import Contact
@@ -163,10 +164,11 @@ async def _my_contacts(turn: Turn) -> list[Contact]:
     user = turn.person.user
     if user is None:
         return []
-    as_citizen = await contact_store.active_for_citizen(turn.rt.storage, user.id)
-    if as_citizen is not None:
-        return [as_citizen]
-    return await contact_store.active_for_peer(turn.rt.storage, user.id)
+    involving = await contact_store.active_involving(turn.rt.storage, user.id)
+    # A citizen's own contacts (a coordinator's conversation beside a peer's, say), or else the
+    # contacts of the peer (or coordinator) they are.
+    as_citizen = [c for c in involving if c.citizen_id == user.id]
+    return as_citizen or [c for c in involving if c.peer_id == user.id]
 
 
 async def end_command(update: Update, context: Context) -> None:
@@ -189,7 +191,8 @@ async def end_command(update: Update, context: Context) -> None:
 
 def _other_name(turn: Turn, contact: Contact) -> str:
     user = turn.person.user
-    return contact.peer_name if user and contact.citizen_id == user.id else contact.citizen_name
+    me = Side.CITIZEN if user and contact.citizen_id == user.id else Side.PEER
+    return relay.other_name(turn.t, contact, me)
 
 
 async def end_button(update: Update, context: Context) -> None:
@@ -227,6 +230,8 @@ async def end_button(update: Update, context: Context) -> None:
     markup = (
         keyboards.only_help_now(turn.t)
         if side == "citizen"
+        else None
+        if contact.kind != "peer"
         else InlineKeyboardMarkup(
             [[button(turn.t._("Leave a note for their next peer"), f"handover:{contact.id}")]]
         )
@@ -326,14 +331,32 @@ async def guide_command(update: Update, context: Context) -> None:
     )
 
 
+def _handover_refusal(turn: Turn, refusal: handover.Refusal) -> str:
+    t = turn.t
+    if refusal is handover.Refusal.ALREADY:
+        return t._("You have already left a note for this contact. Nothing more was sent.")
+    if refusal is handover.Refusal.TOO_LATE:
+        return t._(
+            "A note can be left only within {days} days after a contact ends. Nothing was sent.",
+            days=handover.NOTE_WINDOW.days,
+        )
+    return t._("That button is no longer valid.")
+
+
 async def handover_button(update: Update, context: Context) -> None:
     """Asks the peer for the note, as a reply that carries the contact's number."""
     turn = await begin(update, context)
     query = update.callback_query
     assert query is not None and query.data is not None
     raw_id = query.data.removeprefix("handover:")
-    if not raw_id.isdigit() or turn.person.user is None:
+    user = turn.person.user
+    if not raw_id.isdigit() or user is None:
         await query.answer(turn.t._("That button is no longer valid."))
+        return
+    refusal = await handover.may_propose(turn.rt, user, int(raw_id))
+    if refusal is not None:
+        log.info("refused handover button (update %s)", update.update_id)
+        await query.answer(_handover_refusal(turn, refusal))
         return
     await query.answer()
     await context.bot.send_message(
@@ -354,15 +377,15 @@ async def handover_note(turn: Turn, text: str, replied_id: int, replied_text: st
         return False
     contact_id, user = prompted
     try:
-        proposed = await handover.propose(turn.rt, user, contact_id, text)
+        refusal = await handover.propose(turn.rt, user, contact_id, text)
     except UserInputError as exc:
         await turn.context.bot.send_message(turn.chat_id, turn.t._(exc.message))
         return True
     await turn.context.bot.send_message(
         turn.chat_id,
         turn.t._("Thank you. The citizen has been asked whether to keep it.")
-        if proposed
-        else turn.t._("That button is no longer valid."),
+        if refusal is None
+        else _handover_refusal(turn, refusal),
     )
     return True
 

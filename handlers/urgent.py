@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot.emergency import emergency_lines
 from bot.notices import help_now_labels
 from bot.services import contacts as contact_service
-from bot.services import escalation, urgent
+from bot.services import escalation, unreachable, urgent
 from bot.storage import users as user_store
 from handlers import keyboards
 from handlers.base import Context, begin, runtime
@@ -81,6 +81,7 @@ async def membership_changed(update: Update, context: Context) -> None:
     if user is None:
         return
     if change.new_chat_member.status == "kicked":
+        await unreachable.peer_unreachable(rt, user.telegram_id)
         await contact_service.citizen_unreachable(rt, user)
     else:
         await user_store.mark_unreachable(rt.storage, user.telegram_id, None)

@@ -32,24 +32,27 @@ async def test_full_day(harness: Harness) -> None:
 
     citizen.send_text("Hello, thank you")
     await h.settle()
-    assert other.texts[-1] == "Hello, thank you"
-    assert "writes:" in other.texts[-2]
-    copy = [c for c in h.fake.calls if c.method == "copyMessage"][-1]
-    assert copy.params["protect_content"] is True
+    name, text = other.texts[-1].split("\n")
+    assert text == "Hello, thank you" and name  # one bubble, the name on its first line
+    sent = [c for c in h.fake.calls if c.method == "sendMessage"][-1]
+    assert sent.params["protect_content"] is True
 
     other.send_text("Hi! How are you today?")
     await h.settle()
-    assert citizen.texts[-1] == "Hi! How are you today?"
+    assert citizen.texts[-1].split("\n")[1] == "Hi! How are you today?"
     citizen.send_photo(caption="my view")
     await h.settle()
     assert other.messages[-1].get("photo")
+    assert other.messages[-1]["caption"] == f"{name}\nmy view"
+    copy = [c for c in h.fake.calls if c.method == "copyMessage"][-1]
+    assert copy.params["protect_content"] is True
 
     peer_copy_id = citizen.messages[-1]["message_id"]
     await h.restart()
     citizen.send_text("replying to you", reply_to=peer_copy_id)
     await h.settle()
     threaded = other.messages[-1]
-    assert threaded["text"] == "replying to you"
+    assert threaded["text"].endswith("\nreplying to you")
     assert threaded["reply_to_message"]["text"] == "Hi! How are you today?"
 
     citizen.send_text("/end")
@@ -200,8 +203,8 @@ async def test_peer_with_two_contacts_never_mixes_them_up(harness: Harness) -> N
     assert bo.texts[-1] != "for whom?" and ada.texts[-1] != "for whom?"
     peer.send_text("reply to ada", reply_to=ada_copy)
     await h.settle()
-    assert ada.texts[-1] == "reply to ada"
-    assert "reply to ada" not in bo.texts
+    assert ada.texts[-1] == "Maja\nreply to ada"
+    assert not any("reply to ada" in text for text in bo.texts)
     peer.send_text("/mycontacts")
     await h.settle()
     peer.press_button("Write to")
@@ -212,28 +215,28 @@ async def test_peer_with_two_contacts_never_mixes_them_up(harness: Harness) -> N
     ada_name = await h.rt.storage.fetchone("SELECT pseudonym FROM users WHERE telegram_id = 1001")
     target = ada if chosen == ada_name[0] else bo
     bystander = bo if target is ada else ada
-    assert target.texts[-1] == "after choosing"
-    assert "after choosing" not in bystander.texts
+    assert target.texts[-1] == "Maja\nafter choosing"
+    assert not any("after choosing" in text for text in bystander.texts)
 
 
-async def test_a_burst_handled_before_its_group_commit_gets_one_name_header(
+async def test_every_relayed_message_is_one_bubble_with_the_name_on_its_first_line(
     harness: Harness,
 ) -> None:
-    """Who wrote last reaches the contact's row in a group commit a few ms later; messages of
-    one burst fetched together are all handled before that, and still get one header."""
+    """A burst costs one message per turn against Telegram's limit, never a header besides."""
     h = harness
     peer, citizen = await in_contact(h)
     before = len(peer.texts)
+    sends_before = len(h.fake.calls_to("sendMessage"))
     for n in range(3):
         citizen.send_text(f"part {n}")
     await h.settle()
-    assert peer.texts[before:] == [peer.texts[before], "part 0", "part 1", "part 2"]
-    assert "writes:" in peer.texts[before]
+    name = peer.texts[before].split("\n")[0]
+    assert peer.texts[before:] == [f"{name}\npart {n}" for n in range(3)]
+    assert len(h.fake.calls_to("sendMessage")) - sends_before == 3
     peer.send_text("answer one")
     peer.send_text("answer two")
     await h.settle()
-    assert sum("writes:" in text for text in citizen.texts[-3:]) == 1
-    assert citizen.texts[-2:] == ["answer one", "answer two"]
+    assert citizen.texts[-2:] == ["Maja\nanswer one", "Maja\nanswer two"]
 
 
 async def test_a_citizen_writing_just_now_makes_an_unthreaded_reply_ambiguous(
@@ -253,7 +256,7 @@ async def test_a_citizen_writing_just_now_makes_an_unthreaded_reply_ambiguous(
     await h.settle()
     peer.send_text("to ada", reply_to=peer.last_message["message_id"])
     await h.settle()
-    assert ada.texts[-1] == "to ada"
+    assert ada.texts[-1] == "Maja\nto ada"
     monkeypatch.setattr(group_commit, "FLUSH_EVERY", 3600.0)  # the commit is still to come
     h.clock.advance(timedelta(seconds=30))
     for sender, text in ((bo, "from bo"), (peer, "who gets this?")):
@@ -262,9 +265,9 @@ async def test_a_citizen_writing_just_now_makes_an_unthreaded_reply_ambiguous(
         await h.poller.poll_once()
         await h.app.update_queue.join()
         await h.app.update_processor.wait_idle()  # type: ignore[attr-defined]
-    assert peer.texts[-2] == "from bo"
-    assert "who gets this?" not in ada.texts and "who gets this?" not in bo.texts
-    assert "Who is your message for?" in peer.texts[-1]
+    assert peer.texts[-2].endswith("\nfrom bo")
+    assert not any("who gets this?" in text for text in ada.texts + bo.texts)
+    assert "Who is this message for?" in peer.texts[-1]
     await h.settle()
 
 
@@ -303,7 +306,7 @@ async def test_a_peer_changing_their_profile_can_still_write_to_a_citizen(
     assert "Which topics" in peer.texts[-1]
     peer.send_text("sorry, one moment")
     await h.settle()
-    assert citizen.texts[-1] == "sorry, one moment"
+    assert citizen.texts[-1] == "Maja\nsorry, one moment"
 
 
 async def test_limits_of_confidentiality_are_shown_before_sending(harness: Harness) -> None:

@@ -268,7 +268,7 @@ async def test_low_score_offers_a_coordinator_gently_and_only_on_request(
     assert sum("would like a conversation" in t for t in coco.texts) == 1
     await press(h, coco, "Write to them")
     assert "You are now writing with" in coco.texts[-1]
-    assert "A coordinator from our team is here" in citizen.texts[-1]
+    assert "(coordinator) from our team is here" in citizen.texts[-1]
 
 
 async def test_write_to_them_is_owned_by_the_first_press_and_goes_stale(
@@ -281,7 +281,7 @@ async def test_write_to_them_is_owned_by_the_first_press_and_goes_stale(
     await answer_all(h, citizen, *["At no time"] * 5)  # 0 of 100
     await press(h, citizen, "I'd like to talk with a coordinator")
     wellbeing_id = (await h.rt.storage.fetchone("SELECT id FROM wellbeing"))[0]
-    greeting = "A coordinator from our team is here"
+    greeting = "(coordinator) from our team is here"
 
     def greetings() -> int:
         return sum(greeting in t for t in citizen.texts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from bot.fakebot.formatting import command_entities
+from bot.fakebot.formatting import check_entities, command_entities
 
 if TYPE_CHECKING:
     from bot.fakebot.core import FakeTelegram
@@ -130,12 +130,19 @@ class FakeUser(_ChatView):
         return self._fake._user_message(self, chat_id, content, reply_to)
 
     def send_text(
-        self, text: str, *, reply_to: int | None = None, chat: FakeChat | None = None
+        self,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        chat: FakeChat | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Write ``text``; one starting with "/" is a command (``/start abc``)."""
+        """Write ``text``; one starting with "/" is a command (``/start abc``); ``entities``
+        is the formatting the person's app applied (bold, links, ...), in UTF-16 offsets."""
         content: dict[str, Any] = {"text": text}
-        entities = command_entities(text)
+        entities = [*command_entities(text), *(entities or [])]
         if entities:
+            check_entities(text, entities)
             content["entities"] = entities
         return self._send(content, reply_to, chat)
 
@@ -145,11 +152,15 @@ class FakeUser(_ChatView):
         *,
         reply_to: int | None = None,
         chat: FakeChat | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Send a photo, optionally with a caption."""
+        """Send a photo, optionally with a caption (and its formatting)."""
         content: dict[str, Any] = {"photo": self._fake._new_file("photo")}
         if caption is not None:
             content["caption"] = caption
+            if caption_entities:
+                check_entities(caption, caption_entities)
+                content["caption_entities"] = caption_entities
         return self._send(content, reply_to, chat)
 
     def send_voice(

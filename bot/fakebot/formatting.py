@@ -213,7 +213,54 @@ def format_text(
         raise ApiError(400, "Bad Request: unsupported parse_mode")
     else:
         plain, parsed = text, [dict(entity) for entity in entities or []]
+        check_entities(plain, parsed)
     return _trim(plain, parsed)
+
+
+ENTITY_TYPES = frozenset(
+    {
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "blockquote",
+        "expandable_blockquote",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+    }
+)
+_ENTITY_NEEDS = {"text_link": "url", "text_mention": "user", "custom_emoji": "custom_emoji_id"}
+
+
+def check_entities(text: str, entities: list[dict[str, Any]]) -> None:
+    """Refuse entities Telegram could not apply to `text`: an unknown type, a missing field,
+    or a span outside the text in UTF-16 code units (where Telegram would drop or cut a
+    misplaced span, the fake answers 400, so that a bot's wrong offsets cannot go unseen)."""
+    size = utf16_len(text)
+    for entity in entities:
+        kind = entity.get("type")
+        offset, length = entity.get("offset"), entity.get("length")
+        if kind not in ENTITY_TYPES:
+            raise _parse_error(f"unsupported entity type {kind!r}")
+        if (needed := _ENTITY_NEEDS.get(kind)) and not entity.get(needed):
+            raise _parse_error(f"entity {kind} needs {needed}")
+        if not isinstance(offset, int) or not isinstance(length, int):
+            raise _parse_error("entity offset and length must be integers")
+        if offset < 0 or length <= 0 or offset + length > size:
+            raise _parse_error(
+                f"entity {kind} at {offset}+{length} is outside the text of {size} UTF-16 units"
+            )
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.services import peer_care
+from bot.services import peer_care, relay
 from bot.storage import Transaction
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
@@ -83,6 +83,16 @@ async def end_in(
         )
     if ended_by == "unreachable" and contact.kind == "peer":
         await peer_care.heavy_moment(tx, rt, contact.peer_id, "blocked")
+    if ended_by == "peer" and contact.kind == "coordinator":
+        await notices.send(
+            tx,
+            contact.citizen_chat,
+            notices.Notice(await _coordinator_ended(tx, citizen_t, contact)),
+            purpose="contact-ended",
+            now=now,
+            ref_id=contact.id,
+        )
+        return True
     if ended_by == "peer":
         await notices.send(
             tx,
@@ -127,13 +137,35 @@ async def end_in(
     return True
 
 
+async def _coordinator_ended(tx: Transaction, t: Translator, contact: Contact) -> str:
+    """What a citizen hears when the coordinator ends their conversation: who, and whether
+    their contact with a peer goes on."""
+    name = relay.display_name(t, contact, relay.Side.PEER)
+    text = t._("{name} has ended your conversation here. Thank you for talking with us.", name=name)
+    peer = await contact_store.active_for_citizen(tx, contact.citizen_id)
+    if peer is not None and peer.kind == "peer":
+        return (
+            text
+            + " "
+            + t._(
+                "Your contact with {peer} goes on: just write here as before.", peer=peer.peer_name
+            )
+        )
+    return (
+        text
+        + " "
+        + t._("You can write /start at any time, and /help_now shows numbers you can call.")
+    )
+
+
 async def citizen_unreachable(rt: Runtime, citizen: User) -> int:
     """A citizen blocked the bot: their contact ends and the peer is told; nothing is retried."""
     await user_store.mark_unreachable(rt.storage, citizen.telegram_id, rt.now())
-    contact = await contact_store.active_for_citizen(rt.storage, citizen.id)
-    if contact is None:
-        return 0
-    return int(await end(rt, contact, "unreachable"))
+    ended = 0
+    for contact in await contact_store.active_involving(rt.storage, citizen.id):
+        if contact.citizen_id == citizen.id:  # a coordinator's conversation and a peer's alike
+            ended += int(await end(rt, contact, "unreachable"))
+    return ended
 
 
 async def rate(rt: Runtime, citizen: User, contact_id: int, rating: int) -> bool:

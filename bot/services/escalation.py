@@ -22,7 +22,7 @@ from bot.emergency import emergency_lines
 from bot.errors import NotAllowed
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import alarms, peer_care
+from bot.services import alarms, peer_care, pseudonyms, relay
 from bot.services import contacts as contact_service
 from bot.services.coordinators import (
     coordinator_chats,
@@ -475,6 +475,10 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
     await _send_urgent(rt, tx, citizen.telegram_id, text, "escalation-wait", escalation)
 
 
+# What coordinators were called before they had names of their own ("Coordinator" in the
+# language they used then); shown as "Coordinator (coordinator)", so they are renamed.
+OLD_COORDINATOR_NAMES = frozenset({"Coordinator", "Koordinator"})
+
 # How long the "Write to them" button of an urgent alert may open a conversation.
 TALK_WINDOW = timedelta(days=7)
 
@@ -539,7 +543,6 @@ async def talk_with_citizen_in(
     """`talk_with_citizen` inside the caller's transaction (which wakes delivery after it), so
     a caller can make the same transaction own the conversation first."""
     now = rt.now()
-    t = Translator(language, rt.config.timezone)
     if await user_store.by_id(tx, citizen_id) is None:
         return None
     coordinator = await user_store.ensure(
@@ -548,8 +551,12 @@ async def talk_with_citizen_in(
         user_store.Role.COORDINATOR,
         now,
         language=language,
-        pseudonym=t._("Coordinator"),
+        pseudonym=pseudonyms.citizen_pseudonym(),
     )
+    if not coordinator.pseudonym or coordinator.pseudonym in OLD_COORDINATOR_NAMES:
+        # Everyone who writes through the bot has a name: a coordinator known before gets one
+        # now, once (a peer who is also a coordinator keeps their peer name).
+        await user_store.set_pseudonym(tx, coordinator.id, pseudonyms.citizen_pseudonym())
     existing = await contact_store.active_between(tx, citizen_id, coordinator.id)
     if existing is not None:
         return existing
@@ -562,15 +569,32 @@ async def talk_with_citizen_in(
     citizen_t = Translator(
         contact.citizen_language or rt.config.default_language, rt.config.timezone
     )
+    name = relay.display_name(citizen_t, contact, relay.Side.PEER)
+    lines = [
+        citizen_t._(
+            "{name} from our team is here and would like to talk with you. Just write here; "
+            "they will not see your name or number.",
+            name=name,
+        )
+    ]
+    beside = [
+        c
+        for c in await contact_store.active_involving(tx, citizen_id)
+        if c.citizen_id == citizen_id and c.id != contact_id
+    ]
+    if beside:
+        lines.append(
+            citizen_t._(
+                "Your contact with {peer} goes on. Every message shows who wrote it. When you "
+                "write, I ask whom it is for, unless you reply to someone's message: then it "
+                "goes to them.",
+                peer=relay.display_name(citizen_t, beside[0], relay.Side.PEER),
+            )
+        )
     await notices.send(
         tx,
         contact.citizen_chat,
-        notices.Notice(
-            citizen_t._(
-                "A coordinator from our team is here and would like to talk with you. Just "
-                "write here; they will not see your name or number."
-            )
-        ),
+        notices.Notice("\n\n".join(lines)),
         purpose="coordinator-contact",
         now=now,
         priority=Priority.URGENT,

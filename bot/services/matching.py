@@ -29,10 +29,11 @@ from bot.storage.requests import Request, RequestStatus
 
 
 def is_free(rt: Runtime, peer: PeerProfile, pending: int) -> bool:
-    """Approved, with the current undertaking accepted, not away, in one of their availability
-    slots now, and below capacity."""
+    """Approved, reachable (not blocking the bot), with the current undertaking accepted, not
+    away, in one of their availability slots now, and below capacity."""
     return (
         peer.status is PeerStatus.APPROVED
+        and not peer.unreachable
         and peer.undertaking_version == rt.config.undertaking_version
         and not peer.away
         and any(in_slot(slot, rt.now(), rt.config.timezone) for slot in peer.availability)

@@ -270,8 +270,8 @@ async def erase(rt: Runtime, user: User) -> Erasure:
     if rt.writer is not None:
         await rt.writer.flush()  # mappings and ids noted just before are erased too
     async with rt.storage.transaction() as tx:
-        contacts = [c for c in [await contact_store.active_for_citizen(tx, user.id)] if c]
-        contacts += await contact_store.active_for_peer(tx, user.id)
+        # Every contact on either side: a citizen's coordinator conversation and their peer's.
+        contacts = await contact_store.active_involving(tx, user.id)
         for contact in contacts:
             await contact_store.end_contact(tx, contact.id, "erased", now)
             other_is_peer = contact.citizen_id == user.id

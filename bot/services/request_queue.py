@@ -181,7 +181,9 @@ async def offer_to(rt: Runtime, request_id: int, peer_id: int, actor: int) -> Of
 # Hand an active contact to another peer --------------------------------------------------------
 
 
-async def detach_in(tx: Transaction, rt: Runtime, contact: Contact) -> bool:
+async def detach_in(
+    tx: Transaction, rt: Runtime, contact: Contact, ended_by: str = "coordinator"
+) -> bool:
     """End a peer's contact on the coordinators' side and put its request back to matching.
 
     The peer's check-ins for it are cancelled; nobody is told here (the callers say why, in
@@ -190,7 +192,7 @@ async def detach_in(tx: Transaction, rt: Runtime, contact: Contact) -> bool:
     now = rt.now()
     if contact.kind != "peer" or contact.request_id is None:
         return False
-    if not await contact_store.end_contact(tx, contact.id, "coordinator", now):
+    if not await contact_store.end_contact(tx, contact.id, ended_by, now):
         return False
     await checkin_store.cancel_for_contact(tx, contact.id)
     await request_store.requeue(tx, contact.request_id, now)

@@ -46,6 +46,11 @@ class Contact:
     active: bool
     last_sender: str | None
     last_message_at: datetime | None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    peer_unreachable: bool = False  # the peer (or coordinator) blocked the bot
+    handover_asked: bool = False  # the peer proposed a note for the next peer (once)
 
 
 def _offer(row: Row) -> Offer:
@@ -71,7 +76,8 @@ READS = Reads.of(
 CONTACT_SQL = """
     SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
         cu.pseudonym AS citizen_name, pu.pseudonym AS peer_name,
-        cu.language AS citizen_language, pu.language AS peer_language
+        cu.language AS citizen_language, pu.language AS peer_language,
+        pu.unreachable_at AS peer_unreachable_at
     FROM contacts c
     JOIN users cu ON cu.id = c.citizen_id
     JOIN users pu ON pu.id = c.peer_id
@@ -98,6 +104,11 @@ def _contact(row: Row) -> Contact:
         active=row["status"] == "active",
         last_sender=row["last_sender"],
         last_message_at=_dt(row["last_message_at"]),
+        started_at=_dt(row["started_at"]),
+        ended_at=_dt(row["ended_at"]),
+        ended_by=row["ended_by"],
+        peer_unreachable=row["peer_unreachable_at"] is not None,
+        handover_asked=row["handover_asked_at"] is not None,
     )
 
 
@@ -244,6 +255,16 @@ async def active_for_citizen(db: Database | Transaction, citizen_id: int) -> Con
     return _contact(row) if row else None
 
 
+async def active_peer_for_citizen(db: Database | Transaction, citizen_id: int) -> Contact | None:
+    """The citizen's active contact with a peer, also while a coordinator talks with them."""
+    row = await db.fetchone(
+        CONTACT_SQL + " WHERE c.citizen_id = ? AND c.status = 'active' AND c.kind = 'peer'"
+        " ORDER BY c.id DESC LIMIT 1",
+        (citizen_id,),
+    )
+    return _contact(row) if row else None
+
+
 async def active_involving(db: Database | Transaction, user_id: int) -> list[Contact]:
     """Every active contact the user is part of, on either side, in one query.
 
@@ -351,6 +372,20 @@ async def claim_crisis_notice(
             "UPDATE contacts SET crisis_notice_at = ? WHERE id = ?"
             " AND (crisis_notice_at IS NULL OR crisis_notice_at <= ?)",
             (now.isoformat(), contact_id, not_since.isoformat()),
+        )
+    )
+
+
+async def claim_handover(
+    tx: Transaction, contact_id: int, peer_id: int, now: datetime, ended_since: datetime
+) -> bool:
+    """True once per ended peer contact, for its own peer, while the end is recent enough."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE contacts SET handover_asked_at = ? WHERE id = ? AND peer_id = ?"
+            " AND kind = 'peer' AND status = 'ended' AND ended_by = 'peer'"
+            " AND handover_asked_at IS NULL AND ended_at >= ?",
+            (now.isoformat(), contact_id, peer_id, ended_since.isoformat()),
         )
     )
 

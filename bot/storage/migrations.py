@@ -385,6 +385,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE relay_messages ADD COLUMN copy_kind TEXT
         CHECK (copy_kind IN ('text', 'caption', 'bare'));
     """,
+    # When the peer of an ended contact proposed a note for the citizen's next peer (one each).
+    """
+    ALTER TABLE contacts ADD COLUMN handover_asked_at TEXT;
+    """,
 )
 
 
@@ -408,6 +412,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
     "the undertaking version each peer was asked to accept",
     "relayed copies are marked, so an erasure can withdraw them",
+    "one handover note per ended contact",
 )
 
 

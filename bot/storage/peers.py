@@ -37,6 +37,7 @@ class PeerProfile:
     last_active_at: datetime | None
     undertaking_version: int | None = None
     undertaking_asked_version: int | None = None
+    unreachable: bool = False  # blocked the bot: no offers until they come back
 
 
 def _split(value: str) -> frozenset[str]:
@@ -48,7 +49,7 @@ def _join(values: frozenset[str] | set[str]) -> str:
 
 
 PROFILE_SQL = """
-    SELECT p.*, u.telegram_id, u.pseudonym, u.language,
+    SELECT p.*, u.telegram_id, u.pseudonym, u.language, u.unreachable_at,
         (SELECT COUNT(*) FROM contacts c WHERE c.peer_id = p.user_id AND c.status = 'active')
             AS active_contacts
     FROM peer_profiles p JOIN users u ON u.id = p.user_id
@@ -76,6 +77,7 @@ def _profile(row: Row) -> PeerProfile:
         ),
         undertaking_version=row["undertaking_version"],
         undertaking_asked_version=row["undertaking_asked_version"],
+        unreachable=row["unreachable_at"] is not None,
     )
 
 

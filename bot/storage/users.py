@@ -133,3 +133,14 @@ async def mark_unreachable(db: Database, telegram_id: int, now: datetime | None)
         "UPDATE users SET unreachable_at = ? WHERE telegram_id = ?",
         (now.isoformat() if now else None, telegram_id),
     )
+
+
+async def mark_unreachable_once(tx: Transaction, telegram_id: int, now: datetime) -> bool:
+    """Record that a person blocked the bot; True only the first time (so that what follows,
+    such as telling coordinators, happens once)."""
+    return bool(
+        await tx.execute_rowcount(
+            "UPDATE users SET unreachable_at = ? WHERE telegram_id = ? AND unreachable_at IS NULL",
+            (now.isoformat(), telegram_id),
+        )
+    )

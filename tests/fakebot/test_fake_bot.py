@@ -71,6 +71,34 @@ async def test_send_returns_a_full_message(bot: telegram.Bot, fake: FakeTelegram
     assert call.ok and call.params["chat_id"] == 1001
 
 
+async def test_entities_are_checked_in_utf16_for_texts_and_captions(
+    bot: telegram.Bot, fake: FakeTelegram
+) -> None:
+    ada = fake.user(1001, "Ada")
+    bold = telegram.MessageEntity("bold", 3, 4)  # the emoji is two UTF-16 units
+    sent = await bot.send_message(1001, "🙂 hi there", entities=[bold])
+    assert sent.parse_entities() == {bold: "hi t"}  # PTB reads offsets in UTF-16 too
+    for wrong in (
+        telegram.MessageEntity("bold", 7, 5),  # past the end (11 units)
+        telegram.MessageEntity("bold", 0, 0),
+        telegram.MessageEntity("text_link", 0, 2),  # a link without its url
+        telegram.MessageEntity("shouting", 0, 2),
+    ):
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.send_message(1001, "🙂 hi there", entities=[wrong])
+    photo = ada.send_photo("seen")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.copy_message(
+            1001, 1001, photo["message_id"], caption="x", caption_entities=[bold]
+        )
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.copy_message(1001, 1001, photo["message_id"], caption="x" * 1025)
+    copied = await bot.copy_message(
+        1001, 1001, photo["message_id"], caption="Ada\nseen", caption_entities=[bold]
+    )
+    assert ada.message(copied.message_id)["caption_entities"] == [bold.to_dict()]
+
+
 async def test_unknown_chat_is_not_found(bot: telegram.Bot) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(999, "hello")

@@ -87,7 +87,7 @@ async def with_a_coordinator(h: Harness) -> FakeUser:
     await h.settle()
     coco = h.users[COORDINATOR]
     await press(h, coco, "I'm handling it", "Write to them")
-    assert "coordinator from our team" in citizen.texts[-1]
+    assert "from our team is here" in citizen.texts[-1]
     return citizen
 
 
@@ -168,9 +168,12 @@ async def test_crisis_words_are_answered_and_escalated_in_every_situation(
     new_alerts = alerts(h)[before_alerts:]
     assert len(new_alerts) == 1 and ALERT_WHY in new_alerts[0]
     row = await h.rt.storage.fetchone(
-        "SELECT reason, categories FROM escalations WHERE source_key = ?", (f"update:{update_id}",)
+        "SELECT reason, categories, source_key FROM escalations ORDER BY id DESC LIMIT 1"
     )
     assert row["reason"] == "signal" and "level:2" in row["categories"]
+    # In a contact the key is the message (so a message held for "whom is this for?" and sent
+    # later counts once); elsewhere it is the update.
+    assert row["source_key"] == f"update:{update_id}" or row["source_key"].startswith("relay:")
 
 
 @pytest.mark.parametrize(
@@ -230,7 +233,7 @@ async def test_in_a_contact_the_message_still_reaches_the_peer_and_the_dialogue_
     await press(h, citizen, "In 3 days", "Only once")
     citizen.send_text(CRISIS)
     await h.settle()
-    assert CRISIS in peer.texts  # relayed, never blocked
+    assert any(t.endswith("\n" + CRISIS) for t in peer.texts)  # relayed, never blocked
     assert any("may mean they are thinking about suicide" in t for t in peer.texts[-2:])
     draft = await h.rt.storage.fetchone("SELECT step, note FROM checkins")
     assert tuple(draft) == ("note", None)  # not taken as the check-in's note
@@ -324,7 +327,9 @@ async def test_a_peer_s_words_are_not_a_citizen_s_signal(harness: Harness) -> No
     peer, citizen = await in_contact(h)
     peer.send_text("I once wanted to kill myself too, and it got better")
     await h.settle()
-    assert "I once wanted to kill myself too, and it got better" in citizen.texts
+    assert any(
+        t.endswith("\nI once wanted to kill myself too, and it got better") for t in citizen.texts
+    )
     assert await h.rt.storage.fetchall("SELECT 1 FROM escalations") == []
 
 
