@@ -356,6 +356,30 @@ INVENTORY: tuple[Table, ...] = (
             ("chat_id", ID, N_("Telegram chat id")),
             ("payload", S, N_("the raw update, message text included")),
             ("received_at", N, N_("time")),
+            ("tries", N, N_("how many start-ups found it unfinished")),
+        ),
+    ),
+    Table(
+        "inbox_set_aside",
+        N_("keep the bot running when an update cannot be read or handled"),
+        N_("until an operator deletes it"),
+        N_("operators"),
+        _cols(
+            ("update_id", N, N_("Telegram update number")),
+            ("fields", N, N_("names of the fields it had, no values")),
+            ("error", N, N_("kind of error")),
+            ("tries", N, N_("how many start-ups found it unfinished")),
+            ("set_aside_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "inbox_seen",
+        N_("handle an update once even when Telegram sends it twice"),
+        N_("one day, at most the last 10,000"),
+        N_("the bot only"),
+        _cols(
+            ("update_id", N, N_("Telegram update number")),
+            ("seen_at", N, N_("time")),
         ),
     ),
     Table(

@@ -379,6 +379,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
     """,
+    # Poison updates and repeats: how many start-ups found an update unfinished; updates set
+    # aside (ids, field names and the error, never a value); ids already handled, so that
+    # Telegram delivering one twice does not handle it twice.
+    """
+    ALTER TABLE inbox ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE inbox_set_aside (
+        update_id INTEGER PRIMARY KEY,
+        fields TEXT NOT NULL,
+        error TEXT NOT NULL,
+        tries INTEGER NOT NULL,
+        set_aside_at TEXT NOT NULL
+    );
+    CREATE TABLE inbox_seen (
+        update_id INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX inbox_seen_at ON inbox_seen (seen_at);
+    """,
 )
 
 
@@ -401,6 +419,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
     "the undertaking version each peer was asked to accept",
+    "updates set aside after failing, and the ids of updates already handled",
 )
 
 
