@@ -35,6 +35,7 @@ MAX_HEADERS = 64
 FIRST_REQUEST_WITHIN = 10.0  # seconds a new connection has to send a whole request head
 KEEP_ALIVE = 15.0  # seconds an idle connection stays open after a request
 MAX_CONNECTIONS = 256
+LINGER = 1.0  # seconds a refused malformed request's connection stays open to drain
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -57,9 +58,21 @@ class _QuietRequestHandler(RequestHandler):
         message: str | None = None,
     ) -> web.StreamResponse:
         server = self._manager
-        if isinstance(server, LimitedServer) and status < 500:
-            server.rejected("malformed")
-        return super().handle_error(request, status, exc, message)
+        response = super().handle_error(request, status, exc, message)
+        if status < 500 and self.transport is not None:
+            if isinstance(server, LimitedServer):
+                server.rejected("malformed")
+            # Closing at once, with the rest of a long request unread, would send a reset that
+            # can destroy the answer before the client reads it: aiohttp leaves a connection
+            # it was told to force-close open, drops what still arrives, and it is closed soon.
+            self._force_close = True
+            self._loop.call_later(LINGER, self._close_after_lingering)
+        return response
+
+    def _close_after_lingering(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
 
 
 class LimitedServer(web.Server):

@@ -97,7 +97,7 @@ def finish_later(writer: GroupWriter, update_id: int, now: datetime) -> None:
 async def prune_seen(db: Database, now: datetime) -> None:
     """Remember handled ids for a day, and never more than `SEEN_KEEP` of them."""
     await db.execute(
-        "DELETE FROM inbox_seen WHERE seen_at < ? OR seen_at < (SELECT seen_at FROM inbox_seen"
+        "DELETE FROM inbox_seen WHERE seen_at < ? OR seen_at <= (SELECT seen_at FROM inbox_seen"
         " ORDER BY seen_at DESC LIMIT 1 OFFSET ?)",
         ((now - SEEN_FOR).isoformat(), SEEN_KEEP),
     )
