@@ -255,24 +255,29 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Replace the database with a backup after checking it; refuses while the bot runs.
+    """Replace the database with a backup after checking it is a peerbot database of a known
+    schema; the replaced database is kept beside it as a copy. Refuses while the bot runs.
 
     Example: PEERBOT_BACKUP_KEY=... peerbot restore /var/backups/peerbot-2026-11-24.sqlite3
     """
+    from bot.clock import SystemClock
     from bot.runner import InstanceLock
-    from bot.storage.backups import restore
+    from bot.storage.backups import give_to_owner_of, restore
 
     config = _load(args)
     source = Path(args.path)
-    if not source.exists():
+    if not source.is_file():
         raise PeerbotError(f"no backup at {source}")
     lock = InstanceLock(config.database)
     lock.acquire()
     try:
-        version = restore(source, config.database, config.backup_key)
+        give_to_owner_of(lock.path, config.database)
+        result = restore(source, config.database, config.backup_key, SystemClock().now())
     finally:
         lock.release()
-    print(f"restored {source} into {config.database} (schema version {version})")
+    print(f"restored {source} into {config.database} (schema version {result.version})")
+    if result.kept is not None:
+        print(f"the database it replaced is kept as {result.kept}")
     return 0
 
 

@@ -443,7 +443,7 @@ async def apply_migrations(
     for number in range(version + 1, target + 1):
         try:
             await conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(migrations[number - 1]):
+            for statement in split_statements(migrations[number - 1]):
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {number}")
             await conn.execute("COMMIT")
@@ -454,7 +454,7 @@ async def apply_migrations(
     return version
 
 
-def _statements(script: str) -> list[str]:
+def split_statements(script: str) -> list[str]:
     """Split a migration into statements (``executescript`` would commit on its own)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):
