@@ -306,17 +306,34 @@ def cmd_health(args: argparse.Namespace) -> int:
     from bot.services.health import report
 
     config = _load(args)
-    if not config.database.exists():
-        raise PeerbotError(f"no database at {config.database}")
 
     async def check() -> dict[str, object]:
+        if not config.database.exists():
+            raise PeerbotError(f"no database at {config.database}")
         db = await _open_set_up(config.database)
         try:
             return (await report(Runtime(config=config, clock=SystemClock(), db=db))).as_dict()
         finally:
             await db.close()
 
-    result = asyncio.run(check())
+    try:
+        result = asyncio.run(check())
+    except PeerbotError as exc:
+        if not args.json:
+            raise
+        # A monitor that reads JSON gets JSON, also when there is no database to report on.
+        problem = str(exc)
+        missing = not config.database.exists()
+        print(
+            json.dumps(
+                {
+                    "database": "missing" if missing else "not usable",
+                    "healthy": False,
+                    "problems": [problem],
+                }
+            )
+        )
+        return 1
     if args.json:
         print(json.dumps(result))
     else:

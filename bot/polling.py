@@ -167,29 +167,30 @@ class InboxPoller:
         params: dict[str, Any] = {"timeout": wait, "allowed_updates": Update.ALL_TYPES}
         if self.offset is not None:
             params["offset"] = self.offset
-        raw_updates = await self.application.bot.do_api_request(
-            "getUpdates", api_kwargs=params, read_timeout=wait + READ_MARGIN
-        )
+        try:
+            raw_updates = await self.application.bot.do_api_request(
+                "getUpdates", api_kwargs=params, read_timeout=wait + READ_MARGIN
+            )
+        except TelegramError as exc:  # "Telegram is down" shows in peerbot_telegram_errors
+            metrics.TELEGRAM_ERRORS.labels(kind=_kind(exc)).inc()
+            raise
         if not isinstance(raw_updates, list) or not raw_updates:
             return 0
         return await self.store(raw_updates)
 
     async def run(self, wait: int = 25) -> None:
         """Poll until `stop()`; trouble with Telegram or the disk backs off instead of ending
-        the bot (each failed ``getUpdates`` is counted in ``peerbot_telegram_errors``)."""
+        the bot."""
         backoff = 1.0
         while not self._stopping.is_set():
             try:
                 await self.poll_once(wait)
                 backoff = 1.0
             except RetryAfter as exc:
-                metrics.TELEGRAM_ERRORS.labels(kind="retry_after").inc()
                 await self._pause(float(_seconds(exc.retry_after)))
             except (InvalidToken, Conflict):
-                metrics.TELEGRAM_ERRORS.labels(kind="conflict").inc()
                 raise
             except (NetworkError, TelegramError) as exc:
-                metrics.TELEGRAM_ERRORS.labels(kind=_kind(exc)).inc()
                 log.warning(
                     "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
                 )
@@ -236,6 +237,11 @@ def _chat(item: Any) -> int | None:
 
 
 def _kind(exc: TelegramError) -> str:
+    """The same kinds as the outbox counts (bot.delivery), and "conflict" for a second poller."""
+    if isinstance(exc, RetryAfter):
+        return "retry_after"
+    if isinstance(exc, Conflict | InvalidToken):
+        return "conflict"
     return "network" if isinstance(exc, NetworkError) else "bad_request"
 
 
