@@ -254,24 +254,30 @@ async def stop_bot(application: Application) -> None:
     if task is not None:
         with suppress(asyncio.CancelledError):
             await task
+    dropped: list[int] = []
     if application.running:
-        _drop_queued(application)
+        dropped = _drop_queued(application)
         await application.stop()
     await application.shutdown()
     if rt.writer is not None:
         await rt.writer.flush()
     if rt.db is not None:
+        await inbox.not_tried(rt.db, dropped)
         await rt.db.close()
         rt.db = None
 
 
-def _drop_queued(application: Application) -> None:
+def _drop_queued(application: Application) -> list[int]:
     """Updates not yet started stay in the inbox and run after the next start-up, so shutdown
-    waits only for those already being handled, not for a whole backlog."""
+    waits only for those already being handled, not for a whole backlog; returns their ids."""
     queue = application.update_queue
+    dropped = []
     while not queue.empty():
-        queue.get_nowait()
+        update = queue.get_nowait()
+        if isinstance(update, Update):
+            dropped.append(update.update_id)
         queue.task_done()
+    return dropped
 
 
 @asynccontextmanager

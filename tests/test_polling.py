@@ -177,3 +177,14 @@ async def test_an_urgent_check_that_fails_on_an_odd_update_does_not_stop_the_bat
     odd = {"update_id": 1, "message": {**good(1)["message"], "text": 5}}
     assert await poller.store([odd, good(2, chat=20, text="/help_now")]) == 2
     assert queued(poller) == [2, 1]
+
+
+async def test_a_clean_stop_gives_back_the_try_of_updates_it_never_started(db: Database) -> None:
+    await inbox.add_updates(db, [good(1), good(2)], START)
+    for _ in range(MAX_TRIES + 3):  # many clean restarts, each stopping before update 2 ran
+        poller = make_poller(db)
+        await poller.recover()
+        await inbox.not_tried(db, [2])
+    rows = await db.fetchall("SELECT update_id, tries FROM inbox ORDER BY update_id")
+    assert [tuple(row) for row in rows] == [(2, 0)]  # update 1, really tried each time: aside
+    assert [row[0] for row in await db.fetchall("SELECT update_id FROM inbox_set_aside")] == [1]

@@ -57,6 +57,16 @@ async def count_a_try(db: Database) -> list[Unfinished]:
     return [Unfinished(row["update_id"], row["payload"], row["tries"]) for row in rows]
 
 
+async def not_tried(db: Database, update_ids: list[int]) -> None:
+    """A clean stop never started these: the try counted for them at start-up did not happen,
+    so restarts with a backlog never set an innocent update aside."""
+    if update_ids:
+        await db.executemany(
+            "UPDATE inbox SET tries = tries - 1 WHERE update_id = ? AND tries > 0",
+            [(update_id,) for update_id in update_ids],
+        )
+
+
 async def set_aside(
     db: Database, update_id: int, fields: str, error: str, tries: int, now: datetime
 ) -> None:
