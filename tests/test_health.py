@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from bot.fakebot import FakeBotApiServer, FakeTelegram, Fault
 from bot.runner import serve
+from bot.scheduling import PROBE_AFTER, keep_in_touch
 from bot.services import health
 from tests.e2e.test_webhook import free_port
 from tests.helpers.harness import Harness, make_config
@@ -135,3 +136,22 @@ async def test_any_successful_call_is_contact_and_a_young_bot_is_not_unhealthy(
     assert health.last_contact(rt) == clock.now()
     await health.note_telegram_ok(rt)
     assert (await health.report(rt)).healthy
+
+
+async def test_a_quiet_bot_asks_telegram_once_a_minute_so_contact_stays_known(
+    harness: Harness, clock: FakeClock
+) -> None:
+    rt = harness.rt
+    assert harness.app is not None
+    calls = len(harness.fake.calls_to("getWebhookInfo"))
+    await keep_in_touch(harness.app.bot, rt)  # contact was just made at start-up
+    assert len(harness.fake.calls_to("getWebhookInfo")) == calls
+    clock.advance(PROBE_AFTER)
+    await keep_in_touch(harness.app.bot, rt)
+    assert len(harness.fake.calls_to("getWebhookInfo")) == calls + 1
+    assert health.last_contact(rt) == clock.now()
+    before = sample("peerbot_telegram_errors_total", {"kind": "network"})
+    harness.fake.inject(Fault.server_error(502), method="getWebhookInfo")
+    clock.advance(PROBE_AFTER)
+    await keep_in_touch(harness.app.bot, rt)  # a failure is counted, not raised
+    assert sample("peerbot_telegram_errors_total", {"kind": "network"}) == before + 1
