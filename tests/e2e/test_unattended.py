@@ -161,8 +161,8 @@ async def test_bad_webhook_requests_get_a_4xx_and_help_still_works(bot: BotProce
     fake = bot.fake
     fake.user(COORDINATOR, "Coco", language_code="en")
     citizen = fake.user(1001, "Ada", language_code="en")
-    port = free_port()
-    webhook_bot(bot, port)
+    port, health_port = free_port(), free_port()
+    webhook_bot(bot, port, f'[health]\nlisten = "127.0.0.1:{health_port}"\n')
     await start_webhook(bot, port)
 
     def update(update_id: int, kind: str, body: object) -> bytes:
@@ -209,6 +209,20 @@ async def test_bad_webhook_requests_get_a_4xx_and_help_still_works(bot: BotProce
     assert await status_of(port, post_bytes(again)) == 200
     await eventually(lambda: sum("Which language" in t for t in citizen.texts) == 2)
     assert sum("Hi, and welcome" in t for t in citizen.texts) == 1
+    counted = (await get_metrics(health_port)).decode()
+    for reason, times in {
+        "not_json": 2,
+        "not_object": 3,
+        "no_update_id": 2,
+        "secret": 2,
+        "path": 1,
+        "method": 1,
+        "too_large": 1,
+        "malformed": 2,
+    }.items():
+        assert f'peerbot_webhook_rejected_total{{reason="{reason}"}} {times}.0' in counted, reason
+    assert "peerbot_updates_repeated_total 1.0" in counted
+    assert 'peerbot_updates_set_aside_total{reason="unparseable"} 4.0' in counted
     assert await bot.kill(signal.SIGTERM) == 0
     kept = set_aside(bot)
     assert [row["update_id"] for row in kept] == [100, 101, 102, 104]  # null: empty, handled
@@ -221,6 +235,11 @@ async def test_bad_webhook_requests_get_a_4xx_and_help_still_works(bot: BotProce
     await eventually(lambda: len(alerts(fake)) == 1)
     assert await bot.kill(signal.SIGTERM) == 0
     assert_quiet_log(bot)
+
+
+async def get_metrics(port: int) -> bytes:
+    request = b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    return await raw_request(port, request, read_all=True)
 
 
 async def test_a_webhook_bot_is_healthy(bot: BotProcess) -> None:
@@ -269,9 +288,7 @@ async def test_urgent_help_gets_through_a_flood_of_idle_connections(bot: BotProc
         for writer in flood:
             writer.close()
     await eventually(lambda: len(alerts(fake)) == 1)
-    metrics = await raw_request(
-        health_port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", read_all=True
-    )
+    metrics = await get_metrics(health_port)
     assert b'peerbot_webhook_rejected_total{reason="connection_cap"}' in metrics
     assert await bot.kill(signal.SIGTERM) == 0
     assert "Traceback" not in bot.log_text
