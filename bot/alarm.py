@@ -46,8 +46,16 @@ class MailError(PeerbotError):
     """The mail server could not be reached, or refused the connection, TLS or login."""
 
 
+NO_STARTTLS = (
+    "the mail server does not offer STARTTLS; use its STARTTLS port (usually 587), or "
+    'alarm.security = "tls" for a server that wants TLS from the start (port 465)'
+)
+
+
 def describe(exc: BaseException) -> str:
     """A short, address-free description for logs and the alarm row."""
+    if type(exc) is aiosmtplib.SMTPException and "STARTTLS" in str(exc):
+        return NO_STARTTLS
     code = getattr(exc, "code", None)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         code = exc.recipients[0].code

@@ -29,7 +29,7 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import backups, escalation, unreachable
+from bot.services import backups, escalation, health, unreachable
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -211,7 +211,7 @@ async def start_bot(application: Application) -> InboxPoller:
     writer = rt.writer
 
     async def finished(update: Update) -> None:
-        inbox.finish_later(writer, update.update_id)
+        inbox.finish_later(writer, update.update_id, rt.now())
         message = update.message
         if message is not None and message.chat.type == "private":
             noted(message.chat.id, message.message_id, from_bot=False)
@@ -232,12 +232,15 @@ async def start_bot(application: Application) -> InboxPoller:
     bot = application.bot
     if isinstance(bot, RecordingBot):
         bot.on_sent(sent)
+        bot.on_contact(lambda: health.contact_made(rt))
+    await health.note_started(rt)
     await application.start()
     schedule_sweeper(application)
     rt.extras["dispatcher_task"] = asyncio.create_task(rt.dispatcher.run(), name="outbox")
     rt.extras["alarm_task"] = asyncio.create_task(rt.alarms.run(), name="alarms")
     await poller.recover()
     await _register_commands(application, rt)
+    await health.note_telegram_ok(rt)  # a separate `peerbot health` sees the bot is in touch
     return poller
 
 
@@ -246,6 +249,7 @@ async def stop_bot(application: Application) -> None:
     rt = get_runtime(application)
     if isinstance(application.bot, RecordingBot):
         application.bot.on_sent(None)
+        application.bot.on_contact(None)
     if rt.dispatcher is not None:
         rt.dispatcher.stop()
     if rt.alarms is not None:
@@ -261,24 +265,30 @@ async def stop_bot(application: Application) -> None:
     if task is not None:
         with suppress(asyncio.CancelledError):
             await task
+    dropped: list[int] = []
     if application.running:
-        _drop_queued(application)
+        dropped = _drop_queued(application)
         await application.stop()
     await application.shutdown()
     if rt.writer is not None:
         await rt.writer.flush()
     if rt.db is not None:
+        await inbox.not_tried(rt.db, dropped)
         await rt.db.close()
         rt.db = None
 
 
-def _drop_queued(application: Application) -> None:
+def _drop_queued(application: Application) -> list[int]:
     """Updates not yet started stay in the inbox and run after the next start-up, so shutdown
-    waits only for those already being handled, not for a whole backlog."""
+    waits only for those already being handled, not for a whole backlog; returns their ids."""
     queue = application.update_queue
+    dropped = []
     while not queue.empty():
-        queue.get_nowait()
+        update = queue.get_nowait()
+        if isinstance(update, Update):
+            dropped.append(update.update_id)
         queue.task_done()
+    return dropped
 
 
 @asynccontextmanager

@@ -255,24 +255,29 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Replace the database with a backup after checking it; refuses while the bot runs.
+    """Replace the database with a backup after checking it is a peerbot database of a known
+    schema; the replaced database is kept beside it as a copy. Refuses while the bot runs.
 
     Example: PEERBOT_BACKUP_KEY=... peerbot restore /var/backups/peerbot-2026-11-24.sqlite3
     """
+    from bot.clock import SystemClock
     from bot.runner import InstanceLock
-    from bot.storage.backups import restore
+    from bot.storage.backups import give_to_owner_of, restore
 
     config = _load(args)
     source = Path(args.path)
-    if not source.exists():
+    if not source.is_file():
         raise PeerbotError(f"no backup at {source}")
     lock = InstanceLock(config.database)
     lock.acquire()
     try:
-        version = restore(source, config.database, config.backup_key)
+        give_to_owner_of(lock.path, config.database)
+        result = restore(source, config.database, config.backup_key, SystemClock().now())
     finally:
         lock.release()
-    print(f"restored {source} into {config.database} (schema version {version})")
+    print(f"restored {source} into {config.database} (schema version {result.version})")
+    if result.kept is not None:
+        print(f"the database it replaced is kept as {result.kept}")
     return 0
 
 
@@ -301,17 +306,34 @@ def cmd_health(args: argparse.Namespace) -> int:
     from bot.services.health import report
 
     config = _load(args)
-    if not config.database.exists():
-        raise PeerbotError(f"no database at {config.database}")
 
     async def check() -> dict[str, object]:
+        if not config.database.exists():
+            raise PeerbotError(f"no database at {config.database}")
         db = await _open_set_up(config.database)
         try:
             return (await report(Runtime(config=config, clock=SystemClock(), db=db))).as_dict()
         finally:
             await db.close()
 
-    result = asyncio.run(check())
+    try:
+        result = asyncio.run(check())
+    except PeerbotError as exc:
+        if not args.json:
+            raise
+        # A monitor that reads JSON gets JSON, also when there is no database to report on.
+        problem = str(exc)
+        missing = not config.database.exists()
+        print(
+            json.dumps(
+                {
+                    "database": "missing" if missing else "not usable",
+                    "healthy": False,
+                    "problems": [problem],
+                }
+            )
+        )
+        return 1
     if args.json:
         print(json.dumps(result))
     else:

@@ -6,6 +6,7 @@ problem with its key, so a bad file never starts the bot (`peerbot check-config`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -120,6 +121,7 @@ class Config:
     organisation_phone: str = ""
     organisation_address: str = ""
     health_listen: str | None = None
+    health_allow_public: bool = False
     backup_directory: Path | None = None
     backup_keep_days: int = 7
     backup_time: time = time(3, 0)
@@ -472,8 +474,16 @@ def parse_config(
         legal_basis = "consent"
 
     health_listen = r.get("health.listen", str, "") or None
+    health_public = bool(r.get("health.allow_public", bool, False))
     if health_listen is not None and not health_listen.rpartition(":")[2].isdigit():
         r.fail("health.listen", "write it as host:port, e.g. 127.0.0.1:9108")
+        health_listen = None
+    if health_listen is not None and not health_public and not _is_loopback(health_listen):
+        r.fail(
+            "health.listen",
+            "not a loopback address (127.0.0.1, ::1, localhost): the report and metrics are "
+            "for the operator; set health.allow_public = true to listen there anyway",
+        )
         health_listen = None
     backup_dir = r.get("backup.directory", str, "")
     backup_keep_days = int(_positive(r, "backup.keep_days", 7))
@@ -520,6 +530,7 @@ def parse_config(
         organisation_phone=r.get("organisation.phone", str, ""),
         organisation_address=r.get("organisation.address", str, ""),
         health_listen=health_listen,
+        health_allow_public=health_public,
         backup_directory=(base_dir / backup_dir) if backup_dir else None,
         backup_keep_days=backup_keep_days,
         backup_time=_parse_time(r, "backup.time", r.get("backup.time", str, "03:00")),
@@ -550,3 +561,14 @@ def load_config(path: Path | None, env: dict[str, str] | None = None) -> Config:
         raise ConfigError([f"{path}: file not found"])
     base_dir = path.parent.resolve() if path is not None else Path.cwd()
     return replace(parse_config(data, env, base_dir=base_dir), source=path)
+
+
+def _is_loopback(listen: str) -> bool:
+    """Whether host:port names this machine only (a name other than localhost is not trusted)."""
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

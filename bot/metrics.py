@@ -44,3 +44,15 @@ ALARMS = Counter(
 ALARM_BACKLOG = Gauge(
     "peerbot_alarm_backlog", "E-mail alarms waiting to be sent", registry=REGISTRY
 )
+UPDATES_SET_ASIDE = Counter(
+    "peerbot_updates_set_aside",
+    "Updates set aside (unparseable, unfinished after several start-ups) or without an id",
+    ["reason"],
+    registry=REGISTRY,
+)
+UPDATES_REPEATED = Counter(
+    "peerbot_updates_repeated", "Updates received again and ignored", registry=REGISTRY
+)
+WEBHOOK_REJECTED = Counter(
+    "peerbot_webhook_rejected", "Webhook requests refused, by reason", ["reason"], registry=REGISTRY
+)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import gc
-import hmac
-import json
 import logging
+import resource
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
@@ -21,11 +22,12 @@ from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.config import Config
 from bot.errors import PeerbotError
 from bot.health_server import start_health_server
+from bot.http_server import start_listener
 from bot.polling import InboxPoller
+from bot.services import health
+from bot.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
-
-MAX_WEBHOOK_BODY = 1_000_000
 
 
 class AlreadyRunning(PeerbotError):
@@ -96,8 +98,9 @@ async def serve(
         raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")
     lock = InstanceLock(config.database)
     lock.acquire()
+    raise_open_file_limit()
     application = build_application(config)
-    health_server: asyncio.Server | None = None
+    health_server: web.BaseRunner | None = None
     if stop is None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -120,7 +123,7 @@ async def serve(
         clean = True
     finally:
         if health_server is not None:
-            health_server.close()
+            await health_server.cleanup()
         await stop_bot(application)
         lock.release()
         if clean:
@@ -158,43 +161,33 @@ async def _serve_webhook(
     port: int,
     stop: asyncio.Event,
 ) -> None:
-    """Answer Telegram 200 only after the update is committed to the inbox."""
+    """Answer Telegram 200 only after the update is committed to the inbox (`bot.webhook`)."""
     secret = config.webhook_secret
     if not secret:  # checked in serve() before connecting; kept for direct callers
         raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        status = 500
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {
-                k.strip().lower(): v.strip()
-                for k, _, v in (line.partition(":") for line in lines[1:] if line)
-            }
-            length = int(headers.get("content-length", "0"))
-            given = headers.get("x-telegram-bot-api-secret-token", "")
-            if not lines[0].startswith("POST ") or length > MAX_WEBHOOK_BODY:
-                status = 400
-            elif not hmac.compare_digest(given, secret):
-                status = 403
-            else:
-                body = await reader.readexactly(length)
-                await poller.store([json.loads(body)])
-                status = 200
-        except (ValueError, asyncio.IncompleteReadError, PeerbotError) as exc:
-            log.warning("webhook request refused: %s", type(exc).__name__)
-            status = 400 if status == 500 else status
-        writer.write(
-            f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-        )
-        with suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(handle, listen, port)
-    async with server:
+    rt = get_runtime(application)
+    receiver = WebhookReceiver(
+        poller,
+        path=urlsplit(url).path,
+        secret=secret,
+        on_update=lambda: health.contact_made(rt),
+    )
+    runner = await start_listener(receiver.server, listen, port)
+    try:
         with _starting():
             await application.bot.set_webhook(url, secret_token=secret)
         log.info("webhook listening on %s:%d", listen, port)
         await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def raise_open_file_limit() -> int:
+    """Lift the soft limit on open files to the hard one (systemd's LimitNOFILE), so that many
+    connections cannot starve the database and Telegram of file descriptors; returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    return soft

@@ -10,8 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from telegram import Bot
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot import metrics
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import (
     backups,
@@ -24,12 +27,13 @@ from bot.services import (
     wellbeing,
 )
 from bot.storage import checkins as checkin_store
+from bot.storage import inbox, recent_messages
 from bot.storage import peers as peer_store
-from bot.storage import recent_messages
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 15
+PROBE_AFTER = timedelta(minutes=1)
 TIMER_WINDOW = timedelta(hours=24)
 TIMER_REFILL_SECONDS = 3600
 
@@ -46,16 +50,38 @@ async def sweep(rt: Runtime) -> None:
     await matching.raise_unanswered(rt)
     await privacy.apply_retention(rt)
     await recent_messages.prune(rt.storage, rt.now())
+    await inbox.prune_seen(rt.storage, rt.now())
     await backups.daily_backup(rt)
     await health.note_telegram_ok(rt)
     await health.refresh_gauges(rt)
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = context.application.bot_data[RUNTIME_KEY]
+    await keep_in_touch(context.bot, rt)
     try:
-        await sweep(context.application.bot_data[RUNTIME_KEY])
+        await sweep(rt)
     except Exception:
         log.exception("sweep failed; the next one will try again")
+
+
+async def keep_in_touch(bot: Bot, rt: Runtime) -> None:
+    """Ask Telegram something cheap when no call succeeded for a minute.
+
+    A webhook bot makes no call while nobody writes, so without this the health check could
+    not tell a quiet evening from a broken connection. Polling never gets here (getUpdates
+    answers at least every 25 s).
+    """
+    last = health.last_contact(rt)
+    if last is not None and rt.now() - last < PROBE_AFTER:
+        return
+    try:
+        await bot.get_webhook_info()
+    except TelegramError as exc:
+        metrics.TELEGRAM_ERRORS.labels(
+            kind="network" if isinstance(exc, NetworkError) else "bad_request"
+        ).inc()
+        log.warning("Telegram did not answer the health probe (%s)", type(exc).__name__)
 
 
 async def _checkins_job(context: ContextTypes.DEFAULT_TYPE) -> None:

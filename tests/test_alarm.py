@@ -453,6 +453,30 @@ def test_test_alarm_command(
     assert "SMTPAuthenticationError 535" in capsys.readouterr().err
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_test_alarm_says_plainly_when_the_server_lacks_starttls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    plain = MailServer(tmp_path, starttls=False)
+    plain.start()
+    try:
+        monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+        monkeypatch.setenv("PEERBOT_SMTP_PASSWORD", "s3cret-pass")
+        path = _write_config(tmp_path, plain.settings())
+        assert main(["--config", str(path), "test-alarm"]) == 1
+    finally:
+        plain.stop()
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: alarm: mail server 127.0.0.1:{plain.port}: the mail server does not offer "
+        'STARTTLS; use its STARTTLS port (usually 587), or alarm.security = "tls" for a '
+        "server that wants TLS from the start (port 465)\n"
+    )
+    assert plain.received == []
+
+
 def test_test_alarm_without_configuration_and_check_config_warns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -129,3 +129,41 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
     stale = config.stale_emergency_lines(date(2027, 7, 1))
     assert len(stale) == len(config.emergency) + len(config.youth_services)
     assert "more than 6 months ago" in stale[0]
+
+
+@pytest.mark.parametrize(
+    ("listen", "allowed"),
+    [
+        ("127.0.0.1:9108", True),
+        ("[::1]:9108", True),
+        ("localhost:9108", True),
+        ("0.0.0.0:9108", False),
+        ("192.168.1.10:9108", False),
+        ("[::]:9108", False),
+        ("metrics.example.org:9108", False),
+    ],
+)
+def test_health_listener_must_be_loopback_unless_allowed(listen: str, allowed: bool) -> None:
+    data = {**MINIMAL, "health": {"listen": listen}}
+    if allowed:
+        assert parse_config(data, {}).health_listen == listen
+    else:
+        with pytest.raises(ConfigError) as caught:
+            parse_config(data, {})
+        assert caught.value.problems[0].startswith("health.listen: not a loopback address")
+        opened = {**MINIMAL, "health": {"listen": listen, "allow_public": True}}
+        assert parse_config(opened, {}).health_listen == listen
+
+
+def test_check_config_refuses_a_public_health_listener(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    path = tmp_path / "peerbot.toml"
+    path.write_text('[coordinators]\nuser_ids = [1]\n[health]\nlisten = "0.0.0.0:9108"\n')
+    assert main(["--config", str(path), "check-config"]) == 1
+    assert "error: health.listen: not a loopback address" in capsys.readouterr().err
+    path.write_text(path.read_text() + "allow_public = true\n")
+    assert main(["--config", str(path), "check-config"]) == 0

@@ -3,15 +3,21 @@
 import asyncio
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from telegram.error import NetworkError
 
+from bot import metrics
 from bot.cli import main
-from bot.fakebot import FakeBotApiServer, FakeTelegram
+from bot.clock import FakeClock
+from bot.fakebot import FakeBotApiServer, FakeTelegram, Fault
 from bot.runner import serve
+from bot.scheduling import PROBE_AFTER, keep_in_touch
+from bot.services import health
 from tests.e2e.test_webhook import free_port
-from tests.helpers.harness import make_config
+from tests.helpers.harness import Harness, make_config
 from tests.helpers.process import eventually
 
 
@@ -69,3 +75,83 @@ def test_health_command_reports_and_exits_1_without_telegram_contact(
     report = json.loads(capsys.readouterr().out)
     assert report["database"] == "ok"
     assert "no recent successful contact with Telegram" in report["problems"]
+
+
+def test_health_json_is_json_even_without_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "peerbot.toml"
+    config.write_text('[coordinators]\nuser_ids = [1]\n[storage]\ndatabase = "db.sqlite3"\n')
+    assert main(["--config", str(config), "health", "--json"]) == 1
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert report["database"] == "missing" and report["healthy"] is False
+    assert report["problems"] == [f"no database at {tmp_path / 'db.sqlite3'}"]
+    assert main(["--config", str(config), "health"]) == 1
+    assert capsys.readouterr().err == f"error: no database at {tmp_path / 'db.sqlite3'}\n"
+
+
+def sample(name: str, labels: dict[str, str] | None = None) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+async def test_request_gauge_drops_to_zero_for_a_state_without_rows(harness: Harness) -> None:
+    rt = harness.rt
+    await rt.storage.execute(
+        "INSERT INTO users (id, telegram_id, role, created_at) VALUES (1, 1001, 'citizen', '')"
+    )
+    await rt.storage.execute(
+        "INSERT INTO requests (citizen_id, status, created_at) VALUES (1, 'waiting', '')"
+    )
+    await health.refresh_gauges(rt)
+    assert sample("peerbot_requests", {"state": "waiting"}) == 1
+    await rt.storage.execute("UPDATE requests SET status = 'cancelled'")
+    await health.refresh_gauges(rt)
+    assert sample("peerbot_requests", {"state": "waiting"}) == 0
+    assert sample("peerbot_requests", {"state": "cancelled"}) == 1
+    assert sample("peerbot_requests", {"state": "active"}) == 0  # shown, though never seen
+
+
+async def test_a_failing_get_updates_is_counted_as_a_telegram_error(harness: Harness) -> None:
+    assert harness.poller is not None
+    before = sample("peerbot_telegram_errors_total", {"kind": "network"})
+    harness.fake.inject(Fault.server_error(502), method="getUpdates")
+    with pytest.raises(NetworkError):
+        await harness.poller.poll_once()
+    assert sample("peerbot_telegram_errors_total", {"kind": "network"}) == before + 1
+
+
+async def test_any_successful_call_is_contact_and_a_young_bot_is_not_unhealthy(
+    harness: Harness, clock: FakeClock
+) -> None:
+    rt = harness.rt
+    problem = "no recent successful contact with Telegram"
+    await rt.storage.execute("DELETE FROM meta WHERE key = ?", (health.TELEGRAM_STAMP,))
+    rt.extras.pop(health.CONTACT_KEY, None)
+    assert problem not in (await health.report(rt)).problems  # just started
+    clock.advance(health.START_GRACE + timedelta(seconds=1))
+    assert problem in (await health.report(rt)).problems
+    harness.user(1001, language="en").send_text("/start")  # the bot answers: a successful call
+    await harness.settle()
+    assert health.last_contact(rt) == clock.now()
+    await health.note_telegram_ok(rt)
+    assert (await health.report(rt)).healthy
+
+
+async def test_a_quiet_bot_asks_telegram_once_a_minute_so_contact_stays_known(
+    harness: Harness, clock: FakeClock
+) -> None:
+    rt = harness.rt
+    assert harness.app is not None
+    calls = len(harness.fake.calls_to("getWebhookInfo"))
+    await keep_in_touch(harness.app.bot, rt)  # contact was just made at start-up
+    assert len(harness.fake.calls_to("getWebhookInfo")) == calls
+    clock.advance(PROBE_AFTER)
+    await keep_in_touch(harness.app.bot, rt)
+    assert len(harness.fake.calls_to("getWebhookInfo")) == calls + 1
+    assert health.last_contact(rt) == clock.now()
+    before = sample("peerbot_telegram_errors_total", {"kind": "network"})
+    harness.fake.inject(Fault.server_error(502), method="getWebhookInfo")
+    clock.advance(PROBE_AFTER)
+    await keep_in_touch(harness.app.bot, rt)  # a failure is counted, not raised
+    assert sample("peerbot_telegram_errors_total", {"kind": "network"}) == before + 1

@@ -18,13 +18,15 @@ KID = 1234567
 
 
 async def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, except the inbox (an update waits there for milliseconds) and
+    """Every row of every table, except the inbox (an update waits there for milliseconds), the
+    ids of handled updates (`inbox_seen`: a number and a time, no chat, nothing anyone said) and
     the bot's own bookkeeping in `meta` (when Telegram last answered, when retention last ran)."""
     await h.rt.later.flush()
     tables = [
         row[0]
         for row in await h.rt.storage.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('inbox', 'meta')"
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT IN ('inbox', 'inbox_seen', 'meta')"
         )
     ]
     return {

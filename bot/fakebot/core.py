@@ -438,6 +438,11 @@ class FakeTelegram:
         instead of sleeping on the wall clock and hoping the poll has started."""
         return len(self._waiters)
 
+    def push_raw_update(self, kind: str, payload: Any) -> dict[str, Any]:
+        """Deliver an update of any shape (a malformed one too) with the next update_id, as
+        Telegram would if its format changed under the bot: for tests of bad updates."""
+        return self._push_update(kind, payload)
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by a ``getUpdates`` offset, oldest first."""
         return _copy(self._updates)

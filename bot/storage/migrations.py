@@ -389,6 +389,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE contacts ADD COLUMN handover_asked_at TEXT;
     """,
+    # Poison updates and repeats: how many start-ups found an update unfinished; updates set
+    # aside (ids, field names and the error, never a value); ids already handled, so that
+    # Telegram delivering one twice does not handle it twice.
+    """
+    ALTER TABLE inbox ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE inbox_set_aside (
+        update_id INTEGER PRIMARY KEY,
+        fields TEXT NOT NULL,
+        error TEXT NOT NULL,
+        tries INTEGER NOT NULL,
+        set_aside_at TEXT NOT NULL
+    );
+    CREATE TABLE inbox_seen (
+        update_id INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX inbox_seen_at ON inbox_seen (seen_at);
+    """,
 )
 
 
@@ -413,6 +431,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "the undertaking version each peer was asked to accept",
     "relayed copies are marked, so an erasure can withdraw them",
     "one handover note per ended contact",
+    "updates set aside after failing, and the ids of updates already handled",
 )
 
 
@@ -436,7 +455,7 @@ async def apply_migrations(
     for number in range(version + 1, target + 1):
         try:
             await conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(migrations[number - 1]):
+            for statement in split_statements(migrations[number - 1]):
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {number}")
             await conn.execute("COMMIT")
@@ -447,7 +466,7 @@ async def apply_migrations(
     return version
 
 
-def _statements(script: str) -> list[str]:
+def split_statements(script: str) -> list[str]:
     """Split a migration into statements (``executescript`` would commit on its own)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.fakebot import FakeBotApiServer, FakeTelegram
@@ -21,12 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 COORDINATOR = 9001
 
 
-def write_config(directory: Path, base_url: str, token: str) -> Path:
+def write_config(directory: Path, base_url: str, token: str, extra: str = "") -> Path:
     path = directory / "peerbot.toml"
     path.write_text(
         f'[telegram]\ntoken = "{token}"\napi_base_url = "{base_url}"\n'
         f'[storage]\ndatabase = "bot.sqlite3"\n'
-        f"[coordinators]\nuser_ids = [{COORDINATOR}]\n",
+        f"[coordinators]\nuser_ids = [{COORDINATOR}]\n" + extra,
         encoding="utf-8",
     )
     return path
@@ -38,6 +39,10 @@ class BotProcess:
     directory: Path
     server: FakeBotApiServer | None = None
     process: asyncio.subprocess.Process | None = None
+    config_extra: str = ""  # more TOML, e.g. a [health] table
+    run_args: tuple[str, ...] = ()  # after `run`, e.g. ("--webhook", url, "--port", "8443")
+    env: dict[str, str] = field(default_factory=dict)
+    open_files: int | None = None  # RLIMIT_NOFILE (soft and hard) of the bot process
 
     async def serve(self) -> None:
         self.server = FakeBotApiServer(self.fake)
@@ -45,8 +50,8 @@ class BotProcess:
 
     async def start(self) -> None:
         assert self.server is not None
-        config = write_config(self.directory, self.server.base_url, self.fake.token)
-        env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"}
+        config = self.write_config()
+        env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"} | self.env
         # A file, not a pipe: a chatty process must never block on a full pipe buffer.
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -56,11 +61,47 @@ class BotProcess:
                 "--config",
                 str(config),
                 "run",
+                *self.run_args,
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=self._limits if self.open_files else None,
             )
+
+    def _limits(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+
+    def write_config(self) -> Path:
+        assert self.server is not None
+        return write_config(
+            self.directory, self.server.base_url, self.fake.token, self.config_extra
+        )
+
+    @property
+    def database(self) -> Path:
+        return self.directory / "bot.sqlite3"
+
+    async def command(self, *args: str) -> tuple[int, str, str]:
+        """Run another `peerbot` command on the same configuration (health, restore, ...)."""
+        config = self.write_config()
+        env = {k: v for k, v in os.environ.items() if k != "PEERBOT_TOKEN"} | self.env
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(config),
+            *args,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode is not None
+        return process.returncode, out.decode(), err.decode()
 
     @property
     def log_path(self) -> Path:

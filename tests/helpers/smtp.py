@@ -107,6 +107,7 @@ class MailServer:
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     logins: list[tuple[str, bool]] = field(default_factory=list)
+    starttls: bool = True  # False: a server that offers no STARTTLS at all
     _controller: Controller | None = None
 
     def __post_init__(self) -> None:
@@ -135,8 +136,9 @@ class MailServer:
             _Handler(self),
             hostname="127.0.0.1",
             port=self.port,
-            tls_context=context,
-            require_starttls=True,
+            tls_context=context if self.starttls else None,
+            require_starttls=self.starttls,
+            auth_require_tls=self.starttls,
             auth_required=True,
             auth_exclude_mechanism=excluded,
             authenticator=self._authenticate,
