@@ -434,6 +434,7 @@ INVENTORY: tuple[Table, ...] = (
             ("received_at", N, N_("time")),
             ("tries", N, N_("how many start-ups found it unfinished")),
         ),
+        not_in_copy=N_("updates are here only while they are handled, a few seconds"),
     ),
     Table(
         "inbox_set_aside",
@@ -447,6 +448,7 @@ INVENTORY: tuple[Table, ...] = (
             ("tries", N, N_("how many start-ups found it unfinished")),
             ("set_aside_at", N, N_("time")),
         ),
+        not_in_copy=N_("field names and the kind of error only: nothing about anyone"),
     ),
     Table(
         "inbox_seen",
@@ -457,7 +459,7 @@ INVENTORY: tuple[Table, ...] = (
             ("update_id", N, N_("Telegram update number")),
             ("seen_at", N, N_("time")),
         ),
-        not_in_copy=N_("updates are here only while they are handled, a few seconds"),
+        not_in_copy=N_("update numbers and times only: nothing about anyone"),
     ),
     Table(
         "outbox",
