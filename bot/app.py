@@ -29,7 +29,7 @@ from bot.i18n import LANGUAGES, N_
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import escalation
+from bot.services import escalation, group_chats
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -51,6 +51,7 @@ from conversations.peer_onboarding import NAME as PEER_ONBOARDING
 from conversations.peer_onboarding import build_peer_onboarding_conversation
 from conversations.persistence import StepPersistence
 from handlers import (
+    chats,
     checkins,
     citizen,
     common,
@@ -126,7 +127,7 @@ def _register_handlers(application: Application) -> None:
     that are not commands, so the command and button handlers after it see every update they
     saw before; a handler of plain messages must go before it (tests/test_app.py checks this).
     """
-    for module in (errors, urgent):
+    for module in (errors, chats, urgent):
         module.register(application)
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
@@ -189,6 +190,11 @@ async def start_bot(application: Application) -> InboxPoller:
         await escalation.after_undeliverable(rt, message)
 
     rt.dispatcher.on_undeliverable = undeliverable
+
+    async def chat_migrated(old_chat_id: int, new_chat_id: int) -> None:
+        await group_chats.group_migrated(rt, old_chat_id, new_chat_id)
+
+    rt.dispatcher.on_chat_migrated = chat_migrated
     rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
     await peer_service.ask_undertaking(rt)  # a new version: peers are asked, not left waiting
     poller = InboxPoller(application, rt.db, rt.clock)

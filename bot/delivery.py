@@ -47,6 +47,7 @@ class OutboxDispatcher(Worker):
         self.clock = clock
         self._drain_lock = asyncio.Lock()
         self.on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None
+        self.on_chat_migrated: Callable[[int, int], Awaitable[None]] | None = None
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many rows were handled."""
@@ -86,6 +87,8 @@ class OutboxDispatcher(Worker):
         except ChatMigrated as exc:
             await outbox_store.move_chat(self.db, message.chat_id, exc.new_chat_id)
             log.info("outbox %d: group chat migrated; following it", message.id)
+            if self.on_chat_migrated is not None:
+                await self.on_chat_migrated(message.chat_id, exc.new_chat_id)
         except BadRequest as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="bad_request").inc()
             if "chat not found" in exc.message.lower():

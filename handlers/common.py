@@ -50,22 +50,27 @@ def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
             t._("/guide: what to do when worried, ending kindly, boundaries"),
         ]
     if role is Role.COORDINATOR:
-        lines += [
-            t._("/queue: open requests; /peers: peers and their load"),
-            t._("/broadcast followed by a message: write to all peers"),
-            t._("/invite: a single-use link for a new peer"),
-            t._("/escalations: open and recent urgent requests"),
-            t._("/audit: the latest coordinator actions"),
-            t._("/onduty and /offduty: whether urgent alerts come to you"),
-            t._("/stats [from to]: anonymous figures, e.g. /stats 2026-10-01 2026-10-31"),
-            t._("/reports: peers' reports, with bar or dismiss"),
-        ]
+        lines += coordinator_help_lines(t)
     if administrator:
         lines += [
             t._("/roles: who is coordinator or administrator"),
             t._("/addcoordinator, /removecoordinator, /addadmin, /removeadmin <Telegram id>"),
         ]
     return "\n".join(lines)
+
+
+def coordinator_help_lines(t: Translator) -> list[str]:
+    """Coordinators' commands: in their help, and all the coordinators' group hears of."""
+    return [
+        t._("/queue: open requests; /peers: peers and their load"),
+        t._("/broadcast followed by a message: write to all peers"),
+        t._("/invite: a single-use link for a new peer"),
+        t._("/escalations: open and recent urgent requests"),
+        t._("/audit: the latest coordinator actions"),
+        t._("/onduty and /offduty: whether urgent alerts come to you"),
+        t._("/stats [from to]: anonymous figures, e.g. /stats 2026-10-01 2026-10-31"),
+        t._("/reports: peers' reports, with bar or dismiss"),
+    ]
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -20,7 +20,7 @@ from bot.storage import escalations as escalation_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from handlers import common
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, coordinator_action
 from handlers.keyboards import action_and_id, button
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ async def _coordinator(update: Update, context: Context) -> Turn | None:
     any other group gets a short answer without data, never the tool itself."""
     turn = await begin(update, context)
     chat = update.effective_chat
-    in_group = chat is not None and chat.id == turn.rt.config.coordinator_group_id
+    in_group = chat is not None and turn.rt.roles.is_coordinator_group(chat.id)
     private = chat is not None and chat.type == ChatType.PRIVATE
     if turn.person.is_coordinator and not private and not in_group:
         log.info("refused coordinator action outside private chats (update %s)", update.update_id)
@@ -54,6 +54,7 @@ async def _coordinator(update: Update, context: Context) -> Turn | None:
     return None
 
 
+@coordinator_action
 async def invite_command(update: Update, context: Context) -> None:
     """Creates a single-use, expiring invitation link for a new peer."""
     turn = await _coordinator(update, context)
@@ -71,6 +72,7 @@ async def invite_command(update: Update, context: Context) -> None:
     )
 
 
+@coordinator_action
 async def approve_button(update: Update, context: Context) -> None:
     """Approves a pending peer."""
     turn = await _coordinator(update, context)
@@ -107,6 +109,7 @@ async def writing_with(turn: Turn, contact: Contact) -> None:
     )
 
 
+@coordinator_action
 async def escalation_button(update: Update, context: Context) -> None:
     """Takes ownership of an escalation, or opens a conversation with the citizen."""
     turn = await _coordinator(update, context)
@@ -144,6 +147,7 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(turn.t._("Someone else is already handling this."))
 
 
+@coordinator_action
 async def escalations_command(update: Update, context: Context) -> None:
     """Lists open escalations and those of the last seven days, with who acknowledged when."""
     turn = await _coordinator(update, context)
@@ -194,6 +198,7 @@ AUDIT_ACTIONS = {
 }
 
 
+@coordinator_action
 async def audit_command(update: Update, context: Context) -> None:
     """Shows the latest coordinator actions: who did what, when."""
     turn = await _coordinator(update, context)
@@ -219,6 +224,7 @@ async def audit_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, "\n".join(lines))
 
 
+@coordinator_action
 async def duty_command(update: Update, context: Context) -> None:
     """Marks the coordinator on or off duty; alerts go to those on duty (or all if none)."""
     turn = await _coordinator(update, context)

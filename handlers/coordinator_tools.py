@@ -31,7 +31,7 @@ from bot.services.request_queue import (
 )
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile, PeerStatus
-from handlers.base import Context, Turn
+from handlers.base import Context, Turn, coordinator_action
 from handlers.coordinator import _coordinator
 from handlers.keyboards import action_and_id, button, callback_parts
 
@@ -122,6 +122,7 @@ def _fit(lines: list[str]) -> str:
     return text
 
 
+@coordinator_action
 async def queue_command(update: Update, context: Context) -> None:
     """Lists open requests, optionally one kind (/queue waiting), each with an Open button."""
     turn = await _coordinator(update, context)
@@ -217,6 +218,7 @@ OFFER_ANSWERS = {
 }
 
 
+@coordinator_action
 async def queue_button(update: Update, context: Context) -> None:
     """Filters the queue, opens a request, and carries out the coordinator's choice on it."""
     turn = await _coordinator(update, context)
@@ -366,6 +368,7 @@ async def _peers_view(turn: Turn, page: int = 0) -> tuple[str, InlineKeyboardMar
     return _fit(lines), InlineKeyboardMarkup(rows)
 
 
+@coordinator_action
 async def peers_command(update: Update, context: Context) -> None:
     """Lists peers with status, load and last activity; each opens a card with its actions."""
     turn = await _coordinator(update, context)
@@ -424,6 +427,7 @@ def _confirm_removal(t: Translator, profile: PeerProfile) -> tuple[str, InlineKe
     return text, markup
 
 
+@coordinator_action
 async def peers_button(update: Update, context: Context) -> None:
     """Opens a peer's card, and pauses, resumes or (after confirming) removes them."""
     turn = await _coordinator(update, context)
@@ -476,6 +480,7 @@ async def peers_button(update: Update, context: Context) -> None:
 # Broadcast --------------------------------------------------------------------------------------
 
 
+@coordinator_action
 async def broadcast_command(update: Update, context: Context) -> None:
     """Shows the message and how many peers will get it, with Send and Cancel."""
     turn = await _coordinator(update, context)
@@ -513,6 +518,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, f"{preview}\n\n{draft.text}", reply_markup=markup)
 
 
+@coordinator_action
 async def broadcast_button(update: Update, context: Context) -> None:
     """Sends the author's confirmed broadcast once, or cancels it."""
     turn = await _coordinator(update, context)

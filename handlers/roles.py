@@ -98,7 +98,7 @@ async def change_command(update: Update, context: Context) -> None:
     if (
         change is Change.REMOVED
         and role is StaffRole.COORDINATOR
-        and turn.rt.config.coordinator_group_id is not None
+        and turn.rt.roles.coordinator_group is not None
     ):
         answer += "\n" + t._(
             "Anyone in the coordinator group can still act as a coordinator there: if they are "

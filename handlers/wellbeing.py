@@ -16,7 +16,7 @@ from bot.services import wellbeing
 from bot.storage.users import User
 from bot.storage.wellbeing import WellbeingStatus
 from handlers import keyboards
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, coordinator_action
 from handlers.coordinator import _coordinator, writing_with
 from handlers.keyboards import button
 
@@ -134,6 +134,7 @@ async def wellbeing_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, wellbeing.history_text(turn.t, items))
 
 
+@coordinator_action
 async def coordinator_talk_button(update: Update, context: Context) -> None:
     """Opens a coordinator's conversation with a citizen who asked for one."""
     turn = await _coordinator(update, context)

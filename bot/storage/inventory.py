@@ -177,6 +177,9 @@ INVENTORY: tuple[Table, ...] = (
             ("backup_notified_at", N, N_("time")),
             ("unreached_at", N, N_("when no coordinator could be reached")),
             ("alarmed_at", N, N_("when the e-mail alarm was decided")),
+            ("repeat_count", S, N_("how often the help button was pressed again")),
+            ("last_repeat_at", P, N_("time")),
+            ("repeat_noted_at", N, N_("when coordinators were last told of a repeat")),
         ),
     ),
     Table(
@@ -377,6 +380,8 @@ INVENTORY: tuple[Table, ...] = (
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
             ("message_id", N, N_("Telegram message number")),
+            ("tried", N, N_("how often sending was started")),
+            ("repeat_note", N, N_("the line that says a resent alert may repeat one")),
         ),
     ),
     Table(
@@ -428,6 +433,27 @@ INVENTORY: tuple[Table, ...] = (
             ("recipients", N, N_("how many peers got it")),
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "chat_migrations",
+        N_("follow the coordinators' group when Telegram makes it a supergroup"),
+        N_("kept with the service"),
+        N_("the bot only; the operator is told the new id"),
+        _cols(
+            ("old_chat_id", N, N_("the group's former Telegram id")),
+            ("new_chat_id", N, N_("the group's new Telegram id")),
+            ("migrated_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "command_menus",
+        N_("give each person the command menu of their role"),
+        N_("at once on /delete"),
+        N_("the bot only"),
+        _cols(
+            ("chat_id", ID, N_("Telegram chat id")),
+            ("menu", P, N_("which roles' commands and language the menu shows")),
         ),
     ),
     Table(

@@ -379,6 +379,26 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE peer_profiles ADD COLUMN undertaking_asked_version INTEGER;
     """,
+    # The right person: a group that became a supergroup (old id -> new id); repeated "I need
+    # help now" presses joined to one escalation; an outbox row knows it was tried before (a
+    # crash may have hidden Telegram's answer) and what line then says so; the command menu
+    # each chat was last given.
+    """
+    CREATE TABLE chat_migrations (
+        old_chat_id INTEGER PRIMARY KEY,
+        new_chat_id INTEGER NOT NULL,
+        migrated_at TEXT NOT NULL
+    );
+    ALTER TABLE escalations ADD COLUMN repeat_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE escalations ADD COLUMN last_repeat_at TEXT;
+    ALTER TABLE escalations ADD COLUMN repeat_noted_at TEXT;
+    ALTER TABLE outbox ADD COLUMN tried INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN repeat_note TEXT;
+    CREATE TABLE command_menus (
+        chat_id INTEGER PRIMARY KEY,
+        menu TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -401,6 +421,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "reports and bars outlive an erasure under a keyed mark",
     "statistics archive as counts per day, unlinkable to a person; who took a wish to talk",
     "the undertaking version each peer was asked to accept",
+    "group migrations, repeated urgent presses, outbox retries that may repeat, command menus",
 )
 
 
