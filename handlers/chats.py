@@ -85,7 +85,8 @@ async def _not_here(update: Update, context: Context) -> None:
     t = _group_translator(context)
     message = update.message
     if update.callback_query is not None:
-        await update.callback_query.answer(t._("That button is no longer valid."))
+        presser = (await begin(update, context)).t  # the answer shows only to who pressed
+        await update.callback_query.answer(presser._("That button is no longer valid."))
     elif message is not None and message.text and message.text.startswith("/"):
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
         if command == "help":

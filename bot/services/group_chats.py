@@ -19,10 +19,13 @@ log = logging.getLogger(__name__)
 
 async def group_migrated(rt: Runtime, old_chat_id: int, new_chat_id: int) -> bool:
     """Follow a group that became a supergroup; True if it is the coordinators' group."""
+    if rt.roles.group_moves.get(old_chat_id) == new_chat_id:
+        return True  # known: both chats announce a migration, and the outbox meets it too
     if not rt.roles.is_coordinator_group(old_chat_id):
         return False
-    await chat_migrations.record(rt.storage, old_chat_id, new_chat_id, rt.now())
     rt.roles.group_moves[old_chat_id] = new_chat_id
+    if not await chat_migrations.record(rt.storage, old_chat_id, new_chat_id, rt.now()):
+        return True
     log.warning(
         "the coordinators' group became a supergroup with a new id; the bot follows it. "
         "Update coordinators.group_chat_id in the configuration (peerbot check-config shows "
