@@ -143,6 +143,8 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(turn.t._("That button is no longer valid."))
     elif result.won:
         await query.answer(turn.t._("It is yours. Thank you."))
+    elif result.escalation.acknowledged_by == turn.person.telegram_id:
+        await query.answer(turn.t._("You are already handling this one."))
     else:
         await query.answer(turn.t._("Someone else is already handling this."))
 

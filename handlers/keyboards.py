@@ -24,14 +24,15 @@ MAX_DATA_BYTES = 64
 
 
 def parse_id(raw: str) -> int | None:
-    """A positive id from untrusted text: ASCII digits only, within SQLite's range; else None.
+    """An id (or page number) from untrusted text: ASCII digits only, within SQLite's range;
+    else None.
 
     ``str.isdigit`` alone accepts Arabic-Indic, full-width and superscript digits, and ``int``
     accepts numbers no database row can have."""
     if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         return None
     number = int(raw)
-    return number if 0 < number <= MAX_ID else None
+    return number if number <= MAX_ID else None
 
 
 def well_formed(data: str | None) -> bool:

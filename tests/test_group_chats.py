@@ -38,7 +38,7 @@ async def test_in_an_ordinary_group_the_bot_says_once_that_it_works_in_private_c
     harness: Harness,
 ) -> None:
     h = harness
-    peer, citizen = await in_contact(h)
+    _peer, citizen = await in_contact(h)
     friends = h.fake.group(-4242, "Friends")
     friends.add_member(citizen)
     before = everything_but(h, friends.chat_id)

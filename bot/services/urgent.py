@@ -15,6 +15,7 @@ from bot.notices import help_now_labels
 from bot.runtime import Runtime
 from bot.services import escalation, intake, pseudonyms
 from bot.services.office_hours import is_open, next_opening
+from bot.storage import Transaction
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage import requests as request_store
@@ -61,19 +62,16 @@ async def help_now(
             language=language,
             pseudonym=pseudonyms.citizen_pseudonym(),
         )
-        request = await request_store.open_for(tx, user.id)
-        contact = await contact_store.active_for_citizen(tx, user.id)
-        escalation_id = await escalation.raise_in(
-            tx,
-            rt,
-            reason=escalation.Reason.BUTTON,
-            citizen_id=user.id,
-            request_id=request.id if request else None,
-            contact_id=contact.id if contact else None,
-            source_key=source_key,
-            citizen_answered=True,
-        )
-        raised = await escalation_store.by_source_key(tx, source_key)
+        # A press processed again after a restart finds its own escalation; it joins nothing.
+        again = await escalation_store.by_source_key(tx, source_key)
+        joined = None
+        if existing is not None and again is None:
+            joined = await escalation.join_repeat(tx, rt, user.id)
+        if joined is not None:
+            escalation_id: int | None = joined.id
+        else:
+            escalation_id = await _raise(tx, rt, user, source_key)
+        raised = joined or await escalation_store.by_source_key(tx, source_key)
     rt.wake_delivery()
     config = rt.config
     return UrgentOutcome(
@@ -82,4 +80,19 @@ async def help_now(
         office_open=is_open(config.office_hours, now, config.timezone),
         next_opening_at=next_opening(config.office_hours, now, config.timezone),
         nobody_reachable=raised is not None and raised.unreached,
+    )
+
+
+async def _raise(tx: Transaction, rt: Runtime, user: User, source_key: str) -> int | None:
+    request = await request_store.open_for(tx, user.id)
+    contact = await contact_store.active_for_citizen(tx, user.id)
+    return await escalation.raise_in(
+        tx,
+        rt,
+        reason=escalation.Reason.BUTTON,
+        citizen_id=user.id,
+        request_id=request.id if request else None,
+        contact_id=contact.id if contact else None,
+        source_key=source_key,
+        citizen_answered=True,
     )

@@ -1,0 +1,119 @@
+"""Urgent requests reach the right people once: repeated presses join one alert, the peer hears
+once what happened, the citizen hears when a person has it, and its owner is told it is theirs."""
+
+from datetime import timedelta
+
+from bot.storage import escalations as escalation_store
+from tests.helpers.flows import coordinator, in_contact
+from tests.helpers.harness import Harness
+
+SEEN = "A person from our team has seen your message and will write to you here."
+EMERGENCY = "Thank you for reaching out. You are not alone with this."
+
+
+async def all_escalations(h: Harness) -> list[escalation_store.Escalation]:
+    return await escalation_store.recent(h.rt.storage, h.clock.now() - timedelta(days=30))
+
+
+async def test_the_owner_pressing_again_is_told_it_is_theirs(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    other = await coordinator(h, 9002, "Bo")
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    coco.press_button("I'm handling it")
+    await h.settle()
+    assert coco.answered_callbacks[-1] == "It is yours. Thank you."
+    coco.press(coco.messages[-1]["message_id"], "esc:ack:1", forge=True)  # a double tap
+    await h.settle()
+    assert coco.answered_callbacks[-1] == "You are already handling this one."
+    other.press(other.messages[-1]["message_id"], "esc:ack:1", forge=True)
+    await h.settle()
+    assert other.answered_callbacks[-1] == "Someone else is already handling this."
+
+
+async def test_thirty_presses_raise_one_alert_and_coordinators_see_how_often(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    peer, citizen = await in_contact(h)
+    peer_before = len(peer.texts)
+    coco_before = len(coco.texts)
+    for _ in range(30):
+        citizen.send_text("/help_now")
+        await h.settle()
+        h.clock.advance(timedelta(seconds=20))  # ten minutes in all
+    assert len(await all_escalations(h)) == 1
+    # The citizen gets the emergency answer every time.
+    assert sum(text.startswith(EMERGENCY) for text in citizen.texts) == 30
+    told = coco.texts[coco_before:]
+    assert sum(text.startswith("Urgent #1\n") for text in told) == 1
+    repeats = [text for text in told if 'pressed "I need help now" again' in text]
+    # The first repeat at once, then at most one note per five minutes, each with the count.
+    assert len(repeats) == 2
+    assert "(2 times in all" in repeats[0] and "Nobody has taken it yet." in repeats[0]
+    assert "(17 times in all" in repeats[1]
+    # Still unacknowledged later, the repeated alert says how often in all, and when last.
+    await h.tick(timedelta(minutes=10))
+    again = [text for text in coco.texts if text.startswith("Still not acknowledged")]
+    assert "Pressed 30 times, the last at 10:09" in again[-1]
+    # The peer hears once, and what happened.
+    heard = peer.texts[peer_before:]
+    assert len(heard) == 1
+    assert "asked for urgent help" in heard[0] and "coordinator takes it from here" in heard[0]
+
+
+async def test_five_presses_tell_the_peer_once_and_suggest_no_break(harness: Harness) -> None:
+    h = harness
+    await coordinator(h)
+    peer, citizen = await in_contact(h)
+    before = len(peer.texts)
+    for _ in range(5):
+        citizen.send_text("/help_now")
+        await h.settle()
+    assert len(peer.texts) - before == 1
+    assert not any("A break is a good idea" in text for text in peer.texts)
+
+
+async def test_presses_after_the_owner_took_it_go_to_the_owner(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    other = await coordinator(h, 9002, "Bo")
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/help_now")
+    await h.settle()
+    coco.press_button("I'm handling it")
+    await h.settle()
+    other_before = len(other.texts)
+    citizen.send_text("/help_now")
+    await h.settle()
+    assert 'pressed "I need help now" again' in coco.texts[-1]
+    assert "Nobody has taken it yet." not in coco.texts[-1]
+    assert len(other.texts) == other_before
+    # Half an hour after it was raised, a press is a new request.
+    h.clock.advance(timedelta(minutes=31))
+    citizen.send_text("/help_now")
+    await h.settle()
+    assert len(await all_escalations(h)) == 2
+
+
+async def test_taking_an_alert_tells_the_citizen_at_once(harness: Harness) -> None:
+    h = harness
+    coco = await coordinator(h)
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/help_now")
+    await h.settle()
+    assert not any(text.startswith(SEEN) for text in citizen.texts)
+    coco.press_button("I'm handling it")
+    await h.settle()
+    assert citizen.texts[-1].startswith(SEEN)
+    assert "minutes" not in citizen.texts[-1] and "soon" not in citizen.texts[-1]
+    row = await h.rt.storage.fetchone(
+        "SELECT status, priority FROM outbox WHERE purpose = 'escalation-seen'"
+    )
+    assert (row["status"], row["priority"]) == ("sent", 0)  # through the outbox, urgent
+    # A second press of the button by its owner tells the citizen nothing more.
+    coco.press(coco.messages[-1]["message_id"], "esc:ack:1", forge=True)  # a double tap
+    await h.settle()
+    assert sum(text.startswith(SEEN) for text in citizen.texts) == 1
