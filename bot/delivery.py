@@ -4,7 +4,9 @@ One message at a time, so no long queue forms inside the rate limiter and an urg
 now is the next one sent. Network errors and time-outs back off exponentially; 429 waits exactly
 ``retry_after``; 403 (blocked) and 400 "chat not found" mark the recipient unreachable instead
 of retrying forever; a group that became a supergroup is followed. A row is marked sent only
-after Telegram accepted it. `on_undeliverable` hears of every row given up (so an escalation
+after Telegram accepted it. A row with a `repeat_note` (urgent alerts) counts each try before
+it is made: sent again after a try whose answer was lost (a crash, a time-out), its text says
+it may repeat an earlier one. `on_undeliverable` hears of every row given up (so an escalation
 that reached nobody can raise the alarm).
 """
 
@@ -69,9 +71,14 @@ class OutboxDispatcher(Worker):
 
     async def _send(self, message: OutboxMessage) -> None:
         now = self.clock.now()
+        params = dict(message.params)
+        if message.repeat_note is not None:
+            await outbox_store.mark_tried(self.db, message.id)
+            if message.may_repeat() and isinstance(params.get("text"), str):
+                params["text"] = f"{params['text']}\n\n{message.repeat_note}"
         try:
             result = await self.bot.do_api_request(
-                message.method, api_kwargs=dict(message.params), return_type=None
+                message.method, api_kwargs=params, return_type=None
             )
         except RetryAfter as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="retry_after").inc()

@@ -1,11 +1,16 @@
 """Urgent requests reach the right people once: repeated presses join one alert, the peer hears
 once what happened, the citizen hears when a person has it, and its owner is told it is theirs."""
 
+from contextlib import suppress
 from datetime import timedelta
 
+import pytest
+
+from bot.fakebot.core import Fault
 from bot.storage import escalations as escalation_store
+from bot.storage import outbox as outbox_store
 from tests.helpers.flows import coordinator, in_contact
-from tests.helpers.harness import Harness
+from tests.helpers.harness import COORDINATOR, Harness
 
 SEEN = "A person from our team has seen your message and will write to you here."
 EMERGENCY = "Thank you for reaching out. You are not alone with this."
@@ -117,3 +122,52 @@ async def test_taking_an_alert_tells_the_citizen_at_once(harness: Harness) -> No
     coco.press(coco.messages[-1]["message_id"], "esc:ack:1", forge=True)  # a double tap
     await h.settle()
     assert sum(text.startswith(SEEN) for text in citizen.texts) == 1
+
+
+REPEAT = "This may repeat an earlier alert."
+
+
+async def test_an_alert_whose_answer_was_lost_is_sent_again_saying_it_may_repeat(
+    harness: Harness,
+) -> None:
+    """Telegram accepted the alert but the answer never came back (a time-out)."""
+    h = harness
+    coco = await coordinator(h)
+    h.fake.inject(Fault.timeout(performed=True), method="sendMessage", chat_id=COORDINATOR)
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    await h.tick(timedelta(seconds=5))  # the back-off
+    alerts = [text for text in coco.texts if text.startswith("Urgent #1\n")]
+    assert len(alerts) == 2  # at least once: the one that was accepted, and the retry
+    assert REPEAT not in alerts[0] and alerts[1].endswith("\n\n" + REPEAT)
+
+
+class Crash(Exception):
+    """The process dies right after Telegram accepted a message."""
+
+
+async def test_an_alert_sent_again_after_a_crash_says_it_may_repeat(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    h.user(1001, language="en").send_text("/help_now")
+    real = outbox_store.mark_sent
+
+    async def crash(db: object, message_id: int, *args: object) -> None:
+        row = await h.rt.storage.fetchone("SELECT purpose FROM outbox WHERE id = ?", (message_id,))
+        if row["purpose"] == "escalation":
+            monkeypatch.setattr(outbox_store, "mark_sent", real)  # one crash only
+            raise Crash
+        await real(db, message_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox_store, "mark_sent", crash)
+    # Whichever drain meets it (the test's or the dispatcher's task), the row stays pending.
+    with suppress(Crash):
+        await h.settle()
+    await h.restart()
+    alerts = [text for text in coco.texts if text.startswith("Urgent #1\n")]
+    assert len(alerts) == 2
+    assert REPEAT not in alerts[0] and alerts[1].endswith("\n\n" + REPEAT)
+    # Other messages carry no such line: the citizen's answer is not an alert.
+    assert not any(REPEAT in text for text in h.user(1001).texts)

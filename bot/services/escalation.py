@@ -159,6 +159,7 @@ async def _notify(
             now=rt.now(),
             priority=Priority.URGENT,
             ref_id=escalation.id,
+            repeat_note=t._("This may repeat an earlier alert."),
         )
 
 
