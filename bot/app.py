@@ -25,11 +25,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
 from bot.footprint import RecordingBot
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import LANGUAGES
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import escalation, group_chats
+from bot.services import escalation, group_chats, menus
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -68,26 +68,13 @@ from handlers import (
     urgent,
     wellbeing,
 )
+from handlers import menus as chat_menus
 from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
 
 log = logging.getLogger(__name__)
 
 OVERALL_RATE = 29
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN-not-for-telegram"
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Talk to a peer or get help")),
-    ("help_now", N_("I need help now")),
-    ("status", N_("See your request")),
-    ("checkins", N_("Planned check-ins")),
-    ("wellbeing", N_("Your wellbeing scores")),
-    ("help", N_("What I can do")),
-    ("language", N_("Choose language")),
-    ("privacy", N_("What we keep and why")),
-    ("mydata", N_("Get a copy of your data")),
-    ("delete", N_("Delete your data")),
-    ("forget", N_("Clear this chat")),
-)
 
 
 def build_application(
@@ -233,6 +220,7 @@ async def start_bot(application: Application) -> InboxPoller:
     rt.extras["alarm_task"] = asyncio.create_task(rt.alarms.run(), name="alarms")
     await poller.recover()
     await _register_commands(application, rt)
+    rt.extras["menus_task"] = chat_menus.start_sync(application)
     return poller
 
 
@@ -245,6 +233,11 @@ async def stop_bot(application: Application) -> None:
         rt.dispatcher.stop()
     if rt.alarms is not None:
         rt.alarms.stop()
+    menus_task = rt.extras.pop("menus_task", None)
+    if menus_task is not None:
+        menus_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await menus_task
     alarm_task = rt.extras.pop("alarm_task", None)
     if alarm_task is not None:
         # A mail server that hangs must not hold up shutdown: what was not sent stays pending.
@@ -286,12 +279,16 @@ async def running(application: Application) -> AsyncIterator[InboxPoller]:
 
 
 async def _register_commands(application: Application, rt: Runtime) -> None:
-    """Publish the command menu in every language (the default scope gets the default language)."""
+    """Publish the citizens' command menu in every language (the default scope gets the default
+    language); peers and staff get theirs per chat (handlers/menus.py)."""
     try:
         for language in (None, *LANGUAGES):
             t = rt.translator(language)
             await application.bot.set_my_commands(
-                [BotCommand(name, t._(description)) for name, description in COMMANDS],
+                [
+                    BotCommand(name, t._(description))
+                    for name, description in menus.COMMANDS[menus.Menu.CITIZEN]
+                ],
                 scope=BotCommandScopeDefault(),
                 language_code=language,
             )

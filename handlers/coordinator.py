@@ -22,6 +22,7 @@ from bot.storage.contacts import Contact
 from handlers import common
 from handlers.base import Context, Turn, begin, coordinator_action
 from handlers.keyboards import action_and_id, button
+from handlers.menus import sync_menu
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ async def approve_button(update: Update, context: Context) -> None:
     await query.edit_message_text(
         turn.t._("{name} is approved as a peer.", name=profile.pseudonym or "-")
     )
+    await sync_menu(context.bot, turn.rt, profile.telegram_id)
 
 
 async def writing_with(turn: Turn, contact: Contact) -> None:

@@ -34,6 +34,7 @@ from bot.storage.peers import PeerProfile, PeerStatus
 from handlers.base import Context, Turn, coordinator_action
 from handlers.coordinator import _coordinator
 from handlers.keyboards import action_and_id, button, callback_parts
+from handlers.menus import sync_menu
 
 COMMAND = re.compile(r"^/\S+\s*")
 PAGE = 15  # requests or peers (each with a button) in one message
@@ -475,6 +476,7 @@ async def peers_button(update: Update, context: Context) -> None:
         "rmok": t._("{name} is no longer a peer. Their contacts have been passed on.", name=name),
     }[action]
     await query.edit_message_text(done)
+    await sync_menu(context.bot, turn.rt, profile.telegram_id)
 
 
 # Broadcast --------------------------------------------------------------------------------------
