@@ -19,7 +19,8 @@ FOLLOW_UP_AFTER = timedelta(days=1)
 
 
 def _what_happened(t: Translator, kind: str, citizen_name: str | None) -> str:
-    """Say what happened, so the offer of a debrief is not a riddle."""
+    """Say what happened, so the offer of a debrief is not a riddle. (Crisis words and a
+    peer's own concern already told the peer what happened, in their own message.)"""
     name = citizen_name or "-"
     if kind == "button":
         return t._(
@@ -27,14 +28,6 @@ def _what_happened(t: Translator, kind: str, citizen_name: str | None) -> str:
             "and a coordinator takes it from here; you do not need to do anything.",
             name=name,
         )
-    if kind == "signal":
-        return t._(
-            "{name} wrote words that may mean they are in crisis. Our coordinators have been "
-            "alerted and a coordinator takes it from here.",
-            name=name,
-        )
-    if kind == "peer_concern":
-        return t._("Your concern about {name} has reached our coordinators.", name=name)
     return ""
 
 
