@@ -46,10 +46,14 @@ def commands(application: Application) -> set[str]:
 
 def button_prefixes(application: Application) -> set[str]:
     """The fixed start of every button pattern: ``esc:``, ``urgent:now``, ``peer:approve:``."""
-    prefixes = set()
-    for handler in every_handler(application):
-        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-            pattern = getattr(handler.pattern, "pattern", handler.pattern)
-            if isinstance(pattern, str):
-                prefixes.add(pattern.removeprefix("^").removesuffix("$"))
-    return prefixes
+    return {
+        prefix for handler in every_handler(application) for prefix in button_prefixes_of(handler)
+    }
+
+
+def button_prefixes_of(handler: BaseHandler) -> set[str]:
+    if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+        pattern = getattr(handler.pattern, "pattern", handler.pattern)
+        if isinstance(pattern, str):
+            return {pattern.removeprefix("^").removesuffix("$")}
+    return set()

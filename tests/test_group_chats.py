@@ -15,7 +15,7 @@ from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import Harness
 
 GROUP = -100123
-GOODBYE = "I only work in private chats. Write to me directly: @peerbot_test_bot"
+GOODBYE = "Jeg virker kun i private chats. Skriv direkte til mig: @peerbot_test_bot"
 
 
 async def with_group(h: Harness, chat_id: int = GROUP) -> Harness:
@@ -109,10 +109,10 @@ async def test_the_coordinators_group_gets_coordinators_work_only(harness: Harne
     assert await escalation_store.recent(h.rt.storage, h.clock.now().replace(year=2000)) == []
     assert group.reply_keyboard is None
     assert not any(text.isdigit() or "9001" in text for text in group.texts)  # no staff ids
-    assert all("coordinators' work" in text for text in group.texts)
+    assert all("koordinatorernes arbejde" in text for text in group.texts)  # the default language
     member.send_text("/help", chat=group)
     await h.settle()
-    assert group.texts[-1].startswith("In this group I do coordinators' work:")
+    assert group.texts[-1].startswith("I denne gruppe laver jeg koordinatorernes arbejde:")
     assert "/queue" in group.texts[-1] and "/status" not in group.texts[-1]
     assert not group.last_message.get("reply_markup")
     member.press(1, "citizen:ask", forge=True, chat=group)
@@ -120,7 +120,7 @@ async def test_the_coordinators_group_gets_coordinators_work_only(harness: Harne
     assert member.answered_callbacks[-1] == "That button is no longer valid."
     member.send_text("/queue", chat=group)
     await h.settle()
-    assert "coordinators' work" not in group.texts[-1]  # the tool itself
+    assert "koordinatorernes arbejde" not in group.texts[-1]  # the tool itself
     assert not group.bot_left
 
 

@@ -74,7 +74,7 @@ async def test_coordinator_tools_only_in_private_or_the_coordinator_group(
         await h.settle()
         assert other.bot_left
         assert other.texts == [
-            "I only work in private chats. Write to me directly: @peerbot_test_bot"
+            "Jeg virker kun i private chats. Skriv direkte til mig: @peerbot_test_bot"
         ]
     assert len(h.fake.calls_to("sendPhoto")) == before
     # In the private chat the same coordinator gets the figures.
