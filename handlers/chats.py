@@ -37,30 +37,30 @@ GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 
 async def guard(update: Update, context: Context) -> None:
     """Lets an update through only where the bot works; answers or leaves everywhere else."""
+    chat = update.effective_chat
+    rt = runtime(context)
+    group = chat is not None and chat.type != ChatType.PRIVATE
+    if group:
+        assert chat is not None
+        message = update.message  # a new message: a pressed button's message is old news
+        if message is not None and message.migrate_to_chat_id is not None:
+            await group_chats.group_migrated(rt, chat.id, message.migrate_to_chat_id)
+            raise ApplicationHandlerStop
+        if message is not None and message.migrate_from_chat_id is not None:
+            await group_chats.group_migrated(rt, message.migrate_from_chat_id, chat.id)
+            raise ApplicationHandlerStop
+        if not rt.roles.is_coordinator_group(chat.id):
+            await _leave(update, context, chat.id)
+            raise ApplicationHandlerStop
     query = update.callback_query
     if query is not None and not keyboards.well_formed(query.data):
         log.info("refused malformed button data (update %s)", update.update_id)
         turn = await begin(update, context)
         await query.answer(turn.t._("That button is no longer valid."))
         raise ApplicationHandlerStop
-    chat = update.effective_chat
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return
-    rt = runtime(context)
-    message = update.effective_message
-    if message is not None and message.migrate_to_chat_id is not None:
-        await group_chats.group_migrated(rt, chat.id, message.migrate_to_chat_id)
-        raise ApplicationHandlerStop
-    if message is not None and message.migrate_from_chat_id is not None:
-        await group_chats.group_migrated(rt, message.migrate_from_chat_id, chat.id)
-        raise ApplicationHandlerStop
-    if rt.roles.is_coordinator_group(chat.id):
-        if _coordinators_work(context.application, update):
-            return
+    if group and not _coordinators_work(context.application, update):
         await _not_here(update, context)
-    else:
-        await _leave(update, context, chat.id)
-    raise ApplicationHandlerStop
+        raise ApplicationHandlerStop
 
 
 def _coordinators_work(application: Application, update: Update) -> bool:
