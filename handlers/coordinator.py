@@ -21,7 +21,7 @@ from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from handlers import common
 from handlers.base import Context, Turn, begin, coordinator_action
-from handlers.keyboards import action_and_id, button
+from handlers.keyboards import action_and_id, button, parse_id
 from handlers.menus import sync_menu
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,10 @@ async def approve_button(update: Update, context: Context) -> None:
         return
     query = update.callback_query
     assert query is not None and query.data is not None
-    raw_id = query.data.removeprefix("peer:approve:")
+    user_id = parse_id(query.data.removeprefix("peer:approve:"))
     profile = (
-        await peers.approve(turn.rt, int(raw_id), turn.person.telegram_id)
-        if raw_id.isdigit()
+        await peers.approve(turn.rt, user_id, turn.person.telegram_id)
+        if user_id is not None
         else None
     )
     if profile is None:

@@ -33,7 +33,7 @@ from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile, PeerStatus
 from handlers.base import Context, Turn, coordinator_action
 from handlers.coordinator import _coordinator
-from handlers.keyboards import action_and_id, button, callback_parts
+from handlers.keyboards import action_and_id, button, callback_parts, parse_id
 from handlers.menus import sync_menu
 
 COMMAND = re.compile(r"^/\S+\s*")
@@ -228,21 +228,23 @@ async def queue_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     _, action, first, second = callback_parts(query.data, 4)
+    item, other = parse_id(first), parse_id(second)
     if action == "f":
         wanted = Filter(first) if first in set(Filter) else None
-        if wanted is not None and (second or "0").isdigit():
+        page = parse_id(second or "0")
+        if wanted is not None and page is not None:
             await query.answer()
-            text, markup = await _queue_view(turn, wanted, int(second or 0))
+            text, markup = await _queue_view(turn, wanted, page)
             await query.edit_message_text(text, reply_markup=markup)
             return
-    elif first.isdigit() and action in {"offer", "move"} and second.isdigit():
-        await _offer(turn, action, int(first), int(second))
+    elif item is not None and action in {"offer", "move"} and other is not None:
+        await _offer(turn, action, item, other)
         return
-    elif first.isdigit() and action == "cl" and second in set(CloseReason):
-        await _close(turn, int(first), CloseReason(second))
+    elif item is not None and action == "cl" and second in set(CloseReason):
+        await _close(turn, item, CloseReason(second))
         return
-    elif first.isdigit() and action in {"open", "card", "pick", "close"}:
-        await _show(turn, action, int(first))
+    elif item is not None and action in {"open", "card", "pick", "close"}:
+        await _show(turn, action, item)
         return
     await query.answer(turn.t._("That button is no longer valid."))
 
