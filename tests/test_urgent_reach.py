@@ -8,6 +8,7 @@ import pytest
 
 from bot.fakebot.core import Fault
 from bot.storage import escalations as escalation_store
+from bot.storage import inbox
 from bot.storage import outbox as outbox_store
 from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import COORDINATOR, Harness
@@ -171,3 +172,21 @@ async def test_an_alert_sent_again_after_a_crash_says_it_may_repeat(
     assert REPEAT not in alerts[0] and alerts[1].endswith("\n\n" + REPEAT)
     # Other messages carry no such line: the citizen's answer is not an alert.
     assert not any(REPEAT in text for text in h.user(1001).texts)
+
+
+async def test_a_repeated_press_handled_again_after_a_crash_counts_once(harness: Harness) -> None:
+    """The inbox runs an update again when the bot died before noting it done."""
+    h = harness
+    coco = await coordinator(h)
+    citizen = h.user(1001, language="en")
+    citizen.send_text("/help_now")
+    await h.settle()
+    citizen.send_text("/help_now")
+    again = h.fake.pending_updates()[-1]
+    await h.settle()
+    notes = sum('pressed "I need help now" again' in text for text in coco.texts)
+    await inbox.add_updates(h.rt.storage, [again], h.clock.now())  # as if never finished
+    await h.restart()
+    (alert,) = await all_escalations(h)
+    assert alert.repeat_count == 1
+    assert sum('pressed "I need help now" again' in text for text in coco.texts) == notes == 1

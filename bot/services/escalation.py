@@ -214,7 +214,9 @@ REPEAT_WINDOW = timedelta(minutes=30)
 REPEAT_NOTE_EVERY = timedelta(minutes=5)
 
 
-async def join_repeat(tx: Transaction, rt: Runtime, citizen_id: int) -> Escalation | None:
+async def join_repeat(
+    tx: Transaction, rt: Runtime, citizen_id: int, source_key: str
+) -> Escalation | None:
     """Join a repeated press to the citizen's open escalation; None if there is none to join.
 
     Coordinators are told how often and when (the alert's owner once someone has it, else the
@@ -223,7 +225,8 @@ async def join_repeat(tx: Transaction, rt: Runtime, citizen_id: int) -> Escalati
     found = await escalation_store.to_join(tx, citizen_id, now - REPEAT_WINDOW)
     if found is None:
         return None
-    await escalation_store.add_repeat(tx, found.id, now)
+    if not await escalation_store.add_repeat(tx, found.id, source_key, now):
+        return found  # this very press was counted before a restart
     if found.repeat_noted_at is not None and now - found.repeat_noted_at < REPEAT_NOTE_EVERY:
         return found
     await escalation_store.repeat_noted(tx, found.id, now)

@@ -66,7 +66,7 @@ async def help_now(
         again = await escalation_store.by_source_key(tx, source_key)
         joined = None
         if existing is not None and again is None:
-            joined = await escalation.join_repeat(tx, rt, user.id)
+            joined = await escalation.join_repeat(tx, rt, user.id, source_key)
         if joined is not None:
             escalation_id: int | None = joined.id
         else:

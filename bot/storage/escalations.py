@@ -182,11 +182,19 @@ async def to_join(tx: Transaction, citizen_id: int, since: datetime) -> Escalati
     return _escalation(row) if row else None
 
 
-async def add_repeat(tx: Transaction, escalation_id: int, now: datetime) -> None:
+async def add_repeat(tx: Transaction, escalation_id: int, source_key: str, now: datetime) -> bool:
+    """Count a repeated press once: False if this update was counted before (it is processed
+    again after a restart, see DESIGN "Inbox before acknowledgement")."""
+    if not await tx.execute_rowcount(
+        "INSERT OR IGNORE INTO escalation_presses (source_key, escalation_id) VALUES (?, ?)",
+        (source_key, escalation_id),
+    ):
+        return False
     await tx.execute(
         "UPDATE escalations SET repeat_count = repeat_count + 1, last_repeat_at = ? WHERE id = ?",
         (now.isoformat(), escalation_id),
     )
+    return True
 
 
 async def repeat_noted(tx: Transaction, escalation_id: int, now: datetime) -> None:

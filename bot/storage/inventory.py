@@ -436,6 +436,16 @@ INVENTORY: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "escalation_presses",
+        N_("count a repeated press of the help button once, even when it is handled again"),
+        N_("with its escalation"),
+        N_("the bot only"),
+        _cols(
+            ("source_key", N, N_("which update was the press")),
+            ("escalation_id", P, N_("which escalation it joined")),
+        ),
+    ),
+    Table(
         "chat_migrations",
         N_("follow the coordinators' group when Telegram makes it a supergroup"),
         N_("kept with the service"),

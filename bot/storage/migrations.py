@@ -392,6 +392,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE escalations ADD COLUMN repeat_count INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE escalations ADD COLUMN last_repeat_at TEXT;
     ALTER TABLE escalations ADD COLUMN repeat_noted_at TEXT;
+    CREATE TABLE escalation_presses (
+        source_key TEXT PRIMARY KEY,
+        escalation_id INTEGER NOT NULL REFERENCES escalations (id) ON DELETE CASCADE
+    );
     ALTER TABLE outbox ADD COLUMN tried INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN repeat_note TEXT;
     CREATE TABLE command_menus (
