@@ -197,3 +197,27 @@ async def test_every_button_with_a_malformed_id_is_answered_no_longer_valid(
                 await h.settle()
                 assert person.answered_callbacks[-1] == "That button is no longer valid.", data
     assert h.fake.unanswered_queries() == []
+
+
+async def test_a_migration_the_bot_missed_is_learnt_from_telegrams_answer(
+    harness: Harness,
+) -> None:
+    """The group moved while the bot was down and its service messages were lost: the first
+    alert sent to the old id meets ChatMigrated, and from then on the bot follows the group."""
+    h = await with_group(harness)
+    group = h.fake.group(GROUP, "Koordinatorer")
+    member = h.user(9100, "Gitte", language="en")
+    group.add_member(member)
+    await h.stop()
+    supergroup = group.migrate_to_supergroup(-1009999999)
+    pending = h.fake.pending_updates()
+    await h.fake.call("getUpdates", {"offset": pending[-1]["update_id"] + 1, "timeout": 0})
+    assert h.fake.pending_updates() == []  # the bot never hears of the migration
+    await h.start()
+    h.user(1001, language="en").send_text("/help_now")
+    await h.settle()
+    assert supergroup.texts[-1].startswith("Akut #1")
+    assert h.rt.roles.coordinator_group == -1009999999
+    member.press_button("Jeg tager mig af det", chat=supergroup)
+    await h.settle()
+    assert member.answered_callbacks[-1] == "It is yours. Thank you."
