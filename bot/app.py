@@ -25,11 +25,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.delivery import OutboxDispatcher
 from bot.footprint import RecordingBot
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import LANGUAGES
 from bot.polling import InboxPoller
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import backups, escalation, health, unreachable
+from bot.services import backups, escalation, group_chats, health, menus, unreachable
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
 from bot.services.triage import CrisisDetector
@@ -51,6 +51,7 @@ from conversations.peer_onboarding import NAME as PEER_ONBOARDING
 from conversations.peer_onboarding import build_peer_onboarding_conversation
 from conversations.persistence import StepPersistence
 from handlers import (
+    chats,
     checkins,
     citizen,
     common,
@@ -68,26 +69,13 @@ from handlers import (
     urgent,
     wellbeing,
 )
+from handlers import menus as chat_menus
 from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
 
 log = logging.getLogger(__name__)
 
 OVERALL_RATE = 29
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN-not-for-telegram"
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Talk to a peer or get help")),
-    ("help_now", N_("I need help now")),
-    ("status", N_("See your request")),
-    ("checkins", N_("Planned check-ins")),
-    ("wellbeing", N_("Your wellbeing scores")),
-    ("help", N_("What I can do")),
-    ("language", N_("Choose language")),
-    ("privacy", N_("What we keep and why")),
-    ("mydata", N_("Get a copy of your data")),
-    ("delete", N_("Delete your data")),
-    ("forget", N_("Clear this chat")),
-)
 
 
 def build_application(
@@ -128,7 +116,7 @@ def _register_handlers(application: Application) -> None:
     that are not commands, so the command and button handlers after it see every update they
     saw before; a handler of plain messages must go before it (tests/test_app.py checks this).
     """
-    for module in (errors, urgent, crisis):
+    for module in (errors, chats, urgent, crisis):
         module.register(application)
     application.add_handler(build_intake_conversation())
     application.add_handler(build_peer_onboarding_conversation())
@@ -200,6 +188,11 @@ async def start_bot(application: Application) -> InboxPoller:
         await unreachable.peer_unreachable(rt, chat_id)
 
     rt.dispatcher.on_unreachable = blocked
+
+    async def chat_migrated(old_chat_id: int, new_chat_id: int) -> None:
+        await group_chats.group_migrated(rt, old_chat_id, new_chat_id)
+
+    rt.dispatcher.on_chat_migrated = chat_migrated
     rt.alarms = AlarmDispatcher(rt.config, rt.db, rt.clock)
     await peer_service.ask_undertaking(rt)  # a new version: peers are asked, not left waiting
     poller = InboxPoller(application, rt.db, rt.clock)
@@ -241,6 +234,7 @@ async def start_bot(application: Application) -> InboxPoller:
     await poller.recover()
     await _register_commands(application, rt)
     await health.note_telegram_ok(rt)  # a separate `peerbot health` sees the bot is in touch
+    rt.extras["menus_task"] = chat_menus.start_sync(application)
     return poller
 
 
@@ -254,6 +248,11 @@ async def stop_bot(application: Application) -> None:
         rt.dispatcher.stop()
     if rt.alarms is not None:
         rt.alarms.stop()
+    menus_task = rt.extras.pop("menus_task", None)
+    if menus_task is not None:
+        menus_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await menus_task
     alarm_task = rt.extras.pop("alarm_task", None)
     if alarm_task is not None:
         # A mail server that hangs must not hold up shutdown: what was not sent stays pending.
@@ -301,12 +300,16 @@ async def running(application: Application) -> AsyncIterator[InboxPoller]:
 
 
 async def _register_commands(application: Application, rt: Runtime) -> None:
-    """Publish the command menu in every language (the default scope gets the default language)."""
+    """Publish the citizens' command menu in every language (the default scope gets the default
+    language); peers and staff get theirs per chat (handlers/menus.py)."""
     try:
         for language in (None, *LANGUAGES):
             t = rt.translator(language)
             await application.bot.set_my_commands(
-                [BotCommand(name, t._(description)) for name, description in COMMANDS],
+                [
+                    BotCommand(name, t._(description))
+                    for name, description in menus.COMMANDS[menus.Menu.CITIZEN]
+                ],
                 scope=BotCommandScopeDefault(),
                 language_code=language,
             )

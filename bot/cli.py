@@ -78,8 +78,35 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             "coordinator can be reached, only the citizen is told",
             file=sys.stderr,
         )
+    moved = _coordinator_group_moved(config)
+    if moved is not None:
+        print(
+            f"warning: coordinators.group_chat_id: the coordinators' group became a supergroup;"
+            f" the bot follows it, but set group_chat_id = {moved} in the configuration",
+            file=sys.stderr,
+        )
     print(f"configuration OK: {config.source or 'defaults'}")
     return 0
+
+
+def _coordinator_group_moved(config: Config) -> int | None:
+    """The new id of the coordinators' group, if the bot saw it become a supergroup."""
+    if config.coordinator_group_id is None or not config.database.exists():
+        return None
+    from bot.services.group_chats import configured_group_moved
+    from bot.storage import Database
+    from bot.storage.migrations import MIGRATIONS
+
+    async def look() -> int | None:
+        db = await Database.open(config.database, migrate=False)
+        try:
+            if await db.schema_version() < len(MIGRATIONS):
+                return None  # not migrated yet: nothing recorded to report
+            return await configured_group_moved(db, config.coordinator_group_id)
+        finally:
+            await db.close()
+
+    return asyncio.run(look())
 
 
 def cmd_run(args: argparse.Namespace) -> int:

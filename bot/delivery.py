@@ -4,7 +4,9 @@ One message at a time, so no long queue forms inside the rate limiter and an urg
 now is the next one sent. Network errors and time-outs back off exponentially; 429 waits exactly
 ``retry_after``; 403 (blocked) and 400 "chat not found" mark the recipient unreachable instead
 of retrying forever; a group that became a supergroup is followed. A row is marked sent only
-after Telegram accepted it. `on_undeliverable` hears of every row given up (so an escalation
+after Telegram accepted it. A row with a `repeat_note` (urgent alerts) counts each try before
+it is made: sent again after a try whose answer was lost (a crash, a time-out), its text says
+it may repeat an earlier one. `on_undeliverable` hears of every row given up (so an escalation
 that reached nobody can raise the alarm).
 """
 
@@ -50,6 +52,7 @@ class OutboxDispatcher(Worker):
         # Hears of a person found to have blocked the bot, before they are marked (so that a
         # peer's contacts are seen to once, see `bot.services.unreachable`).
         self.on_unreachable: Callable[[int], Awaitable[object]] | None = None
+        self.on_chat_migrated: Callable[[int, int], Awaitable[None]] | None = None
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many rows were handled."""
@@ -71,9 +74,14 @@ class OutboxDispatcher(Worker):
 
     async def _send(self, message: OutboxMessage) -> None:
         now = self.clock.now()
+        params = dict(message.params)
+        if message.repeat_note is not None:
+            await outbox_store.mark_tried(self.db, message.id)
+            if message.may_repeat() and isinstance(params.get("text"), str):
+                params["text"] = f"{params['text']}\n\n{message.repeat_note}"
         try:
             result = await self.bot.do_api_request(
-                message.method, api_kwargs=dict(message.params), return_type=None
+                message.method, api_kwargs=params, return_type=None
             )
         except RetryAfter as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="retry_after").inc()
@@ -91,6 +99,8 @@ class OutboxDispatcher(Worker):
         except ChatMigrated as exc:
             await outbox_store.move_chat(self.db, message.chat_id, exc.new_chat_id)
             log.info("outbox %d: group chat migrated; following it", message.id)
+            if self.on_chat_migrated is not None:
+                await self.on_chat_migrated(message.chat_id, exc.new_chat_id)
         except BadRequest as exc:
             metrics.TELEGRAM_ERRORS.labels(kind="bad_request").inc()
             if "chat not found" in exc.message.lower():

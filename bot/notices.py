@@ -75,6 +75,7 @@ async def send(
     now: datetime,
     priority: Priority = Priority.NORMAL,
     ref_id: int | None = None,
+    repeat_note: str | None = None,
 ) -> int:
     return await outbox_store.enqueue(
         tx,
@@ -85,6 +86,7 @@ async def send(
         now=now,
         priority=priority,
         ref_id=ref_id,
+        repeat_note=repeat_note,
     )
 
 

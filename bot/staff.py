@@ -21,6 +21,10 @@ class StaffRoles:
     config_administrators: frozenset[int] = frozenset()
     coordinators: set[int] = field(default_factory=set)
     administrators: set[int] = field(default_factory=set)
+    config_group: int | None = None
+    # Groups Telegram turned into supergroups (old id -> new id), loaded at start-up and
+    # added to when the bot sees a migration (`bot.services.group_chats`).
+    group_moves: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> StaffRoles:
@@ -28,7 +32,21 @@ class StaffRoles:
             config_coordinators=frozenset(config.coordinator_ids),
             config_backups=frozenset(config.backup_coordinator_ids),
             config_administrators=frozenset(config.administrator_ids),
+            config_group=config.coordinator_group_id,
         )
+
+    @property
+    def coordinator_group(self) -> int | None:
+        """The coordinators' group as it is now: the configured id, followed through every
+        migration to a supergroup (the configuration may still name the old one)."""
+        chat, seen = self.config_group, set()
+        while chat is not None and chat in self.group_moves and chat not in seen:
+            seen.add(chat)
+            chat = self.group_moves[chat]
+        return chat
+
+    def is_coordinator_group(self, chat_id: int) -> bool:
+        return chat_id == self.coordinator_group
 
     def is_coordinator(self, telegram_id: int) -> bool:
         return (

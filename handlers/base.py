@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -137,3 +137,18 @@ async def prompted_reply(
     if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
         return None
     return int(match.group(1)), user
+
+
+COORDINATOR_ACTION = "_peerbot_coordinator_action"
+F = TypeVar("F")
+
+
+def coordinator_action(callback: F) -> F:
+    """Mark a handler as coordinators' work: the only kind the coordinators' group may use
+    (handlers/chats.py reads the mark from the registered handlers)."""
+    setattr(callback, COORDINATOR_ACTION, True)
+    return callback
+
+
+def is_coordinator_action(callback: object) -> bool:
+    return bool(getattr(callback, COORDINATOR_ACTION, False))

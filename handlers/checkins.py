@@ -11,7 +11,7 @@ from bot.services import checkins
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
 from handlers.base import Context, begin
-from handlers.keyboards import button, callback_parts
+from handlers.keyboards import button, callback_parts, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ async def cancel_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     _, raw_id, _ = callback_parts(query.data)
-    user = turn.person.user
+    checkin_id, user = parse_id(raw_id), turn.person.user
     owned = (
-        await checkins.own_checkin(turn.rt, int(raw_id), user.id)
-        if raw_id.isdigit() and user is not None
+        await checkins.own_checkin(turn.rt, checkin_id, user.id)
+        if checkin_id is not None and user is not None
         else None
     )
     if owned is None or not await checkins.cancel(turn.rt, owned[0]):
@@ -79,11 +79,11 @@ async def answer_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     _, raw_id, value = callback_parts(query.data)
-    user = turn.person.user
+    checkin_id, user = parse_id(raw_id), turn.person.user
     stored = (
-        raw_id.isdigit()
+        checkin_id is not None
         and user is not None
-        and await checkins.answer(turn.rt, int(raw_id), user.id, value)
+        and await checkins.answer(turn.rt, checkin_id, user.id, value)
     )
     if not stored:
         log.info("refused check-in answer (update %s)", update.update_id)

@@ -142,6 +142,7 @@ def status_text(turn: Turn, request: Request, peer_name: str | None, wait: timed
     t = turn.t
     if request.status is RequestStatus.ACTIVE:
         state = t._("You are in contact with {peer}. Just write here.", peer=peer_name or "-")
+        state += "\n" + t._("When you want to stop, /end or the button below ends the contact.")
     elif request.status is RequestStatus.WAITING:
         state = (
             t._(
@@ -165,10 +166,12 @@ def status_text(turn: Turn, request: Request, peer_name: str | None, wait: timed
 
 async def show_status(turn: Turn, request: Request) -> None:
     peer_name = None
+    rows = []
     if request.status is RequestStatus.ACTIVE and turn.person.user is not None:
         contact = await contact_store.active_for_citizen(turn.rt.storage, turn.person.user.id)
         peer_name = contact.peer_name if contact else None
-    rows = []
+        if contact is not None:
+            rows.append([button(turn.t._("End the contact"), f"end:ask:{contact.id}")])
     if request.status is RequestStatus.WAITING:
         rows.append([button(turn.t._("Cancel my request"), f"req:cancel:{request.id}")])
     if request.status is RequestStatus.DRAFT:

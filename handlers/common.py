@@ -16,32 +16,48 @@ from bot.services.people import choose_language
 from bot.storage.users import Role
 from handlers import keyboards, outside, texts
 from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin, call_unparsed
+from handlers.menus import sync_menu
 
 
 async def start(update: Update, context: Context) -> None:
-    """Greets the person and shows what they can do."""
+    """Greets the person and shows what they can do: staff their tools, others the citizen's
+    start; the "/" menu is set to their role(s)."""
     turn = await begin(update, context)
-    await call_unparsed(
-        turn,
-        "sendMessage",
-        chat_id=turn.chat_id,
-        text=texts.greeting(turn.t, turn.rt.config),
-        reply_markup=keyboards.start_menu(turn.t),
-    )
+    person = turn.person
+    if person.is_coordinator or (person.is_administrator and not person.is_peer):
+        await context.bot.send_message(
+            turn.chat_id, help_text(turn.t, person.role, person.is_administrator, staff=True)
+        )
+    else:
+        await call_unparsed(
+            turn,
+            "sendMessage",
+            chat_id=turn.chat_id,
+            text=texts.greeting(turn.t, turn.rt.config),
+            reply_markup=keyboards.start_menu(turn.t),
+        )
+    await sync_menu(context.bot, turn.rt, person.telegram_id)
 
 
-def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
-    lines = [t._("What I can do:")]
-    lines += [
-        t._("/start: talk to a peer, or get help now"),
-        t._("/help_now: phone numbers and a coordinator, right away"),
-        t._("/status: see your request"),
-        t._("/checkin plans a check-in; /checkins shows what is planned"),
-        t._("/wellbeing: your answers to the wellbeing questions over time"),
-        t._("/language: choose Danish or English"),
-        t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
-        t._("/forget: clear this chat's last 48 hours from your phone"),
-    ]
+def help_text(
+    t: Translator, role: Role, administrator: bool = False, *, staff: bool = False
+) -> str:
+    """What this person can do; `staff`: only their tools (a coordinator's /start)."""
+    if staff:
+        lines = [t._("Hello. You are staff here; these are your tools:")]
+    else:
+        lines = [
+            t._("What I can do:"),
+            t._("/start: talk to a peer, or get help now"),
+            t._("/help_now: phone numbers and a coordinator, right away"),
+            t._("/status: see your request"),
+            t._("/end: end your contact with a peer"),
+            t._("/checkin plans a check-in; /checkins shows what is planned"),
+            t._("/wellbeing: your answers to the wellbeing questions over time"),
+            t._("/language: choose Danish or English"),
+            t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
+            t._("/forget: clear this chat's last 48 hours from your phone"),
+        ]
     if role is Role.PEER:
         lines += [
             t._("/available and /away: say whether you can take new contacts"),
@@ -50,22 +66,27 @@ def help_text(t: Translator, role: Role, administrator: bool = False) -> str:
             t._("/guide: what to do when worried, ending kindly, boundaries"),
         ]
     if role is Role.COORDINATOR:
-        lines += [
-            t._("/queue: open requests; /peers: peers and their load"),
-            t._("/broadcast followed by a message: write to all peers"),
-            t._("/invite: a single-use link for a new peer"),
-            t._("/escalations: open and recent urgent requests"),
-            t._("/audit: the latest coordinator actions"),
-            t._("/onduty and /offduty: whether urgent alerts come to you"),
-            t._("/stats [from to]: anonymous figures, e.g. /stats 2026-10-01 2026-10-31"),
-            t._("/reports: peers' reports, with bar or dismiss"),
-        ]
+        lines += coordinator_help_lines(t)
     if administrator:
         lines += [
             t._("/roles: who is coordinator or administrator"),
             t._("/addcoordinator, /removecoordinator, /addadmin, /removeadmin <Telegram id>"),
         ]
     return "\n".join(lines)
+
+
+def coordinator_help_lines(t: Translator) -> list[str]:
+    """Coordinators' commands: in their help, and all the coordinators' group hears of."""
+    return [
+        t._("/queue: open requests; /peers: peers and their load"),
+        t._("/broadcast followed by a message: write to all peers"),
+        t._("/invite: a single-use link for a new peer"),
+        t._("/escalations: open and recent urgent requests"),
+        t._("/audit: the latest coordinator actions"),
+        t._("/onduty and /offduty: whether urgent alerts come to you"),
+        t._("/stats [from to]: anonymous figures, e.g. /stats 2026-10-01 2026-10-31"),
+        t._("/reports: peers' reports, with bar or dismiss"),
+    ]
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -107,6 +128,8 @@ async def language_button(update: Update, context: Context) -> None:
     t = turn.rt.translator(code)
     await query.answer()
     await query.edit_message_text(t._("I will write to you in English from now on."))
+    if stored:
+        await sync_menu(context.bot, turn.rt, turn.person.telegram_id)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -20,8 +20,9 @@ from bot.storage import escalations as escalation_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from handlers import common
-from handlers.base import Context, Turn, begin
-from handlers.keyboards import action_and_id, button
+from handlers.base import Context, Turn, begin, coordinator_action
+from handlers.keyboards import action_and_id, button, parse_id
+from handlers.menus import sync_menu
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ async def _coordinator(update: Update, context: Context) -> Turn | None:
     any other group gets a short answer without data, never the tool itself."""
     turn = await begin(update, context)
     chat = update.effective_chat
-    in_group = chat is not None and chat.id == turn.rt.config.coordinator_group_id
+    in_group = chat is not None and turn.rt.roles.is_coordinator_group(chat.id)
     private = chat is not None and chat.type == ChatType.PRIVATE
     if turn.person.is_coordinator and not private and not in_group:
         log.info("refused coordinator action outside private chats (update %s)", update.update_id)
@@ -54,6 +55,7 @@ async def _coordinator(update: Update, context: Context) -> Turn | None:
     return None
 
 
+@coordinator_action
 async def invite_command(update: Update, context: Context) -> None:
     """Creates a single-use, expiring invitation link for a new peer."""
     turn = await _coordinator(update, context)
@@ -71,6 +73,7 @@ async def invite_command(update: Update, context: Context) -> None:
     )
 
 
+@coordinator_action
 async def approve_button(update: Update, context: Context) -> None:
     """Approves a pending peer."""
     turn = await _coordinator(update, context)
@@ -78,10 +81,10 @@ async def approve_button(update: Update, context: Context) -> None:
         return
     query = update.callback_query
     assert query is not None and query.data is not None
-    raw_id = query.data.removeprefix("peer:approve:")
+    user_id = parse_id(query.data.removeprefix("peer:approve:"))
     profile = (
-        await peers.approve(turn.rt, int(raw_id), turn.person.telegram_id)
-        if raw_id.isdigit()
+        await peers.approve(turn.rt, user_id, turn.person.telegram_id)
+        if user_id is not None
         else None
     )
     if profile is None:
@@ -91,6 +94,7 @@ async def approve_button(update: Update, context: Context) -> None:
     await query.edit_message_text(
         turn.t._("{name} is approved as a peer.", name=profile.pseudonym or "-")
     )
+    await sync_menu(context.bot, turn.rt, profile.telegram_id)
 
 
 async def writing_with(turn: Turn, contact: Contact) -> None:
@@ -108,6 +112,7 @@ async def writing_with(turn: Turn, contact: Contact) -> None:
     )
 
 
+@coordinator_action
 async def escalation_button(update: Update, context: Context) -> None:
     """Takes ownership of an escalation, or opens a conversation with the citizen."""
     turn = await _coordinator(update, context)
@@ -145,10 +150,13 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(turn.t._("That button is no longer valid."))
     elif result.won:
         await query.answer(turn.t._("It is yours. Thank you."))
+    elif result.escalation.acknowledged_by == turn.person.telegram_id:
+        await query.answer(turn.t._("You are already handling this one."))
     else:
         await query.answer(turn.t._("Someone else is already handling this."))
 
 
+@coordinator_action
 async def escalations_command(update: Update, context: Context) -> None:
     """Lists open escalations and those of the last seven days, with who acknowledged when."""
     turn = await _coordinator(update, context)
@@ -199,6 +207,7 @@ AUDIT_ACTIONS = {
 }
 
 
+@coordinator_action
 async def audit_command(update: Update, context: Context) -> None:
     """Shows the latest coordinator actions: who did what, when."""
     turn = await _coordinator(update, context)
@@ -224,6 +233,7 @@ async def audit_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, "\n".join(lines))
 
 
+@coordinator_action
 async def duty_command(update: Update, context: Context) -> None:
     """Marks the coordinator on or off duty; alerts go to those on duty (or all if none)."""
     turn = await _coordinator(update, context)

@@ -31,9 +31,10 @@ from bot.services.request_queue import (
 )
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerProfile, PeerStatus
-from handlers.base import Context, Turn
+from handlers.base import Context, Turn, coordinator_action
 from handlers.coordinator import _coordinator
-from handlers.keyboards import action_and_id, button, callback_parts
+from handlers.keyboards import action_and_id, button, callback_parts, parse_id
+from handlers.menus import sync_menu
 
 COMMAND = re.compile(r"^/\S+\s*")
 PAGE = 15  # requests or peers (each with a button) in one message
@@ -122,6 +123,7 @@ def _fit(lines: list[str]) -> str:
     return text
 
 
+@coordinator_action
 async def queue_command(update: Update, context: Context) -> None:
     """Lists open requests, optionally one kind (/queue waiting), each with an Open button."""
     turn = await _coordinator(update, context)
@@ -217,6 +219,7 @@ OFFER_ANSWERS = {
 }
 
 
+@coordinator_action
 async def queue_button(update: Update, context: Context) -> None:
     """Filters the queue, opens a request, and carries out the coordinator's choice on it."""
     turn = await _coordinator(update, context)
@@ -225,21 +228,23 @@ async def queue_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     _, action, first, second = callback_parts(query.data, 4)
+    item, other = parse_id(first), parse_id(second)
     if action == "f":
         wanted = Filter(first) if first in set(Filter) else None
-        if wanted is not None and (second or "0").isdigit():
+        page = parse_id(second or "0")
+        if wanted is not None and page is not None:
             await query.answer()
-            text, markup = await _queue_view(turn, wanted, int(second or 0))
+            text, markup = await _queue_view(turn, wanted, page)
             await query.edit_message_text(text, reply_markup=markup)
             return
-    elif first.isdigit() and action in {"offer", "move"} and second.isdigit():
-        await _offer(turn, action, int(first), int(second))
+    elif item is not None and action in {"offer", "move"} and other is not None:
+        await _offer(turn, action, item, other)
         return
-    elif first.isdigit() and action == "cl" and second in set(CloseReason):
-        await _close(turn, int(first), CloseReason(second))
+    elif item is not None and action == "cl" and second in set(CloseReason):
+        await _close(turn, item, CloseReason(second))
         return
-    elif first.isdigit() and action in {"open", "card", "pick", "close"}:
-        await _show(turn, action, int(first))
+    elif item is not None and action in {"open", "card", "pick", "close"}:
+        await _show(turn, action, item)
         return
     await query.answer(turn.t._("That button is no longer valid."))
 
@@ -366,6 +371,7 @@ async def _peers_view(turn: Turn, page: int = 0) -> tuple[str, InlineKeyboardMar
     return _fit(lines), InlineKeyboardMarkup(rows)
 
 
+@coordinator_action
 async def peers_command(update: Update, context: Context) -> None:
     """Lists peers with status, load and last activity; each opens a card with its actions."""
     turn = await _coordinator(update, context)
@@ -424,6 +430,7 @@ def _confirm_removal(t: Translator, profile: PeerProfile) -> tuple[str, InlineKe
     return text, markup
 
 
+@coordinator_action
 async def peers_button(update: Update, context: Context) -> None:
     """Opens a peer's card, and pauses, resumes or (after confirming) removes them."""
     turn = await _coordinator(update, context)
@@ -471,11 +478,13 @@ async def peers_button(update: Update, context: Context) -> None:
         "rmok": t._("{name} is no longer a peer. Their contacts have been passed on.", name=name),
     }[action]
     await query.edit_message_text(done)
+    await sync_menu(context.bot, turn.rt, profile.telegram_id)
 
 
 # Broadcast --------------------------------------------------------------------------------------
 
 
+@coordinator_action
 async def broadcast_command(update: Update, context: Context) -> None:
     """Shows the message and how many peers will get it, with Send and Cancel."""
     turn = await _coordinator(update, context)
@@ -513,6 +522,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, f"{preview}\n\n{draft.text}", reply_markup=markup)
 
 
+@coordinator_action
 async def broadcast_button(update: Update, context: Context) -> None:
     """Sends the author's confirmed broadcast once, or cancels it."""
     turn = await _coordinator(update, context)

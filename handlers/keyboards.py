@@ -1,4 +1,10 @@
-"""Inline keyboards. Callback data is short and opaque: ``area:action[:id]``, never personal."""
+"""Inline keyboards and the one codec of their callback data.
+
+Callback data is short and opaque: ``area:action[:id...]``, never personal. Whoever pressed a
+button, its data is untrusted input: `well_formed` is checked once for every press before any
+handler runs (handlers/chats.py), so a number in the data is always plain ASCII digits that fit
+SQLite's signed 64-bit INTEGER; `parse_id` is how a handler reads an id.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,31 @@ from bot.notices import help_now_label
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 
 
+# Ids are SQLite INTEGERs (signed 64 bit); Telegram's callback_data is at most 64 bytes.
+MAX_ID = 2**63 - 1
+MAX_DATA_BYTES = 64
+
+
+def parse_id(raw: str) -> int | None:
+    """An id (or page number) from untrusted text: ASCII digits only, within SQLite's range;
+    else None.
+
+    ``str.isdigit`` alone accepts Arabic-Indic, full-width and superscript digits, and ``int``
+    accepts numbers no database row can have."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    number = int(raw)
+    return number if number <= MAX_ID else None
+
+
+def well_formed(data: str | None) -> bool:
+    """Whether button data can be handed to a handler: ASCII (the bot makes no other), within
+    Telegram's 64 bytes, and every number in it fits SQLite's INTEGER."""
+    if not data or not data.isascii() or len(data) > MAX_DATA_BYTES:
+        return False
+    return all(int(part) <= MAX_ID for part in data.split(":") if part.isdigit())
+
+
 def callback_parts(data: str | None, count: int = 3) -> list[str]:
     """Split ``area:action:id`` into exactly `count` parts, missing ones empty (untrusted data)."""
     parts = (data or "").split(":")
@@ -22,9 +53,10 @@ def action_and_id(data: str | None, actions: Collection[str]) -> tuple[str, int]
     """``area:action:id`` from untrusted data: the action, if it is one of `actions`, and the id;
     None for anything else (forged or malformed)."""
     _, action, raw_id = callback_parts(data)
-    if not raw_id.isdigit() or action not in actions:
+    item_id = parse_id(raw_id)
+    if item_id is None or action not in actions:
         return None
-    return action, int(raw_id)
+    return action, item_id
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -77,6 +77,9 @@ async def delete_button(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     query = update.callback_query
     assert query is not None
+    if query.data not in ("del:yes", "del:no"):
+        await query.answer(turn.t._("That button is no longer valid."))
+        return
     await query.answer()
     user = turn.person.user
     if query.data != "del:yes" or user is None:

@@ -20,7 +20,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import reports as report_store
 from bot.storage.reports import ReportStatus
 from handlers import keyboards
-from handlers.base import Context, Turn, begin, prompted_reply
+from handlers.base import Context, Turn, begin, coordinator_action, prompted_reply
 from handlers.coordinator import _coordinator
 from handlers.keyboards import action_and_id, button, callback_parts
 
@@ -111,6 +111,7 @@ async def tell_barred(turn: Turn, until: datetime) -> None:
     )
 
 
+@coordinator_action
 async def reports_command(update: Update, context: Context) -> None:
     """Lists open reports (each with its decision buttons) and those of the last 30 days."""
     turn = await _coordinator(update, context)
@@ -153,6 +154,7 @@ def _outcome(turn: Turn, report: report_store.Report) -> str:
     return who + " · " + reports.decision_text(t, report)
 
 
+@coordinator_action
 async def bar_button(update: Update, context: Context) -> None:
     """Bars the reported citizen for the chosen period, or dismisses the report."""
     turn = await _coordinator(update, context)

@@ -13,6 +13,7 @@ from bot.services.roles import Change
 from bot.storage.roles import StaffRole
 from handlers import common
 from handlers.base import Context, Turn, begin
+from handlers.menus import sync_menu
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,12 @@ async def change_command(update: Update, context: Context) -> None:
         else await roles.remove(turn.rt, turn.person.telegram_id, target, role)
     )
     answer = _answer(turn, change, role, target)
+    if change in (Change.ADDED, Change.REMOVED):
+        await sync_menu(context.bot, turn.rt, target)
     if (
         change is Change.REMOVED
         and role is StaffRole.COORDINATOR
-        and turn.rt.config.coordinator_group_id is not None
+        and turn.rt.roles.coordinator_group is not None
     ):
         answer += "\n" + t._(
             "Anyone in the coordinator group can still act as a coordinator there: if they are "

@@ -13,10 +13,11 @@ from telegram.ext import Application, CommandHandler
 
 from bot.errors import UserInputError
 from bot.services import statistics
-from handlers.base import Context
+from handlers.base import Context, coordinator_action
 from handlers.coordinator import _coordinator
 
 
+@coordinator_action
 async def stats_command(update: Update, context: Context) -> None:
     """Sends the figures for the period and a chart of weekly requests and waiting times."""
     turn = await _coordinator(update, context)

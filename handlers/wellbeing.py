@@ -16,9 +16,9 @@ from bot.services import wellbeing
 from bot.storage.users import User
 from bot.storage.wellbeing import WellbeingStatus
 from handlers import keyboards
-from handlers.base import Context, Turn, begin
+from handlers.base import Context, Turn, begin, coordinator_action
 from handlers.coordinator import _coordinator, writing_with
-from handlers.keyboards import button
+from handlers.keyboards import button, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,10 @@ async def offer_after_request(turn: Turn, request_id: int) -> None:
 def _ints(data: str | None) -> tuple[str, list[int]] | None:
     """``wb:<action>:<numbers...>`` with every number checked (untrusted data)."""
     parts = (data or "").split(":")
-    if len(parts) < 3 or not all(p.isdigit() and len(p) < 10 for p in parts[2:]):
+    numbers = [parse_id(p) for p in parts[2:]]
+    if len(parts) < 3 or any(n is None for n in numbers):
         return None
-    return parts[1], [int(p) for p in parts[2:]]
+    return parts[1], [n for n in numbers if n is not None]
 
 
 async def wellbeing_button(update: Update, context: Context) -> None:
@@ -134,6 +135,7 @@ async def wellbeing_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, wellbeing.history_text(turn.t, items))
 
 
+@coordinator_action
 async def coordinator_talk_button(update: Update, context: Context) -> None:
     """Opens a coordinator's conversation with a citizen who asked for one."""
     turn = await _coordinator(update, context)

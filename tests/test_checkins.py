@@ -219,3 +219,45 @@ async def test_weekly_ten_oclock_survives_fall_back(harness: Harness) -> None:
         datetime(2026, 10, 26, 9, 0, tzinfo=UTC),  # 10:00 CET
         datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
     ]
+
+
+async def test_a_weekly_series_after_two_weeks_down_fires_once_and_says_late(
+    harness: Harness,
+) -> None:
+    h = harness
+    peer, citizen = await in_contact(h)
+    peer.send_text("/checkin")
+    await h.settle()
+    await press(
+        h, peer, "Check-in message", "Tomorrow", "Every week for 4 weeks", "Skip", "Plan it"
+    )
+    await h.stop()
+    h.clock.advance(timedelta(days=15, hours=1))  # weeks 1, 2 and 3 all passed while down
+    await h.start()
+    await h.tick()
+    await h.tick(timedelta(minutes=2))
+    assert len(checkin_messages(h, citizen)) == 1
+    assert "comes a little late" in citizen.texts[-1]
+    # The latest week was sent (planned for Tuesday 17 March); the series goes on from it.
+    assert "Tuesday 17 March" in citizen.texts[-1]
+    await h.tick(timedelta(days=6, hours=22, minutes=57))  # Tuesday 24 March, 09:59
+    assert len(checkin_messages(h, citizen)) == 1
+    await h.tick(timedelta(minutes=2))
+    assert len(checkin_messages(h, citizen)) == 2
+    assert "late" not in checkin_messages(h, citizen)[-1]
+
+
+async def test_a_call_reminder_whose_call_has_passed_is_dropped(harness: Harness) -> None:
+    h = harness
+    peer, citizen = await in_contact(h)
+    peer.send_text("/checkin")
+    await h.settle()
+    await press(h, peer, "Phone call", "Tomorrow", "Only once", "Skip", "Plan it")
+    peer_before, citizen_before = len(peer.texts), len(citizen.texts)
+    await h.stop()
+    h.clock.advance(timedelta(days=1, hours=2))  # down over the reminder and the call itself
+    await h.start()
+    await h.tick()
+    await h.tick(timedelta(minutes=5))
+    assert not any("Reminder" in text for text in peer.texts[peer_before:])
+    assert not any("Reminder" in text for text in citizen.texts[citizen_before:])

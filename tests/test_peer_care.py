@@ -27,12 +27,16 @@ async def test_heavy_moment_offers_debrief_and_asks_next_day(harness: Harness) -
 
 
 async def test_several_heavy_moments_suggest_a_break(harness: Harness) -> None:
+    """Three separate urgent requests in a week (each taken by a coordinator, hours apart)."""
     h = harness
-    await coordinator(h)
+    coco = await coordinator(h)
     peer, citizen = await in_contact(h)
     for _ in range(3):
         citizen.send_text("/help_now")
         await h.settle()
+        coco.press_button("I'm handling it")
+        await h.settle()
+        h.clock.advance(timedelta(hours=2))
     assert "A break is a good idea" in peer.texts[-1]
     await press(h, peer, "Take a break")
     assert "You are away" in peer.texts[-1]

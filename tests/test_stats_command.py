@@ -61,20 +61,21 @@ async def test_not_for_citizens_or_peers(harness: Harness) -> None:
 async def test_coordinator_tools_only_in_private_or_the_coordinator_group(
     harness: Harness,
 ) -> None:
-    """Health data must not be posted to an ordinary group the bot happens to be in."""
+    """Health data must not be posted to an ordinary group the bot happens to be in: there the
+    bot says it works in private chats and leaves, even when a coordinator asks."""
     h = harness
     coco = await coordinator(h)
     await in_contact(h)
-    other = h.fake.group(-4242, "Friends")
-    other.add_member(coco)
     before = len(h.fake.calls_to("sendPhoto"))
-    for command in ("/stats", "/queue", "/peers", "/escalations"):
+    for number, command in enumerate(("/stats", "/queue", "/peers", "/escalations")):
+        other = h.fake.group(-4242 - number, "Friends")
+        other.add_member(coco)
         coco.send_text(command, chat=other)
         await h.settle()
-        assert other.texts[-1] == (
-            "Coordinator tools work only in a private chat with me or in the coordinators' group."
-        )
-    assert not any("Statistics" in t or "Anxiety" in t or "Maja" in t for t in other.texts)
+        assert other.bot_left
+        assert other.texts == [
+            "Jeg virker kun i private chats. Skriv direkte til mig: @peerbot_test_bot"
+        ]
     assert len(h.fake.calls_to("sendPhoto")) == before
     # In the private chat the same coordinator gets the figures.
     coco.send_text("/stats")

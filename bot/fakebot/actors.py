@@ -75,7 +75,7 @@ class _ChatView:
 
 
 class FakeChat(_ChatView):
-    """A group chat (negative id) with the bot in it."""
+    """A group chat or channel (negative id) with the bot in it."""
 
     def __init__(self, fake: FakeTelegram, chat_id: int, title: str) -> None:
         super().__init__(fake, chat_id)
@@ -89,6 +89,19 @@ class FakeChat(_ChatView):
     def add_member(self, person: FakeUser) -> None:
         """Let ``person`` write and press buttons in this group."""
         self._fake._chat_state(self.chat_id).members[person.id] = person
+
+    @property
+    def bot_left(self) -> bool:
+        """Whether the bot left this group or channel (leaveChat)."""
+        return self._fake._chat_state(self.chat_id).left
+
+    def add_bot(self, by: FakeUser) -> None:
+        """``by`` adds the bot to this group (again): the bot gets a my_chat_member update."""
+        self._fake._add_bot(self, by)
+
+    def post(self, text: str) -> dict[str, Any]:
+        """Post ``text`` in this channel (a ``channel_post`` update, sent by the chat itself)."""
+        return self._fake._channel_post(self, text)
 
     def migrate_to_supergroup(self, new_chat_id: int) -> FakeChat:
         """Upgrade to a supergroup with a new id; sends to the old id then get ChatMigrated."""

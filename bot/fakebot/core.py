@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from bot.fakebot.actors import FakeChat, FakeUser
 from bot.fakebot.errors import ApiError, InjectedTimeout
-from bot.fakebot.formatting import format_text
+from bot.fakebot.formatting import command_entities, format_text
 from bot.fakebot.spec import BotApiSpec, UploadedFile
 from bot.fakebot.spec import json_copy as _copy
 
@@ -188,6 +188,8 @@ class _Chat:
     members: dict[int, FakeUser] = field(default_factory=dict)
     reply_keyboard: dict[str, Any] | None = None
     menu_button: dict[str, Any] | None = None
+    # The bot left (leaveChat) this group or channel: it gets no updates and cannot send.
+    left: bool = False
 
 
 @dataclass
@@ -282,6 +284,7 @@ class FakeTelegram:
             "setChatMenuButton": self._set_chat_menu_button,
             "getChatMenuButton": self._get_chat_menu_button,
             "getFile": self._get_file,
+            "leaveChat": self._leave_chat,
         }
 
     # ----- the Bot API -------------------------------------------------------------------
@@ -433,6 +436,15 @@ class FakeTelegram:
             self._groups[chat_id] = FakeChat(self, chat_id, title)
         return self._groups[chat_id]
 
+    def channel(self, chat_id: int, title: str) -> FakeChat:
+        """Return the channel with this (negative) id, creating it with the bot as a member."""
+        if chat_id >= 0:
+            raise ValueError("channel ids are negative")
+        if chat_id not in self._groups:
+            self._chats[chat_id] = _Chat({"id": chat_id, "type": "channel", "title": title})
+            self._groups[chat_id] = FakeChat(self, chat_id, title)
+        return self._groups[chat_id]
+
     def long_polls_waiting(self) -> int:
         """How many ``getUpdates`` calls are waiting for an update: a test waits for this
         instead of sleeping on the wall clock and hoping the poll has started."""
@@ -531,6 +543,8 @@ class FakeTelegram:
             raise AssertionError("this user blocked the bot; call unblock() first")
         if chat_id < 0 and person.id not in chat.members:
             raise AssertionError("the user is not a member of this group; add_member() first")
+        if chat.left:
+            raise AssertionError("the bot left this group; add_bot() first")
         return chat
 
     def _press(
@@ -582,6 +596,37 @@ class FakeTelegram:
                 "new_chat_member": new_member,
             },
         )
+
+    def _bot_membership(self, chat: _Chat, by: dict[str, Any], old: str, new: str) -> None:
+        """The bot's own membership of a group or channel changed: Telegram tells the bot."""
+        self._push_update(
+            "my_chat_member",
+            {
+                "chat": dict(chat.info),
+                "from": by,
+                "date": self._timestamp(),
+                "old_chat_member": {"user": dict(self.bot_user), "status": old},
+                "new_chat_member": {"user": dict(self.bot_user), "status": new},
+            },
+        )
+
+    def _add_bot(self, group: FakeChat, by: FakeUser) -> None:
+        chat = self._chat_state(group.chat_id)
+        chat.left = False
+        chat.members[by.id] = by
+        self._bot_membership(chat, by.as_dict(), "left", "member")
+
+    def _channel_post(self, channel: FakeChat, text: str) -> dict[str, Any]:
+        chat = self._chat_state(channel.chat_id)
+        if chat.left:
+            raise AssertionError("the bot left this channel; add_bot() first")
+        content: dict[str, Any] = {"text": text, "sender_chat": dict(chat.info)}
+        entities = command_entities(text)
+        if entities:
+            content["entities"] = entities
+        message = self._store(chat, None, content)
+        self._push_update("channel_post", _copy(message))
+        return _copy(message)
 
     def _migrate(self, group: FakeChat, new_chat_id: int) -> FakeChat:
         old = self._chat_state(group.chat_id)
@@ -660,6 +705,8 @@ class FakeTelegram:
 
     def _writable_chat(self, chat_id: int | str) -> _Chat:
         chat = self._chat(chat_id)
+        if chat.left:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
         if chat.blocked:
             raise ApiError(403, _BLOCKED)
         if not chat.started:
@@ -979,6 +1026,16 @@ class FakeTelegram:
             self._deletable(chat, message)
         for message in found:
             del chat.messages[message["message_id"]]
+        return True
+
+    def _leave_chat(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params["chat_id"])
+        if chat.info["type"] == "private":
+            raise ApiError(400, "Bad Request: chat member status can't be changed in private chats")
+        if chat.left:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        chat.left = True
+        self._bot_membership(chat, dict(self.bot_user), "member", "left")
         return True
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:

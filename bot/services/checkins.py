@@ -8,7 +8,7 @@ transaction that queues the message, so a restart neither loses nor repeats it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -319,11 +319,15 @@ async def _postpone(rt: Runtime, checkin: Checkin, now: datetime) -> int:
 
 
 async def _remind(rt: Runtime, checkin: Checkin, now: datetime) -> int:
+    """Remind both sides of a call or meeting; one whose time has passed (the bot was down)
+    is dropped: a reminder after the event helps nobody."""
     async with rt.storage.transaction() as tx:
         contact = await contact_store.contact(tx, checkin.contact_id)
         if contact is None or not await checkin_store.set_status(
             tx, checkin.id, CheckinStatus.REMINDED, (CheckinStatus.PENDING,)
         ):
+            return 0
+        if checkin.due_at is not None and checkin.due_at <= now:
             return 0
         peer_notice, citizen_notice = reminder_notices(rt, checkin, contact)
         await notices.send(
@@ -341,8 +345,32 @@ async def _remind(rt: Runtime, checkin: Checkin, now: datetime) -> int:
     return 1
 
 
+def latest_due(checkin: Checkin, config: Config, now: datetime) -> Checkin:
+    """A weekly series whose later weeks are due as well (the bot was down): the latest due
+    week, with the repeats left after it. The weeks missed in between are not sent."""
+    if checkin.local_time is None or checkin.due_at is None:
+        return checkin
+    latest = checkin
+    while latest.repeat_weeks > 0 and latest.local_time is not None:
+        local, due_at, moved = occurrence(
+            latest.local_time + timedelta(days=7), config, checkin.kind
+        )
+        if due_at > now:
+            break
+        latest = replace(
+            latest,
+            local_time=local,
+            due_at=due_at,
+            quiet_moved=moved,
+            repeat_weeks=latest.repeat_weeks - 1,
+        )
+    return latest
+
+
 async def _fire(rt: Runtime, checkin: Checkin, now: datetime) -> int:
-    """Exactly once: the status change and the queued message commit together."""
+    """Exactly once: the status change and the queued message commit together. After
+    downtime a series fires once, for its latest due week, and says it is late."""
+    checkin = latest_due(checkin, rt.config, now)
     late = checkin.due_at is not None and now - checkin.due_at > LATE_AFTER
     async with rt.storage.transaction() as tx:
         contact = await contact_store.contact(tx, checkin.contact_id)
@@ -353,6 +381,10 @@ async def _fire(rt: Runtime, checkin: Checkin, now: datetime) -> int:
             checkin_store.UPCOMING,
             fired_at=now.isoformat(),
             late=int(late),
+            due_at=checkin.due_at.isoformat() if checkin.due_at else None,
+            local_time=checkin.local_time,
+            quiet_moved=int(checkin.quiet_moved),
+            repeat_weeks=checkin.repeat_weeks,
         ):
             return 0
         if checkin.kind == "checkin":

@@ -17,8 +17,8 @@ from bot.storage.outbox import Priority
 
 def coordinator_chats(rt: Runtime, *, backups: bool = False) -> list[int]:
     chats = rt.roles.primary_coordinators()
-    if rt.config.coordinator_group_id is not None:
-        chats.append(rt.config.coordinator_group_id)
+    if (group := rt.roles.coordinator_group) is not None:
+        chats.append(group)
     if backups:
         chats = [c for c in rt.config.backup_coordinator_ids if c not in chats]
     return chats
@@ -30,8 +30,8 @@ async def on_duty_chats(rt: Runtime, tx: Transaction) -> list[int]:
     configured = rt.roles.primary_coordinators()
     on_duty = [c for c in await user_store.on_duty(tx) if c in configured]
     chats = on_duty or configured
-    if rt.config.coordinator_group_id is not None:
-        chats.append(rt.config.coordinator_group_id)
+    if (group := rt.roles.coordinator_group) is not None:
+        chats.append(group)
     return chats
 
 
@@ -70,8 +70,8 @@ async def reachable_chats(rt: Runtime, tx: Transaction) -> list[int]:
         chats = configured
     else:
         return []  # outside office hours with nobody on call
-    if config.coordinator_group_id is not None:
-        chats = [*chats, config.coordinator_group_id]
+    if (group := rt.roles.coordinator_group) is not None:
+        chats = [*chats, group]
     refused = await outbox_store.unreachable_chats(tx, chats)
     reachable = []
     for chat_id in chats:

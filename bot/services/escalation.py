@@ -131,6 +131,14 @@ async def render(
         lines.append(t._("Peer: {name}", name=contact.peer_name))
     if escalation.note:
         lines.append(t._("Note: {note}", note=escalation.note))
+    if escalation.repeat_count and escalation.last_repeat_at is not None:
+        lines.append(
+            t._(
+                "Pressed {count} times, the last at {time}",
+                count=escalation.repeat_count + 1,
+                time=t.time(escalation.last_repeat_at),
+            )
+        )
     buttons: list[tuple[str, str]] = [(t._("I'm handling it"), f"esc:ack:{escalation.id}")]
     if citizen is not None:
         buttons.append((t._("Write to them"), f"esc:talk:{escalation.id}"))
@@ -151,6 +159,7 @@ async def _notify(
             now=rt.now(),
             priority=Priority.URGENT,
             ref_id=escalation.id,
+            repeat_note=t._("This may repeat an earlier alert."),
         )
 
 
@@ -192,8 +201,66 @@ async def raise_in(
     if contact_id is not None and reason is not Reason.UNANSWERED:
         contact = await contact_store.contact(tx, contact_id)
         if contact is not None and contact.kind == "peer":
-            await peer_care.heavy_moment(tx, rt, contact.peer_id, reason.value)
+            await peer_care.heavy_moment(
+                tx, rt, contact.peer_id, reason.value, citizen_name=contact.citizen_name
+            )
     return escalation_id
+
+
+# Presses of "I need help now" by one person join their escalation for this long after it was
+# raised (open or already taken): one alert, not thirty. Later presses raise a new one.
+REPEAT_WINDOW = timedelta(minutes=30)
+# Coordinators hear of repeats at most this often; each note says how many and the last time.
+REPEAT_NOTE_EVERY = timedelta(minutes=5)
+
+
+async def join_repeat(
+    tx: Transaction, rt: Runtime, citizen_id: int, source_key: str
+) -> Escalation | None:
+    """Join a repeated press to the citizen's open escalation; None if there is none to join.
+
+    Coordinators are told how often and when (the alert's owner once someone has it, else the
+    same chats as the alert); the peer heard once when it was raised and hears nothing more."""
+    now = rt.now()
+    found = await escalation_store.to_join(tx, citizen_id, now - REPEAT_WINDOW)
+    if found is None:
+        return None
+    if not await escalation_store.add_repeat(tx, found.id, source_key, now):
+        return found  # this very press was counted before a restart
+    if found.repeat_noted_at is not None and now - found.repeat_noted_at < REPEAT_NOTE_EVERY:
+        return found
+    await escalation_store.repeat_noted(tx, found.id, now)
+    if found.acknowledged and found.acknowledged_by is not None:
+        chats = [found.acknowledged_by]
+        if (group := rt.roles.coordinator_group) is not None:
+            chats.append(group)
+    else:
+        chats = await on_duty_chats(rt, tx)
+    for chat_id in dict.fromkeys(chats):
+        t = await coordinator_translator(rt, tx, chat_id)
+        lines = [
+            t._(
+                'Urgent #{number}: they pressed "I need help now" again ({count} times in all, '
+                "the last at {time}).",
+                number=found.id,
+                count=found.repeat_count + 2,
+                time=t.time(now),
+            )
+        ]
+        buttons: notices.Buttons = ()
+        if not found.acknowledged:
+            lines.append(t._("Nobody has taken it yet."))
+            buttons = (((t._("I'm handling it"), f"esc:ack:{found.id}"),),)
+        await notices.send(
+            tx,
+            chat_id,
+            notices.Notice("\n".join(lines), buttons),
+            purpose="escalation-repeat",
+            now=now,
+            priority=Priority.URGENT,
+            ref_id=found.id,
+        )
+    return found
 
 
 async def raise_escalation(rt: Runtime, **kwargs: object) -> int | None:
@@ -248,6 +315,7 @@ async def acknowledge(
                 tx, coordinator_telegram_id, "acknowledge", f"escalation:{escalation_id}", now
             )
             await alarms.cancel(tx, escalation_id)
+            await _tell_citizen_seen(rt, tx, escalation)
             for chat_id, message_id in await outbox_store.sent_messages(tx, PURPOSE, escalation_id):
                 t = await coordinator_translator(rt, tx, chat_id)
                 text = t._(
@@ -454,6 +522,21 @@ async def _tell_peer_nobody_reachable(rt: Runtime, tx: Transaction, escalation: 
         name=contact.citizen_name,
     )
     await _send_urgent(rt, tx, contact.peer_chat, text, "escalation-unreached", escalation)
+
+
+async def _tell_citizen_seen(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:
+    """A coordinator took it: the citizen who asked (or wrote crisis words) hears at once that
+    a person has seen it; no time is promised. Queued with the acknowledgement, so not lost."""
+    if escalation.reason not in (Reason.BUTTON, Reason.SIGNAL):
+        return
+    if (citizen := await _reachable_citizen(tx, escalation)) is None:
+        return
+    t = rt.translator(citizen.language)
+    text = t._(
+        "A person from our team has seen your message and will write to you here. If you are "
+        "in danger before then, call 112."
+    )
+    await _send_urgent(rt, tx, citizen.telegram_id, text, "escalation-seen", escalation)
 
 
 async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: Escalation) -> None:

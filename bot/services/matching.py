@@ -224,14 +224,17 @@ async def _accept(rt: Runtime, offer_id: int, peer_telegram_id: int) -> AcceptRe
         await notices.send(
             tx,
             contact.citizen_chat,
+            # The help button under the text box stays from consent; these buttons are inline.
             notices.Notice(
                 t._(
                     "Good news: {peer} has said yes to being your peer. You can write here now, "
                     "and I will pass your messages on. {peer} will not see your name or number, "
                     "and you will not see theirs.",
                     peer=contact.peer_name,
-                ),
-                reply_keyboard=notices.help_now_keyboard(t),
+                )
+                + "\n\n"
+                + t._("When you want to stop, /end or the button below ends the contact."),
+                (((t._("End the contact"), f"end:ask:{contact_id}"),),),
             ),
             purpose="accepted",
             now=now,

@@ -18,24 +18,37 @@ WEEK = timedelta(days=7)
 FOLLOW_UP_AFTER = timedelta(days=1)
 
 
-async def heavy_moment(tx: Transaction, rt: Runtime, peer_id: int, kind: str) -> None:
-    """Record it and, in the same transaction, offer the peer a debrief (and maybe a break)."""
+def _what_happened(t: Translator, kind: str, citizen_name: str | None) -> str:
+    """Say what happened, so the offer of a debrief is not a riddle. (Crisis words and a
+    peer's own concern already told the peer what happened, in their own message.)"""
+    name = citizen_name or "-"
+    if kind == "button":
+        return t._(
+            "{name} asked for urgent help with the button. Our coordinators have been alerted "
+            "and a coordinator takes it from here; you do not need to do anything.",
+            name=name,
+        )
+    return ""
+
+
+async def heavy_moment(
+    tx: Transaction, rt: Runtime, peer_id: int, kind: str, *, citizen_name: str | None = None
+) -> None:
+    """Record it and, in the same transaction, tell the peer what happened and offer a debrief
+    (and maybe a break)."""
     peer = await user_store.by_id(tx, peer_id)
     if peer is None or peer.role.value != "peer":
         return
     now = rt.now()
     event_id = await event_store.add(tx, peer_id, kind, now, now + FOLLOW_UP_AFTER)
     t = rt.translator(peer.language)
+    offer = t._(
+        "That was a heavy moment. You do not have to carry it alone: a coordinator can "
+        "talk it through with you."
+    )
+    what = _what_happened(t, kind, citizen_name)
     await _offer_debrief(
-        tx,
-        rt,
-        peer.telegram_id,
-        event_id,
-        t._(
-            "That was a heavy moment. You do not have to carry it alone: a coordinator can "
-            "talk it through with you."
-        ),
-        t,
+        tx, rt, peer.telegram_id, event_id, f"{what}\n\n{offer}" if what else offer, t
     )
     if await event_store.count_since(tx, peer_id, now - WEEK) >= rt.config.heavy_events_per_week:
         await notices.send(

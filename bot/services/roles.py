@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.services import escalation
 from bot.staff import StaffRoles
 from bot.storage import audit as audit_store
+from bot.storage import chat_migrations
 from bot.storage import roles as role_store
 from bot.storage import users as user_store
 from bot.storage.roles import StaffRole
@@ -45,6 +46,7 @@ async def load(rt: Runtime) -> None:
     roles = StaffRoles.from_config(rt.config)
     for entry in await role_store.all_entries(rt.storage):
         roles.ids(entry.role).add(entry.telegram_id)
+    roles.group_moves = await chat_migrations.moves(rt.storage)
     rt.roles = roles
 
 

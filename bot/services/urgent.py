@@ -90,20 +90,29 @@ async def raise_for(
             language=language,
             pseudonym=pseudonyms.citizen_pseudonym(),
         )
-        request = await request_store.open_for(tx, user.id)
-        contact = await contact_store.active_for_citizen(tx, user.id)
-        escalation_id = await escalation.raise_in(
-            tx,
-            rt,
-            reason=reason,
-            citizen_id=user.id,
-            request_id=request.id if request else None,
-            contact_id=contact.id if contact else None,
-            categories=categories,
-            source_key=source_key,
-            citizen_answered=citizen_answered,
-        )
-        raised = await escalation_store.by_source_key(tx, source_key)
+        # A repeated press within the window joins the person's open alert; a press processed
+        # again after a restart finds its own escalation and joins nothing.
+        again = await escalation_store.by_source_key(tx, source_key)
+        joined = None
+        if reason is escalation.Reason.BUTTON and existing is not None and again is None:
+            joined = await escalation.join_repeat(tx, rt, user.id, source_key)
+        if joined is not None:
+            escalation_id: int | None = joined.id
+        else:
+            request = await request_store.open_for(tx, user.id)
+            contact = await contact_store.active_for_citizen(tx, user.id)
+            escalation_id = await escalation.raise_in(
+                tx,
+                rt,
+                reason=reason,
+                citizen_id=user.id,
+                request_id=request.id if request else None,
+                contact_id=contact.id if contact else None,
+                categories=categories,
+                source_key=source_key,
+                citizen_answered=citizen_answered,
+            )
+        raised = joined or await escalation_store.by_source_key(tx, source_key)
     rt.wake_delivery()
     config = rt.config
     return UrgentOutcome(

@@ -209,7 +209,16 @@ async def set_status(
     **values: object,
 ) -> bool:
     """Move one row on only from an expected status: this is what makes firing exactly once."""
-    allowed = {"fired_at", "late", "answer", "answered_at", "due_at", "quiet_moved"}
+    allowed = {
+        "fired_at",
+        "late",
+        "answer",
+        "answered_at",
+        "due_at",
+        "quiet_moved",
+        "local_time",
+        "repeat_weeks",
+    }
     extra = [name for name in values if name in allowed]
     assignments = "".join(f", {name} = ?" for name in extra)
     marks = ", ".join("?" for _ in expected)

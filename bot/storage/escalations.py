@@ -25,6 +25,9 @@ class Escalation:
     backup_notified: bool
     unreached: bool = False
     alarmed: bool = False
+    repeat_count: int = 0
+    last_repeat_at: datetime | None = None
+    repeat_noted_at: datetime | None = None
 
 
 def _escalation(row: Row) -> Escalation:
@@ -46,7 +49,14 @@ def _escalation(row: Row) -> Escalation:
         backup_notified=row["backup_notified_at"] is not None,
         unreached=row["unreached_at"] is not None,
         alarmed=row["alarmed_at"] is not None,
+        repeat_count=row["repeat_count"],
+        last_repeat_at=_time(row["last_repeat_at"]),
+        repeat_noted_at=_time(row["repeat_noted_at"]),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 async def create(
@@ -159,6 +169,38 @@ async def last_for_citizen(db: Database | Transaction, citizen_id: int) -> Escal
         "SELECT * FROM escalations WHERE citizen_id = ? ORDER BY id DESC LIMIT 1", (citizen_id,)
     )
     return _escalation(row) if row else None
+
+
+async def to_join(tx: Transaction, citizen_id: int, since: datetime) -> Escalation | None:
+    """The citizen's latest "I need help now" escalation raised since `since`, which a new
+    press joins (open or already taken)."""
+    row = await tx.fetchone(
+        "SELECT * FROM escalations WHERE citizen_id = ? AND reason = 'button'"
+        " AND created_at >= ? ORDER BY id DESC LIMIT 1",
+        (citizen_id, since.isoformat()),
+    )
+    return _escalation(row) if row else None
+
+
+async def add_repeat(tx: Transaction, escalation_id: int, source_key: str, now: datetime) -> bool:
+    """Count a repeated press once: False if this update was counted before (it is processed
+    again after a restart, see DESIGN "Inbox before acknowledgement")."""
+    if not await tx.execute_rowcount(
+        "INSERT OR IGNORE INTO escalation_presses (source_key, escalation_id) VALUES (?, ?)",
+        (source_key, escalation_id),
+    ):
+        return False
+    await tx.execute(
+        "UPDATE escalations SET repeat_count = repeat_count + 1, last_repeat_at = ? WHERE id = ?",
+        (now.isoformat(), escalation_id),
+    )
+    return True
+
+
+async def repeat_noted(tx: Transaction, escalation_id: int, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE escalations SET repeat_noted_at = ? WHERE id = ?", (now.isoformat(), escalation_id)
+    )
 
 
 async def set_note(tx: Transaction, escalation_id: int, note: str) -> bool:

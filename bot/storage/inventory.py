@@ -216,6 +216,9 @@ INVENTORY: tuple[Table, ...] = (
             ("backup_notified_at", N, N_("time")),
             ("unreached_at", N, N_("when no coordinator could be reached")),
             ("alarmed_at", N, N_("when the e-mail alarm was decided")),
+            ("repeat_count", S, N_("how often the help button was pressed again")),
+            ("last_repeat_at", P, N_("time")),
+            ("repeat_noted_at", N, N_("when coordinators were last told of a repeat")),
         ),
         mine="citizen_id = :user",
         withheld={
@@ -480,6 +483,8 @@ INVENTORY: tuple[Table, ...] = (
             ("created_at", N, N_("time")),
             ("sent_at", N, N_("time")),
             ("message_id", N, N_("Telegram message number")),
+            ("tried", N, N_("how often sending was started")),
+            ("repeat_note", N, N_("the line that says a resent alert may repeat one")),
         ),
         mine="chat_id = :telegram",
         withheld={
@@ -545,6 +550,37 @@ INVENTORY: tuple[Table, ...] = (
         ),
         mine="actor_id = :telegram",
         withheld={"actor_id": OWN_TELEGRAM_ID},
+    ),
+    Table(
+        "escalation_presses",
+        N_("count a repeated press of the help button once, even when it is handled again"),
+        N_("with its escalation"),
+        N_("the bot only"),
+        _cols(
+            ("source_key", N, N_("which update was the press")),
+            ("escalation_id", P, N_("which escalation it joined")),
+        ),
+    ),
+    Table(
+        "chat_migrations",
+        N_("follow the coordinators' group when Telegram makes it a supergroup"),
+        N_("kept with the service"),
+        N_("the bot only; the operator is told the new id"),
+        _cols(
+            ("old_chat_id", N, N_("the group's former Telegram id")),
+            ("new_chat_id", N, N_("the group's new Telegram id")),
+            ("migrated_at", N, N_("time")),
+        ),
+    ),
+    Table(
+        "command_menus",
+        N_("give each person the command menu of their role"),
+        N_("at once on /delete"),
+        N_("the bot only"),
+        _cols(
+            ("chat_id", ID, N_("Telegram chat id")),
+            ("menu", P, N_("which roles' commands and language the menu shows")),
+        ),
     ),
     Table(
         "meta",

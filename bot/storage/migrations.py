@@ -407,6 +407,30 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX inbox_seen_at ON inbox_seen (seen_at);
     """,
+    # The right person: a group that became a supergroup (old id -> new id); repeated "I need
+    # help now" presses joined to one escalation; an outbox row knows it was tried before (a
+    # crash may have hidden Telegram's answer) and what line then says so; the command menu
+    # each chat was last given.
+    """
+    CREATE TABLE chat_migrations (
+        old_chat_id INTEGER PRIMARY KEY,
+        new_chat_id INTEGER NOT NULL,
+        migrated_at TEXT NOT NULL
+    );
+    ALTER TABLE escalations ADD COLUMN repeat_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE escalations ADD COLUMN last_repeat_at TEXT;
+    ALTER TABLE escalations ADD COLUMN repeat_noted_at TEXT;
+    CREATE TABLE escalation_presses (
+        source_key TEXT PRIMARY KEY,
+        escalation_id INTEGER NOT NULL REFERENCES escalations (id) ON DELETE CASCADE
+    );
+    ALTER TABLE outbox ADD COLUMN tried INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN repeat_note TEXT;
+    CREATE TABLE command_menus (
+        chat_id INTEGER PRIMARY KEY,
+        menu TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -432,6 +456,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "relayed copies are marked, so an erasure can withdraw them",
     "one handover note per ended contact",
     "updates set aside after failing, and the ids of updates already handled",
+    "group migrations, repeated urgent presses, outbox retries that may repeat, command menus",
 )
 
 

@@ -27,6 +27,14 @@ class OutboxMessage:
     purpose: str
     ref_id: int | None
     attempts: int
+    # How often sending was started: more than `attempts` means a try whose answer was lost
+    # (a crash or a time-out after Telegram may have accepted it).
+    tried: int = 0
+    # Added to a resent message's text when an earlier try may have arrived.
+    repeat_note: str | None = None
+
+    def may_repeat(self) -> bool:
+        return self.repeat_note is not None and self.tried > 0
 
 
 def _message(row: Row) -> OutboxMessage:
@@ -39,6 +47,8 @@ def _message(row: Row) -> OutboxMessage:
         purpose=row["purpose"],
         ref_id=row["ref_id"],
         attempts=row["attempts"],
+        tried=row["tried"],
+        repeat_note=row["repeat_note"],
     )
 
 
@@ -52,11 +62,16 @@ async def enqueue(
     now: datetime,
     priority: Priority = Priority.NORMAL,
     ref_id: int | None = None,
+    repeat_note: str | None = None,
 ) -> int:
-    """Add a message inside the caller's transaction, so it exists exactly when its cause does."""
+    """Add a message inside the caller's transaction, so it exists exactly when its cause does.
+
+    `repeat_note`: a line added to the text if it is sent again after a try whose answer was
+    lost; such a row also counts its tries before each send (one write more, so only for rows
+    that need it)."""
     return await tx.execute(
         "INSERT INTO outbox (chat_id, method, params, priority, purpose, ref_id, not_before,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, repeat_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             chat_id,
             method,
@@ -66,8 +81,14 @@ async def enqueue(
             ref_id,
             now.isoformat(),
             now.isoformat(),
+            repeat_note,
         ),
     )
+
+
+async def mark_tried(db: Database, message_id: int) -> None:
+    """Committed before the send, so a crash after Telegram accepted it is known later."""
+    await db.execute("UPDATE outbox SET tried = tried + 1 WHERE id = ?", (message_id,))
 
 
 async def due(db: Database, now: datetime, limit: int = 50) -> list[OutboxMessage]:

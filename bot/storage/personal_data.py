@@ -169,6 +169,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneIn
     )
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (telegram_id,))
     await tx.execute("DELETE FROM recent_messages WHERE chat_id = ?", (telegram_id,))
+    await tx.execute("DELETE FROM command_menus WHERE chat_id = ?", (telegram_id,))
     await tx.execute("DELETE FROM peer_profiles WHERE user_id = ?", (user_id,))
     await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
