@@ -44,9 +44,10 @@ OWN_COMMANDS = {"request", "cancel"}
 
 # Tables that change on every update whoever sends it, and hold nothing a wrong actor could
 # reach: the raw update inbox (written before handling, see DESIGN "Inbox before
-# acknowledgement"), the message ids kept for the actor's own /forget, the command menu of the
-# actor's own chat, and the bot's facts about itself (e.g. when Telegram last answered).
-BOOKKEEPING = {"inbox", "recent_messages", "command_menus", "meta"}
+# acknowledgement") and the numbers of updates already handled (so a repeat is not handled
+# twice), the message ids kept for the actor's own /forget, the command menu of the actor's own
+# chat, and the bot's facts about itself (e.g. when Telegram last answered).
+BOOKKEEPING = {"inbox", "inbox_seen", "recent_messages", "command_menus", "meta"}
 
 SENDS = re.compile(r"^(send|copy|forward|edit|delete|pin|set|leave)", re.IGNORECASE)
 
