@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.services.triage import CrisisDetector  # noqa: E402
+from bot.services.triage import CrisisDetector
 
 LENGTH = 200
 ROUNDS = 7

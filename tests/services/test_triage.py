@@ -23,7 +23,9 @@ from bot.services.triage import (
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LANGUAGES = ("da", "en")
-BUILT_IN_CATEGORIES = frozenset({"suicidal_ideation", "self_harm", "method", "distress"})
+BUILT_IN_CATEGORIES = frozenset(
+    {"suicidal_ideation", "self_harm", "method", "plan", "farewell", "burden", "distress"}
+)
 
 
 def sentences(kind: str, language: str) -> list[str]:
@@ -258,7 +260,7 @@ def test_no_patterns_is_an_error() -> None:
 
 def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Path) -> None:
     planned = "jeg planlægger min sidste rejse"
-    course = "jeg var på kursus i selvmordsforebyggelse"
+    course = "vi øvede selvmordssamtalen på kurset"
     starving = "jeg sulter mig selv igen"
     default = default_detector()
     assert not default.check(planned).flagged
@@ -272,7 +274,7 @@ def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Pa
                 "# Our own additions.\n"
                 "[suicidal_ideation]\nsidste rejse*\n"
                 "[eating_disorder]\nsulte/sulter/sultede mig selv\n"
-                "[exclude]\nkursus i selvmordsforebyggelse\n"
+                "[exclude]\nselvmordssamtale*\n"
             ),
             "notes.md": "[x]\nthis file is ignored: only *.txt is read\n",
         },
