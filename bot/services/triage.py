@@ -88,6 +88,7 @@ _SYNONYM_SOURCE = {
     "itll": "it will",
     "its": "it is",
     "thats": "that is",
+    "tonights": "tonight is",
     "whos": "who is",
     "ive": "i have",
     "dont": "do not",
@@ -183,7 +184,8 @@ _ONLY_SYMBOLS = re.compile(r"[\W_]*", re.UNICODE)
 # raised by a phrase ("800mg" alone is often an ordinary prescription).
 _PILL_COUNT = re.compile(
     r"[ \n](?:[1-9]\d+|hundred|hundrede) (?:x )?(?:piller|pills|tabletter|tablets|tabs|pamol"
-    r"|panodil|paracetamol|ipren|ibuprofen|sovepiller|sleeping pills|painkillers)(?!\w)"
+    r"|panodil|paracetamol|ipren|ibuprofen|tylenol|advil|aspirin|panadol|\w*piller|\w*pills"
+    r"|painkillers|tabs)(?!\w)"
 )
 _MG_AMOUNT = re.compile(r"[ \n]\d{3,} ?(?:mg|milligram)(?!\w)")
 # Negations, as they look in prepared text (letters may repeat; "dont" is already "do not").
@@ -658,6 +660,8 @@ class CrisisDetector:
         if not found:
             if pills:
                 return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.METHOD)
+            if emoji and _ONLY_SYMBOLS.fullmatch(text):
+                return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.DISTRESS)
             return NOT_FLAGGED
         covered = [span for spans in found.values() for span in spans]
         level = max(

@@ -261,11 +261,11 @@ def test_no_patterns_is_an_error() -> None:
 def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Path) -> None:
     planned = "jeg planlægger min sidste rejse"
     course = "vi øvede selvmordssamtalen på kurset"
-    starving = "jeg sulter mig selv igen"
+    purging = "jeg kaster op efter hvert måltid"
     default = default_detector()
     assert not default.check(planned).flagged
     assert default.check(course).flagged
-    assert not default.check(starving).flagged
+    assert not default.check(purging).flagged
 
     detector = detector_with(
         tmp_path,
@@ -273,7 +273,7 @@ def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Pa
             "org.txt": (
                 "# Our own additions.\n"
                 "[suicidal_ideation]\nsidste rejse*\n"
-                "[eating_disorder]\nsulte/sulter/sultede mig selv\n"
+                "[eating_disorder]\nkaste/kaster/kastede op efter ~ måltid*\n"
                 "[exclude]\nselvmordssamtale*\n"
             ),
             "notes.md": "[x]\nthis file is ignored: only *.txt is read\n",
@@ -283,7 +283,7 @@ def test_extra_directory_adds_a_pattern_an_exclusion_and_a_category(tmp_path: Pa
         True, frozenset({"suicidal_ideation"}), Level.THOUGHTS
     )
     assert not detector.check(course).flagged
-    assert detector.check(starving) == TriageResult(
+    assert detector.check(purging) == TriageResult(
         True, frozenset({"eating_disorder"}), Level.THOUGHTS
     )
     assert detector.categories == BUILT_IN_CATEGORIES | {"eating_disorder"}
@@ -401,7 +401,7 @@ def test_idioms_stay_unflagged(text: str) -> None:
 
 
 def test_a_header_can_name_a_level(tmp_path: Path) -> None:
-    detector = detector_with(tmp_path, {"org.txt": "[eating_disorder:distress]\nsulter mig selv\n"})
-    assert detector.check("jeg sulter mig selv").level == Level.DISTRESS
+    detector = detector_with(tmp_path, {"org.txt": "[eating_disorder:distress]\nkaster op\n"})
+    assert detector.check("jeg kaster op efter maden").level == Level.DISTRESS
     with pytest.raises(PhraseFileError, match="a level is one of"):
         CrisisDetector.from_sources([("org.txt", "[x:urgent]\nword")])
