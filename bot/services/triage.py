@@ -642,21 +642,25 @@ class CrisisDetector:
                 return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.DISTRESS)
             return NOT_FLAGGED
         sentences = _Sentences(self._exclusions, self._contexts, prepared)
+        # Every word start where some pattern matches: each category is then tried only there,
+        # instead of scanning the whole message once per category.
+        starts = [first.start()]
+        while (more := self._any.search(prepared, starts[-1] + 1)) is not None:
+            starts.append(more.start())
         found: dict[str, list[tuple[int, int]]] = {}
         for name, regex in self._by_category.items():
-            spans = sentences.unexcluded_matches(regex, first.start())
+            spans = sentences.counted_matches(regex, starts)
             if spans:
                 found[name] = spans
         for name, combos in self._combos.items():
-            for combo in combos:
-                parts = []
-                for part in combo:
-                    spans = sentences.unexcluded_matches(part, 0)
+            for first_part, *other_parts in combos:
+                spans = sentences.counted_matches(first_part, starts)
+                for part in other_parts:
                     if not spans:
                         break
-                    parts.append(spans[0])
-                else:
-                    found.setdefault(name, []).append(parts[-1])
+                    spans = sentences.unexcluded_matches(part, 0)
+                if spans:
+                    found.setdefault(name, []).append(spans[0])
         if not found:
             if pills:
                 return TriageResult(True, frozenset({METHOD_CATEGORY}), Level.METHOD)
@@ -732,18 +736,34 @@ class _Sentences:
         self._spans[sentence_start] = (spans, context)
         return spans, context
 
+    def counts(self, start: int, end: int) -> bool:
+        """Whether a match counts: no exclusion overlaps it and, in a sentence with a context,
+        it names the writer."""
+        spans, context = self._spans_around(start, end)
+        return not any(a < end and start < b for a, b in spans) and (
+            not context or _FIRST_PERSON.search(self._text, start, end) is not None
+        )
+
     def unexcluded_matches(self, regex: re.Pattern[str], pos: int) -> list[tuple[int, int]]:
-        """Every match no exclusion overlaps, as (start, end); a cancelled match's next word is
-        tried too. In a sentence with a context, only a match that names the writer counts."""
+        """Every match that counts, as (start, end); after a cancelled match the next word is
+        tried too."""
         found: list[tuple[int, int]] = []
         while (match := regex.search(self._text, pos)) is not None:
             start, end = match.start() + 1, match.end()
-            spans, context = self._spans_around(start, end)
-            if not any(a < end and start < b for a, b in spans) and (
-                not context or _FIRST_PERSON.search(self._text, start, end) is not None
-            ):
+            if self.counts(start, end):
                 found.append((start, end))
             pos = start
+        return found
+
+    def counted_matches(
+        self, regex: re.Pattern[str], starts: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """The matches that count among those beginning at the given word starts."""
+        found = []
+        for pos in starts:
+            match = regex.match(self._text, pos)
+            if match is not None and self.counts(pos + 1, match.end()):
+                found.append((pos + 1, match.end()))
         return found
 
 
