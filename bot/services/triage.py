@@ -15,6 +15,7 @@ patterns (each letter may repeat), not by rewriting the message.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -134,11 +135,23 @@ _SYNONYM_SOURCE = {
 }
 
 
+# Small words that change nothing about a crisis phrase but break it when they stand in the
+# middle ("jeg skærer stadig i mig selv", "i have a rope"): dropped from messages and patterns
+# alike, so a pattern never needs them and a message that has them still matches.
+_FILLER_SOURCE = (
+    "a an the just really still even actually literally honestly kinda totally"
+    " truly lowkey basically"
+    " en et bare lige stadig ogsaa altsaa jo vel egentlig virkelig totalt sgu fandme"
+    " simpelthen faktisk aerligt serioest"
+)
+
+
 def _collapse(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
 _SYNONYMS = {_collapse(k): v for k, v in _SYNONYM_SOURCE.items()}
+_FILLERS = frozenset(_collapse(w) for w in _FILLER_SOURCE.split())
 
 
 class Level(IntEnum):
@@ -183,9 +196,9 @@ _ONLY_SYMBOLS = re.compile(r"[\W_]*", re.UNICODE)
 # Amounts: ten or more pills flag METHOD alone; a large mg amount only raises a flag already
 # raised by a phrase ("800mg" alone is often an ordinary prescription).
 _PILL_COUNT = re.compile(
-    r"[ \n](?:[1-9]\d+|hundred|hundrede) (?:x )?(?:piller|pills|tabletter|tablets|tabs|pamol"
-    r"|panodil|paracetamol|ipren|ibuprofen|tylenol|advil|aspirin|panadol|\w*piller|\w*pills"
-    r"|painkillers|tabs)(?!\w)"
+    r"[ \n](?:[1-9]\d+|hundred|hundrede) (?:x )?(?:piller|pills|tabletter|tablets|tabs|pamol\w*"
+    r"|panodil\w*|paracetamol\w*|ipren\w*|ibuprofen\w*|tylenol\w*|advil\w*|aspirin\w*"
+    r"|panadol\w*|\w*piller\w*|\w*pills|painkillers|tabs)(?!\w)"
 )
 _MG_AMOUNT = re.compile(r"[ \n]\d{3,} ?(?:mg|milligram)(?!\w)")
 # Negations, as they look in prepared text (letters may repeat; "dont" is already "do not").
@@ -271,10 +284,17 @@ def _normalise_pattern_word(word: str, *, expand: bool) -> str:
     words = _collapse(_NON_WORD_CHAR.sub(" ", word)).split()
     if expand:
         words = [_SYNONYMS.get(w, w) for w in words]
+        words = [w for w in " ".join(words).split() if _collapse(_fold_ascii(w)) not in _FILLERS]
     return _collapse(" ".join(words))
 
 
-def _parse_word(alternative: str) -> _Word:
+def _fold_ascii(word: str) -> str:
+    """A pattern word as the message would spell it (æ/ø markers to ae/oe)."""
+    return word.replace("æ", "ae").replace("ø", "oe")
+
+
+def _parse_word(alternative: str) -> _Word | None:
+    """One alternative; None for a small word that messages drop (see _FILLER_SOURCE)."""
     lead = alternative.startswith("*") and len(alternative) > 1
     star = alternative.endswith("*")
     core = alternative[1 if lead else 0 : -1 if star else None]
@@ -282,6 +302,8 @@ def _parse_word(alternative: str) -> _Word:
         raise ValueError(f"'*' may only begin or end a word: {alternative!r}")
     text = _normalise_pattern_word(core, expand=not (star or lead))
     if not text:
+        if _normalise_pattern_word(core, expand=False):
+            return None
         raise ValueError(f"no letters in {alternative!r}")
     return _Word(text, star, lead)
 
@@ -305,32 +327,50 @@ def _alternatives(token: str, macros: Macros) -> list[str]:
     return found
 
 
-def _parse_slot(token: str, kind: str, macros: Macros) -> _Slot:
+def _parse_slot(token: str, kind: str, macros: Macros) -> _Slot | None:
+    """One slot; a slot that allows a small word messages drop becomes optional (the message
+    may have had it), and a slot made only of such words disappears (None)."""
     if any(ch in token for ch in "()~[]&"):
         raise ValueError(f"misplaced bracket, '~' or '&' in {token!r}")
-    words = tuple(dict.fromkeys(_parse_word(alt) for alt in _alternatives(token, macros)))
-    return _Slot(kind, words)
+    parsed = [_parse_word(alt) for alt in _alternatives(token, macros)]
+    words = tuple(dict.fromkeys(w for w in parsed if w is not None))
+    if not words:
+        return None
+    return _Slot("optional" if None in parsed else kind, words)
 
 
 def _parse_pattern(pattern: str, macros: Macros | None = None) -> list[_Slot]:
     macros = macros or {}
-    slots: list[_Slot] = []
-    for token in pattern.split():
-        if token in ("~", "~~"):
-            if not slots or slots[-1].kind.endswith("gap"):
-                raise ValueError("'~' must stand between two words")
+    tokens = pattern.split()
+    if not tokens:
+        raise ValueError("empty pattern")
+    gaps = [token in ("~", "~~") for token in tokens]
+    if gaps[0] or gaps[-1] or any(a and b for a, b in itertools.pairwise(gaps)):
+        raise ValueError("'~' must stand between two words")
+    slots: list[_Slot | None] = []
+    for token, gap in zip(tokens, gaps, strict=True):
+        if gap:
             slots.append(_Slot("gap" if token == "~" else "wide_gap"))
         elif token.startswith("(") and token.endswith(")") and len(token) > 2:
             slots.append(_parse_slot(token[1:-1], "optional", macros))
         else:
             slots.append(_parse_slot(token, "word", macros))
-    if not slots:
-        raise ValueError("empty pattern")
-    if slots[-1].kind.endswith("gap"):
-        raise ValueError("'~' must stand between two words")
-    if not any(slot.kind == "word" for slot in slots):
+    if not any(slot is not None and slot.kind == "word" for slot in slots):
         raise ValueError("a pattern needs at least one word that is not optional")
-    return slots
+    # Small words dropped from a slot (see _FILLER_SOURCE) can leave a gap at an end or two
+    # gaps together: keep the wider one.
+    kept: list[_Slot] = []
+    for slot in slots:
+        if slot is None:
+            continue
+        if slot.kind.endswith("gap") and (not kept or kept[-1].kind.endswith("gap")):
+            if kept and slot.kind == "wide_gap":
+                kept[-1] = slot
+            continue
+        kept.append(slot)
+    while kept and kept[-1].kind.endswith("gap"):
+        kept.pop()
+    return kept
 
 
 def _rest_pieces(slots: Sequence[_Slot]) -> tuple[str, ...]:
@@ -434,6 +474,14 @@ def _word_start_regex(entries: Iterable[_Entry]) -> re.Pattern[str]:
 _SYNONYM_RX = _word_start_regex((key, ()) for key in _SYNONYMS)
 
 
+_FILLER_RX = re.compile(_word_start_regex((key, ()) for key in _FILLERS).pattern + r"(?= |$)", re.M)
+
+
+def _drop(match: re.Match[str]) -> str:
+    """Drop a small word with the space before it; a sentence start stays."""
+    return "" if match.group()[0] == " " else "\n"
+
+
 def _expand(match: re.Match[str]) -> str:
     word = match.group()
     return word[0] + _SYNONYMS[_collapse(word[1:])]
@@ -463,7 +511,8 @@ def _prepare(text: str) -> str:
         text = _NON_WORD_CHAR.sub(" ", text).replace(_SEPARATOR, "\n")
     while "  " in text:
         text = text.replace("  ", " ")
-    return _SYNONYM_RX.sub(_expand, " " + text)
+    text = _SYNONYM_RX.sub(_expand, " " + text)
+    return _FILLER_RX.sub(_drop, text)
 
 
 def normalise(text: str) -> str:

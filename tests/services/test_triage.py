@@ -146,7 +146,7 @@ def test_spelling_variants_flag(text: str) -> None:
 def test_normalise_meets_both_spellings_halfway() -> None:
     assert normalise("I'm") == normalise("i am") == "i am"
     assert normalise("don't") == normalise("do not")
-    assert normalise("Dø, Æble og Å!") == "doe aeble og aa"
+    assert normalise("Dø, Æble og Ål!") == "doe aeble og aal"
     assert normalise("self-harm") == "self harm"
     assert normalise("one. two\nthree\n\nfour") == "one\ntwo three\nfour"
 
@@ -202,8 +202,8 @@ def test_huge_message_still_finds_the_phrase() -> None:
 def test_gap_allows_up_to_three_words() -> None:
     detector = only("[x]", "want ~ die")
     assert detector.check("want die").flagged
-    assert detector.check("want a b c die").flagged
-    assert not detector.check("want a b c d die").flagged
+    assert detector.check("want x b c die").flagged
+    assert not detector.check("want x b c d die").flagged
 
 
 def test_star_optional_and_alternatives() -> None:
