@@ -631,6 +631,12 @@ class CrisisDetector:
             name: [[_word_start_regex(part) for part in combo] for combo in combos]
             for name, combos in sorted(lists.combos.items())
         }
+        # Per category, one regex for the first parts of all its two-part concepts, so that a
+        # message none of them begins in skips them all at once.
+        self._combo_starts = {
+            name: _word_start_regex(e for combo in combos for e in combo[0])
+            for name, combos in lists.combos.items()
+        }
         self._exclusions = _word_start_regex(lists.exclusions) if lists.exclusions else None
         self._contexts = _word_start_regex(lists.contexts) if lists.contexts else None
         self._levels = {
@@ -702,6 +708,8 @@ class CrisisDetector:
             if spans:
                 found[name] = spans
         for name, combos in self._combos.items():
+            if not any(self._combo_starts[name].match(prepared, pos) for pos in starts):
+                continue
             for first_part, *other_parts in combos:
                 spans = sentences.counted_matches(first_part, starts)
                 for part in other_parts:
