@@ -405,3 +405,68 @@ def test_a_header_can_name_a_level(tmp_path: Path) -> None:
     assert detector.check("jeg kaster op efter maden").level == Level.DISTRESS
     with pytest.raises(PhraseFileError, match="a level is one of"):
         CrisisDetector.from_sources([("org.txt", "[x:urgent]\nword")])
+
+
+# --- concepts: word lists, compounds, two-part matches, contexts, small words ----------------
+
+
+def test_word_lists_compound_heads_and_two_word_alternatives() -> None:
+    detector = only(
+        "$pill = *piller/*tabletter",
+        "$soon = i_aften/i_nat",
+        "[plan]",
+        "tager ~ $pill ~ $soon",
+    )
+    assert detector.check("jeg tager alle sovepiller i aften").flagged
+    assert detector.check("tager morfintabletter i nat").flagged
+    assert not detector.check("jeg tager sovepillerne i morgen").flagged
+    assert not detector.check("tager aften piller").flagged
+
+
+def test_a_word_list_is_shared_with_later_files_and_unknown_lists_are_errors() -> None:
+    detector = CrisisDetector.from_sources(
+        [("a.txt", "$self = mig/mig_selv\n[x]\nhænge $self"), ("b.txt", "[y]\nkvæle $self")]
+    )
+    assert detector.check("vil kvæle mig selv").categories == {"y"}
+    with pytest.raises(PhraseFileError, match="unknown word list"):
+        CrisisDetector.from_sources([("c.txt", "[x]\nhænge $nobody")])
+
+
+def test_wide_gap_reaches_eight_words_in_one_sentence() -> None:
+    detector = only("[x]", "piller ~~ i_aften")
+    assert detector.check("piller har jeg og dem tager jeg så i aften").flagged
+    assert not detector.check("piller. i aften").flagged
+    assert not detector.check("piller x1 x2 x3 x4 x5 x6 x7 x8 x9 i aften").flagged
+
+
+def test_two_part_concept_may_span_sentences_and_names_its_category() -> None:
+    detector = only("[farewell:method]", "undskyld til alle & elsker jer")
+    result = detector.check("Undskyld til alle. Jeg elsker jer")
+    assert result == TriageResult(True, frozenset({"farewell"}), Level.METHOD)
+    assert not detector.check("undskyld til alle, jeg kommer for sent").flagged
+
+
+def test_a_context_voids_matches_that_do_not_name_the_writer() -> None:
+    detector = only("[x]", "selvmord*", "jeg cutter", "[context]", "statistik*/film")
+    assert not detector.check("statistikken viser at mænd oftere dør af selvmord").flagged
+    assert detector.check("statistik er kedeligt. jeg tænker på selvmord").flagged
+    assert detector.check("jeg cutter igen og ser film for at glemme det").flagged
+
+
+def test_small_words_are_dropped_from_messages_and_patterns_alike() -> None:
+    detector = only("[x]", "skærer i mig selv", "have a rope", "(the) plan is set")
+    assert detector.check("jeg skærer stadig i mig selv").flagged
+    assert detector.check("i have a rope").flagged
+    assert detector.check("i have rope").flagged
+    assert detector.check("my plan is set").flagged
+    assert normalise("I just have a rope") == "i have rope"
+
+
+def test_built_in_concepts_on_new_phrasing() -> None:
+    detector = default_detector()
+    assert detector.check("har fået fat i nogle morfinpiller").level == Level.METHOD
+    assert "burden" in detector.check("jeg er bare en byrde for alle").categories
+    assert "farewell" in detector.check("giving away my stuff, i won't need it").categories
+    assert detector.check("kms seriøst, kan ikke mere").flagged
+    assert not detector.check("mange unge har selvmordstanker ifølge en undersøgelse").flagged
+    assert not detector.check("min gamle bil er mest en byrde nu").flagged
