@@ -26,8 +26,8 @@ LABELS = ("crisis", "ordinary", "hard_negative")
 # language, measured on 2026-12-03 (docs/triage.md): a change that makes it worse fails here.
 TARGET_RECALL = 0.95
 TARGET_FALSE_POSITIVE_RATE = 0.05
-SEALED_FLOOR_RECALL = {"da": 0.519, "en": 0.52}
-SEALED_CEILING_FALSE_POSITIVE_RATE = {"da": 0.096, "en": 0.06}
+SEALED_FLOOR_RECALL = {"da": 82 / 158, "en": 78 / 150}
+SEALED_CEILING_FALSE_POSITIVE_RATE = {"da": 13 / 136, "en": 8 / 135}
 # Floors on the development half (tuned on it, so they must hold exactly as measured).
 DEV_FLOOR_RECALL = 0.95
 DEV_CEILING_FALSE_POSITIVE_RATE = 0.05
