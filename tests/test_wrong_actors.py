@@ -46,7 +46,7 @@ OWN_COMMANDS = {"request", "cancel"}
 # reach: the raw update inbox (written before handling, see DESIGN "Inbox before
 # acknowledgement"), the message ids kept for the actor's own /forget, the command menu of the
 # actor's own chat, and the bot's facts about itself (e.g. when Telegram last answered).
-BOOKKEEPING = {"inbox", "recent_messages", "command_menus", "meta"}
+BOOKKEEPING = {"inbox", "inbox_seen", "recent_messages", "command_menus", "meta"}
 
 SENDS = re.compile(r"^(send|copy|forward|edit|delete|pin|set|leave)", re.IGNORECASE)
 
