@@ -189,6 +189,9 @@ async def typed_name(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     message = update.effective_message
     assert message is not None and message.text is not None
+    if (await names.choice_for(turn.rt, turn.person.user)).status is not NameStatus.CAN_CHOOSE:
+        _awaiting(context).close(turn.chat_id)
+        return  # a contact began meanwhile: the message goes on as any message
     try:
         choice = await names.choose(turn.rt, turn.person.user, message.text)
     except UserInputError as exc:

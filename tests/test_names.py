@@ -184,3 +184,19 @@ def test_made_up_names_read_as_names_not_typos() -> None:
         assert pseudonyms.chosen_name(name) == name  # a made-up name passes the checks too
     offered = pseudonyms.suggestions("Birk 42")
     assert len(offered) == 3 and not any(name.startswith("Birk ") for name in offered)
+
+
+async def test_a_contact_that_begins_while_the_choice_is_open_gets_the_message(
+    harness: Harness,
+) -> None:
+    h = harness
+    peer = await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, "Ada", language="en")
+    await up_to_the_last_step(h, citizen)
+    given = await stored_name(h, 1001)
+    await press(h, citizen, "Choose another name", "Send request")
+    await press(h, peer, "Accept")
+    citizen.send_text("Hello Maja")
+    await h.settle()
+    assert await stored_name(h, 1001) == given
+    assert peer.texts[-1].endswith("Hello Maja")
