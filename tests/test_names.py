@@ -7,7 +7,7 @@ import json
 import re
 
 from bot.fakebot import FakeUser
-from bot.services import privacy, pseudonyms
+from bot.services import menus, privacy, pseudonyms
 from bot.storage import users as user_store
 from tests.helpers.flows import ADULT, INTAKE_ANSWERS, in_contact, make_peer, press
 from tests.helpers.harness import Harness
@@ -200,3 +200,12 @@ async def test_a_contact_that_begins_while_the_choice_is_open_gets_the_message(
     await h.settle()
     assert await stored_name(h, 1001) == given
     assert peer.texts[-1].endswith("Hello Maja")
+
+
+async def test_help_and_the_menu_point_to_name(harness: Harness) -> None:
+    h = harness
+    citizen = h.user(1001, "Ada", language="da")
+    citizen.send_text("/help")
+    await h.settle()
+    assert "/name: det navn, din peer ser" in citizen.texts[-1]
+    assert ("name", "The name your peer sees") in menus.COMMANDS[menus.Menu.CITIZEN]
