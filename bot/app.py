@@ -60,6 +60,7 @@ from handlers import (
     crisis,
     errors,
     forget,
+    names,
     peer,
     privacy,
     protection,
@@ -124,6 +125,7 @@ def _register_handlers(application: Application) -> None:
     relay.register_conversation_messages(application)
     for module in (
         citizen,
+        names,
         peer,
         checkins,
         wellbeing,

@@ -27,15 +27,23 @@ def _category(t: Translator, category: Category) -> str:
 
 
 def _basis(t: Translator, config: Config) -> str:
+    """The basis in use, as the records state it; what is still the DPO's to decide is said so
+    (the reasoning for each is in docs/legal-basis.md)."""
     if config.legal_basis == "public_task":
         return t._(
-            "GDPR Art. 6(1)(e) and Art. 9(2)(h) with Danish law (public task), together with "
-            "the Danish Data Protection Act (databeskyttelsesloven)"
+            "GDPR Art. 6(1)(e) (public task) with Art. 9(2)(h) or Art. 9(2)(g), each only "
+            "together with a specific provision of Danish law that covers this service; the "
+            "data protection officer must name that provision and choose between (h) and (g) "
+            "(see docs/legal-basis.md). Together with the Danish Data Protection Act "
+            "(databeskyttelsesloven)."
         )
     return t._(
-        "GDPR Art. 6(1)(a) and Art. 9(2)(a) (explicit consent); Art. 9(2)(c) (vital "
-        "interests) for urgent help before consent; together with the Danish Data Protection "
-        "Act (databeskyttelsesloven)"
+        "GDPR Art. 6(1)(a) and Art. 9(2)(a) (explicit consent), together with the Danish Data "
+        'Protection Act (databeskyttelsesloven). Urgent help before consent ("I need help '
+        'now" or crisis words from someone who has not agreed): the basis is for the data '
+        "protection officer to decide (see docs/legal-basis.md); vital interests (Art. "
+        "9(2)(c)) covers only a person who is physically or legally incapable of giving "
+        "consent, which someone who presses a button usually is not."
     )
 
 

@@ -29,7 +29,7 @@ from bot import labels
 from bot.config import Config
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, reports, waiting
+from bot.services import intake, matching, names, reports, waiting
 from bot.services.intake import Step
 from bot.storage import recent_messages
 from bot.storage.requests import Request, RequestStatus
@@ -51,7 +51,9 @@ END = ConversationHandler.END
 TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
 
 
-def _question(t: Translator, step: Step, request: Request, config: Config) -> str:
+def _question(
+    t: Translator, step: Step, request: Request, config: Config, name: str | None = None
+) -> str:
     questions = {
         Step.AGE: texts.age_question(t, config, before_consent=False),
         Step.TOPIC: t._("What would you like to talk about?"),
@@ -81,6 +83,8 @@ def _question(t: Translator, step: Step, request: Request, config: Config) -> st
     ]
     if request.note:
         lines.append(t._("Your words: {note}", note=request.note))
+    if name:
+        lines += ["", names.told_name(t, name)]
     return "\n".join(lines)
 
 
@@ -110,6 +114,7 @@ def _keyboard(
     if step is Step.CONFIRM and earlier_peer:
         rows.append([button(t._("Send, and ask {name} first", name=earlier_peer), "intake:again")])
     if step is Step.CONFIRM:
+        rows.append([button(t._("Choose another name"), "name:ask")])
         rows.append([button(t._("Send request"), "intake:send")])
     navigation = [button(t._("Cancel"), "intake:cancel")]
     if step is not Step.AGE:
@@ -140,7 +145,9 @@ async def show(
     turn: Turn, request: Request, step: Step, *, edit: bool, preface: str | None = None
 ) -> str:
     """Show the question for `step` (after `preface`, if any); returns the conversation state."""
-    text = _question(turn.t, step, request, turn.rt.config)
+    user = turn.person.user
+    name = user.pseudonym if user is not None and step is Step.CONFIRM else None
+    text = _question(turn.t, step, request, turn.rt.config, name)
     if preface:
         text = f"{preface}\n\n{text}"
     earlier = (

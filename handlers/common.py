@@ -51,6 +51,7 @@ def help_text(
             t._("/start: talk to a peer, or get help now"),
             t._("/help_now: phone numbers and a coordinator, right away"),
             t._("/status: see your request"),
+            t._("/name: the name your peer sees, and choosing another"),
             t._("/end: end your contact with a peer"),
             t._("/checkin plans a check-in; /checkins shows what is planned"),
             t._("/wellbeing: your answers to the wellbeing questions over time"),

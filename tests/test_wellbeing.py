@@ -489,3 +489,70 @@ def offers_da(h: Harness, user: FakeUser) -> list[str]:
         and c.params.get("chat_id") == user.id
         and "fem korte spørgsmål" in c.params["text"]
     ]
+
+
+async def test_the_result_is_explained_and_every_low_band_gets_a_guiding_sentence(
+    harness: Harness,
+) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja", capacity=3)
+    explained = "higher means you have been feeling better. It is a snapshot of the last two weeks"
+    heavier = "heavier than usual. It can help to talk about it"
+    hard = "the last two weeks have been hard"
+    # score -> (guiding sentence expected, coordinator offered)
+    cases = {
+        # 2+2+3+3+3 = 13 -> 52: above both cut-offs
+        1001: (("Less than half", "Less than half", "More than half", "More than half",
+                "More than half"), 52, None, False),
+        # 2+2+2+3+3 = 12 -> 48: reduced wellbeing (50 or less)
+        1002: (("Less than half", "Less than half", "Less than half", "More than half",
+                "More than half"), 48, heavier, False),
+        # 2+2+2+2+1 = 9 -> 36: reduced wellbeing, still above 28
+        1003: (("Less than half", "Less than half", "Less than half", "Less than half",
+                "Some of"), 36, heavier, False),
+        # 1+2+2+1+1 = 7 -> 28: the lowest band (28 or less)
+        1004: (("Some of", "Less than half", "Less than half", "Some of", "Some of"), 28, hard,
+               True),
+    }  # fmt: skip
+    for user_id, (answers, expected, guide, offered) in cases.items():
+        citizen = h.user(user_id, language="en")
+        await ask_for_peer(h, citizen)
+        await answer_all(h, citizen, *answers)
+        result = next(m for m in citizen.messages if "Your score is" in m.get("text", ""))
+        text = result["text"]
+        assert f"Your score is {expected} of 100" in text, user_id
+        assert explained in text, user_id
+        for sentence in (heavier, hard):
+            assert (sentence in text) == (sentence == guide), (user_id, sentence)
+        labels = [b["text"] for row in result["reply_markup"]["inline_keyboard"] for b in row]
+        assert ("I'd like to talk with a coordinator" in labels) == offered, user_id
+
+
+async def test_the_source_is_credited_in_the_questionnaire_and_in_wellbeing(
+    harness: Harness,
+) -> None:
+    h = harness
+    await make_peer(h, 2001, "Maja")
+    citizen = h.user(1001, language="en")
+    await ask_for_peer(h, citizen)
+    await press(h, citizen, "Answer the questions")
+    credit = "the WHO-5 Well-Being Index, developed at Psychiatric Centre North Zealand"
+    assert "Question 1 of 5" in citizen.texts[-1] and credit in citizen.texts[-1]
+    await press(h, citizen, "Most of the time")
+    assert "Question 2 of 5" in citizen.texts[-1] and credit not in citizen.texts[-1]
+    for _ in range(4):
+        await press(h, citizen, "Most of the time")
+    assert "not a diagnosis" in citizen.texts[-1]
+    citizen.send_text("/wellbeing")
+    await h.settle()
+    assert credit in citizen.texts[-1] and "not a diagnosis" in citizen.texts[-1]
+    # The same in Danish, as a Danish citizen reads it.
+    user = await user_store.by_telegram_id(h.rt.storage, 1001)
+    da = h.rt.translator("da")
+    danish_credit = "WHO-5 Trivselsindeks, udviklet på Psykiatrisk Center Nordsjælland"
+    history = wellbeing.history_text(da, await wellbeing.history(h.rt, user))
+    assert danish_credit in history and "ikke en diagnose" in history
+    item = await wellbeing.own(h.rt, user, 1)
+    assert item is not None
+    first = wellbeing.question(da, replace(item, answers=()))
+    assert danish_credit in first.text

@@ -45,6 +45,7 @@ COMMANDS: dict[Menu, tuple[tuple[str, str], ...]] = {
         ("start", N_("Talk to a peer or get help")),
         ("help_now", N_("I need help now")),
         ("status", N_("See your request")),
+        ("name", N_("The name your peer sees")),
         ("end", N_("End a contact")),
         ("checkin", N_("Plan a check-in")),
         ("checkins", N_("Planned check-ins")),

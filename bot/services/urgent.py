@@ -1,8 +1,13 @@
-""" "I need help now": works for everyone, before consent too (GDPR Art. 9(2)(c), vital interests).
+""" "I need help now": works for everyone, before consent too.
 
 Before consent only what a coordinator needs to reach the person is stored: a made-up name, the
-chat number and the language. The escalation is committed before anything is sent. Crisis words
-written outside a contact take the same path (`crisis_words`).
+chat number and the language. The legal basis for that is not vital interests (GDPR Art.
+9(2)(c) covers only someone physically or legally incapable of consenting, and a person who
+presses a button usually can): it is for the organisation's data protection officer to decide
+between the options set out in docs/legal-basis.md.
+
+The escalation is committed before anything is sent. Crisis words written outside a contact
+take the same path (`crisis_words`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,13 @@ Five items about the last two weeks, each answered 0-5; the raw score (0-25) tim
 0-100. The questionnaire is offered once the request is waiting (never inside intake, which
 stays under a minute) and again through the sweeper after 4 and 8 weeks of contact; the
 offering row and its message commit together, so a restart neither loses nor repeats it.
-"Skip" ends it for that occasion and nothing reminds. A score at or below 28 is a reason to
-offer a conversation with a coordinator, gently and only if the citizen presses for it.
+"Skip" ends it for that occasion and nothing reminds.
+
+The result is explained (higher is better; a snapshot of two weeks, not a diagnosis) and each
+low band gets its own guiding sentence: 50 or less is the cut-off the WHO-5 literature uses for
+reduced wellbeing worth talking about, 28 or less the one for likely depression, where a
+conversation with a coordinator is offered, gently and only if the citizen presses for it.
+Sources and the exact wording of the credit are in docs/wellbeing.md.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ SCALE = (
     (1, N_("Some of the time")),
     (0, N_("At no time")),
 )
-LOW_SCORE = 28
+LOW_SCORE = 28  # or less: likely depression (docs/wellbeing.md)
+REDUCED_SCORE = 50  # or less: reduced wellbeing (docs/wellbeing.md)
 FOLLOW_UPS = ((Occasion.WEEK4, timedelta(weeks=4)), (Occasion.WEEK8, timedelta(weeks=8)))
 # Not offered again at a new request within the questionnaire's own two-week timeframe.
 QUIET_PERIOD = timedelta(days=14)
@@ -91,15 +97,31 @@ def offer_notice(t: Translator, wellbeing_id: int, occasion: Occasion) -> notice
     )
 
 
-def question(t: Translator, item: Wellbeing) -> notices.Notice:
-    """The next unanswered item, with the six answers and a way out."""
-    number = len(item.answers)
-    text = "\n\n".join(
-        [
-            t._("Question {number} of 5", number=number + 1),
-            t._("Over the last two weeks:") + "\n" + t._(ITEMS[number]),
-        ]
+def credit(t: Translator) -> str:
+    """Where the questions come from, as the questionnaire and /wellbeing say it."""
+    return t._(
+        "The questions are the WHO-5 Well-Being Index, developed at Psychiatric Centre North "
+        "Zealand (Psykiatrisk Center Nordsjælland)."
     )
+
+
+def explanation(t: Translator) -> str:
+    return t._(
+        "The score goes from 0 to 100: higher means you have been feeling better. It is a "
+        "snapshot of the last two weeks, not a diagnosis."
+    )
+
+
+def question(t: Translator, item: Wellbeing) -> notices.Notice:
+    """The next unanswered item, with the six answers and a way out; the first says the source."""
+    number = len(item.answers)
+    parts = [
+        t._("Question {number} of 5", number=number + 1),
+        t._("Over the last two weeks:") + "\n" + t._(ITEMS[number]),
+    ]
+    if number == 0:
+        parts.append(credit(t))
+    text = "\n\n".join(parts)
     rows = tuple(((t._(label), f"wb:a:{item.id}:{number}:{value}"),) for value, label in SCALE)
     return notices.Notice(text, (*rows, ((t._("Skip the questions"), f"wb:skip:{item.id}"),)))
 
@@ -108,21 +130,36 @@ def result_text(t: Translator, item: Wellbeing) -> str:
     assert item.score is not None
     lines = [
         t._("Thank you. Your score is {score} of 100.", score=item.score),
-        t._("You can see your scores over time with /wellbeing."),
+        explanation(t),
     ]
     if low(item):
         lines.append(
             t._(
                 "Your answers suggest the last two weeks have been hard. If you would like, one "
                 "of our coordinators can have a conversation with you as well. It is entirely "
-                "up to you."
+                "up to you. If it has felt like this for a while, your own doctor can help too."
             )
         )
+    elif reduced(item):
+        lines.append(
+            t._(
+                "Your answers suggest the last two weeks have been heavier than usual. It can "
+                "help to talk about it, with your peer or someone close to you. If it goes on "
+                "for a while, your own doctor can help too."
+            )
+        )
+    lines.append(t._("You can see your scores over time with /wellbeing."))
     return "\n\n".join(lines)
 
 
 def low(item: Wellbeing) -> bool:
+    """At or below the cut-off for likely depression: a coordinator is offered."""
     return item.score is not None and item.score <= LOW_SCORE
+
+
+def reduced(item: Wellbeing) -> bool:
+    """At or below the cut-off for reduced wellbeing (the lowest band included)."""
+    return item.score is not None and item.score <= REDUCED_SCORE
 
 
 OCCASION_LABELS = {
@@ -153,7 +190,7 @@ def history_text(t: Translator, items: list[Wellbeing]) -> str:
         change = (items[-1].score or 0) - (items[0].score or 0)
         signed = f"+{change}" if change > 0 else str(change)
         lines.append(t._("Change since the first time: {change}", change=signed))
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + explanation(t) + "\n" + credit(t)
 
 
 # Offering --------------------------------------------------------------------------------------
