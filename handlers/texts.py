@@ -25,7 +25,9 @@ def greeting(t: Translator, config: Config) -> str:
 
 def limits(t: Translator, config: Config) -> str:
     """What a peer can and cannot do, and the limits of confidentiality, shown before a request
-    is sent. The organisation's own text (``[limits]``) replaces the default."""
+    is sent. The organisation's own text (``[limits]``) replaces the default; `peerbot run`
+    refuses to start without it, so only the sandbox and tests show the default (without any
+    remark meant for the organisation: citizens never read a note about reviewing)."""
     if t.language in config.limits_text:
         return config.limits_text[t.language]
     return "\n".join(
@@ -39,10 +41,6 @@ def limits(t: Translator, config: Config) -> str:
                 "What you tell your peer stays between you and the peer, with one exception: "
                 "if there is danger to your life or someone else's, or a child is at risk, "
                 "the peer involves our coordinators, who may contact others who can help."
-            ),
-            t._(
-                "(Default text: {organisation} must review it.)",
-                organisation=config.organisation_name,
             ),
         ]
     )
