@@ -123,3 +123,20 @@ def buttons_reminder(t: Translator) -> str:
 def words_reminder(t: Translator) -> str:
     """Put before the question that takes a few words when something else was sent."""
     return t._("Here I can only take a few written words, so here is the question again:")
+
+
+def chosen_contact_form(t: Translator, config: Config, form: str | None) -> str | None:
+    """What a phone call or a meeting means for the citizen, said when the request is sent."""
+    if form == "phone":
+        return t._(
+            "You chose a phone call. When your peer writes here, give them your phone number "
+            "in the chat, if you still want the call. Only then does your peer see your number."
+        )
+    if form == "meeting":
+        return t._(
+            "You chose a meeting. It is at {organisation}, {address}; you and your peer agree "
+            "on a time here in the chat.",
+            organisation=config.organisation_name,
+            address=config.organisation_address,
+        )
+    return None
