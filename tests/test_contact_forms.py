@@ -85,6 +85,14 @@ async def test_chat_only_by_default_skips_the_contact_step_and_promises_no_numbe
         assert "no phone numbers, social media or private meetings" in undertaking(h, peer)
         text = offer(peer)
         assert "Contact: Chat here through the bot" in text and "phone" not in text.lower()
+        # Nor can the peer plan a call or a meeting the undertaking forbids.
+        await press(h, peer, "Accept")
+        peer.send_text("/checkin")
+        await h.settle()
+        kinds = [
+            b["text"] for row in peer.last_message["reply_markup"]["inline_keyboard"] for b in row
+        ]
+        assert "Check-in message" in kinds and "Phone call" not in kinds and "Meeting" not in kinds
         # Back from the times step goes to the language step, not to a step never asked.
         other = h.user(1002, "Bo", language="en")
         other.send_text("/start")

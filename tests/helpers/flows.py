@@ -85,3 +85,11 @@ async def press(h: Harness, user: FakeUser, *labels: str) -> None:
     for label in labels:
         user.press_button(label)
         await h.settle()
+
+
+async def offering_phone_calls(h: Harness) -> None:
+    """The organisation offers phone calls (``[contact_forms]``), so peers may plan calls."""
+    from dataclasses import replace
+
+    h.config = replace(h.config, contact_forms=("chat", "phone"))
+    await h.restart()
