@@ -50,10 +50,8 @@ _ASK_FIRST = {
     "and they tell you how to get there",
 }
 _OUT_OF_HOURS = {
-    "da": "hverdage kl. 16-8 og hele døgnet i weekender og på helligdage; "
-    "hverdage kl. 8-16: ring til din egen læge",
-    "en": "weekdays 16:00-08:00 and around the clock at weekends and on public holidays; "
-    "weekdays 08:00-16:00: call your own doctor",
+    "da": "når din egen læge har lukket: hverdage kl. 16-8, weekender og helligdage",
+    "en": "when your own doctor is closed: weekdays 16:00-08:00, weekends and public holidays",
 }
 
 
@@ -143,10 +141,10 @@ REGION_LINES: dict[str, tuple[dict[str, Any], ...]] = {
             "key": "laegevagt",
             "phone": "1818",
             "name": {
-                "da": "Akuttelefonen 1818, Region Sjælland (lægevagt, skadestue og psykiatrisk "
+                "da": "Akutnummeret, Region Sjælland (lægevagt, skadestue og psykiatrisk "
                 "akutmodtagelse)",
-                "en": "1818, Region Zealand's medical helpline (out-of-hours doctor, emergency "
-                "room and psychiatric emergency department)",
+                "en": "Region Zealand's medical helpline (out-of-hours doctor, emergency room "
+                "and psychiatric emergency department)",
             },
             "hours": _OUT_OF_HOURS,
             "check": "1818 and its hours at regionsjaelland.dk",

@@ -17,8 +17,12 @@ from tests.helpers.harness import Harness, make_config
 # What each region's citizen must see (Danish), and what belongs to another region only.
 EXPECTED = {
     "hovedstaden": ("☎ 1813 · Akuttelefonen, Region Hovedstaden", "CPR-nummer", "1818"),
-    "sjaelland": ("☎ 1818 · Akuttelefonen 1818, Region Sjælland", "ring 1818 først", "1813"),
-    "syddanmark": ("☎ 70 11 07 07 · Lægevagten, Region Syddanmark", "egen læge", "1813"),
+    "sjaelland": ("☎ 1818 · Akutnummeret, Region Sjælland", "ring 1818 først", "1813"),
+    "syddanmark": (
+        "☎ 70 11 07 07 · Lægevagten, Region Syddanmark",
+        "når din egen læge har lukket",
+        "1813",
+    ),
     "midtjylland": ("☎ 70 11 31 31 · Lægevagten, Region Midtjylland", "egen læge", "1813"),
     "nordjylland": ("☎ 70 15 03 00 · Lægevagten, Region Nordjylland", "egen læge", "1813"),
 }
