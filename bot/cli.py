@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from bot.storage import Database
 
 DEFAULT_CONFIG = Path("peerbot.toml")
+# Earlier example files shipped these lines with this `verified` date nobody had checked.
+OLD_EXAMPLE_DATE = date(2026, 11, 24)
+OLD_EXAMPLE_PHONES = ("112", "70 201 201", "1813")
 
 NO_TOKEN_HELP = """\
 No Telegram bot token is configured, so the bot cannot connect to Telegram.
@@ -73,6 +76,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    for line in config.emergency:
+        if line.verified == OLD_EXAMPLE_DATE and line.phone in OLD_EXAMPLE_PHONES:
+            print(
+                f"warning: {line.label}: verified {OLD_EXAMPLE_DATE} is the date earlier "
+                "example files shipped with, not a check by your organisation (and 1813 is "
+                "Region Hovedstaden's Akuttelefonen, not a psychiatric line); choose "
+                "[emergency] region and verify its lines (docs/emergency-lines.md)",
+                file=sys.stderr,
+            )
     if config.emergency_region is None and any(line.key for line in config.emergency):
         print(
             "warning: emergency.region: not set, so citizens see the lines that are true "

@@ -236,6 +236,21 @@ def test_check_config_warns_about_unverified_emergency_lines(
     assert "emergency[1] (1813): no verified date" in err
 
 
+def test_check_config_warns_about_the_dates_earlier_examples_shipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    copied = GOOD + (
+        '[[emergency]]\nphone = "1813"\nname = { da = "Psykiatrisk akutmodtagelse", '
+        'en = "Psychiatric emergency line" }\nhours = { da = "døgnet rundt", en = "24 hours" }\n'
+        "verified = 2026-11-24\n"
+    )
+    assert main(["--config", str(write(tmp_path, copied)), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: emergency[0] (1813): verified 2026-11-24 is the date earlier example" in err
+    assert "not a psychiatric line" in err
+
+
 def run_process(tmp_path: Path, toml: str) -> subprocess.CompletedProcess[str]:
     """`peerbot run` as a real process with a real-looking token, against a closed port: if it
     got past its own checks it would fail on the network instead."""
