@@ -3,6 +3,9 @@
     (age, before consent) -> consent -> age -> topic -> language -> contact form -> times
         -> note (optional text) -> confirm
 
+The contact form is asked only where the organisation offers more than chat
+(``[contact_forms]``); otherwise the request is a chat and the step numbers count one fewer.
+
 The age band comes first, so that nobody below the minimum age types their story: a newcomer
 answers it before consent (kept in memory only, so a minor leaves nothing behind) and the draft
 starts at the topic; someone who consented earlier answers it as the draft's first step. A band
@@ -150,7 +153,8 @@ _KEYBOARDS: dict[tuple[object, ...], str] = {}
 
 def _keyboard_json(t: Translator, step: Step, config: Config, earlier_peer: str | None) -> str:
     """The step's buttons as the Bot API takes them (JSON text). They depend only on the
-    language, the step, the configured topics and age bands and the earlier peer's name, so
+    language, the step, the configured topics, age bands and contact forms and the earlier
+    peer's name, so
     each combination is built and encoded once, not at every press."""
     key = (t, step, config.topics, config.age_bands, config.contact_forms, earlier_peer)
     known = _KEYBOARDS.get(key)
