@@ -257,7 +257,6 @@ async def intake(directory: Path, citizens: int) -> Figures:
         lambda u: u.press_button("I agree"),
         lambda u: u.press_button("Anxiety"),
         lambda u: u.press_button("Dansk"),
-        lambda u: u.press_button("Chat here"),
         lambda u: u.press_button("Evenings"),
         lambda u: u.press_button("Skip"),
         lambda u: u.press_button("Send request"),

@@ -19,11 +19,15 @@ from bot import __version__
 from bot.config import Config, load_config
 from bot.errors import ConfigError, PeerbotError
 from bot.logging_setup import configure_logging
+from bot.regions import REGIONS
 
 if TYPE_CHECKING:
     from bot.storage import Database
 
 DEFAULT_CONFIG = Path("peerbot.toml")
+# Earlier example files shipped these lines with this `verified` date nobody had checked.
+OLD_EXAMPLE_DATE = date(2026, 11, 24)
+OLD_EXAMPLE_PHONES = ("112", "70 201 201", "1813")
 
 NO_TOKEN_HELP = """\
 No Telegram bot token is configured, so the bot cannot connect to Telegram.
@@ -72,6 +76,28 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    for line in config.emergency:
+        if line.verified == OLD_EXAMPLE_DATE and line.phone in OLD_EXAMPLE_PHONES:
+            print(
+                f"warning: {line.label}: verified {OLD_EXAMPLE_DATE} is the date earlier "
+                "example files shipped with, not a check by your organisation (and 1813 is "
+                "Region Hovedstaden's Akuttelefonen, not a psychiatric line); choose "
+                "[emergency] region and verify its lines (docs/emergency-lines.md)",
+                file=sys.stderr,
+            )
+    if config.emergency_region is None and any(line.key for line in config.emergency):
+        print(
+            "warning: emergency.region: not set, so citizens see the lines that are true "
+            "anywhere in Denmark, without your region's out-of-hours number; choose one of "
+            f"{', '.join(REGIONS)}",
+            file=sys.stderr,
+        )
+    if not config.limits_text:
+        print(
+            "warning: limits: not written; `peerbot run` will not start without the "
+            "organisation's own text (the sandbox shows a default)",
+            file=sys.stderr,
+        )
     if not config.alarm.enabled:
         print(
             "warning: alarm: no e-mail alarm configured (alarm.smtp_host, alarm.to); when no "
@@ -121,11 +147,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("Starting the sandbox instead: the bot in your browser, without Telegram.\n")
         return _run_sandbox(args)
     config = _load(args)
+    if problems := config.not_ready_for_citizens():
+        print(not_ready_message(_config_path(args), problems), file=sys.stderr)
+        return 1
     from bot.runner import serve
 
     configure_logging(args.log_level, fmt=args.log_format)
     asyncio.run(serve(config, webhook_url=args.webhook, listen=args.listen, port=args.port))
     return 0
+
+
+def not_ready_message(path: Path, problems: list[str]) -> str:
+    """One message for everything that keeps a real bot from starting, each with where to fix it."""
+    return "\n".join(
+        [
+            f"error: not starting: {path} is not ready for citizens yet. Citizens would see "
+            "lines or texts nobody at the organisation has checked. Fix these in that file "
+            "and start again (the sandbox, `peerbot sandbox`, runs without them):",
+            *(f"  - {problem}" for problem in problems),
+        ]
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

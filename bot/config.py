@@ -16,8 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.regions import REGIONS, default_lines
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+# How a citizen and their peer can be in contact (`[contact_forms] offered`): chat through the
+# bot always; a phone call (the citizen gives their number to the peer) and a meeting at the
+# organisation's address only where the organisation offers them.
+CONTACT_FORMS = ("chat", "phone", "meeting")
 SUPPORTED_LANGUAGES = ("da", "en")
 # consent: GDPR Art. 6(1)(a) with 9(2)(a), for associations; public_task: Art. 6(1)(e) with
 # 9(2)(h) and national law, for public authorities (the citizen is informed, not asked).
@@ -42,6 +47,14 @@ class EmergencyResource:
     phone: str
     hours: dict[str, str]
     verified: date | None = None
+    key: str = ""  # a shipped line's name in `[[emergency.lines]]` (e.g. "livslinien")
+    check: str = ""  # for the operator: what to check and where (never shown to citizens)
+    where: str = ""  # where the line is in the configuration, e.g. ``minors.services[0]``
+
+    @property
+    def label(self) -> str:
+        """How check-config and run name the line for the operator."""
+        return f"{self.where} ({self.phone or self.name.get('en', '')})"
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,8 @@ class Config:
     minimum_age: int = 18
     age_limits: tuple[int, ...] = (18,)
     youth_services: tuple[EmergencyResource, ...] = ()
+    emergency_region: str | None = None
+    contact_forms: tuple[str, ...] = ("chat",)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -162,44 +177,44 @@ class Config:
         `emergency_verify_months`."""
         limit = self.emergency_verify_months * 30.5
         warnings = []
-        for key, lines in (("emergency", self.emergency), ("minors.services", self.youth_services)):
-            for index, resource in enumerate(lines):
-                label = resource.phone or resource.name.get("en", "")
-                if resource.verified is None:
-                    warnings.append(f"{key}[{index}] ({label}): no verified date")
-                elif (today - resource.verified).days > limit:
-                    warnings.append(
-                        f"{key}[{index}] ({label}): last verified "
-                        f"{resource.verified.isoformat()}, more than "
-                        f"{self.emergency_verify_months} months ago"
-                    )
+        for resource in (*self.emergency, *self.youth_services):
+            if resource.verified is None:
+                warnings.append(f"{resource.label}: no verified date")
+            elif (today - resource.verified).days > limit:
+                warnings.append(
+                    f"{resource.label}: last verified {resource.verified.isoformat()}, "
+                    f"more than {self.emergency_verify_months} months ago"
+                )
         return warnings
+
+    def not_ready_for_citizens(self) -> list[str]:
+        """Why `peerbot run` with a real token must not start: a line nobody at the organisation
+        has checked, or the limits text the organisation has not written. The sandbox and tests
+        never ask."""
+        problems = []
+        for resource in (*self.emergency, *self.youth_services):
+            if resource.verified is not None:
+                continue
+            what = resource.check or "the number and its hours"
+            if resource.key:
+                where = (
+                    f"write verified = <the date you checked it> in an [[emergency.lines]] "
+                    f'entry with key = "{resource.key}"'
+                )
+            else:
+                where = f"write verified = <the date you checked it> in {resource.where}"
+            problems.append(f"{resource.label}: not verified; check {what}, then {where}")
+        if not self.limits_text:
+            problems.append(
+                "limits: the organisation's own text is missing (what a peer can and cannot do, "
+                'and the limits of confidentiality); write it in [limits] with da = "..." and '
+                'en = "..."'
+            )
+        return problems
 
     def is_coordinator(self, telegram_id: int) -> bool:
         """Configured coordinators only; `bot.services.roles` adds those kept in the database."""
         return telegram_id in self.coordinator_ids or telegram_id in self.backup_coordinator_ids
-
-
-DEFAULT_EMERGENCY: list[dict[str, Any]] = [
-    {
-        "name": {"da": "Alarmcentralen (fare for liv)", "en": "Emergency (danger to life)"},
-        "phone": "112",
-        "hours": {"da": "døgnet rundt", "en": "24 hours"},
-        "verified": date(2026, 11, 24),
-    },
-    {
-        "name": {"da": "Livslinien", "en": "Livslinien (suicide prevention)"},
-        "phone": "70 201 201",
-        "hours": {"da": "alle dage kl. 11-05", "en": "every day 11:00-05:00"},
-        "verified": date(2026, 11, 24),
-    },
-    {
-        "name": {"da": "Psykiatrisk akutmodtagelse", "en": "Psychiatric emergency line"},
-        "phone": "1813",
-        "hours": {"da": "døgnet rundt (Region Hovedstaden)", "en": "24 hours (Capital Region)"},
-        "verified": date(2026, 11, 24),
-    },
-]
 
 
 # Referred to when someone is below `minors.minimum_age`. Nobody has verified these defaults
@@ -275,38 +290,105 @@ def _int_list(reader: _Reader, key: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _emergency(
-    reader: _Reader, name: str = "emergency", default: list[dict[str, Any]] | None = None
-) -> tuple[EmergencyResource, ...]:
-    raw = reader.get(name, list, DEFAULT_EMERGENCY if default is None else default)
-    name_key = name
-    resources = []
-    for index, entry in enumerate(raw):
-        key = f"{name}[{index}]"
-        if not isinstance(entry, dict):
-            reader.fail(key, "must be a table with name, phone and hours")
+def _resource(
+    reader: _Reader, key: str, entry: object, *, base: dict[str, Any] | None = None
+) -> EmergencyResource | None:
+    """One line from its table; `base` is the shipped line a ``key = ...`` entry changes."""
+    if not isinstance(entry, dict):
+        reader.fail(key, "must be a table with name, phone and hours")
+        return None
+    merged = {**(base or {}), **{k: v for k, v in entry.items() if k != "omit"}}
+    name, phone, hours = merged.get("name"), merged.get("phone", ""), merged.get("hours", {})
+    if not isinstance(phone, str):
+        reader.fail(f"{key}.phone", "a phone number in quotes, or leave it out")
+    for part, value in (("name", name), ("hours", hours)):
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            reader.fail(f"{key}.{part}", "must be a table of texts per language")
+        elif missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in value]:
+            reader.fail(f"{key}.{part}", f"missing language(s): {', '.join(missing)}")
+    verified = merged.get("verified")
+    if verified is not None and not isinstance(verified, date):
+        reader.fail(f"{key}.verified", "a date like 2026-11-24 (without quotes)")
+        verified = None
+    line_key = merged.get("key", "")
+    if not (isinstance(name, dict) and isinstance(hours, dict) and isinstance(phone, str)):
+        return None
+    return EmergencyResource(
+        name=name,
+        phone=phone,
+        hours=hours,
+        verified=verified,
+        key=line_key if isinstance(line_key, str) else "",
+        check=str(merged.get("check", "")),
+        where=f'emergency "{line_key}"' if base is not None else key,
+    )
+
+
+def _emergency(reader: _Reader) -> tuple[str | None, tuple[EmergencyResource, ...]]:
+    """``[emergency] region`` picks the shipped lines; ``[[emergency.lines]]`` verifies, changes
+    (``key = "livslinien"``), removes (``omit = true``) or adds lines. The older list form
+    ``[[emergency]]`` is still read: then exactly those lines, no region."""
+    raw = reader.data.get("emergency", {})
+    if isinstance(raw, list):
+        resources = [_resource(reader, f"emergency[{i}]", e) for i, e in enumerate(raw)]
+        if not raw:
+            reader.fail("emergency", "at least one line is required")
+        return None, tuple(r for r in resources if r is not None)
+    region = reader.get("emergency.region", str, "") or None
+    if region is not None and region not in REGIONS:
+        reader.fail("emergency.region", f"must be one of {', '.join(REGIONS)}")
+        region = None
+    shipped = {line["key"]: line for line in default_lines(region)}
+    chosen: dict[str, EmergencyResource | None] = {}
+    added: list[EmergencyResource] = []
+    for index, entry in enumerate(reader.get("emergency.lines", list, [])):
+        key = f"emergency.lines[{index}]"
+        line_key = entry.get("key") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and entry.get("omit") is True:
+            if line_key not in shipped:
+                reader.fail(f"{key}.omit", f"no shipped line with key {line_key!r} to leave out")
+            chosen[str(line_key)] = None
             continue
-        name, phone, hours = entry.get("name"), entry.get("phone"), entry.get("hours", {})
-        if phone is None and name_key == "minors.services":
-            phone = ""  # a chat or website only: the name says where
-        elif not isinstance(phone, str) or (not phone.strip() and name_key != "minors.services"):
-            reader.fail(f"{key}.phone", "a phone number is required")
-        for part, value in (("name", name), ("hours", hours)):
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                reader.fail(f"{key}.{part}", "must be a table of texts per language")
-            elif missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in value]:
-                reader.fail(f"{key}.{part}", f"missing language(s): {', '.join(missing)}")
-        verified = entry.get("verified")
-        if verified is not None and not isinstance(verified, date):
-            reader.fail(f"{key}.verified", "a date like 2026-11-24 (without quotes)")
-            verified = None
-        if isinstance(name, dict) and isinstance(hours, dict) and isinstance(phone, str):
-            resources.append(
-                EmergencyResource(name=name, phone=phone, hours=hours, verified=verified)
-            )
-    if not raw:
-        reader.fail(name, "at least one phone line is required")
-    return tuple(resources)
+        resource = _resource(reader, key, entry, base=shipped.get(str(line_key)))
+        if resource is None:
+            continue
+        if line_key in shipped:
+            # The operator's own line: what to check is no longer the shipped line's note.
+            chosen[str(line_key)] = resource
+        else:
+            added.append(resource)
+    lines = [
+        chosen[k] if k in chosen else _resource(reader, f"emergency.{k}", {}, base=line)
+        for k, line in shipped.items()
+    ]
+    resources = tuple(r for r in [*lines, *added] if r is not None)
+    if not resources:
+        reader.fail("emergency", "at least one line is required")
+    return region, resources
+
+
+def _youth_services(reader: _Reader) -> tuple[EmergencyResource, ...]:
+    raw = reader.get("minors.services", list, DEFAULT_YOUTH_SERVICES)
+    resources = [_resource(reader, f"minors.services[{i}]", e) for i, e in enumerate(raw)]
+    return tuple(r for r in resources if r is not None)
+
+
+def _contact_forms(reader: _Reader) -> tuple[str, ...]:
+    """``[contact_forms] offered``: chat always; a meeting needs ``organisation.address``."""
+    offered = reader.get("contact_forms.offered", list, ["chat"])
+    if bad := [f for f in offered if f not in CONTACT_FORMS]:
+        reader.fail("contact_forms.offered", f"unknown {bad}; use {', '.join(CONTACT_FORMS)}")
+        return ("chat",)
+    if "chat" not in offered:
+        reader.fail("contact_forms.offered", "must include chat: every contact starts here")
+        return ("chat",)
+    if "meeting" in offered and not reader.get("organisation.address", str, "").strip():
+        reader.fail(
+            "contact_forms.offered",
+            "a meeting is at the organisation's address: set organisation.address",
+        )
+        return ("chat",)
+    return tuple(f for f in CONTACT_FORMS if f in offered)
 
 
 def _ages(reader: _Reader) -> tuple[int, tuple[int, ...]]:
@@ -492,6 +574,7 @@ def parse_config(
         r.fail("backup.keep_days", "must not exceed retention.days: erased data would live on")
 
     minimum_age, age_limits = _ages(r)
+    region, emergency = _emergency(r)
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -503,7 +586,8 @@ def parse_config(
         coordinator_ids=coordinator_ids,
         coordinator_group_id=coordinator_group_id,
         backup_coordinator_ids=_int_list(r, "coordinators.backup_user_ids"),
-        emergency=_emergency(r),
+        emergency=emergency,
+        emergency_region=region,
         office_hours=_office_hours(r),
         retention_days=retention_days,
         topics=tuple(topics),
@@ -542,7 +626,8 @@ def parse_config(
         alarm=_alarm(r, env, base_dir),
         minimum_age=minimum_age,
         age_limits=age_limits,
-        youth_services=_emergency(r, "minors.services", DEFAULT_YOUTH_SERVICES),
+        youth_services=_youth_services(r),
+        contact_forms=_contact_forms(r),
     )
     if r.problems:
         raise ConfigError(r.problems)

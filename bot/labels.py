@@ -21,7 +21,7 @@ TOPICS = {
 CONTACT_FORMS = {
     "chat": N_("Chat here through the bot"),
     "phone": N_("Phone call"),
-    "meeting": N_("Meeting in person"),
+    "meeting": N_("Meeting at the organisation's address"),
 }
 
 TIMES = {

@@ -77,7 +77,10 @@ def _summary(turn: Turn, draft: Checkin) -> str:
 def _question(turn: Turn, draft: Checkin, step: str) -> tuple[str, list[list[tuple[str, str]]]]:
     t, zone, now = turn.t, turn.rt.config.timezone, turn.rt.now()
     if step == "kind":
-        rows = [[(t._(label), f"cis:kind:{code}")] for code, label in checkins.KIND_LABELS.items()]
+        rows = [
+            [(t._(checkins.KIND_LABELS[code]), f"cis:kind:{code}")]
+            for code in checkins.kinds(turn.rt.config)
+        ]
         return t._("What would you like to plan?"), rows
     if step == "when":
         rows = [
@@ -230,7 +233,7 @@ async def _answer(turn: Turn, draft: Checkin, action: str, value: str) -> str | 
         if previous == "kind" and draft.created_by != "peer":
             previous = "when"
         return await _go(turn, draft, previous)
-    if action == "kind" and value in checkins.KIND_LABELS and draft.created_by == "peer":
+    if action == "kind" and value in checkins.kinds(turn.rt.config) and draft.created_by == "peer":
         return await _go(turn, draft, "when", kind=value)
     if action == "when" and value == "pick":
         return await _go(turn, draft, "day")

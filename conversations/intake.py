@@ -3,6 +3,9 @@
     (age, before consent) -> consent -> age -> topic -> language -> contact form -> times
         -> note (optional text) -> confirm
 
+The contact form is asked only where the organisation offers more than chat
+(``[contact_forms]``); otherwise the request is a chat and the step numbers count one fewer.
+
 The age band comes first, so that nobody below the minimum age types their story: a newcomer
 answers it before consent (kept in memory only, so a minor leaves nothing behind) and the draft
 starts at the topic; someone who consented earlier answers it as the draft's first step. A band
@@ -51,14 +54,40 @@ END = ConversationHandler.END
 TIME_CHOICES = ("weekday_day", "evening", "weekend", "weekday_day,evening,weekend")
 
 
+def _contact_question(t: Translator, config: Config) -> str:
+    """What each offered form means, so nobody gives away a number without knowing it."""
+    lines = [
+        t._("How would you like to be in contact?"),
+        t._("• Chat: here in the bot. Your peer does not see your name or your number."),
+    ]
+    if "phone" in config.contact_forms:
+        lines.append(
+            t._(
+                "• Phone call: you give your peer your phone number yourself, here in the chat, "
+                "and they call you. Then your peer knows your number."
+            )
+        )
+    if "meeting" in config.contact_forms:
+        lines.append(
+            t._(
+                "• Meeting: at {organisation}, {address}. Your peer meets you there, "
+                "never anywhere else.",
+                organisation=config.organisation_name,
+                address=config.organisation_address,
+            )
+        )
+    return "\n".join(lines)
+
+
 def _question(
     t: Translator, step: Step, request: Request, config: Config, name: str | None = None
 ) -> str:
+    shown = intake.steps(config)
     questions = {
         Step.AGE: texts.age_question(t, config, before_consent=False),
         Step.TOPIC: t._("What would you like to talk about?"),
         Step.LANGUAGE: t._("Which language would you like to talk in?"),
-        Step.CONTACT_FORM: t._("How would you like to be in contact?"),
+        Step.CONTACT_FORM: _contact_question(t, config),
         Step.TIMES: t._("When suits you best?"),
         Step.NOTE: t._(
             "If you like, write a few words for the peer about what is on your mind "
@@ -67,7 +96,7 @@ def _question(
     }
     if step in questions:
         return (
-            t._("Step {number} of {total}", number=list(Step).index(step) + 1, total=len(Step))
+            t._("Step {number} of {total}", number=shown.index(step) + 1, total=len(shown))
             + "\n"
             + questions[step]
         )
@@ -96,7 +125,7 @@ def _choices(t: Translator, step: Step, config: Config) -> list[tuple[str, str]]
     if step is Step.LANGUAGE:
         return [(labels.language(code), code) for code in LANGUAGES]
     if step is Step.CONTACT_FORM:
-        return [(t._(text), code) for code, text in labels.CONTACT_FORMS.items()]
+        return [(labels.contact_form(t, code), code) for code in config.contact_forms]
     if step is Step.TIMES:
         return [
             (labels.times(t, code) if "," not in code else t._("Any time"), code)
@@ -129,9 +158,10 @@ _KEYBOARDS: dict[tuple[object, ...], str] = {}
 
 def _keyboard_json(t: Translator, step: Step, config: Config, earlier_peer: str | None) -> str:
     """The step's buttons as the Bot API takes them (JSON text). They depend only on the
-    language, the step, the configured topics and age bands and the earlier peer's name, so
+    language, the step, the configured topics, age bands and contact forms and the earlier
+    peer's name, so
     each combination is built and encoded once, not at every press."""
-    key = (t, step, config.topics, config.age_bands, earlier_peer)
+    key = (t, step, config.topics, config.age_bands, config.contact_forms, earlier_peer)
     known = _KEYBOARDS.get(key)
     if known is None:
         if len(_KEYBOARDS) >= 256:
@@ -145,6 +175,8 @@ async def show(
     turn: Turn, request: Request, step: Step, *, edit: bool, preface: str | None = None
 ) -> str:
     """Show the question for `step` (after `preface`, if any); returns the conversation state."""
+    if (shown := intake.asked(step, turn.rt.config)) is not step:
+        request, step = await intake.go_to(turn.rt, request, shown), shown  # no longer asked
     user = turn.person.user
     name = user.pseudonym if user is not None and step is Step.CONFIRM else None
     text = _question(turn.t, step, request, turn.rt.config, name)
@@ -304,7 +336,7 @@ async def step_button(update: Update, context: Context) -> str | int:
         )
         return END
     if action == "back":
-        request = await intake.go_to(turn.rt, request, intake.previous_step(step))
+        request = await intake.go_to(turn.rt, request, intake.previous_step(step, turn.rt.config))
     elif action == "set" and band is not None:
         request = await intake.answer(turn.rt, request, step, band.code)
     elif action == "set" and value in {code for _, code in _choices(turn.t, step, turn.rt.config)}:
@@ -394,6 +426,8 @@ async def _send(turn: Turn, request: Request) -> int:
         "someone says yes. You can see your request with /status."
     )
     wait = texts.expected_wait(turn.t, await waiting.typical_wait(turn.rt))
+    form = texts.chosen_contact_form(turn.t, turn.rt.config, request.contact_form)
+    sent = f"{sent}\n\n{form}" if form else sent
     await edit_pressed(turn, f"{sent}\n\n{wait}", keyboards.only_help_now(turn.t))
     await citizen.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)

@@ -25,7 +25,9 @@ def greeting(t: Translator, config: Config) -> str:
 
 def limits(t: Translator, config: Config) -> str:
     """What a peer can and cannot do, and the limits of confidentiality, shown before a request
-    is sent. The organisation's own text (``[limits]``) replaces the default."""
+    is sent. The organisation's own text (``[limits]``) replaces the default; `peerbot run`
+    refuses to start without it, so only the sandbox and tests show the default (without any
+    remark meant for the organisation: citizens never read a note about reviewing)."""
     if t.language in config.limits_text:
         return config.limits_text[t.language]
     return "\n".join(
@@ -39,10 +41,6 @@ def limits(t: Translator, config: Config) -> str:
                 "What you tell your peer stays between you and the peer, with one exception: "
                 "if there is danger to your life or someone else's, or a child is at risk, "
                 "the peer involves our coordinators, who may contact others who can help."
-            ),
-            t._(
-                "(Default text: {organisation} must review it.)",
-                organisation=config.organisation_name,
             ),
         ]
     )
@@ -125,3 +123,20 @@ def buttons_reminder(t: Translator) -> str:
 def words_reminder(t: Translator) -> str:
     """Put before the question that takes a few words when something else was sent."""
     return t._("Here I can only take a few written words, so here is the question again:")
+
+
+def chosen_contact_form(t: Translator, config: Config, form: str | None) -> str | None:
+    """What a phone call or a meeting means for the citizen, said when the request is sent."""
+    if form == "phone":
+        return t._(
+            "You chose a phone call. When your peer writes here, give them your phone number "
+            "in the chat, if you still want the call. Only then does your peer see your number."
+        )
+    if form == "meeting":
+        return t._(
+            "You chose a meeting. It is at {organisation}, {address}; you and your peer agree "
+            "on a time here in the chat.",
+            organisation=config.organisation_name,
+            address=config.organisation_address,
+        )
+    return None

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.fakebot import FakeUser
-from tests.helpers.flows import in_contact, press
+from tests.helpers.flows import in_contact, offering_phone_calls, press
 from tests.helpers.harness import Harness
 
 
@@ -139,6 +139,7 @@ async def test_overdue_after_restart_fires_once_and_says_late(harness: Harness) 
 async def test_call_reminders_before_the_call(harness: Harness) -> None:
     h = harness
     peer, citizen = await in_contact(h)
+    await offering_phone_calls(h)  # offered from now on: peers may plan calls
     peer.send_text("/checkin")
     await h.settle()
     await press(h, peer, "Phone call", "Tomorrow", "Only once")
@@ -250,6 +251,7 @@ async def test_a_weekly_series_after_two_weeks_down_fires_once_and_says_late(
 async def test_a_call_reminder_whose_call_has_passed_is_dropped(harness: Harness) -> None:
     h = harness
     peer, citizen = await in_contact(h)
+    await offering_phone_calls(h)  # offered from now on: peers may plan calls
     peer.send_text("/checkin")
     await h.settle()
     await press(h, peer, "Phone call", "Tomorrow", "Only once", "Skip", "Plan it")

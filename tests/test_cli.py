@@ -1,5 +1,6 @@
 """The command line: exit codes, messages, and that the README documents every command."""
 
+import os
 import re
 import socket
 import stat
@@ -11,6 +12,7 @@ import pytest
 
 from bot import __version__
 from bot.cli import build_parser, main
+from tests.helpers.ready import READY_FOR_CITIZENS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = '[coordinators]\nuser_ids = [1]\n[storage]\ndatabase = "db.sqlite3"\n'
@@ -234,6 +236,90 @@ def test_check_config_warns_about_unverified_emergency_lines(
     assert "emergency[1] (1813): no verified date" in err
 
 
+def test_check_config_warns_about_the_dates_earlier_examples_shipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    copied = GOOD + (
+        '[[emergency]]\nphone = "1813"\nname = { da = "Psykiatrisk akutmodtagelse", '
+        'en = "Psychiatric emergency line" }\nhours = { da = "døgnet rundt", en = "24 hours" }\n'
+        "verified = 2026-11-24\n"
+    )
+    assert main(["--config", str(write(tmp_path, copied)), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: emergency[0] (1813): verified 2026-11-24 is the date earlier example" in err
+    assert "not a psychiatric line" in err
+
+
+def run_process(tmp_path: Path, toml: str) -> subprocess.CompletedProcess[str]:
+    """`peerbot run` as a real process with a real-looking token, against a closed port: if it
+    got past its own checks it would fail on the network instead."""
+    unreachable = f'[telegram]\napi_base_url = "http://127.0.0.1:{closed_port()}/bot"\n'
+    path = write(tmp_path, GOOD + toml + unreachable)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(path), "run"],
+        env=env | {"PEERBOT_TOKEN": "123:real-looking"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def test_run_refuses_unverified_emergency_lines_and_youth_services(tmp_path: Path) -> None:
+    region = '[emergency]\nregion = "syddanmark"\n'
+    verified_112 = '[[emergency.lines]]\nkey = "112"\nverified = 2026-12-01\n'
+    limits = '[limits]\nda = "Vores egen tekst."\nen = "Our own text."\n'
+    done = run_process(tmp_path, region + verified_112 + limits)
+    assert done.returncode == 1
+    err = done.stderr
+    assert err.startswith("error: not starting: ") and "not ready for citizens" in err
+    assert "peerbot sandbox" in err, "says what runs without it"
+    # Each unverified line is named, with what to check and where to write the date.
+    assert 'emergency "livslinien" (70 201 201): not verified; check number and hours at ' in err
+    assert "sources disagree: 11-05 or 11-04" in err
+    assert 'emergency "laegevagt" (70 11 07 07): not verified' in err
+    assert 'in an [[emergency.lines]] entry with key = "laegevagt"' in err
+    assert 'emergency "psykiatrisk_akutmodtagelse"' in err
+    assert "minors.services[0] (116 111): not verified" in err
+    assert "in minors.services[1]" in err
+    assert 'emergency "112"' not in err, "the verified line is not named"
+    assert "limits" not in err.split("\n", 1)[1], "the limits text was written"
+    assert "cannot reach Telegram" not in err and "Traceback" not in err
+
+
+def test_run_refuses_without_the_organisations_own_limits_text(tmp_path: Path) -> None:
+    done = run_process(tmp_path, READY_FOR_CITIZENS.replace("[limits]", "[unused_limits]"))
+    assert done.returncode == 1
+    problems = [line for line in done.stderr.splitlines() if line.startswith("  - ")]
+    assert len(problems) == 1 and problems[0].startswith("  - limits: ")
+    assert "[limits] with da =" in problems[0]
+
+
+def test_run_starts_once_every_line_is_verified_and_limits_written(tmp_path: Path) -> None:
+    done = run_process(tmp_path, READY_FOR_CITIZENS)
+    assert done.returncode == 1
+    assert "error: cannot reach Telegram" in done.stderr, "it got past its own checks"
+    assert "not ready" not in done.stderr
+
+
+def test_check_config_warns_when_no_region_and_no_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: emergency.region: not set" in err
+    assert "warning: limits: not written; `peerbot run` will not start" in err
+    assert 'warning: emergency "livslinien" (70 201 201): no verified date' in err
+    region = GOOD + '[emergency]\nregion = "nordjylland"\n'
+    assert main(["--config", str(write(tmp_path, region)), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert "emergency.region" not in err
+    assert 'warning: emergency "laegevagt" (70 15 03 00): no verified date' in err
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -245,7 +331,7 @@ def test_run_without_network_is_one_clear_line(
 ) -> None:
     monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
     unreachable = f'[telegram]\napi_base_url = "http://127.0.0.1:{closed_port()}/bot"\n'
-    path = write(tmp_path, GOOD + unreachable)
+    path = write(tmp_path, GOOD + READY_FOR_CITIZENS + unreachable)
     assert main(["--config", str(path), "run"]) == 1
     err = capsys.readouterr().err
     assert "error: cannot reach Telegram: " in err
@@ -257,7 +343,7 @@ def test_webhook_without_secret_stops_before_connecting(
 ) -> None:
     monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
     monkeypatch.delenv("PEERBOT_WEBHOOK_SECRET", raising=False)
-    path = write(tmp_path, GOOD)
+    path = write(tmp_path, GOOD + READY_FOR_CITIZENS)
     assert main(["--config", str(path), "run", "--webhook", "https://bot.example.org/t"]) == 1
     assert capsys.readouterr().err == (
         "error: webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET\n"

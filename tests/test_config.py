@@ -30,7 +30,7 @@ def test_every_problem_is_named_with_its_key() -> None:
         "locale": {"timezone": "Mars/Olympus", "default_language": "xx"},
         "office_hours": {"days": ["mon", "funday"], "start": "17:00", "end": "09:00"},
         "retention": {"days": -1},
-        "emergency": [{"name": {"da": "x"}, "phone": ""}],
+        "emergency": [{"name": {"da": "x"}, "phone": 112}],
         "privacy": {"legal_basis": "vibes"},
         "limits": {"da": "kun dansk"},
     }
@@ -119,16 +119,30 @@ def test_bad_toml_is_one_clear_problem(tmp_path: Path) -> None:
 def test_stale_emergency_lines_are_found_by_date() -> None:
     from datetime import date
 
+    # Nothing shipped is verified: every line is warned about from the start.
     config = parse_config(MINIMAL, {})
-    # The default services for young people are unverified: warned about from the start.
     assert config.stale_emergency_lines(date(2027, 1, 1)) == [
+        'emergency "112" (112): no verified date',
+        'emergency "livslinien" (70 201 201): no verified date',
+        'emergency "laegevagt" (Your own doctor, or your region\'s out-of-hours doctor when '
+        "they are closed): no verified date",
+        'emergency "psykiatrisk_akutmodtagelse" (Psychiatric emergency department): '
+        "no verified date",
         "minors.services[0] (116 111): no verified date",
         "minors.services[1] (headspace Denmark (ages 12-25): chat and counselling at "
         "headspace.dk): no verified date",
     ]
+    checked = {
+        **MINIMAL,
+        "emergency": {
+            "lines": [{"key": k, "verified": date(2026, 12, 1)} for k in ("112", "livslinien")]
+        },
+    }
+    config = parse_config(checked, {})
+    assert config.stale_emergency_lines(date(2027, 1, 1))[0].startswith('emergency "laegevagt"')
     stale = config.stale_emergency_lines(date(2027, 7, 1))
     assert len(stale) == len(config.emergency) + len(config.youth_services)
-    assert "more than 6 months ago" in stale[0]
+    assert stale[0] == 'emergency "112" (112): last verified 2026-12-01, more than 6 months ago'
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.fakebot import FakeUser
-from tests.helpers.flows import ask_for_peer, coordinator, in_contact, press
+from tests.helpers.flows import ask_for_peer, coordinator, in_contact, offering_phone_calls, press
 from tests.helpers.harness import COORDINATOR, Harness
 
 # Words that must never stand in a notification's first line (substrings, any case).
@@ -78,6 +78,7 @@ async def test_contact_check_ins_and_endings_start_discreetly(
 ) -> None:
     h = harness
     peer, citizen = await in_contact(h)
+    await offering_phone_calls(h)  # offered from now on: peers may plan calls
     await speak(h, citizen, language)
     citizen.send_text("I have been thinking about suicide lately")  # crisis words: peer note
     await h.settle()

@@ -82,7 +82,7 @@ async def test_someone_who_consented_before_and_says_under_18_loses_the_draft(
     citizen.send_text("/start")
     await h.settle()
     await press(h, citizen, "Talk to a peer")
-    assert "Step 1 of 7" in citizen.texts[-1] and "how old are you" in citizen.texts[-1]
+    assert "Step 1 of 6" in citizen.texts[-1] and "how old are you" in citizen.texts[-1]
     await press(h, citizen, ADULT, "Stress", "Back", "Back")
     assert "how old are you" in citizen.texts[-1]
     await press(h, citizen, MINOR)
@@ -120,7 +120,7 @@ async def test_the_age_band_is_kept_on_the_request_and_shown_to_the_peer(
     citizen.send_text("/start")
     await h.settle()
     await press(h, citizen, "Talk to a peer", ADULT, "I agree")
-    assert "Step 2 of 7" in citizen.texts[-1], "the age is not asked twice"
+    assert "Step 2 of 6" in citizen.texts[-1], "the age is not asked twice"
     await press(h, citizen, *INTAKE_ANSWERS, "Skip")
     assert "Age: 18 or over" in citizen.texts[-1]
     await press(h, citizen, "Send request")

@@ -41,6 +41,7 @@ SHOWN_SECTIONS = (
     "triage",
     "safety",
     "emergency",
+    "contact_forms",
     "minors",  # the age question and the services for young people: shown only, never called
 )
 

@@ -47,6 +47,20 @@ KIND_LABELS = {
     "call": N_("Phone call"),
     "meeting": N_("Meeting"),
 }
+# A call or a meeting is planned only where the organisation offers that contact form
+# (``[contact_forms]``): the peers' undertaking forbids it otherwise.
+KIND_NEEDS = {"call": "phone", "meeting": "meeting"}
+
+
+def kinds(config: Config) -> tuple[str, ...]:
+    """What a peer may plan: check-in messages always, calls and meetings where offered."""
+    return tuple(
+        code
+        for code in KIND_LABELS
+        if code not in KIND_NEEDS or KIND_NEEDS[code] in config.contact_forms
+    )
+
+
 QUICK_CHOICES = {
     "tomorrow": N_("Tomorrow"),
     "3days": N_("In 3 days"),

@@ -41,12 +41,30 @@ class Step(StrEnum):
 ORDER = tuple(Step)
 
 
-def next_step(step: Step) -> Step:
-    return ORDER[min(ORDER.index(step) + 1, len(ORDER) - 1)]
+def steps(config: Config) -> tuple[Step, ...]:
+    """The steps this organisation asks: with chat as the only contact form
+    (``[contact_forms]``), nobody is asked how they would like to be in contact."""
+    if len(config.contact_forms) > 1:
+        return ORDER
+    return tuple(step for step in ORDER if step is not Step.CONTACT_FORM)
 
 
-def previous_step(step: Step) -> Step:
-    return ORDER[max(ORDER.index(step) - 1, 0)]
+def asked(step: Step, config: Config) -> Step:
+    """`step`, or the next one asked when this organisation skips it."""
+    shown = steps(config)
+    return step if step in shown else next_step(step, config)
+
+
+def next_step(step: Step, config: Config) -> Step:
+    shown = steps(config)
+    later = [s for s in shown if ORDER.index(s) > ORDER.index(step)]
+    return later[0] if later else shown[-1]
+
+
+def previous_step(step: Step, config: Config) -> Step:
+    shown = steps(config)
+    earlier = [s for s in shown if ORDER.index(s) < ORDER.index(step)]
+    return earlier[-1] if earlier else shown[0]
 
 
 def consent_version(config: Config) -> int:
@@ -122,8 +140,10 @@ async def answer(rt: Runtime, request: Request, step: Step, value: str | None) -
     """Store the answer for `step` and move on; returns the draft as it now is."""
     if step is Step.NOTE and value is not None:
         value = clean_note(value)
-    following = next_step(step)
+    following = next_step(step, rt.config)
     values = {} if step is Step.CONFIRM else {step.value: value}
+    if Step.CONTACT_FORM not in steps(rt.config) and request.contact_form != "chat":
+        values[Step.CONTACT_FORM.value] = "chat"  # not asked: chat is all there is
     await request_store.update_draft(rt.storage, request.id, following, values)
     return replace(request, step=following.value, **values)
 

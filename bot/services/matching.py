@@ -62,6 +62,21 @@ def offer_notice(
         t._("When: {times}", times=labels.times(t, request.times)),
         t._("Language: {language}", language=labels.language(request.language)),
     ]
+    if request.contact_form == "phone":
+        lines.append(
+            t._(
+                "They would like a phone call: they will give you their number in the chat "
+                "themselves. Use it only for your calls, and delete it when the contact ends."
+            )
+        )
+    elif request.contact_form == "meeting":
+        lines.append(
+            t._(
+                "They would like to meet: only at {organisation}, {address}.",
+                organisation=rt.config.organisation_name,
+                address=rt.config.organisation_address,
+            )
+        )
     if request.note:
         lines.append(t._("In their own words: {note}", note=request.note))
     if handover:

@@ -306,6 +306,43 @@ async def _tell_peer(tx: Transaction, rt: Runtime, profile: PeerProfile, text: s
     )
 
 
+def _outside_the_bot(t: Translator, config: Config) -> list[str]:
+    """The promise about contact outside the bot, matching the forms the organisation offers
+    (``[contact_forms]``): what the citizen is offered in intake is what the peer may do."""
+    if config.contact_forms == ("chat",):
+        return [
+            t._(
+                "• I do not try to find out who a citizen is, and I do not move the contact "
+                "outside this bot (no phone numbers, social media or private meetings)."
+            )
+        ]
+    lines = [
+        t._(
+            "• I do not try to find out who a citizen is, and I keep the contact in this bot, "
+            "with only these exceptions that {organisation} offers:",
+            organisation=config.organisation_name,
+        )
+    ]
+    if "phone" in config.contact_forms:
+        lines.append(
+            t._(
+                "  – a phone call, when the citizen asks for one and gives me their number in "
+                "the chat themselves; I use it only for our calls and delete it when the "
+                "contact ends;"
+            )
+        )
+    if "meeting" in config.contact_forms:
+        lines.append(
+            t._(
+                "  – a meeting at {organisation}, {address}, and nowhere else;",
+                organisation=config.organisation_name,
+                address=config.organisation_address,
+            )
+        )
+    lines.append(t._("  no social media and no private meetings."))
+    return ["\n".join(lines)]
+
+
 def undertaking_text(t: Translator, config: Config) -> str:
     """The confidentiality undertaking in the peer's language; ``[undertaking]`` replaces it."""
     if t.language in config.undertaking_text:
@@ -322,10 +359,7 @@ def undertaking_text(t: Translator, config: Config) -> str:
                     "I do not share it, write it down elsewhere, or talk about it in a way that "
                     "can identify anyone."
                 ),
-                t._(
-                    "• I do not try to find out who a citizen is, and I do not move the contact "
-                    "outside this bot (no phone numbers, social media or private meetings)."
-                ),
+                *_outside_the_bot(t, config),
                 t._(
                     "• The one exception: if someone's life is in danger or a child is at risk, "
                     "I tell a coordinator at once."

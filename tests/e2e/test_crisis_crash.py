@@ -94,7 +94,7 @@ async def newcomer(citizen: FakeUser) -> None:
 async def waiting(citizen: FakeUser) -> None:
     await newcomer(citizen)
     await press(citizen, "Talk to a peer", "18 or over", "I agree")
-    await press(citizen, "Anxiety", "Dansk", "Chat here", "Evenings", "Skip", "Send request")
+    await press(citizen, "Anxiety", "Dansk", "Evenings", "Skip", "Send request")
     await eventually(lambda: any("Your request has been sent" in t for t in citizen.texts))
 
 

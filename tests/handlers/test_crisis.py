@@ -134,10 +134,9 @@ SITUATIONS: dict[str, Setup] = {
     "newcomer at consent": at_consent,
     "intake, topic step": in_intake(0),
     "intake, language step": in_intake(1),
-    "intake, contact form step": in_intake(2),
-    "intake, times step": in_intake(3),
-    "intake, note step": in_intake(4),
-    "intake, confirm step": in_intake(5),
+    "intake, times step": in_intake(2),
+    "intake, note step": in_intake(3),
+    "intake, confirm step": in_intake(4),
     "waiting for a peer": waiting,
     "in a contact with a peer": with_a_peer,
     "in a conversation with a coordinator": with_a_coordinator,
@@ -205,7 +204,7 @@ async def test_at_the_note_step_the_words_are_the_note_and_the_summary_follows(
 ) -> None:
     h = harness
     await coordinator(h)
-    citizen = await in_intake(4)(h)
+    citizen = await in_intake(3)(h)
     citizen.send_text(CRISIS)
     await h.settle()
     assert ANSWER in citizen.texts[-2]

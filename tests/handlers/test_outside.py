@@ -126,7 +126,7 @@ async def test_at_consent_the_privacy_text_and_its_buttons_come_again(harness: H
     ("situation", "question"),
     [
         ("intake, topic step", "What would you like to talk about?"),
-        ("intake, contact form step", "How would you like to be in contact?"),
+        ("intake, times step", "When suits you best?"),
         ("intake, confirm step", "Please check your request:"),
     ],
 )

@@ -3,8 +3,9 @@
 from bot.fakebot import FakeUser
 from tests.helpers.harness import COORDINATOR, Harness
 
-# Topic, language, contact form and times: the four intake steps with buttons.
-INTAKE_ANSWERS = ("Anxiety", "Dansk", "Chat here", "Evenings")
+# Topic, language and times: the intake steps with buttons (with chat as the only contact form,
+# the default, nobody is asked how they would like to be in contact).
+INTAKE_ANSWERS = ("Anxiety", "Dansk", "Evenings")
 # The age band asked before consent (and as the first step for someone who consented before).
 ADULT, MINOR = "18 or over", "Under 18"
 
@@ -84,3 +85,11 @@ async def press(h: Harness, user: FakeUser, *labels: str) -> None:
     for label in labels:
         user.press_button(label)
         await h.settle()
+
+
+async def offering_phone_calls(h: Harness) -> None:
+    """The organisation offers phone calls (``[contact_forms]``), so peers may plan calls."""
+    from dataclasses import replace
+
+    h.config = replace(h.config, contact_forms=("chat", "phone"))
+    await h.restart()

@@ -26,14 +26,16 @@ COORDINATOR = 9001
 BACKUP_COORDINATOR = 9002
 
 
-def make_config(tmp_path: Path, **overrides: Any) -> Config:
+def make_config(tmp_path: Path, toml: dict[str, Any] | None = None, **overrides: Any) -> Config:
+    """The test configuration; `toml` adds tables as the file would (read by the real loader),
+    `overrides` replace parsed fields."""
     data: dict[str, Any] = {
         "telegram": {"token": "123456:TEST-TOKEN"},
         "storage": {"database": str(tmp_path / "bot.sqlite3")},
         "organisation": {"name": "Peer-støtte Test", "privacy_contact": "dpo@example.dk"},
         "coordinators": {"user_ids": [COORDINATOR], "backup_user_ids": [BACKUP_COORDINATOR]},
     }
-    config = parse_config(data, {}, base_dir=tmp_path)
+    config = parse_config(data | (toml or {}), {}, base_dir=tmp_path)
     return replace(config, **overrides)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.fakebot import FakeBotApiServer, FakeTelegram
+from tests.helpers.ready import READY_FOR_CITIZENS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COORDINATOR = 9001
@@ -27,7 +28,7 @@ def write_config(directory: Path, base_url: str, token: str, extra: str = "") ->
     path.write_text(
         f'[telegram]\ntoken = "{token}"\napi_base_url = "{base_url}"\n'
         f'[storage]\ndatabase = "bot.sqlite3"\n'
-        f"[coordinators]\nuser_ids = [{COORDINATOR}]\n" + extra,
+        f"[coordinators]\nuser_ids = [{COORDINATOR}]\n" + READY_FOR_CITIZENS + extra,
         encoding="utf-8",
     )
     return path

@@ -43,7 +43,7 @@ async def ask_for_peer(running: Running) -> None:
     await sandbox.set_language(citizen, "en")
     await sandbox.send_text(citizen, "/start")
     await press(sandbox, "citizen", "Talk to a peer", "18 or over", "I agree")
-    await press(sandbox, "citizen", "Anxiety", "Dansk", "Chat here", "Evenings", "Skip")
+    await press(sandbox, "citizen", "Anxiety", "Dansk", "Evenings", "Skip")
     await press(sandbox, "citizen", "Send request")
     await eventually(sandbox, lambda: newest_button(sandbox, "peer", DA._("Accept")) is not None)
 

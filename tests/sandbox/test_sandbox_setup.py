@@ -18,6 +18,7 @@ from bot import cli
 from bot.clock import RunningClock
 from bot.sandbox.config import COORDINATOR_ID, demo_start, sandbox_config
 from bot.sandbox.view import shown_path
+from tests.helpers.ready import READY_FOR_CITIZENS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -127,6 +128,12 @@ def test_run_without_token_starts_the_sandbox_only_when_asked(
     (tmp_path / "peerbot.toml").write_text("[coordinators]\nuser_ids = [1]\n", encoding="utf-8")
     started.clear()
     monkeypatch.setattr("bot.runner.serve", fake_serve)
+    # With a token it is the real bot: unverified lines keep it from starting, sandbox or not.
+    assert cli.main(["run", "--sandbox-without-token"]) == 1
+    assert started == [] and "not ready for citizens" in capsys.readouterr().err
+    (tmp_path / "peerbot.toml").write_text(
+        "[coordinators]\nuser_ids = [1]\n" + READY_FOR_CITIZENS, encoding="utf-8"
+    )
     assert cli.main(["run", "--sandbox-without-token"]) == 0
     assert started and "webhook_url" in started[0]  # with a token: the real bot
 
