@@ -216,12 +216,15 @@ async def _crisis_in_contact(
 ) -> None:
     """Escalate (also when the message was not passed on), show the lines at most once an hour,
     and tell the peer discreetly about a message they received. Keyed by the citizen's internal
-    number and the message (never a Telegram id), so a held message sent later counts once."""
+    number and the message (never a Telegram id), so a held message sent later counts once.
+    A coordinator who received the words has the alert; only a peer gets the note."""
+    tell_peer = tell_peer and contact.kind == "peer"
     await safety.signal_in_contact(
         turn.rt,
         contact,
         crisis,
         source_key=f"relay:{contact.citizen_id}:{message.message_id}",
+        peer_saw_words=tell_peer,
     )
     if await relay.should_show_crisis_lines(turn.rt, contact):
         await show_crisis_lines(turn)

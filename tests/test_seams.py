@@ -1,6 +1,8 @@
 """Where separately built features meet: a coordinator beside a peer and /status or an alert,
 crisis words in a coordinator conversation, a name sent apart and /delete."""
 
+from datetime import timedelta
+
 from bot.fakebot import FakeUser
 from tests.helpers.flows import coordinator, in_contact, press
 from tests.helpers.harness import Harness
@@ -37,3 +39,73 @@ async def test_status_beside_a_coordinator_names_the_peer_and_ends_the_peer_cont
     peer_contact = await h.rt.storage.fetchone("SELECT id FROM contacts WHERE kind = 'peer'")
     rows = status["reply_markup"]["inline_keyboard"]
     assert rows[0][0]["callback_data"] == f"end:ask:{peer_contact[0]}"
+
+
+async def test_an_alert_beside_a_coordinator_names_the_peer_and_the_peer_hears_it(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco, maja, ada = await coordinator_beside_peer(h)
+    coco_name = await pseudonym(h, coco)
+    h.clock.advance(timedelta(minutes=31))  # past the window: a new alert, not a repeat
+    seen = len(maja.texts)
+    ada.send_text("/help_now")
+    await h.settle()
+    row = await h.rt.storage.fetchone(
+        "SELECT c.kind FROM escalations e JOIN contacts c ON c.id = e.contact_id"
+        " ORDER BY e.id DESC LIMIT 1"
+    )
+    assert row[0] == "peer"
+    alert = next(t for t in reversed(coco.texts) if t.startswith("Urgent #2\n"))
+    assert "Peer: Maja" in alert and coco_name not in alert
+    heard = maja.texts[seen:]
+    assert len(heard) == 1 and "asked for urgent help" in heard[0]
+
+
+async def test_crisis_words_to_a_coordinator_name_the_peer_and_leave_the_peer_out(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco, maja, ada = await coordinator_beside_peer(h)
+    coco_name = await pseudonym(h, coco)
+    coco.send_text("How are you right now?")
+    await h.settle()
+    copy = ada.last_message["message_id"]
+    seen_maja, seen_coco = len(maja.texts), len(coco.texts)
+    ada.send_text("i want to kill myself", reply_to=copy)
+    await h.settle()
+    told = coco.texts[seen_coco:]
+    assert told[0].endswith("\ni want to kill myself")
+    alert = next(t for t in told if t.startswith("Urgent #2\n"))
+    assert "Peer: Maja" in alert and coco_name not in alert
+    assert not any(t.startswith("A note about") for t in told)  # the peer's note is the peer's
+    assert maja.texts[seen_maja:] == []  # Maja saw nothing, so nothing to debrief
+
+
+async def test_crisis_words_held_for_a_choice_give_the_peer_no_riddle(harness: Harness) -> None:
+    h = harness
+    _coco, maja, ada = await coordinator_beside_peer(h)
+    seen = len(maja.texts)
+    ada.send_text("i want to kill myself")
+    await h.settle()
+    assert "Who is this message for?" in ada.texts[-2]
+    assert maja.texts[seen:] == []  # no "heavy moment" about words Maja has not seen
+    await press(h, ada, "Maja")
+    assert maja.texts[seen].endswith("\ni want to kill myself")
+    assert maja.texts[seen + 1].startswith("A note about")
+
+
+async def test_crisis_words_on_media_that_cannot_be_passed_on_give_the_peer_no_riddle(
+    harness: Harness,
+) -> None:
+    h = harness
+    await coordinator(h)
+    maja, ada = await in_contact(h)
+    seen = len(maja.texts)
+    video = {"video": h.fake._new_file("video"), "caption": "i want to kill myself"}
+    h.fake._user_message(ada, ada.id, video, None)
+    await h.settle()
+    assert ada.texts[-2].startswith("This kind of message cannot be passed on")
+    assert "112" in ada.texts[-1]
+    assert (await h.rt.storage.fetchone("SELECT COUNT(*) FROM escalations"))[0] == 1
+    assert maja.texts[seen:] == []  # Maja received nothing: no debrief offer about it
