@@ -170,9 +170,10 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
             "allow_sending_without_reply": True,
         }
     bot = turn.context.bot
+    name_copy: int | None = None
     try:
         if bubble.name_apart:
-            await bot.do_api_request(
+            named = await bot.do_api_request(
                 "sendMessage",
                 api_kwargs={
                     "chat_id": route.target_chat,
@@ -182,6 +183,8 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
                 },
                 return_type=None,
             )
+            assert isinstance(named, dict)
+            name_copy = named["message_id"]
         params = dict(common_params)
         if bubble.method == "sendMessage":
             params.update(text=bubble.text, entities=list(bubble.entities))
@@ -207,7 +210,14 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     kind = (
         "text" if message.text else "bare" if message.sticker or message.video_note else "caption"
     )
-    relay.delivered(rt, route, (message.chat_id, message.message_id), sent["message_id"], kind)
+    relay.delivered(
+        rt,
+        route,
+        (message.chat_id, message.message_id),
+        sent["message_id"],
+        kind,
+        name_copy=name_copy,
+    )
     return True
 
 

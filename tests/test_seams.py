@@ -1,6 +1,7 @@
 """Where separately built features meet: a coordinator beside a peer and /status or an alert,
 crisis words in a coordinator conversation, a name sent apart and /delete."""
 
+import json
 from datetime import timedelta
 
 from bot.fakebot import FakeUser
@@ -109,3 +110,61 @@ async def test_crisis_words_on_media_that_cannot_be_passed_on_give_the_peer_no_r
     assert "112" in ada.texts[-1]
     assert (await h.rt.storage.fetchone("SELECT COUNT(*) FROM escalations"))[0] == 1
     assert maja.texts[seen:] == []  # Maja received nothing: no debrief offer about it
+
+
+async def send_name_apart(h: Harness, ada: FakeUser, maja: FakeUser) -> list[dict]:
+    """A sticker and an over-long text: each goes as a name message and then the copy."""
+    before = len(maja.messages)
+    ada.send_sticker()
+    ada.send_text("y" * 4095)
+    await h.settle()
+    got = maja.messages[before:]
+    name = await pseudonym(h, ada)
+    assert [m.get("text") for m in got] == [name, None, name, "y" * 4095]
+    return got
+
+
+async def delete_everything(h: Harness, person: FakeUser) -> None:
+    person.send_text("/delete")
+    await h.settle()
+    await press(h, person, "Yes, delete everything")
+
+
+async def test_delete_within_two_days_removes_the_name_sent_apart_with_its_message(
+    harness: Harness,
+) -> None:
+    h = harness
+    maja, ada = await in_contact(h)
+    got = await send_name_apart(h, ada, maja)
+    await delete_everything(h, ada)
+    assert [maja.message(m["message_id"]) for m in got] == [None] * 4
+    assert "2 messages of yours that were passed on" in ada.texts[-1]
+
+
+async def test_delete_after_two_days_withdraws_the_name_sent_apart_and_counts_each_message_once(
+    harness: Harness,
+) -> None:
+    h = harness
+    maja, ada = await in_contact(h)
+    got = await send_name_apart(h, ada, maja)
+    name = await pseudonym(h, ada)
+    await h.tick(timedelta(hours=50))
+    await delete_everything(h, ada)
+    now = [maja.message(m["message_id"]) for m in got]
+    withdrawn = "(This message has been withdrawn by its sender.)"
+    assert [m.get("text") for m in now if m] == [withdrawn, None, withdrawn, withdrawn]
+    assert "sticker" in now[1]  # Telegram keeps showing an old sticker
+    assert name not in json.dumps(now)
+    said = ada.texts[-1]
+    assert "1 message of yours that was passed on" in said
+    assert "1 picture, voice message or sticker" in said
+
+
+async def test_a_reply_to_a_name_sent_apart_threads_to_its_message(harness: Harness) -> None:
+    h = harness
+    maja, ada = await in_contact(h)
+    got = await send_name_apart(h, ada, maja)
+    maja.send_text("nice sticker", reply_to=got[0]["message_id"])
+    await h.settle()
+    assert ada.last_message["reply_to_message"]["message_id"] > 0
+    assert "sticker" in ada.last_message["reply_to_message"]
