@@ -5,6 +5,8 @@ import json
 from datetime import timedelta
 
 from bot.fakebot import FakeUser
+from bot.services import privacy
+from bot.storage import users as user_store
 from tests.helpers.flows import coordinator, in_contact, press
 from tests.helpers.harness import Harness
 
@@ -168,3 +170,30 @@ async def test_a_reply_to_a_name_sent_apart_threads_to_its_message(harness: Harn
     await h.settle()
     assert ada.last_message["reply_to_message"]["message_id"] > 0
     assert "sticker" in ada.last_message["reply_to_message"]
+
+
+async def test_mydata_works_and_shows_joined_presses_and_the_command_menu(
+    harness: Harness,
+) -> None:
+    h = harness
+    await coordinator(h)
+    maja, ada = await in_contact(h)
+    for _ in range(2):
+        ada.send_text("/help_now")
+        await h.settle()
+    for person in (ada, maja):
+        person.send_text("/mydata")
+        await h.settle()
+        assert person.last_message["document"]["file_name"] == "mydata.json"  # it used to fail
+
+    async def copy(person: FakeUser) -> dict:
+        user = await user_store.by_telegram_id(h.rt.storage, person.id)
+        assert user is not None
+        return json.loads((await privacy.copy_of_data(h.rt, user)).document)
+
+    ada_data, maja_data = await copy(ada), await copy(maja)
+    assert ada_data["escalation_presses"] == [{"escalation_id": 1}]  # the second press joined
+    assert maja_data["escalation_presses"] == []
+    assert [row["menu"] for row in maja_data["command_menus"]] == ["peer:en"]
+    assert ada_data["command_menus"] == []  # the default menu is not kept
+    assert "chat_migrations" in ada_data["not_included"]

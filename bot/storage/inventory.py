@@ -560,6 +560,8 @@ INVENTORY: tuple[Table, ...] = (
             ("source_key", N, N_("which update was the press")),
             ("escalation_id", P, N_("which escalation it joined")),
         ),
+        mine="escalation_id IN (SELECT id FROM escalations WHERE citizen_id = :user)",
+        withheld={"source_key": INTERNAL},
     ),
     Table(
         "chat_migrations",
@@ -571,6 +573,7 @@ INVENTORY: tuple[Table, ...] = (
             ("new_chat_id", N, N_("the group's new Telegram id")),
             ("migrated_at", N, N_("time")),
         ),
+        not_in_copy=N_("the coordinators' group's ids: nothing about anyone"),
     ),
     Table(
         "command_menus",
@@ -581,6 +584,8 @@ INVENTORY: tuple[Table, ...] = (
             ("chat_id", ID, N_("Telegram chat id")),
             ("menu", P, N_("which roles' commands and language the menu shows")),
         ),
+        mine="chat_id = :telegram",
+        withheld={"chat_id": OWN_TELEGRAM_ID},
     ),
     Table(
         "meta",
