@@ -197,3 +197,42 @@ async def test_mydata_works_and_shows_joined_presses_and_the_command_menu(
     assert [row["menu"] for row in maja_data["command_menus"]] == ["peer:en"]
     assert ada_data["command_menus"] == []  # the default menu is not kept
     assert "chat_migrations" in ada_data["not_included"]
+
+
+async def test_a_find_me_a_new_peer_button_pressed_by_anyone_else_changes_nothing(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja, ada = await in_contact(h)
+    bo = h.user(1002, "Bo", language="en")
+    bo.send_text("/start")
+    await h.settle()
+    stranger = h.user(3001, "Kim", language="en")
+    stranger.send_text("/start")
+    await h.settle()
+    maja.block()
+    ada.send_text("are you there?")
+    await h.settle()
+    offer = ada.last_message
+    data = next(
+        b["callback_data"]
+        for row in offer["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "Find me a new peer"
+    )
+    tables = "SELECT status, ended_by FROM contacts UNION ALL SELECT status, NULL FROM requests"
+    before = [tuple(r) for r in await h.rt.storage.fetchall(tables)]
+    for person in (bo, stranger, coco):
+        seen = len(h.fake.calls)
+        person.press(person.last_message["message_id"], data, forge=True)
+        await h.settle()
+        assert person.answered_callbacks[-1] == "That button is no longer valid."
+        elsewhere = [
+            c for c in h.fake.calls[seen:] if c.params.get("chat_id", person.id) != person.id
+        ]
+        assert elsewhere == []
+    assert [tuple(r) for r in await h.rt.storage.fetchall(tables)] == before
+    ada.press(offer["message_id"], data)  # Ada's own press still works
+    await h.settle()
+    assert ada.texts[-1].startswith("Your request is open again")
