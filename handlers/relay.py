@@ -201,6 +201,8 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     except (BadRequest, TelegramError) as exc:
         metrics.TELEGRAM_ERRORS.labels(kind=type(exc).__name__.lower()).inc()
         log.warning("relay in contact %d failed: %s", contact.id, type(exc).__name__)
+        if name_copy is not None:
+            await _take_back(turn, route.target_chat, name_copy)
         await turn.context.bot.send_message(
             turn.chat_id,
             turn.t._("Sorry, that message could not be passed on. Please try again."),
@@ -219,6 +221,15 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
         name_copy=name_copy,
     )
     return True
+
+
+async def _take_back(turn: Turn, chat_id: int, message_id: int) -> None:
+    """A name sent apart whose message did not follow would stand alone: delete it (the other
+    side may hear it nonetheless; nothing else is lost if Telegram refuses)."""
+    try:
+        await turn.context.bot.delete_message(chat_id, message_id)
+    except TelegramError as exc:
+        log.info("an orphaned name message stays: %s", type(exc).__name__)
 
 
 async def _crisis_in_contact(

@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 from bot.fakebot import FakeUser
+from bot.fakebot.core import Fault
 from bot.services import privacy
 from bot.storage import users as user_store
 from tests.helpers.flows import coordinator, in_contact, press
@@ -236,3 +237,19 @@ async def test_a_find_me_a_new_peer_button_pressed_by_anyone_else_changes_nothin
     ada.press(offer["message_id"], data)  # Ada's own press still works
     await h.settle()
     assert ada.texts[-1].startswith("Your request is open again")
+
+
+async def test_a_name_sent_apart_is_taken_back_when_its_message_cannot_follow(
+    harness: Harness,
+) -> None:
+    h = harness
+    maja, ada = await in_contact(h)
+    before = len(maja.messages)
+    h.fake.inject(Fault.error(400, "Bad Request: message to copy not found"), method="copyMessage")
+    ada.send_sticker()
+    await h.settle()
+    assert maja.messages[before:] == []  # no name standing alone
+    assert ada.texts[-1] == "Sorry, that message could not be passed on. Please try again."
+    ada.send_sticker()  # the next one goes as usual
+    await h.settle()
+    assert [m.get("text") for m in maja.messages[before:]] == [await pseudonym(h, ada), None]
