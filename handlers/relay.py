@@ -135,7 +135,12 @@ async def _crisis_held(
     if crisis is None:
         return True
     mine = [c for c in route.choices if c.citizen_id == user.id]
-    if route.contact is not None and route.contact.citizen_id == user.id:
+    # A reply to an ended contact concerns the citizen's current contacts, not the ended one.
+    if (
+        route.contact is not None
+        and route.contact.citizen_id == user.id
+        and route.problem is not RouteProblem.ENDED
+    ):
         mine.insert(0, route.contact)
     if not mine:
         return False

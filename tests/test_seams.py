@@ -8,8 +8,9 @@ from bot.fakebot import FakeUser
 from bot.fakebot.core import Fault
 from bot.services import privacy
 from bot.storage import users as user_store
-from tests.helpers.flows import coordinator, in_contact, press
+from tests.helpers.flows import coordinator, in_contact, make_peer, press
 from tests.helpers.harness import Harness
+from tests.test_relay_routing import ask_again
 
 
 async def pseudonym(h: Harness, user: FakeUser) -> str:
@@ -253,3 +254,32 @@ async def test_a_name_sent_apart_is_taken_back_when_its_message_cannot_follow(
     ada.send_sticker()  # the next one goes as usual
     await h.settle()
     assert [m.get("text") for m in maja.messages[before:]] == [await pseudonym(h, ada), None]
+
+
+async def test_crisis_words_replying_to_an_ended_contact_alert_with_the_current_peer(
+    harness: Harness,
+) -> None:
+    h = harness
+    coco = await coordinator(h)
+    maja, ada = await in_contact(h)
+    jonas = await make_peer(h, 2002, "Jonas")
+    maja.send_text("take care")
+    await h.settle()
+    maja_copy = ada.last_message["message_id"]
+    ada.send_text("/end")
+    await h.settle()
+    await press(h, ada, "End contact with Maja", "Yes, end it", "No thanks")
+    await ask_again(h, ada)
+    await press(h, maja, "Decline")  # the earlier peer is asked first
+    await press(h, jonas, "Accept")
+    maja_seen, jonas_seen, coco_seen = len(maja.texts), len(jonas.texts), len(coco.texts)
+    ada.send_text("i want to kill myself", reply_to=maja_copy)
+    await h.settle()
+    assert "Your contact with Maja has ended" in ada.texts[-2]
+    alert = next(t for t in coco.texts[coco_seen:] if t.startswith("Urgent #"))
+    assert "Peer: Jonas" in alert
+    row = await h.rt.storage.fetchone(
+        "SELECT c.status FROM escalations e JOIN contacts c ON c.id = e.contact_id"
+    )
+    assert row[0] == "active"
+    assert maja.texts[maja_seen:] == [] and jonas.texts[jonas_seen:] == []
