@@ -245,11 +245,12 @@ async def _crisis_in_contact(
     number and the message (never a Telegram id), so a held message sent later counts once.
     A coordinator who received the words has the alert; only a peer gets the note."""
     tell_peer = tell_peer and contact.kind == "peer"
-    await safety.signal_in_contact(
+    source_key = f"relay:{contact.citizen_id}:{message.message_id}"
+    raised = await safety.signal_in_contact(
         turn.rt,
         contact,
         crisis,
-        source_key=f"relay:{contact.citizen_id}:{message.message_id}",
+        source_key=source_key,
         peer_saw_words=tell_peer,
     )
     if await relay.should_show_crisis_lines(turn.rt, contact):
@@ -268,6 +269,8 @@ async def _crisis_in_contact(
             "coordinator if you are unsure."
         ),
     )
+    if raised is None:  # raised before the peer had the words (held for a choice)
+        await safety.peer_received_later(turn.rt, contact, source_key)
 
 
 async def _other_side_gone(turn: Turn, route: Route) -> None:

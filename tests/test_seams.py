@@ -87,7 +87,9 @@ async def test_crisis_words_to_a_coordinator_name_the_peer_and_leave_the_peer_ou
     assert maja.texts[seen_maja:] == []  # Maja saw nothing, so nothing to debrief
 
 
-async def test_crisis_words_held_for_a_choice_give_the_peer_no_riddle(harness: Harness) -> None:
+async def test_crisis_words_held_for_a_choice_give_the_peer_a_debrief_only_once_sent(
+    harness: Harness,
+) -> None:
     h = harness
     _coco, maja, ada = await coordinator_beside_peer(h)
     seen = len(maja.texts)
@@ -98,6 +100,9 @@ async def test_crisis_words_held_for_a_choice_give_the_peer_no_riddle(harness: H
     await press(h, ada, "Maja")
     assert maja.texts[seen].endswith("\ni want to kill myself")
     assert maja.texts[seen + 1].startswith("A note about")
+    # Now that Maja has the words, she is offered a debrief, once.
+    assert maja.texts[seen + 2].startswith("That was a heavy moment")
+    assert len(maja.texts) == seen + 3
 
 
 async def test_crisis_words_on_media_that_cannot_be_passed_on_give_the_peer_no_riddle(

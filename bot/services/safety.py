@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import Runtime
-from bot.services import escalation
+from bot.services import escalation, peer_care
 from bot.services.triage import TriageResult
 from bot.storage import contacts as contact_store
+from bot.storage import escalations as escalation_store
+from bot.storage import peer_events as event_store
 from bot.storage.contacts import Contact
 
 log = logging.getLogger(__name__)
@@ -98,3 +100,27 @@ async def signal_in_contact(
     )
     log.info("crisis signal in contact %d -> escalation %s", contact.id, escalation_id)
     return escalation_id
+
+
+async def peer_received_later(rt: Runtime, contact: Contact, source_key: str) -> None:
+    """Words held back (whom is this for?) reached the peer after their alert was raised (with
+    `source_key`, linked to this contact): now it is a heavy moment for the peer, once (not
+    again when the same update is handled twice)."""
+    async with rt.storage.transaction() as tx:
+        raised = await escalation_store.by_source_key(tx, source_key)
+        if (
+            raised is None
+            or raised.contact_id != contact.id
+            or await event_store.has_kind_since(
+                tx, contact.peer_id, escalation.Reason.SIGNAL.value, raised.created_at
+            )
+        ):
+            return
+        await peer_care.heavy_moment(
+            tx,
+            rt,
+            contact.peer_id,
+            escalation.Reason.SIGNAL.value,
+            citizen_name=contact.citizen_name,
+        )
+    rt.wake_delivery()
