@@ -168,7 +168,8 @@ async def show_status(turn: Turn, request: Request) -> None:
     peer_name = None
     rows = []
     if request.status is RequestStatus.ACTIVE and turn.person.user is not None:
-        contact = await contact_store.active_for_citizen(turn.rt.storage, turn.person.user.id)
+        # The peer contact serving this request, also while a coordinator talks with them.
+        contact = await contact_store.active_for_request(turn.rt.storage, request.id)
         peer_name = contact.peer_name if contact else None
         if contact is not None:
             rows.append([button(turn.t._("End the contact"), f"end:ask:{contact.id}")])

@@ -135,7 +135,12 @@ async def _crisis_held(
     if crisis is None:
         return True
     mine = [c for c in route.choices if c.citizen_id == user.id]
-    if route.contact is not None and route.contact.citizen_id == user.id:
+    # A reply to an ended contact concerns the citizen's current contacts, not the ended one.
+    if (
+        route.contact is not None
+        and route.contact.citizen_id == user.id
+        and route.problem is not RouteProblem.ENDED
+    ):
         mine.insert(0, route.contact)
     if not mine:
         return False
@@ -170,9 +175,10 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
             "allow_sending_without_reply": True,
         }
     bot = turn.context.bot
+    name_copy: int | None = None
     try:
         if bubble.name_apart:
-            await bot.do_api_request(
+            named = await bot.do_api_request(
                 "sendMessage",
                 api_kwargs={
                     "chat_id": route.target_chat,
@@ -182,6 +188,8 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
                 },
                 return_type=None,
             )
+            assert isinstance(named, dict)
+            name_copy = named["message_id"]
         params = dict(common_params)
         if bubble.method == "sendMessage":
             params.update(text=bubble.text, entities=list(bubble.entities))
@@ -198,6 +206,8 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     except (BadRequest, TelegramError) as exc:
         metrics.TELEGRAM_ERRORS.labels(kind=type(exc).__name__.lower()).inc()
         log.warning("relay in contact %d failed: %s", contact.id, type(exc).__name__)
+        if name_copy is not None:
+            await _take_back(turn, route.target_chat, name_copy)
         await turn.context.bot.send_message(
             turn.chat_id,
             turn.t._("Sorry, that message could not be passed on. Please try again."),
@@ -207,8 +217,24 @@ async def _relay(turn: Turn, message: Message, route: Route) -> bool:
     kind = (
         "text" if message.text else "bare" if message.sticker or message.video_note else "caption"
     )
-    relay.delivered(rt, route, (message.chat_id, message.message_id), sent["message_id"], kind)
+    relay.delivered(
+        rt,
+        route,
+        (message.chat_id, message.message_id),
+        sent["message_id"],
+        kind,
+        name_copy=name_copy,
+    )
     return True
+
+
+async def _take_back(turn: Turn, chat_id: int, message_id: int) -> None:
+    """A name sent apart whose message did not follow would stand alone: delete it (the other
+    side may hear it nonetheless; nothing else is lost if Telegram refuses)."""
+    try:
+        await turn.context.bot.delete_message(chat_id, message_id)
+    except TelegramError as exc:
+        log.info("an orphaned name message stays: %s", type(exc).__name__)
 
 
 async def _crisis_in_contact(
@@ -216,12 +242,16 @@ async def _crisis_in_contact(
 ) -> None:
     """Escalate (also when the message was not passed on), show the lines at most once an hour,
     and tell the peer discreetly about a message they received. Keyed by the citizen's internal
-    number and the message (never a Telegram id), so a held message sent later counts once."""
-    await safety.signal_in_contact(
+    number and the message (never a Telegram id), so a held message sent later counts once.
+    A coordinator who received the words has the alert; only a peer gets the note."""
+    tell_peer = tell_peer and contact.kind == "peer"
+    source_key = f"relay:{contact.citizen_id}:{message.message_id}"
+    raised = await safety.signal_in_contact(
         turn.rt,
         contact,
         crisis,
-        source_key=f"relay:{contact.citizen_id}:{message.message_id}",
+        source_key=source_key,
+        peer_saw_words=tell_peer,
     )
     if await relay.should_show_crisis_lines(turn.rt, contact):
         await show_crisis_lines(turn)
@@ -239,6 +269,8 @@ async def _crisis_in_contact(
             "coordinator if you are unsure."
         ),
     )
+    if raised is None:  # raised before the peer had the words (held for a choice)
+        await safety.peer_received_later(turn.rt, contact, source_key)
 
 
 async def _other_side_gone(turn: Turn, route: Route) -> None:

@@ -44,9 +44,9 @@ OWN_COMMANDS = {"request", "cancel"}
 
 # Tables that change on every update whoever sends it, and hold nothing a wrong actor could
 # reach: the raw update inbox (written before handling, see DESIGN "Inbox before
-# acknowledgement") and the numbers of updates already handled (so a repeat is not handled
-# twice), the message ids kept for the actor's own /forget, the command menu of the actor's own
-# chat, and the bot's facts about itself (e.g. when Telegram last answered).
+# acknowledgement") and the numbers of handled updates (so that a repeat is not handled twice),
+# the message ids kept for the actor's own /forget, the command menu of the actor's own chat,
+# and the bot's facts about itself (e.g. when Telegram last answered).
 BOOKKEEPING = {"inbox", "inbox_seen", "recent_messages", "command_menus", "meta"}
 
 SENDS = re.compile(r"^(send|copy|forward|edit|delete|pin|set|leave)", re.IGNORECASE)
@@ -118,6 +118,15 @@ async def build_world(h: Harness) -> dict[str, Any]:
     await ask_for_peer(h, cleo)
     maja.press_button("Accept")
     await h.settle()
+    # Both write, then Maja writes without replying: she is asked whom it is for, so her
+    # "Send it to ..." buttons (relay:to, one of them stale once Cleo's contact ends) are among
+    # the valid ids the wrong actors press.
+    ada.send_text("hello from Ada")
+    cleo.send_text("hello from Cleo")
+    await h.settle()
+    maja.send_text("hello, both of you")
+    await h.settle()
+    assert "Who is this message for?" in maja.texts[-1]
     cleo.send_text("/end")
     await h.settle()
     await press(h, cleo, "End contact with", "Yes, end it")
@@ -278,6 +287,8 @@ async def test_no_wrong_actor_changes_anything_or_reaches_anyone(harness: Harnes
     # Every registered button prefix was pressed, and every command sent, by some wrong actor.
     assert covered == prefixes, prefixes - covered
     assert sent == registry.commands(h.app)
+    # Valid "Send it to ..." ids were among them, not only made-up ones.
+    assert sum(d.startswith("relay:to:") for d in harvested) == 2
 
 
 @pytest.mark.parametrize("prefix", ["esc:", "peer:approve:", "urgent:now"])

@@ -127,7 +127,7 @@ async def render(
                 form=labels.contact_form(t, request.contact_form),
             )
         )
-    if contact is not None:
+    if contact is not None and contact.kind == "peer":
         lines.append(t._("Peer: {name}", name=contact.peer_name))
     if escalation.note:
         lines.append(t._("Note: {note}", note=escalation.note))
@@ -175,11 +175,14 @@ async def raise_in(
     categories: frozenset[str] = frozenset(),
     source_key: str | None = None,
     citizen_answered: bool = False,
+    peer_saw_words: bool = True,
 ) -> int | None:
     """Write the escalation and its urgent messages inside the caller's transaction.
 
     `citizen_answered`: the caller tells the citizen itself whether anyone can be reached
-    (see `nobody_reachable_text`), so no separate message is queued for them."""
+    (see `nobody_reachable_text`), so no separate message is queued for them.
+    `peer_saw_words`: for crisis words, whether the peer received them; only then is it a
+    heavy moment for the peer (a debrief offer about words they never saw is a riddle)."""
     escalation = await escalation_store.create(
         tx,
         source_key=source_key,
@@ -198,7 +201,11 @@ async def raise_in(
     await _notify(rt, tx, escalation, await on_duty_chats(rt, tx))
     if not await reachable_chats(rt, tx):
         await _reached_nobody(rt, tx, escalation, tell_citizen=not citizen_answered)
-    if contact_id is not None and reason is not Reason.UNANSWERED:
+    if (
+        contact_id is not None
+        and reason is not Reason.UNANSWERED
+        and (reason is not Reason.SIGNAL or peer_saw_words)
+    ):
         contact = await contact_store.contact(tx, contact_id)
         if contact is not None and contact.kind == "peer":
             await peer_care.heavy_moment(

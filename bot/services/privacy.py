@@ -322,7 +322,12 @@ async def _withdraw_copies(
     (withdrawn, media Telegram keeps showing). Each goes through the outbox, so it is done
     even after a restart, and carries only the other chat's id and a message number."""
     withdrawn = kept = 0
-    for copy in await contact_store.copies_of(tx, telegram_id):
+    copies = await contact_store.copies_of(tx, telegram_id)
+    # A name sent apart (before a sticker or an over-long text) shares its message's source and
+    # comes first: it is withdrawn with it, and not counted as a message of its own.
+    last_of_source = {(c.chat_id, c.source_id): c.message_id for c in copies}
+    for copy in copies:
+        name_only = last_of_source[(copy.chat_id, copy.source_id)] != copy.message_id
         recipient = await user_store.by_telegram_id(tx, copy.chat_id)
         t = rt.translator(recipient.language if recipient else None)
         text = t._("(This message has been withdrawn by its sender.)")
@@ -340,7 +345,7 @@ async def _withdraw_copies(
         await outbox_store.enqueue(
             tx, chat_id=copy.chat_id, method=method, params=params, purpose="withdrawn", now=now
         )
-        withdrawn += 1
+        withdrawn += not name_only
     return withdrawn, kept
 
 

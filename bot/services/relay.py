@@ -236,10 +236,17 @@ def _shifted(entities: list[dict[str, Any]], shift: int) -> list[dict[str, Any]]
 
 
 def delivered(
-    rt: Runtime, route_: Route, source: tuple[int, int], copy_id: int, copy_kind: str = "text"
+    rt: Runtime,
+    route_: Route,
+    source: tuple[int, int],
+    copy_id: int,
+    copy_kind: str = "text",
+    *,
+    name_copy: int | None = None,
 ) -> None:
     """Record the mapping (with the copy's kind: 'text', 'caption' or 'bare') and who spoke
-    last in the next group commit."""
+    last in the next group commit. A separate name message sent before the copy is mapped to
+    the same message, so a reply to it threads and an erasure withdraws it too."""
     assert route_.contact is not None
     metrics.RELAYED.inc()
     now = rt.now()
@@ -251,6 +258,7 @@ def delivered(
         (route_.target_chat, copy_id),
         now,
         copy_kind,
+        name_copy=name_copy,
     )
     spoken = _last_spoken(rt)
     if len(spoken) >= SPOKEN_KEEP:

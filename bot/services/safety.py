@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import Runtime
-from bot.services import escalation
+from bot.services import escalation, peer_care
 from bot.services.triage import TriageResult
+from bot.storage import contacts as contact_store
+from bot.storage import escalations as escalation_store
+from bot.storage import peer_events as event_store
 from bot.storage.contacts import Contact
 
 log = logging.getLogger(__name__)
@@ -68,18 +71,56 @@ def forget(rt: Runtime, update_id: int) -> None:
 
 
 async def signal_in_contact(
-    rt: Runtime, contact: Contact, result: TriageResult, *, source_key: str
+    rt: Runtime,
+    contact: Contact,
+    result: TriageResult,
+    *,
+    source_key: str,
+    peer_saw_words: bool,
 ) -> int | None:
     """Raise the escalation for crisis words a citizen wrote in a contact (with a peer or a
-    coordinator); None when this update raised it already."""
+    coordinator); None when this update raised it already.
+
+    Written in a coordinator's conversation, the alert still links the citizen's contact with
+    their peer, if any, so coordinators see who the peer is."""
+    linked = contact
+    if contact.kind != "peer":
+        linked = await contact_store.active_peer_for_citizen(rt.storage, contact.citizen_id) or (
+            contact
+        )
     escalation_id = await escalation.raise_escalation(
         rt,
         reason=escalation.Reason.SIGNAL,
-        citizen_id=contact.citizen_id,
-        request_id=contact.request_id,
-        contact_id=contact.id,
+        citizen_id=linked.citizen_id,
+        request_id=linked.request_id,
+        contact_id=linked.id,
         categories=signal_categories(result),
         source_key=source_key,
+        peer_saw_words=peer_saw_words and linked.id == contact.id,
     )
     log.info("crisis signal in contact %d -> escalation %s", contact.id, escalation_id)
     return escalation_id
+
+
+async def peer_received_later(rt: Runtime, contact: Contact, source_key: str) -> None:
+    """Words held back (whom is this for?) reached the peer after their alert was raised (with
+    `source_key`, linked to this contact): now it is a heavy moment for the peer, once (not
+    again when the same update is handled twice)."""
+    async with rt.storage.transaction() as tx:
+        raised = await escalation_store.by_source_key(tx, source_key)
+        if (
+            raised is None
+            or raised.contact_id != contact.id
+            or await event_store.has_kind_since(
+                tx, contact.peer_id, escalation.Reason.SIGNAL.value, raised.created_at
+            )
+        ):
+            return
+        await peer_care.heavy_moment(
+            tx,
+            rt,
+            contact.peer_id,
+            escalation.Reason.SIGNAL.value,
+            citizen_name=contact.citizen_name,
+        )
+    rt.wake_delivery()

@@ -105,7 +105,11 @@ async def raise_for(
             escalation_id: int | None = joined.id
         else:
             request = await request_store.open_for(tx, user.id)
-            contact = await contact_store.active_for_citizen(tx, user.id)
+            # The peer's contact, also while a coordinator talks with them: the alert names
+            # the peer, and the peer hears what happened.
+            contact = await contact_store.active_peer_for_citizen(
+                tx, user.id
+            ) or await contact_store.active_for_citizen(tx, user.id)
             escalation_id = await escalation.raise_in(
                 tx,
                 rt,
@@ -116,6 +120,8 @@ async def raise_for(
                 categories=categories,
                 source_key=source_key,
                 citizen_answered=citizen_answered,
+                # Crisis words outside a contact were passed on to nobody.
+                peer_saw_words=False,
             )
         raised = joined or await escalation_store.by_source_key(tx, source_key)
     rt.wake_delivery()

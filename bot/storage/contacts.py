@@ -342,16 +342,22 @@ def note_relayed_later(
     copy: tuple[int, int],
     now: datetime,
     copy_kind: str = "text",
+    *,
+    name_copy: int | None = None,
 ) -> None:
     """Map both directions (so a reply on either side threads) and note who spoke last.
 
     The copy's row says what kind of message it is ('text', 'caption' or 'bare'), so that an
-    erasure knows it is the bot's copy of someone's words and how to withdraw it."""
+    erasure knows it is the bot's copy of someone's words and how to withdraw it. A separate
+    name message (`name_copy`, a text in the copy's chat) maps to the same source, one way."""
     at = now.isoformat()
-    for (chat, message), (other_chat, other_message), kind in (
+    rows: list[tuple[tuple[int, int], tuple[int, int], str | None]] = [
         (source, copy, None),
         (copy, source, copy_kind),
-    ):
+    ]
+    if name_copy is not None:
+        rows.append(((copy[0], name_copy), source, "text"))
+    for (chat, message), (other_chat, other_message), kind in rows:
         writer.add(
             "INSERT OR REPLACE INTO relay_messages (chat_id, message_id, contact_id,"
             " other_chat_id, other_message_id, created_at, copy_kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -413,17 +419,20 @@ class RelayedCopy:
     message_id: int
     kind: str  # 'text', 'caption' or 'bare'
     sent_at: datetime
+    source_id: int  # the message in the sender's chat it copies (a name sent apart shares it)
 
 
 async def copies_of(db: Database | Transaction, telegram_id: int) -> list[RelayedCopy]:
     """Copies the bot made of messages from `telegram_id`'s chat, as far as it still knows
     them (mappings go 7 days after a contact ends)."""
     rows = await db.fetchall(
-        "SELECT chat_id, message_id, copy_kind, created_at FROM relay_messages"
-        " WHERE other_chat_id = ? AND copy_kind IS NOT NULL ORDER BY created_at",
+        "SELECT chat_id, message_id, copy_kind, created_at, other_message_id FROM relay_messages"
+        " WHERE other_chat_id = ? AND copy_kind IS NOT NULL ORDER BY created_at, message_id",
         (telegram_id,),
     )
-    return [RelayedCopy(row[0], row[1], row[2], datetime.fromisoformat(row[3])) for row in rows]
+    return [
+        RelayedCopy(row[0], row[1], row[2], datetime.fromisoformat(row[3]), row[4]) for row in rows
+    ]
 
 
 # Feedback -------------------------------------------------------------------------------------

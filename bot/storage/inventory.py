@@ -560,7 +560,8 @@ INVENTORY: tuple[Table, ...] = (
             ("source_key", N, N_("which update was the press")),
             ("escalation_id", P, N_("which escalation it joined")),
         ),
-        not_in_copy=N_("which updates were repeated presses: the alert they joined is in the copy"),
+        mine="escalation_id IN (SELECT id FROM escalations WHERE citizen_id = :user)",
+        withheld={"source_key": INTERNAL},
     ),
     Table(
         "chat_migrations",
@@ -572,7 +573,7 @@ INVENTORY: tuple[Table, ...] = (
             ("new_chat_id", N, N_("the group's new Telegram id")),
             ("migrated_at", N, N_("time")),
         ),
-        not_in_copy=N_("about the coordinators' group, nobody else"),
+        not_in_copy=N_("the coordinators' group's ids: nothing about anyone"),
     ),
     Table(
         "command_menus",

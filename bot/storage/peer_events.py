@@ -39,6 +39,16 @@ async def count_since(db: Database | Transaction, peer_id: int, since: datetime)
     return int(row[0]) if row else 0
 
 
+async def has_kind_since(
+    db: Database | Transaction, peer_id: int, kind: str, since: datetime
+) -> bool:
+    row = await db.fetchone(
+        "SELECT 1 FROM peer_events WHERE peer_id = ? AND kind = ? AND created_at >= ? LIMIT 1",
+        (peer_id, kind, since.isoformat()),
+    )
+    return row is not None
+
+
 async def due_follow_ups(db: Database, now: datetime) -> list[PeerEvent]:
     rows = await db.fetchall(
         "SELECT * FROM peer_events WHERE follow_up_at IS NOT NULL AND follow_up_at <= ?",

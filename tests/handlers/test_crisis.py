@@ -282,6 +282,9 @@ async def test_a_newcomer_s_crisis_words_store_what_i_need_help_now_stores_and_n
     # inbox_seen holds the update's number and time only (so a repeat is not handled twice).
     for rows in (written, pressed):
         assert [set(row) for row in rows.pop("inbox_seen")] == [{"update_id", "seen_at"}]
+        # The bot's facts about itself (a sweep that ran meanwhile), never about a person.
+        for fact in rows.pop("meta", []):
+            assert not any(str(n) in fact["value"] for n in (1001, 1002, "Ada", "Bo"))
     assert set(written) == set(pressed) == {"users", "escalations", "outbox", "recent_messages"}
     (user,) = written["users"]
     stored = {key for key, value in user.items() if value is not None}
