@@ -23,6 +23,8 @@ SUPPORTED_LANGUAGES = ("da", "en")
 # 9(2)(h) and national law, for public authorities (the citizen is informed, not asked).
 LEGAL_BASES = ("consent", "public_task")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Who the peers are, for the welcome: all volunteers, all employed (peer workers), or both.
+PEERS_ARE = ("volunteers", "employed", "mixed")
 DEFAULT_TOPICS = (
     "loneliness",
     "anxiety",
@@ -139,6 +141,8 @@ class Config:
     minimum_age: int = 18
     age_limits: tuple[int, ...] = (18,)
     youth_services: tuple[EmergencyResource, ...] = ()
+    peers_are: str = "volunteers"
+    talk_lines: tuple[EmergencyResource, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -162,7 +166,11 @@ class Config:
         `emergency_verify_months`."""
         limit = self.emergency_verify_months * 30.5
         warnings = []
-        for key, lines in (("emergency", self.emergency), ("minors.services", self.youth_services)):
+        for key, lines in (
+            ("emergency", self.emergency),
+            ("minors.services", self.youth_services),
+            ("someone_to_talk_to", self.talk_lines),
+        ):
             for index, resource in enumerate(lines):
                 label = resource.phone or resource.name.get("en", "")
                 if resource.verified is None:
@@ -226,6 +234,44 @@ DEFAULT_YOUTH_SERVICES: list[dict[str, Any]] = [
 ]
 
 
+# "Someone to talk to": lines for a hard day that are NOT crisis lines, shown where nobody
+# asked for urgent help (a long wait, an unanswered request, after a contact ends). Nobody has
+# verified these defaults (no `verified` date, so check-config warns until the organisation
+# checks them). The organisation's own phone ([organisation] phone) is shown first when set.
+DEFAULT_TALK_LINES: list[dict[str, Any]] = [
+    {
+        "name": {
+            "da": "SIND Rådgivningen (anonym rådgivning, også for pårørende)",
+            "en": "SIND Rådgivningen (anonymous counselling, also for relatives)",
+        },
+        "phone": "70 23 27 50",
+        "hours": {
+            "da": "se åbningstider på sindraadgivning.dk",
+            "en": "opening hours at sindraadgivning.dk",
+        },
+    },
+    {
+        "name": {
+            "da": "Psykiatrifondens telefonrådgivning (anonym)",
+            "en": "Psykiatrifonden's telephone counselling (anonymous)",
+        },
+        "phone": "39 25 25 25",
+        "hours": {
+            "da": "se åbningstider på psykiatrifonden.dk",
+            "en": "opening hours at psykiatrifonden.dk",
+        },
+    },
+    {
+        "name": {
+            "da": "headspace (12-25 år): chat og samtaler på headspace.dk",
+            "en": "headspace (ages 12-25): chat and talks at headspace.dk",
+        },
+        "phone": "",
+        "hours": {"da": "se åbningstider på headspace.dk", "en": "opening hours at headspace.dk"},
+    },
+]
+
+
 class _Reader:
     """Reads typed values out of the parsed TOML while collecting every problem."""
 
@@ -275,6 +321,10 @@ def _int_list(reader: _Reader, key: str) -> tuple[int, ...]:
     return tuple(values)
 
 
+# Lists where an entry may be a chat or a website without a phone number.
+PHONE_OPTIONAL = ("minors.services", "someone_to_talk_to")
+
+
 def _emergency(
     reader: _Reader, name: str = "emergency", default: list[dict[str, Any]] | None = None
 ) -> tuple[EmergencyResource, ...]:
@@ -287,9 +337,10 @@ def _emergency(
             reader.fail(key, "must be a table with name, phone and hours")
             continue
         name, phone, hours = entry.get("name"), entry.get("phone"), entry.get("hours", {})
-        if phone is None and name_key == "minors.services":
+        phone_optional = name_key in PHONE_OPTIONAL
+        if phone is None and phone_optional:
             phone = ""  # a chat or website only: the name says where
-        elif not isinstance(phone, str) or (not phone.strip() and name_key != "minors.services"):
+        elif not isinstance(phone, str) or (not phone.strip() and not phone_optional):
             reader.fail(f"{key}.phone", "a phone number is required")
         for part, value in (("name", name), ("hours", hours)):
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
@@ -304,7 +355,7 @@ def _emergency(
             resources.append(
                 EmergencyResource(name=name, phone=phone, hours=hours, verified=verified)
             )
-    if not raw:
+    if not raw and name_key != "someone_to_talk_to":
         reader.fail(name, "at least one phone line is required")
     return tuple(resources)
 
@@ -492,6 +543,10 @@ def parse_config(
         r.fail("backup.keep_days", "must not exceed retention.days: erased data would live on")
 
     minimum_age, age_limits = _ages(r)
+    peers_are = r.get("organisation.peers_are", str, "volunteers")
+    if peers_are not in PEERS_ARE:
+        r.fail("organisation.peers_are", f"must be one of {', '.join(PEERS_ARE)}")
+        peers_are = "volunteers"
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -543,6 +598,8 @@ def parse_config(
         minimum_age=minimum_age,
         age_limits=age_limits,
         youth_services=_emergency(r, "minors.services", DEFAULT_YOUTH_SERVICES),
+        peers_are=peers_are,
+        talk_lines=_emergency(r, "someone_to_talk_to", DEFAULT_TALK_LINES),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -110,7 +110,8 @@ async def test_refusing_consent_stores_nothing(harness: Harness) -> None:
     citizen.press_button("No thanks")
     await harness.settle()
     assert "Nothing about you has been stored" in citizen.texts[-1]
-    assert "112" in citizen.texts[-1]
+    # Nobody asked for urgent help: someone to talk to, not the emergency numbers.
+    assert "SIND" in citizen.texts[-1] and "112" not in citizen.texts[-1]
     assert await harness.rt.storage.fetchone("SELECT 1 FROM users") is None
 
 
@@ -317,8 +318,10 @@ async def test_limits_of_confidentiality_are_shown_before_sending(harness: Harne
     await press(h, citizen, "Talk to a peer", ADULT, "I agree", *INTAKE_ANSWERS, "Skip")
     summary = citizen.texts[-1]
     assert "A peer is not a therapist" in summary
-    assert "a child is at risk" in summary
     assert "must review it" in summary
+    # Who else may learn what they write was said before consent, not here; the untrue
+    # "stays between you and the peer, with one exception" is gone.
+    assert "between you and the peer" not in summary and "checked automatically" not in summary
 
 
 async def test_own_limits_text_and_a_new_text_version_asks_again(harness: Harness) -> None:

@@ -121,13 +121,18 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
 
     config = parse_config(MINIMAL, {})
     # The default services for young people are unverified: warned about from the start.
+    # So are the default "someone to talk to" lines.
     assert config.stale_emergency_lines(date(2027, 1, 1)) == [
         "minors.services[0] (116 111): no verified date",
         "minors.services[1] (headspace Denmark (ages 12-25): chat and counselling at "
         "headspace.dk): no verified date",
+        "someone_to_talk_to[0] (70 23 27 50): no verified date",
+        "someone_to_talk_to[1] (39 25 25 25): no verified date",
+        "someone_to_talk_to[2] (headspace (ages 12-25): chat and talks at headspace.dk): "
+        "no verified date",
     ]
     stale = config.stale_emergency_lines(date(2027, 7, 1))
-    assert len(stale) == len(config.emergency) + len(config.youth_services)
+    assert len(stale) == len(config.emergency) + len(config.youth_services) + len(config.talk_lines)
     assert "more than 6 months ago" in stale[0]
 
 

@@ -560,6 +560,9 @@ INVENTORY: tuple[Table, ...] = (
             ("source_key", N, N_("which update was the press")),
             ("escalation_id", P, N_("which escalation it joined")),
         ),
+        not_in_copy=N_(
+            "only which update was a press of the help button; the alert it belongs to is there"
+        ),
     ),
     Table(
         "chat_migrations",
@@ -571,6 +574,7 @@ INVENTORY: tuple[Table, ...] = (
             ("new_chat_id", N, N_("the group's new Telegram id")),
             ("migrated_at", N, N_("time")),
         ),
+        not_in_copy=N_("the coordinators' group only: nothing about anyone"),
     ),
     Table(
         "command_menus",
@@ -581,6 +585,8 @@ INVENTORY: tuple[Table, ...] = (
             ("chat_id", ID, N_("Telegram chat id")),
             ("menu", P, N_("which roles' commands and language the menu shows")),
         ),
+        mine="chat_id = :telegram",
+        withheld={"chat_id": OWN_TELEGRAM_ID},
     ),
     Table(
         "meta",
