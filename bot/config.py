@@ -28,6 +28,8 @@ SUPPORTED_LANGUAGES = ("da", "en")
 # 9(2)(h) and national law, for public authorities (the citizen is informed, not asked).
 LEGAL_BASES = ("consent", "public_task")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Who the peers are, for the welcome: all volunteers, all employed (peer workers), or both.
+PEERS_ARE = ("volunteers", "employed", "mixed")
 DEFAULT_TOPICS = (
     "loneliness",
     "anxiety",
@@ -154,6 +156,8 @@ class Config:
     youth_services: tuple[EmergencyResource, ...] = ()
     emergency_region: str | None = None
     contact_forms: tuple[str, ...] = ("chat",)
+    peers_are: str = "volunteers"
+    talk_lines: tuple[EmergencyResource, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -177,7 +181,7 @@ class Config:
         `emergency_verify_months`."""
         limit = self.emergency_verify_months * 30.5
         warnings = []
-        for resource in (*self.emergency, *self.youth_services):
+        for resource in (*self.emergency, *self.youth_services, *self.talk_lines):
             if resource.verified is None:
                 warnings.append(f"{resource.label}: no verified date")
             elif (today - resource.verified).days > limit:
@@ -234,6 +238,44 @@ DEFAULT_YOUTH_SERVICES: list[dict[str, Any]] = [
         "name": {
             "da": "headspace Danmark (12-25 år): chat og rådgivning på headspace.dk",
             "en": "headspace Denmark (ages 12-25): chat and counselling at headspace.dk",
+        },
+        "phone": "",
+        "hours": {"da": "se åbningstider på headspace.dk", "en": "opening hours at headspace.dk"},
+    },
+]
+
+
+# "Someone to talk to": lines for a hard day that are NOT crisis lines, shown where nobody
+# asked for urgent help (a long wait, an unanswered request, after a contact ends). Nobody has
+# verified these defaults (no `verified` date, so check-config warns until the organisation
+# checks them). The organisation's own phone ([organisation] phone) is shown first when set.
+DEFAULT_TALK_LINES: list[dict[str, Any]] = [
+    {
+        "name": {
+            "da": "SIND Rådgivningen (anonym rådgivning, også for pårørende)",
+            "en": "SIND Rådgivningen (anonymous counselling, also for relatives)",
+        },
+        "phone": "70 23 27 50",
+        "hours": {
+            "da": "se åbningstider på sindraadgivning.dk",
+            "en": "opening hours at sindraadgivning.dk",
+        },
+    },
+    {
+        "name": {
+            "da": "Psykiatrifondens telefonrådgivning (anonym)",
+            "en": "Psykiatrifonden's telephone counselling (anonymous)",
+        },
+        "phone": "39 25 25 25",
+        "hours": {
+            "da": "se åbningstider på psykiatrifonden.dk",
+            "en": "opening hours at psykiatrifonden.dk",
+        },
+    },
+    {
+        "name": {
+            "da": "headspace (12-25 år): chat og samtaler på headspace.dk",
+            "en": "headspace (ages 12-25): chat and talks at headspace.dk",
         },
         "phone": "",
         "hours": {"da": "se åbningstider på headspace.dk", "en": "opening hours at headspace.dk"},
@@ -389,6 +431,13 @@ def _contact_forms(reader: _Reader) -> tuple[str, ...]:
         )
         return ("chat",)
     return tuple(f for f in CONTACT_FORMS if f in offered)
+
+
+def _talk_lines(reader: _Reader) -> tuple[EmergencyResource, ...]:
+    """``[[someone_to_talk_to]]``: lines for a hard day, not crisis lines (may be left empty)."""
+    raw = reader.get("someone_to_talk_to", list, DEFAULT_TALK_LINES)
+    resources = [_resource(reader, f"someone_to_talk_to[{i}]", e) for i, e in enumerate(raw)]
+    return tuple(r for r in resources if r is not None)
 
 
 def _ages(reader: _Reader) -> tuple[int, tuple[int, ...]]:
@@ -575,6 +624,10 @@ def parse_config(
 
     minimum_age, age_limits = _ages(r)
     region, emergency = _emergency(r)
+    peers_are = r.get("organisation.peers_are", str, "volunteers")
+    if peers_are not in PEERS_ARE:
+        r.fail("organisation.peers_are", f"must be one of {', '.join(PEERS_ARE)}")
+        peers_are = "volunteers"
     config = Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -628,6 +681,8 @@ def parse_config(
         age_limits=age_limits,
         youth_services=_youth_services(r),
         contact_forms=_contact_forms(r),
+        peers_are=peers_are,
+        talk_lines=_talk_lines(r),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -1,4 +1,6 @@
-"""The emergency lines: shown whenever someone may be in danger, in their language."""
+"""Phone lines, in the person's language: the emergency lines where someone asks for help or
+writes words of crisis, and "someone to talk to" (lines that are not crisis lines) elsewhere,
+so a long wait or an ended contact is not answered with emergency numbers."""
 
 from __future__ import annotations
 
@@ -25,9 +27,21 @@ def phone_lines(
 
 
 def emergency_lines(t: Translator, config: Config) -> str:
-    """The configured numbers, one per line."""
-    lines = [t._("If you are in danger right now, call for help:")]
+    """The configured emergency numbers, one per line: only where someone asked for help or
+    wrote words of crisis."""
+    lines = [t._("You don't have to wait for us. If you need to talk to someone now, call:")]
     return "\n".join([*lines, *phone_lines(t, config, config.emergency, "•")])
+
+
+def talk_lines(t: Translator, config: Config) -> str:
+    """Someone to talk to on a hard day, not a crisis line (``[[someone_to_talk_to]]``), with
+    the organisation's own phone first when it has one."""
+    lines = [t._("If you would like someone to talk to:")]
+    if config.organisation_phone:
+        lines.append(f"☎ {config.organisation_phone} · {config.organisation_name}")
+    lines += phone_lines(t, config, config.talk_lines)
+    lines.append(t._('If it becomes urgent, press "I need help now".'))
+    return "\n".join(lines)
 
 
 def youth_lines(t: Translator, config: Config) -> str:

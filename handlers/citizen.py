@@ -8,9 +8,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
-from bot.emergency import emergency_lines
+from bot.emergency import emergency_lines, talk_lines
+from bot.i18n import Translator
 from bot.services import contacts as contact_service
-from bot.services import handover, matching, privacy, waiting
+from bot.services import handover, matching, waiting
 from bot.services.office_hours import is_open, next_opening
 from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
@@ -47,10 +48,7 @@ def privacy_summary(turn: Turn) -> str:
                 "it with /mydata and delete it with /delete at any time.",
                 days=config.retention_days,
             ),
-            t._(
-                "• If you write something that suggests you are in danger, our coordinators "
-                "are told so they can help."
-            ),
+            "\n".join(texts.confidentiality(t)),
             *(
                 []
                 if config.legal_basis == "public_task"
@@ -109,7 +107,7 @@ async def ask_consent(turn: Turn) -> None:
 
 
 async def consent_refused(update: Update, context: Context) -> None:
-    """Stores nothing and still shows the emergency lines."""
+    """Stores nothing, and says where else there is someone to talk to."""
     turn = await begin(update, context)
     turn.user_data.pop(MEMORY_AGE, None)
     turn.user_data.pop(MEMORY_ASKED_AGE, None)
@@ -119,7 +117,7 @@ async def consent_refused(update: Update, context: Context) -> None:
         "\n\n".join(
             [
                 turn.t._("That is completely fine. Nothing about you has been stored."),
-                emergency_lines(turn.t, turn.rt.config),
+                talk_lines(turn.t, turn.rt.config),
             ]
         ),
         reply_markup=keyboards.only_help_now(turn.t),
@@ -133,7 +131,7 @@ async def privacy_button(update: Update, context: Context) -> None:
     await update.callback_query.answer()
     await context.bot.send_message(
         turn.chat_id,
-        privacy.privacy_text(turn.t, turn.rt),
+        texts.privacy_notice(turn.t, turn.rt),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 
@@ -237,7 +235,8 @@ async def cancel_request_button(update: Update, context: Context) -> None:
 
 
 async def wait_button(update: Update, context: Context) -> None:
-    """The citizen keeps waiting, or sees the phone lines, after nobody said yes in time."""
+    """The citizen keeps waiting, or sees who else they can talk to, after nobody said yes in
+    time (lines that are not crisis lines: nobody asked for urgent help here)."""
     turn = await begin(update, context)
     query = update.callback_query
     assert query is not None
@@ -249,7 +248,7 @@ async def wait_button(update: Update, context: Context) -> None:
     await query.answer()
     if action == "lines":
         await query.edit_message_text(
-            emergency_lines(turn.t, turn.rt.config), reply_markup=keyboards.only_help_now(turn.t)
+            talk_lines(turn.t, turn.rt.config), reply_markup=keyboards.only_help_now(turn.t)
         )
     else:
         await query.edit_message_text(
@@ -312,15 +311,29 @@ async def tell_if_outside_office_hours(turn: Turn) -> None:
     )
 
 
-async def show_crisis_lines(turn: Turn, *, stored_without_consent: bool = False) -> None:
-    """The answer to crisis words, wherever they were written (see `handlers.crisis`)."""
+async def show_crisis_lines(
+    turn: Turn, *, stored_without_consent: bool = False, peer_name: str | None = None
+) -> None:
+    """The answer to crisis words, wherever they were written (see `handlers.crisis`): what
+    they wrote sounds heavy, the check was automatic and who was told, what happens next,
+    what the service cannot do, then the lines. `peer_name`: their peer got the message."""
+    t = turn.t
     parts = [
-        turn.t._(
-            "Thank you for telling us. It sounds like things are very hard right now. "
-            "Our coordinators have been told, so a person can look at this."
+        t._("What you wrote sounds really heavy. Thank you for writing it here."),
+        t._(
+            "Messages here are checked automatically for words like these, so our coordinators "
+            "have been told (what kind of words, not what you wrote). One of them will try to "
+            "write to you here as soon as they can."
         ),
-        emergency_lines(turn.t, turn.rt.config),
     ]
+    if peer_name is not None:
+        parts.append(
+            t._(
+                "{name} got your message as always, with a note that our coordinators know.",
+                name=peer_name,
+            )
+        )
+    parts += [cannot_send_help(t), emergency_lines(t, turn.rt.config)]
     if stored_without_consent:
         parts.append(
             turn.t._(
@@ -332,6 +345,11 @@ async def show_crisis_lines(turn: Turn, *, stored_without_consent: bool = False)
     await turn.context.bot.send_message(
         turn.chat_id, "\n\n".join(parts), reply_markup=keyboards.only_help_now(turn.t)
     )
+
+
+def cannot_send_help(t: Translator) -> str:
+    """What the service cannot do, said plainly wherever someone may be in danger."""
+    return t._("We don't know who you are or where you are, so we cannot send help out to you.")
 
 
 async def feedback_button(update: Update, context: Context) -> None:

@@ -102,8 +102,21 @@ def _choice_text(t: Translator, choice: NameChoice) -> str:
     )
 
 
+def _encoded(name: str) -> str:
+    """Button data is ASCII (see `keyboards.well_formed`) while names hold æ, ø and å: the name
+    travels as hex, after a letter so that no part of the data reads as a number."""
+    return "x" + name.encode().hex()
+
+
+def _decoded(value: str) -> str | None:
+    try:
+        return bytes.fromhex(value.removeprefix("x")).decode() if value.startswith("x") else None
+    except ValueError:
+        return None
+
+
 def _choice_markup(t: Translator, choice: NameChoice) -> InlineKeyboardMarkup:
-    rows = [[button(name, f"name:set:{name}")] for name in choice.suggestions]
+    rows = [[button(name, f"name:set:{_encoded(name)}")] for name in choice.suggestions]
     if choice.current is not None and choice.status is NameStatus.CAN_CHOOSE:
         rows.append([button(t._("Keep {name}", name=choice.current), "name:keep")])
     rows.append([keyboards.help_now_button(t)])
@@ -172,9 +185,10 @@ async def name_button(update: Update, context: Context) -> None:
         choice = await names.choice_for(turn.rt, turn.person.user)
         await _after_choice(turn, choice, edit=True)
         return
-    if action == "set" and value:
+    chosen = _decoded(value) if action == "set" else None
+    if chosen:
         try:
-            choice = await names.choose(turn.rt, turn.person.user, value)
+            choice = await names.choose(turn.rt, turn.person.user, chosen)
         except UserInputError:
             await query.answer(turn.t._("That button is no longer valid."))
             return

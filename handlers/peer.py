@@ -9,6 +9,7 @@ from datetime import datetime, time
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.emergency import talk_lines
 from bot.errors import UserInputError
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import contacts as contact_service
@@ -236,9 +237,10 @@ async def end_button(update: Update, context: Context) -> None:
             [[button(turn.t._("Leave a note for their next peer"), f"handover:{contact.id}")]]
         )
     )
-    await query.edit_message_text(
-        turn.t._("The contact with {name} has ended. Thank you.", name=name), reply_markup=markup
-    )
+    ended = turn.t._("The contact with {name} has ended. Thank you.", name=name)
+    if side == "citizen":  # someone to talk to, not emergency numbers: nobody asked for help
+        ended += "\n\n" + talk_lines(turn.t, turn.rt.config)
+    await query.edit_message_text(ended, reply_markup=markup)
 
 
 async def worry_button(update: Update, context: Context) -> None:

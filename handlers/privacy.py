@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.emergency import emergency_lines
+from bot.emergency import talk_lines
 from bot.services import privacy
-from handlers import keyboards
+from handlers import keyboards, texts
 from handlers.base import Context, begin
 from handlers.keyboards import button
 
@@ -17,7 +17,7 @@ async def privacy_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     await context.bot.send_message(
         turn.chat_id,
-        privacy.privacy_text(turn.t, turn.rt),
+        texts.privacy_notice(turn.t, turn.rt),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 
@@ -89,9 +89,7 @@ async def delete_button(update: Update, context: Context) -> None:
     if context.user_data is not None:
         context.user_data.clear()  # what memory held about them (a language, message ids) too
     await query.edit_message_text(
-        "\n\n".join(
-            [*privacy.what_remains(turn.t, erasure), emergency_lines(turn.t, turn.rt.config)]
-        )
+        "\n\n".join([*privacy.what_remains(turn.t, erasure), talk_lines(turn.t, turn.rt.config)])
     )
 
 

@@ -254,7 +254,9 @@ async def _crisis_in_contact(
         peer_saw_words=tell_peer,
     )
     if await relay.should_show_crisis_lines(turn.rt, contact):
-        await show_crisis_lines(turn)
+        await show_crisis_lines(
+            turn, peer_name=contact.peer_name if tell_peer and contact.kind == "peer" else None
+        )
     if not tell_peer:
         return
     peer_t = turn.rt.translator(contact.peer_language)

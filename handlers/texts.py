@@ -5,29 +5,54 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Config
-from bot.emergency import emergency_lines, youth_lines
+from bot.emergency import youth_lines
 from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.services import privacy
+
+
+def who_the_peers_are(t: Translator, config: Config) -> str:
+    """The peers as the organisation has them (``[organisation] peers_are``): volunteers,
+    employed peer workers, or both; never "trained volunteer" for someone who is employed."""
+    if config.peers_are == "employed":
+        return t._(
+            "Here you can talk with a peer: someone employed by {organisation} who has had a "
+            "hard time themselves and knows what it is like to find a way on.",
+            organisation=config.organisation_name,
+        )
+    if config.peers_are == "mixed":
+        return t._(
+            "Here you can talk with a peer: a volunteer or an employee who has had a hard time "
+            "themselves and knows what it is like to find a way on."
+        )
+    return t._(
+        "Here you can talk with a peer: a volunteer who has had a hard time themselves and "
+        "knows what it is like to find a way on."
+    )
 
 
 def greeting(t: Translator, config: Config) -> str:
+    """Who the peers are and what a contact can be first; urgent help is one line and the
+    button, not the headline."""
     return "\n\n".join(
         [
             t._("Hi, and welcome to {organisation}.", organisation=config.organisation_name),
+            who_the_peers_are(t, config),
             t._(
-                "Here you can ask to talk with a peer: a trained volunteer who has lived with "
-                "mental illness and recovery themselves. Peers are not therapists and this is not "
-                "an emergency service."
+                "A contact is a conversation between equals: about what fills your days, what "
+                "helps, and the way on. You don't need to be in crisis to write; many write "
+                "early, before things get worse."
             ),
-            emergency_lines(t, config),
+            t._('If you need help right now, press "I need help now".'),
         ]
     )
 
 
 def limits(t: Translator, config: Config) -> str:
-    """What a peer can and cannot do, and the limits of confidentiality, shown before a request
-    is sent. The organisation's own text (``[limits]``) replaces the default; `peerbot run`
-    refuses to start without it, so only the sandbox and tests show the default (without any
-    remark meant for the organisation: citizens never read a note about reviewing)."""
+    """What a peer can and cannot do, shown before a request is sent (who else may learn what
+    is written comes before consent: `confidentiality`). The organisation's own text
+    (``[limits]``) replaces the default; `peerbot run` refuses to start without it, so only the
+    sandbox and tests show the default (with no remark meant for the organisation)."""
     if t.language in config.limits_text:
         return config.limits_text[t.language]
     return "\n".join(
@@ -37,13 +62,39 @@ def limits(t: Translator, config: Config) -> str:
                 "A peer listens, shares their own experience and can help you find your way. "
                 "A peer is not a therapist, cannot give medical advice and is not on call."
             ),
-            t._(
-                "What you tell your peer stays between you and the peer, with one exception: "
-                "if there is danger to your life or someone else's, or a child is at risk, "
-                "the peer involves our coordinators, who may contact others who can help."
-            ),
         ]
     )
+
+
+def confidentiality(t: Translator) -> list[str]:
+    """Who else learns what a citizen writes: shown before consent (and in /privacy). Each
+    sentence is what the code does (`tests/test_confidentiality.py`)."""
+    return [
+        t._("What you write to your peer is between the two of you, except:"),
+        t._(
+            "• Every message you write here is checked automatically for words that can mean "
+            "danger to life. If it finds some, our coordinators are told at once, without your "
+            "peer doing anything. They are told what kind of words, not what you wrote."
+        ),
+        t._(
+            "• Peers talk hard conversations through with a coordinator (supervision), and "
+            "can tell a coordinator when they are worried about you."
+        ),
+        t._(
+            "• A peer can report a person who is abusive or crosses boundaries; a coordinator "
+            "then decides."
+        ),
+        t._(
+            "• We don't know who you are or where you are, so we cannot send help out to you. "
+            'If you need help right now, press "I need help now".'
+        ),
+    ]
+
+
+def privacy_notice(t: Translator, rt: Runtime) -> str:
+    """/privacy: the full notice, then who else may learn what is written (also for someone
+    who agreed before that was said)."""
+    return privacy.privacy_text(t, rt) + "\n\n" + "\n".join(confidentiality(t))
 
 
 def expected_wait(t: Translator, wait: timedelta | None) -> str:

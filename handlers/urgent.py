@@ -18,14 +18,15 @@ from bot.notices import help_now_labels
 from bot.services import contacts as contact_service
 from bot.services import escalation, unreachable, urgent
 from bot.storage import users as user_store
-from handlers import keyboards
+from handlers import citizen, keyboards
 from handlers.base import Context, begin, runtime
 
 GROUP = -1
 
 
 async def help_now(update: Update, context: Context) -> None:
-    """Raises an escalation, then answers calmly with the emergency lines and what happens next."""
+    """Raises an escalation, then answers calmly: who was told, what happens next, what the
+    service cannot do, and the emergency lines (112 once, in them)."""
     turn = await begin(update, context)
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -36,28 +37,25 @@ async def help_now(update: Update, context: Context) -> None:
         source_key=f"update:{update.update_id}",
     )
     t = turn.t
-    parts = [
-        t._("Thank you for reaching out. You are not alone with this."),
-        emergency_lines(t, turn.rt.config),
-    ]
+    parts = [t._("Thank you for reaching out. You are not alone with this.")]
     if outcome.nobody_reachable:
-        parts[1:1] = [escalation.nobody_reachable_text(t, turn.rt)]
+        parts.append(escalation.nobody_reachable_text(t, turn.rt))
     elif outcome.office_open:
         parts.append(
             t._(
-                "I have alerted our coordinators. A person will write to you here as soon as "
-                "they can. We are not an emergency service, so if you are in danger, call 112."
+                "I have told our coordinators, and one of them will write to you here as soon "
+                "as they can."
             )
         )
     else:
         parts.append(
             t._(
-                "I have alerted our coordinators, but our office is closed right now (it opens "
-                "{when}), so an answer may take a while. Please call one of the numbers above "
-                "if you need someone now.",
+                "I have told our coordinators, but our office is closed right now (it opens "
+                "{when}), so an answer may take a while.",
                 when=t.weekday_datetime(outcome.next_opening_at),
             )
         )
+    parts += [citizen.cannot_send_help(t), emergency_lines(t, turn.rt.config)]
     if outcome.stored_without_consent:
         parts.append(
             t._(

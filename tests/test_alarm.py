@@ -81,7 +81,7 @@ async def test_unacknowledged_after_backups_sends_one_alarm_to_each_address(
         coco = await coordinator(h)
         await coordinator(h, BACKUP_COORDINATOR, "Bent")
         citizen_texts = await help_now(h)
-        assert "I have alerted our coordinators" in citizen_texts[-1]
+        assert "I have told our coordinators" in citizen_texts[-1]
         for minutes in (5, 5, 4):  # re-sent, backups, not yet the alarm
             await h.tick(timedelta(minutes=minutes))
             await alarms_settled(h)
@@ -135,9 +135,9 @@ async def test_outside_hours_with_nobody_on_call_tells_citizen_and_alarms_at_onc
     backup = await coordinator(h, BACKUP_COORDINATOR, "Bent")
     h.clock.set(SATURDAY_EVENING)
     answer = (await help_now(h))[-1]
-    assert "office is closed right now" in answer and "nobody from our team is on call" in answer
+    assert "office is closed right now" in answer and "we are not here around the clock" in answer
     assert "Monday" in answer and "112" in answer
-    assert "I have alerted our coordinators" not in answer
+    assert "I have told our coordinators" not in answer
     assert backup.texts[-1].startswith("Urgent #1")  # backups at once, not in 10 minutes
     await alarms_settled(h)
     assert len(mail.received) == 2
@@ -158,7 +158,7 @@ async def test_outside_hours_a_coordinator_on_call_is_enough(h: Harness, mail: M
     await h.settle()
     h.clock.set(SATURDAY_EVENING)
     answer = (await help_now(h))[-1]
-    assert "I have alerted our coordinators" in answer
+    assert "I have told our coordinators" in answer
     assert coco.texts[-1].startswith("Urgent #1")
     await alarms_settled(h)
     assert mail.received == []
@@ -182,7 +182,7 @@ async def test_every_alert_refused_by_telegram_is_learnt_on_delivery(
     if how == "never started the bot":
         h.fake.user(COORDINATOR, "Coco", started=False)  # never opened the bot: 403
     texts = await help_now(h)
-    assert "I have alerted our coordinators" in texts[-2]
+    assert "I have told our coordinators" in texts[-2]
     assert "none of our coordinators can be reached" in texts[-1]
     assert "112" in texts[-1]
     statuses = await h.rt.storage.fetchall(
@@ -328,7 +328,7 @@ async def test_a_hanging_mail_server_never_blocks_the_bot(
         other.send_text("/start")
         await h.settle()
         assert "welcome" in other.texts[-1]
-        assert "nobody from our team is on call" in (await help_now(h, 1003))[-1]
+        assert "we are not here around the clock" in (await help_now(h, 1003))[-1]
         assert [r["status"] for r in await alarm_rows(h)] == ["pending", "pending"]
         await h.stop()  # shutdown does not wait for the mail server either
     finally:
@@ -363,7 +363,7 @@ async def test_acknowledgement_cancels_an_alarm_not_yet_sent(
 async def test_without_an_alarm_configured_the_citizen_is_still_told(harness: Harness) -> None:
     harness.clock.set(SATURDAY_EVENING)
     answer = (await help_now(harness))[-1]
-    assert "nobody from our team is on call" in answer
+    assert "we are not here around the clock" in answer
     assert await harness.rt.storage.fetchall("SELECT * FROM alarms") == []
 
 

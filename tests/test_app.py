@@ -7,13 +7,13 @@ from handlers import common, relay
 from tests.helpers.harness import Harness, make_config
 
 
-async def test_start_greets_in_danish_with_emergency_lines_and_menu(harness: Harness) -> None:
+async def test_start_greets_in_danish_with_help_one_line_and_menu(harness: Harness) -> None:
     citizen = harness.user(1001, "Ada", language="da")
     citizen.send_text("/start")
     await harness.settle()
     text = citizen.texts[-1]
     assert "Hej og velkommen" in text
-    assert "112" in text
+    assert "112" not in text and "»Jeg har brug for hjælp nu«" in text  # one line, the button
     labels = [
         b["text"] for row in citizen.last_message["reply_markup"]["inline_keyboard"] for b in row
     ]

@@ -110,7 +110,8 @@ async def test_refusing_consent_stores_nothing(harness: Harness) -> None:
     citizen.press_button("No thanks")
     await harness.settle()
     assert "Nothing about you has been stored" in citizen.texts[-1]
-    assert "112" in citizen.texts[-1]
+    # Nobody asked for urgent help: someone to talk to, not the emergency numbers.
+    assert "SIND" in citizen.texts[-1] and "112" not in citizen.texts[-1]
     assert await harness.rt.storage.fetchone("SELECT 1 FROM users") is None
 
 
@@ -321,8 +322,10 @@ async def test_limits_are_shown_before_sending_without_a_note_to_the_organisatio
     await press(h, citizen, "Talk to a peer", ADULT, "I agree", *INTAKE_ANSWERS, "Skip")
     summary = citizen.texts[-1]
     assert "A peer is not a therapist" in summary
-    assert "a child is at risk" in summary
     assert "must review" not in summary and "Default text" not in summary
+    # Who else may learn what they write was said before consent, not here; the untrue
+    # "stays between you and the peer, with one exception" is gone.
+    assert "between you and the peer" not in summary and "checked automatically" not in summary
     from bot.i18n import Translator
     from handlers.texts import limits
 

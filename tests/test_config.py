@@ -121,6 +121,7 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
 
     # Nothing shipped is verified: every line is warned about from the start.
     config = parse_config(MINIMAL, {})
+    # So are the default "someone to talk to" lines.
     assert config.stale_emergency_lines(date(2027, 1, 1)) == [
         'emergency "112" (112): no verified date',
         'emergency "livslinien" (70 201 201): no verified date',
@@ -131,6 +132,10 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
         "minors.services[0] (116 111): no verified date",
         "minors.services[1] (headspace Denmark (ages 12-25): chat and counselling at "
         "headspace.dk): no verified date",
+        "someone_to_talk_to[0] (70 23 27 50): no verified date",
+        "someone_to_talk_to[1] (39 25 25 25): no verified date",
+        "someone_to_talk_to[2] (headspace (ages 12-25): chat and talks at headspace.dk): "
+        "no verified date",
     ]
     checked = {
         **MINIMAL,
@@ -141,7 +146,7 @@ def test_stale_emergency_lines_are_found_by_date() -> None:
     config = parse_config(checked, {})
     assert config.stale_emergency_lines(date(2027, 1, 1))[0].startswith('emergency "laegevagt"')
     stale = config.stale_emergency_lines(date(2027, 7, 1))
-    assert len(stale) == len(config.emergency) + len(config.youth_services)
+    assert len(stale) == len(config.emergency) + len(config.youth_services) + len(config.talk_lines)
     assert stale[0] == 'emergency "112" (112): last verified 2026-12-01, more than 6 months ago'
 
 

@@ -379,7 +379,7 @@ async def test_broadcast_without_peers_and_in_danish(harness: Harness) -> None:
     await h.settle()
     assert coco.texts[-1] == "Ingen åbne henvendelser."
     await press(h, coco, "Venter")
-    assert coco.texts[-1] == "Ingen åbne henvendelser i “Venter”."
+    assert coco.texts[-1] == "Ingen åbne henvendelser i »Venter«."
     coco.send_text("/help")
     await h.settle()
     assert "/broadcast efterfulgt af en besked" in coco.texts[-1]

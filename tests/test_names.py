@@ -6,6 +6,8 @@ words."""
 import json
 import re
 
+from pytest import MonkeyPatch
+
 from bot.fakebot import FakeUser
 from bot.services import menus, privacy, pseudonyms
 from bot.storage import users as user_store
@@ -135,7 +137,7 @@ async def test_the_name_stays_during_a_contact_and_messages_reach_the_peer(
     await h.settle()
     assert await stored_name(h, 1001) == given
     assert peer.texts[-1].endswith("Regnbue")  # relayed as any message
-    citizen.press(citizen.last_message["message_id"], "name:set:Regnbue", forge=True)
+    citizen.press(citizen.last_message["message_id"], "name:set:x" + b"Regnbue".hex(), forge=True)
     await h.settle()
     assert await stored_name(h, 1001) == given
 
@@ -148,7 +150,9 @@ async def test_peers_and_people_without_consent_cannot_take_a_citizen_name(
     peer.send_text("/name")
     await h.settle()
     assert "Your name here is: Maja" in peer.texts[-1]
-    peer.press(peer.last_message["message_id"], "name:set:Lærke 12", forge=True)
+    peer.press(
+        peer.last_message["message_id"], "name:set:x" + "Lærke 12".encode().hex(), forge=True
+    )
     await h.settle()
     assert await stored_name(h, 2001) == "Maja"
     newcomer = h.user(1002, "Bo", language="en")
@@ -209,3 +213,17 @@ async def test_help_and_the_menu_point_to_name(harness: Harness) -> None:
     await h.settle()
     assert "/name: det navn, din peer ser" in citizen.texts[-1]
     assert ("name", "The name your peer sees") in menus.COMMANDS[menus.Menu.CITIZEN]
+
+
+async def test_a_suggested_name_with_danish_letters_can_be_pressed(
+    harness: Harness, monkeypatch: MonkeyPatch
+) -> None:
+    h = harness
+    monkeypatch.setattr(
+        pseudonyms, "suggestions", lambda current, count=3: ["Lærke 12", "Ørn 33", "Bjørn 45"]
+    )
+    citizen = h.user(1001, "Ada", language="en")
+    await up_to_the_last_step(h, citizen)
+    await press(h, citizen, "Choose another name", "Ørn 33")
+    assert await stored_name(h, 1001) == "Ørn 33"
+    assert "Your peer and our coordinators know you as: Ørn 33" in citizen.texts[-1]

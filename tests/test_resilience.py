@@ -41,7 +41,7 @@ async def test_check_in_planning_resumes_after_a_restart(harness: Harness) -> No
     peer.send_text("9:30")
     await h.settle()
     await press(h, peer, "Only once", "Skip", "Plan it")
-    assert peer.texts[-1].startswith("Planned for Wednesday 4 March, 09:30")
+    assert peer.texts[-1].startswith("Planned for Wednesday 4 March at 09:30")
 
 
 async def test_reused_or_unknown_invitation_is_refused(harness: Harness) -> None:

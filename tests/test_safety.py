@@ -146,7 +146,7 @@ async def test_crisis_words_in_intake_note(harness: Harness) -> None:
     await h.settle()
     citizen.press_button("Jeg accepterer")
     await h.settle()
-    await press(h, citizen, "Angst", "Dansk", "Aftener")
+    await press(h, citizen, "Angst", "Dansk", "Om aftenen")
     citizen.send_text("jeg har tænkt paa at tage mit eget liv")
     await h.settle()
     assert any("112" in text for text in citizen.texts[-2:])

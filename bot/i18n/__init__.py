@@ -100,8 +100,12 @@ class Translator:
         return Locale.parse(self.language)
 
     def datetime(self, moment: datetime) -> str:
-        """A date and time as people in this language write it, in the configured zone."""
-        return format_datetime(moment.astimezone(self.timezone), "medium", locale=self.language)
+        """A date and time as people in this language write it, in the configured zone, without
+        seconds: ``mandag den 2. marts kl. 10.00`` / ``Monday 2 March at 10:00``."""
+        local = moment.astimezone(self.timezone)
+        if self.language == "da":
+            return format_datetime(local, "EEEE 'den' d. MMMM 'kl.' HH.mm", locale="da")
+        return format_datetime(local, "EEEE d MMMM 'at' HH:mm", locale=self.language)
 
     def date(self, moment: datetime) -> str:
         return format_date(moment.astimezone(self.timezone), "long", locale=self.language)
@@ -115,10 +119,6 @@ class Translator:
         return format_date(day, pattern, locale=self.language)
 
     def weekday_datetime(self, moment: datetime) -> str:
-        """``mandag 2. marts kl. 09.00``-style, for when the next opening is."""
-        local = moment.astimezone(self.timezone)
-        return (
-            format_datetime(local, "EEEE d. MMMM HH:mm", locale=self.language)
-            if (self.language == "da")
-            else format_datetime(local, "EEEE d MMMM, HH:mm", locale=self.language)
-        )
+        """When the next opening is: the same words as `datetime` (``mandag den 2. marts kl.
+        10.00``), kept as its own name for the places that speak of a coming day."""
+        return self.datetime(moment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import notices
+from bot.emergency import talk_lines
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import peer_care, relay
@@ -87,7 +88,7 @@ async def end_in(
         await notices.send(
             tx,
             contact.citizen_chat,
-            notices.Notice(await _coordinator_ended(tx, citizen_t, contact)),
+            notices.Notice(await _coordinator_ended(tx, rt, citizen_t, contact)),
             purpose="contact-ended",
             now=now,
             ref_id=contact.id,
@@ -103,6 +104,8 @@ async def end_in(
                     "You are welcome to ask for a peer again at any time with /start.",
                     name=contact.peer_name,
                 )
+                + "\n\n"
+                + talk_lines(citizen_t, rt.config)
             ),
             purpose="contact-ended",
             now=now,
@@ -116,8 +119,10 @@ async def end_in(
                 citizen_t._(
                     "The coordinator you were writing with can no longer continue this "
                     "conversation here. The rest of our team has been told. You can write "
-                    "/start at any time, and /help_now shows numbers you can call."
+                    "/start at any time."
                 )
+                + "\n\n"
+                + talk_lines(citizen_t, rt.config)
             ),
             purpose="contact-ended",
             now=now,
@@ -137,7 +142,7 @@ async def end_in(
     return True
 
 
-async def _coordinator_ended(tx: Transaction, t: Translator, contact: Contact) -> str:
+async def _coordinator_ended(tx: Transaction, rt: Runtime, t: Translator, contact: Contact) -> str:
     """What a citizen hears when the coordinator ends their conversation: who, and whether
     their contact with a peer goes on."""
     name = relay.display_name(t, contact, relay.Side.PEER)
@@ -151,10 +156,8 @@ async def _coordinator_ended(tx: Transaction, t: Translator, contact: Contact) -
                 "Your contact with {peer} goes on: just write here as before.", peer=peer.peer_name
             )
         )
-    return (
-        text
-        + " "
-        + t._("You can write /start at any time, and /help_now shows numbers you can call.")
+    return "\n\n".join(
+        [text + " " + t._("You can write /start at any time."), talk_lines(t, rt.config)]
     )
 
 

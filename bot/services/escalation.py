@@ -467,13 +467,11 @@ def nobody_reachable_text(t: Translator, rt: Runtime) -> str:
     if is_open(config.office_hours, now, config.timezone):
         return t._(
             "Right now none of our coordinators can be reached, so nobody from our team can "
-            "answer you yet. Your message is kept for them. Please don't wait for us if you "
-            "need someone now: call one of these numbers."
+            "answer you yet. Your message waits for them."
         )
     return t._(
-        "Our office is closed right now (it opens {when}) and nobody from our team is on call, "
-        "so nobody can answer you before then. Your message is kept for them. Please don't wait "
-        "for us if you need someone now: call one of these numbers.",
+        "Our office is closed right now (it opens {when}), and we are not here around the "
+        "clock, so nobody can answer you before then. Your message waits for us.",
         when=t.weekday_datetime(next_opening(config.office_hours, now, config.timezone)),
     )
 
@@ -554,11 +552,7 @@ async def _tell_citizen_still_waiting(rt: Runtime, tx: Transaction, escalation: 
     t = rt.translator(citizen.language)
     text = "\n\n".join(
         [
-            t._(
-                "Our team has been alerted, but nobody has been able to answer yet. We keep "
-                "trying. Please don't wait for us if you are in danger: call one of these "
-                "numbers now."
-            ),
+            t._("Our team has been told, but nobody has been able to answer yet. We keep trying."),
             emergency_lines(t, rt.config),
         ]
     )

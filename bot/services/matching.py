@@ -350,13 +350,13 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
     t = rt.translator(citizen.language)
     notice = notices.Notice(
         t._(
-            "We are sorry: no peer has been able to say yes to your request yet. Our "
-            "coordinators know. You can keep waiting, call one of the phone lines, or cancel "
+            "We are sorry, but no peer has been able to say yes to your request yet. Our "
+            "coordinators know. You can keep waiting, see who else you can talk to, or cancel "
             "your request."
         ),
         (
             ((t._("Keep waiting"), f"wait:keep:{request.id}"),),
-            ((t._("Phone lines"), f"wait:lines:{request.id}"),),
+            ((t._("Someone to talk to"), f"wait:lines:{request.id}"),),
             ((t._("Cancel my request"), f"req:cancel:{request.id}"),),
         ),
     )

@@ -27,7 +27,7 @@ from tests.helpers.process import COORDINATOR, BotProcess, eventually
 
 CITIZEN = 1001
 CRISIS = "I am going to kill myself tonight"
-ANSWER = "Our coordinators have been told"
+ANSWER = "our coordinators have been told"
 SENDS = ("sendMessage", "copyMessage", "editMessageText", "editMessageReplyMarkup")
 
 

@@ -29,7 +29,7 @@ from tests.helpers.harness import COORDINATOR, Harness, make_config
 
 CRISIS = "I am going to kill myself tonight"
 CRISIS_DA = "jeg vil tage mit eget liv i nat"
-ANSWER = "Our coordinators have been told, so a person can look at this."
+ANSWER = "our coordinators have been told (what kind of words, not what you wrote)"
 ALERT_WHY = "wrote about thoughts of suicide or self-harm"
 
 Setup = Callable[[Harness], Awaitable[FakeUser]]
@@ -309,7 +309,7 @@ async def test_a_newcomer_s_crisis_words_store_what_i_need_help_now_stores_and_n
     assert {row["chat_id"] for row in written["recent_messages"]} == {1001, COORDINATOR}
     assert all(CRISIS_DA not in str(row) for table in written.values() for row in table)
     answer = citizen.texts[-1]
-    assert "Vores koordinatorer har fået besked" in answer and "112" in answer
+    assert "vores koordinatorer har fået besked" in answer and "112" in answer
     assert "opdigtet navn til dig, denne chat og dit sprog" in answer  # told what was stored
     assert "ikke det, du skrev" in answer
 
