@@ -189,8 +189,8 @@ def what_remains(t: Translator, erasure: Erasure) -> list[str]:
     """After /delete: what is gone, and exactly what remains and why."""
     lines = [
         t._(
-            "Your data has been deleted from our database: your made-up name, your requests "
-            "and what you wrote in them, your contacts, check-ins, answers and feedback."
+            "Your data has been deleted from our database: the name you used here, your "
+            "requests and what you wrote in them, your contacts, check-ins, answers and feedback."
         )
     ]
     if erasure.copies_withdrawn:
