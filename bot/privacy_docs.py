@@ -127,6 +127,12 @@ def record_of_processing(t: Translator, config: Config) -> str:
             ),
             "",
             t._(
+                "The name a citizen is known by is another one: made up by the bot, or chosen "
+                "by the citizen (/name, or at the last step of asking for a peer). It is stored "
+                "and shown to their peer and the coordinators, and is part of /mydata."
+            ),
+            "",
+            t._(
                 "Erasure: closed cases {days} days after closing; everything at once on /delete: "
                 "every row about the person, their words in every outbox row, an unanswered "
                 "offer on a peer's screen (edited to \"withdrawn\"), the bot's copies of their "

@@ -94,7 +94,7 @@ def _question(turn: Turn, draft: Checkin, step: str) -> tuple[str, list[list[tup
         labels = [(t.day_label(day), f"cis:day:{day.isoformat()}") for day in days]
         return t._("Which day?"), [labels[i : i + 2] for i in range(0, len(labels), 2)]
     if step == "time":
-        labels = [(f"{h:02d}:00", f"cis:time:{h:02d}00") for h in HOURS]
+        labels = [(t.clock(time(h)), f"cis:time:{h:02d}00") for h in HOURS]
         return (
             t._("At what time? Choose, or write a time like 18:30."),
             [labels[i : i + 4] for i in range(0, len(labels), 4)],

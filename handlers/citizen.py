@@ -27,13 +27,14 @@ def privacy_summary(turn: Turn) -> str:
         [
             t._("Before we start, here is what we keep about you:"),
             t._(
-                "• Your request (topic, wishes and any words you write for the peer), a made-up "
-                "name, your language and when things happened. What you tell us about how you "
-                "feel is health data, and we treat it as such."
+                "• Your request (topic, wishes and any words you write for the peer), the name "
+                "you use here, your language and when things happened. What you tell us about "
+                "how you feel is health data, and we treat it as such."
             ),
             t._(
-                "• Telegram shows us your Telegram name; we do not store it. We never see your "
-                "phone number."
+                "• Telegram shows us your Telegram name; we do not store it. The name you use "
+                "here, made up by us or chosen by you, is stored, and your peer and our "
+                "coordinators see it. We never see your phone number."
             ),
             t._(
                 "• Your messages with the peer are passed on, not kept. Only the peer you talk "

@@ -33,7 +33,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     summary = "\n".join(
         [
             turn.t._("This is everything we keep about you, as a file you can save or move."),
-            turn.t._("Your made-up name: {name}", name=user.pseudonym or "-"),
+            turn.t._("The name you use here: {name}", name=user.pseudonym or "-"),
             turn.t.ngettext("{n} request", "{n} requests", copy.requests),
             turn.t.ngettext("{n} contact", "{n} contacts", copy.contacts),
             turn.t.ngettext("{n} feedback answer", "{n} feedback answers", copy.feedback),

@@ -143,7 +143,7 @@ def youth_referral(t: Translator, config: Config, *, stored: bool) -> str:
     kept = (
         t._(
             "What you just told me was not saved. What we kept from before (such as the "
-            "made-up name we use for you) stays until you delete it with /delete. If you are "
+            "name you use here) stays until you delete it with /delete. If you are "
             "in danger right now, call 112, or press the button below."
         )
         if stored

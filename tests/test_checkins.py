@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.fakebot import FakeUser
+from bot.storage import users as user_store
 from tests.helpers.flows import in_contact, offering_phone_calls, press
 from tests.helpers.harness import Harness
 
@@ -263,3 +264,22 @@ async def test_a_call_reminder_whose_call_has_passed_is_dropped(harness: Harness
     await h.tick(timedelta(minutes=5))
     assert not any("Reminder" in text for text in peer.texts[peer_before:])
     assert not any("Reminder" in text for text in citizen.texts[citizen_before:])
+
+
+async def test_danish_time_buttons_and_confirmation_write_times_the_danish_way(
+    harness: Harness,
+) -> None:
+    """ "10.00", never "10:00", in Danish: the hour buttons are made in code, not the catalog."""
+    h = harness
+    h.clock.set(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))  # a Sunday
+    peer, _citizen = await in_contact(h)
+    assert await user_store.set_language(h.rt.storage, peer.id, "da")  # as if chosen in /language
+    peer.send_text("/checkin")
+    await h.settle()
+    await press(h, peer, "Check-in-besked", "Vælg dag og tidspunkt", "man. 2. mar.")
+    labels = [
+        b["text"] for row in peer.last_message["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert "10.00" in labels and not [label for label in labels if ":" in label]
+    await press(h, peer, "10.00", "Kun én gang", "Spring over")
+    assert "mandag den 2. marts kl. 10.00" in peer.texts[-1]

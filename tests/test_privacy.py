@@ -279,6 +279,8 @@ async def test_privacy_text_and_consent_screen_say_what_is_true(harness: Harness
     consent = citizen.texts[-1]
     for truth in (
         "Telegram shows us your Telegram name; we do not store it",
+        "The name you use here, made up by us or chosen by you, is stored, and your peer and our "
+        "coordinators see it",
         "not end-to-end encrypted",
         "health data",
         "withdraw your consent at any time with /delete",
@@ -290,6 +292,7 @@ async def test_privacy_text_and_consent_screen_say_what_is_true(harness: Harness
     notice = citizen.texts[-1]
     for truth in (
         "We do not store it",
+        "chosen by you (/name). We store that name, and your peer and our coordinators see it",
         "ordinary Telegram cloud chat",
         "not end-to-end encrypted",
         "is health data",
@@ -311,3 +314,25 @@ async def test_privacy_text_and_consent_screen_say_what_is_true(harness: Harness
     database = h.rt.storage.path
     raw = database.read_bytes() + database.with_name(database.name + "-wal").read_bytes()
     assert b"Zorblatt" not in raw  # the Telegram first name sent with every update
+    # The name used here is stored, as both texts say, and /mydata shows it under that heading.
+    user = await user_store.by_telegram_id(h.rt.storage, 1001)
+    assert user is not None and user.pseudonym and user.pseudonym.encode() in raw
+    citizen.send_text("/mydata")
+    await h.settle()
+    assert any(f"The name you use here: {user.pseudonym}" in text for text in citizen.texts[-3:])
+
+
+async def test_danish_consent_and_privacy_say_the_name_used_here_is_stored_and_seen(
+    harness: Harness,
+) -> None:
+    h = harness
+    citizen = h.user(1001, "Zorblatt", language="da")
+    citizen.send_text("/start")
+    await h.settle()
+    await press(h, citizen, "Tal med en peer", "18 år eller derover")
+    consent = citizen.texts[-1]
+    assert "vi gemmer det ikke" in consent
+    assert "som du selv har valgt, gemmer vi, og din peer og vores koordinatorer ser det" in consent
+    citizen.send_text("/privacy")
+    await h.settle()
+    assert "Det navn gemmer vi, og din peer og vores koordinatorer ser det" in citizen.texts[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -112,6 +112,12 @@ class Translator:
 
     def time(self, moment: datetime) -> str:
         return format_time(moment.astimezone(self.timezone), "short", locale=self.language)
+
+    def clock(self, moment: time) -> str:
+        """A time of day on its own (no zone: it is already local), as on a button:
+        ``10.00`` / ``10:00``."""
+        pattern = "HH.mm" if self.language == "da" else "HH:mm"
+        return format_time(moment, pattern, locale=self.language)
 
     def day_label(self, day: date) -> str:
         """A short day for a button: ``tir. 3. mar.`` / ``Tue 3 Mar``."""

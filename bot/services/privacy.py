@@ -50,8 +50,8 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 contact=contact,
             ),
             t._(
-                "What we keep, and why: a made-up name, your language, when you agreed to this "
-                "text, your requests (topic, wishes and any words you write for the peer), "
+                "What we keep, and why: the name you use here, your language, when you agreed "
+                "to this text, your requests (topic, wishes and any words you write for the peer), "
                 "which peer you talk with, check-ins you plan or answer, your optional feedback, "
                 "and times. We need it to "
                 "find you a peer and to keep you safe. We never keep the messages you exchange "
@@ -59,8 +59,10 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
             ),
             t._(
                 "Your name: Telegram shows us the name on your Telegram profile with every "
-                "message. We do not store it, and it never reaches your peer. We never see your "
-                "phone number."
+                "message. We do not store it, and it never reaches your peer. The name you use "
+                "here is another one: made up by us, or chosen by you (/name). We store that "
+                "name, and your peer and our coordinators see it. We never see your phone "
+                "number."
             ),
             t._(
                 "Wellbeing questions (WHO-5): if you choose to answer them, we keep your answers "
@@ -187,8 +189,8 @@ def what_remains(t: Translator, erasure: Erasure) -> list[str]:
     """After /delete: what is gone, and exactly what remains and why."""
     lines = [
         t._(
-            "Your data has been deleted from our database: your made-up name, your requests "
-            "and what you wrote in them, your contacts, check-ins, answers and feedback."
+            "Your data has been deleted from our database: the name you used here, your "
+            "requests and what you wrote in them, your contacts, check-ins, answers and feedback."
         )
     ]
     if erasure.copies_withdrawn:

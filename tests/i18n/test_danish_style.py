@@ -100,3 +100,14 @@ async def test_a_citizen_reads_no_administrative_words_on_a_whole_journey(
         assert not [t for t in texts if re.search(pattern, t, re.IGNORECASE)], pattern
     for rule, pattern in MECHANICAL.items():
         assert not [t for t in texts if re.search(pattern, t)], rule
+
+
+def test_the_danish_privacy_notice_speaks_to_the_person_not_about_a_citizen() -> None:
+    """The privacy notice is read by citizens: "du" and "personen", never "borgeren" or "sag".
+    (The committed file is the generated one: tests/test_privacy_docs_current.py.)"""
+    notice = (Path(__file__).resolve().parents[2] / "docs/privacy/privacy-notice.da.md").read_text()
+    assert "du" in notice.split()
+    for pattern in NOT_TO_CITIZENS:
+        assert not re.search(pattern, notice, re.IGNORECASE), pattern
+    for rule, pattern in MECHANICAL.items():
+        assert not re.search(pattern, notice), rule
