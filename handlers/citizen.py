@@ -45,8 +45,8 @@ def privacy_summary(turn: Turn) -> str:
                 "it is not end-to-end encrypted."
             ),
             t._(
-                "• Everything is deleted {days} days after your case is closed. You can see "
-                "it with /mydata and delete it with /delete at any time.",
+                "• Everything is deleted {days} days after your request or contact has ended. "
+                "You can see it with /mydata and delete it with /delete at any time.",
                 days=config.retention_days,
             ),
             "\n".join(texts.confidentiality(t)),

@@ -98,7 +98,8 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "keep a made-up name and this chat even without your consent."
             ),
             t._(
-                "How long: everything is deleted {days} days after your case is closed.",
+                "How long: everything is deleted {days} days after your request or contact "
+                "has ended.",
                 days=config.retention_days,
             ),
             *_rights(t, config),

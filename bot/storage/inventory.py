@@ -48,7 +48,9 @@ class Table:
 
 # Short names keep the table below readable: None, Identifying, Pseudonymous, Special.
 N, ID, P, S = Category.NONE, Category.ORDINARY, Category.PSEUDONYMOUS, Category.SPECIAL
-CLOSED = N_("deleted on /delete, or when the retention period after the case closed has passed")
+CLOSED = N_(
+    "deleted on /delete, or when the retention period after the request or contact ended has passed"
+)
 
 
 # Why a column is not in a person's copy of their data (/mydata).
