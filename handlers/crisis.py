@@ -1,5 +1,6 @@
 """Crisis words are heard wherever a citizen writes: before consent, in any step of a dialogue,
-while waiting, in a contact, after it ended, when barred, in a text or a caption.
+while waiting, in a contact, after it ended, when barred, in a text or a caption, and in a
+message edited afterwards.
 
 Registered in the urgent group (-1), before every dialogue, so that no conversation state and
 no catch-all can take such a message as an ordinary answer. The detector's verdict comes from
@@ -45,7 +46,7 @@ class _CrisisWords(filters.UpdateFilter):
         self._rt = rt
 
     def filter(self, update: Update) -> dict[str, Any] | None:  # type: ignore[override]
-        message = update.message
+        message = update.message or update.edited_message
         if message is None:
             return None
         text = message.text or message.caption
@@ -65,7 +66,10 @@ async def crisis_words(update: Update, context: Context) -> None:
     found = await situation.of(turn.rt, turn.person)
     if found.where is Where.STAFF:
         return  # not a citizen's signal: the message goes on as usual
-    if found.where is Where.IN_CONTACT and await relay.flagged_message(turn, result):
+    edited = update.edited_message is not None
+    # An edit is never passed on, so in a contact it is raised like words outside one: the peer
+    # did not receive these words and gets no note about them.
+    if not edited and found.where is Where.IN_CONTACT and await relay.flagged_message(turn, result):
         raise ApplicationHandlerStop
     outcome = await urgent.crisis_words(
         turn.rt,
@@ -75,7 +79,7 @@ async def crisis_words(update: Update, context: Context) -> None:
         source_key=f"update:{update.update_id}",
     )
     await citizen.show_crisis_lines(turn, stored_without_consent=outcome.stored_without_consent)
-    if found.where is Where.INTAKE and found.request is not None:
+    if not edited and found.where is Where.INTAKE and found.request is not None:
         await intake_dialogue.after_crisis_words(turn, found.request)
     raise ApplicationHandlerStop
 

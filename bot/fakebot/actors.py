@@ -159,6 +159,10 @@ class FakeUser(_ChatView):
             content["entities"] = entities
         return self._send(content, reply_to, chat)
 
+    def edit_text(self, message_id: int, text: str) -> dict[str, Any]:
+        """Edit one of their own texts in the private chat (Telegram sends ``edited_message``)."""
+        return self._fake._user_edit(self, message_id, text)
+
     def send_photo(
         self,
         caption: str | None = None,

@@ -536,6 +536,20 @@ class FakeTelegram:
         self._push_update("message", _copy(message))
         return _copy(message)
 
+    def _user_edit(self, person: FakeUser, message_id: int, text: str) -> dict[str, Any]:
+        """The person edits the text of one of their own messages in their private chat."""
+        chat = self._acting_chat(person, person.id)
+        message = chat.messages.get(message_id)
+        if message is None or message.get("from", {}).get("id") != person.id:
+            raise AssertionError(f"no message {message_id} of this person to edit")
+        if "text" not in message:
+            raise AssertionError("only a text can be edited this way")
+        message["text"] = text
+        message.pop("entities", None)
+        message["edit_date"] = self._timestamp()
+        self._push_update("edited_message", _copy(message))
+        return _copy(message)
+
     def _acting_chat(self, person: FakeUser, chat_id: int) -> _Chat:
         """The chat a person acts in, if they can act there at all."""
         chat = self._chat_state(chat_id)

@@ -49,7 +49,7 @@ def urgent_update_check(rt: Runtime) -> Callable[[dict[str, Any]], bool]:
         query = raw.get("callback_query")
         if query is not None:
             return query.get("data") == "urgent:now"
-        message = raw.get("message") or {}
+        message = raw.get("message") or raw.get("edited_message") or {}
         text = message.get("text") or ""
         if text.startswith("/help_now") or text in labels:
             return True

@@ -376,3 +376,27 @@ def test_crisis_words_are_checked_in_a_group_before_every_dialogue(tmp_path: Pat
         if isinstance(handler, ConversationHandler)
     }
     assert len(groups) == 1 and dialogues and max(groups) < min(dialogues)
+
+
+@pytest.mark.parametrize("situation", ["waiting for a peer", "in a contact with a peer"])
+async def test_crisis_words_added_by_editing_a_message_are_answered_and_escalated(
+    harness: Harness, situation: str
+) -> None:
+    h = harness
+    await coordinator(h)
+    citizen = await SITUATIONS[situation](h)
+    sent = citizen.send_text("I am so tired of everything today")
+    await h.settle()
+    peer_texts = [len(person.texts) for person in h.users.values()]
+    before_alerts, before_texts = len(alerts(h)), len(citizen.texts)
+    citizen.edit_text(sent["message_id"], CRISIS)
+    await h.settle()
+    answers = [t for t in citizen.texts[before_texts:] if ANSWER in t]
+    assert len(answers) == 1 and "112" in answers[0]
+    new_alerts = alerts(h)[before_alerts:]
+    assert len(new_alerts) == 1 and ALERT_WHY in new_alerts[0]
+    # Edits are never passed on: nobody else got the words, and no peer a note about them.
+    for person, count in zip(h.users.values(), peer_texts, strict=True):
+        if person is not citizen:
+            assert not any(CRISIS in t for t in person.texts[count:])
+            assert not any("may mean they are thinking" in t for t in person.texts[count:])
