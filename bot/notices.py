@@ -27,23 +27,14 @@ def help_now_labels() -> set[str]:
     return {help_now_label(Translator(language, UTC)) for language in LANGUAGES}
 
 
-def help_now_keyboard(t: Translator) -> dict[str, Any]:
-    return {
-        "keyboard": [[{"text": help_now_label(t)}]],
-        "resize_keyboard": True,
-        "is_persistent": True,
-    }
-
-
 @dataclass(frozen=True)
 class Notice:
     text: str
     buttons: Buttons = field(default_factory=tuple)
-    reply_keyboard: dict[str, Any] | None = None
 
     def keyboard(self) -> dict[str, Any] | None:
         if not self.buttons:
-            return self.reply_keyboard
+            return None
         return {
             "inline_keyboard": [
                 [{"text": label, "callback_data": data} for label, data in row]
