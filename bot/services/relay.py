@@ -79,9 +79,9 @@ async def route(rt: Runtime, sender: User, replied: Replied | None) -> Route:
             contact = next((c for c in involving if c.id == mapped[0]), None)
             if contact is None:
                 ended = await contact_store.contact(db, mapped[0])
-                mine = ended is not None and _side_of(ended, sender) is not None
+                mine = ended is not None and side_of(ended, sender) is not None
                 return _ended(sender, ended if mine else None, involving)
-            side = _side_of(contact, sender)
+            side = side_of(contact, sender)
             assert side is not None
             if side is Side.PEER and _peer_contacts(involving, sender) != [contact]:
                 await peer_store.set_focus(db, sender.id, contact.id)
@@ -113,7 +113,7 @@ async def route(rt: Runtime, sender: User, replied: Replied | None) -> Route:
 
 
 def _ended(sender: User, contact: Contact | None, involving: list[Contact]) -> Route:
-    side = (_side_of(contact, sender) if contact else None) or Side.CITIZEN
+    side = (side_of(contact, sender) if contact else None) or Side.CITIZEN
     return Route(contact, side, 0, None, RouteProblem.ENDED, tuple(involving))
 
 
@@ -133,17 +133,13 @@ def _someone_else_spoke_last(contacts: list[Contact], chosen: Contact) -> bool:
     return latest.id != chosen.id and latest.last_sender == Side.CITIZEN.value
 
 
-def _side_of(contact: Contact, sender: User) -> Side | None:
+def side_of(contact: Contact, sender: User) -> Side | None:
+    """Which side of the contact `sender` is on; None when they are not part of it."""
     if contact.citizen_id == sender.id:
         return Side.CITIZEN
     if contact.peer_id == sender.id:
         return Side.PEER
     return None
-
-
-def side_of(contact: Contact, sender: User) -> Side | None:
-    """Which side of the contact `sender` is on; None when they are not part of it."""
-    return _side_of(contact, sender)
 
 
 def _other_chat(contact: Contact, side: Side) -> int:
@@ -312,7 +308,7 @@ async def chosen(rt: Runtime, sender: User, contact_id: int) -> tuple[Contact, S
     contact = await contact_store.contact(rt.storage, contact_id)
     if contact is None or not contact.active:
         return None
-    side = _side_of(contact, sender)
+    side = side_of(contact, sender)
     if side is None:
         return None
     if side is Side.PEER:
