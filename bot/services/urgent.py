@@ -101,16 +101,14 @@ async def raise_for(
         joined = None
         if reason is escalation.Reason.BUTTON and existing is not None and again is None:
             joined = await escalation.join_repeat(tx, rt, user.id, source_key)
-        if joined is not None:
-            escalation_id: int | None = joined.id
-        else:
+        if joined is None:
             request = await request_store.open_for(tx, user.id)
             # The peer's contact, also while a coordinator talks with them: the alert names
             # the peer, and the peer hears what happened.
             contact = await contact_store.active_peer_for_citizen(
                 tx, user.id
             ) or await contact_store.active_for_citizen(tx, user.id)
-            escalation_id = await escalation.raise_in(
+            await escalation.raise_in(
                 tx,
                 rt,
                 reason=reason,
@@ -127,7 +125,7 @@ async def raise_for(
     rt.wake_delivery()
     config = rt.config
     return UrgentOutcome(
-        escalation_id=escalation_id,
+        escalation_id=raised.id if raised is not None else None,
         stored_without_consent=existing is None or not intake.has_consent(existing, rt.config),
         office_open=is_open(config.office_hours, now, config.timezone),
         next_opening_at=next_opening(config.office_hours, now, config.timezone),
