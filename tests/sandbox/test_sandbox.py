@@ -171,19 +171,27 @@ async def test_a_malformed_request_gets_a_clear_400_and_the_server_goes_on(
     assert favicon.status_code == 204
 
 
-async def test_stop_ends_an_open_event_stream_at_once(running: Running) -> None:
+async def test_stop_ends_an_open_event_stream_and_long_poll_at_once(running: Running) -> None:
+    """Stopping as `peerbot sandbox` does on Ctrl-C (the page's server, then the bot and the
+    fake Telegram) returns within a second while the page's event stream and the bot's long
+    poll at the fake are open."""
+    sandbox = running.sandbox
+    fake = sandbox.world.fake
     async with client(running) as http, http.stream("GET", "/api/events") as events:
         lines = events.aiter_lines()
         async for line in lines:
             if line.startswith("data: "):
                 break
+        await eventually(sandbox, lambda: fake.long_polls_waiting() > 0)
         loop = asyncio.get_running_loop()
         began = loop.time()
         await running.server.stop()
+        await sandbox.close()
         assert loop.time() - began < 1.0
         with pytest.raises(httpx.TransportError):
             async for _line in lines:
                 pass
+    assert fake.long_polls_waiting() == 0
 
 
 async def test_a_blocked_phone_cannot_act_and_the_bot_sees_it(running: Running) -> None:
