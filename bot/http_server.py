@@ -13,7 +13,9 @@ module adds what a bot facing the internet needs and aiohttp leaves to the calle
 - a deadline for a new connection to send its first request (then aiohttp's keep-alive
   timeout takes over), so slow or silent clients do not pile up;
 - one warning line, no traceback, for each malformed request (aiohttp answers it with 400),
-  counted in ``peerbot_webhook_rejected{reason="malformed"}`` for the webhook.
+  counted in ``peerbot_webhook_rejected{reason="malformed"}`` for the webhook;
+- `Listener`, for servers whose requests stay open for minutes (the fake Bot API's long polls,
+  the sandbox's event stream): its stop ends those requests instead of waiting for them.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class LimitedServer(web.Server):
         self._open: dict[RequestHandler, None] = {}  # insertion order: oldest first
         self._busy: set[RequestHandler] = set()
         self._started: set[RequestHandler] = set()
+        self._answering: set[asyncio.Task[Any]] = set()
         self._inner = handler
         super().__init__(
             self._handle,
@@ -146,21 +149,74 @@ class LimitedServer(web.Server):
         if isinstance(protocol, RequestHandler):
             self._busy.add(protocol)
             self._started.add(protocol)
+        # aiohttp answers each request in a task of its own: cancelling it ends that request.
+        task = asyncio.current_task()
+        if task is not None:
+            self._answering.add(task)
         try:
             return await self._inner(request)
         finally:
             if isinstance(protocol, RequestHandler):
                 self._busy.discard(protocol)
+            if task is not None:
+                self._answering.discard(task)
+
+    def end_requests(self) -> None:
+        """End every request still being answered; their connections close without an answer."""
+        for task in list(self._answering):
+            task.cancel()
 
     @property
     def open_connections(self) -> int:
         return len(self._open)
 
 
-async def start_listener(server: LimitedServer, host: str, port: int) -> web.BaseRunner:
-    """Listen on host:port; `await runner.cleanup()` stops."""
-    runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=5)
+async def start_listener(
+    server: LimitedServer, host: str, port: int, *, shutdown_timeout: float = 5.0
+) -> web.BaseRunner:
+    """Listen on host:port (OSError when taken); `await runner.cleanup()` stops."""
+    runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=shutdown_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=1024)
-    await site.start()
+    try:
+        await web.TCPSite(runner, host, port, backlog=1024).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner
+
+
+class Listener:
+    """A `LimitedServer` on one address whose stop ends the requests still open.
+
+    aiohttp's own stop waits up to its shutdown timeout for each request being answered, and a
+    long poll or an event stream would hold it that long; here they end at once (the client
+    sees its connection closed), which is what a test fake or a local sandbox wants.
+
+        listener = Listener(LimitedServer(handle, name="sandbox"), "127.0.0.1", 0)
+        port = await listener.start()   # port 0 picks a free port
+        ...
+        await listener.stop()
+    """
+
+    def __init__(self, server: LimitedServer, host: str, port: int) -> None:
+        self.server = server
+        self.host = host
+        self.port = port
+        self._runner: web.BaseRunner | None = None
+
+    async def start(self) -> int:
+        """Listen and return the bound port; raises OSError when the address is taken."""
+        runner = await start_listener(self.server, self.host, self.port, shutdown_timeout=1.0)
+        self.port = runner.addresses[0][1]
+        self._runner = runner
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop listening, end the requests still open and close every connection."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        for site in list(runner.sites):
+            await site.stop()  # no new connection can slip in after the next line
+        self.server.end_requests()
+        await runner.cleanup()

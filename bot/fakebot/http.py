@@ -1,4 +1,4 @@
-"""The HTTP face of the fake Bot API: ``/bot<token>/<method>`` on loopback, standard library only.
+"""The HTTP face of the fake Bot API: ``/bot<token>/<method>`` on loopback, served by aiohttp.
 
 Start it, then give a bot process ``base_url=server.base_url`` (PTB appends the token):
 
@@ -6,56 +6,52 @@ Start it, then give a bot process ``base_url=server.base_url`` (PTB appends the 
     await server.start()
     bot = telegram.Bot(fake.token, base_url=server.base_url)
 
-HTTP/1.1 with keep-alive (PTB's httpx client reuses connections); bodies by Content-Length or
-chunked, as ``application/json``, ``application/x-www-form-urlencoded`` or
-``multipart/form-data``; query-string parameters are merged in. Each connection is its own
-task, so a long poll never holds up other requests. A wrong token answers 401
-``Unauthorized``. An injected time-out holds the connection for ``Fault.delay`` seconds and then
-closes it without an answer: a client whose read timeout is shorter sees a read time-out
-(PTB: ``TimedOut``), a patient one sees the connection dropped (PTB: ``NetworkError``).
+aiohttp (through `bot.http_server`) speaks HTTP: keep-alive, chunked bodies, and a 400 for a
+request it cannot parse. Here a request becomes a Bot API call: parameters from the query
+string and from an ``application/json``, ``application/x-www-form-urlencoded`` or
+``multipart/form-data`` body (a file part becomes an ``UploadedFile``: name, type, size), and
+the core validates them against the spec. Answers are Telegram's envelopes with Telegram's
+status codes; a body that cannot be read answers 400, a wrong token 401 ``Unauthorized``.
+Each request is answered on its own, so a long poll never holds up other requests, and
+`stop` ends the long polls still open. An injected time-out holds the connection for
+``Fault.delay`` seconds and then closes it without an answer: a client whose read timeout is
+shorter sees a read time-out (PTB: ``TimedOut``), a patient one sees the connection dropped
+(PTB: ``NetworkError``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
-from email.message import Message
-from http import HTTPStatus
+import logging
+import os
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+
+from aiohttp import web
 
 from bot.fakebot.core import FakeTelegram
 from bot.fakebot.errors import InjectedTimeout
 from bot.fakebot.spec import UploadedFile
-from bot.loopback_server import LoopbackServer
+from bot.http_server import LimitedServer, Listener
 
-MAX_BODY = 60 * 1024 * 1024
+log = logging.getLogger(__name__)
 
-
-class _Malformed(Exception):
-    """The bytes are not an HTTP request we can answer."""
+MAX_BODY = 60 * 1024 * 1024  # Telegram takes uploads up to 50 MB
 
 
-@dataclass
-class _Request:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
-    keep_alive: bool
+class _Unreadable(Exception):
+    """The body cannot be read as Bot API parameters."""
 
 
-def _envelope(error_code: int, description: str) -> tuple[int, bytes]:
+def _envelope(error_code: int, description: str) -> web.Response:
     body = {"ok": False, "error_code": error_code, "description": description}
-    return error_code, json.dumps(body).encode()
+    return web.json_response(body, status=error_code)
 
 
-class FakeBotApiServer(LoopbackServer):
+class FakeBotApiServer(Listener):
     """Serves a ``FakeTelegram`` over HTTP on loopback; see the module docstring."""
 
     def __init__(self, core: FakeTelegram, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(host, port)
+        super().__init__(LimitedServer(self._answer, name="fake Bot API"), host, port)
         self.core = core
 
     @property
@@ -70,152 +66,65 @@ class FakeBotApiServer(LoopbackServer):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            try:
-                request = await _read_request(reader)
-            except _Malformed as exc:
-                status, body = _envelope(400, f"Bad Request: {exc}")
-                writer.write(_response(status, body, keep_alive=False))
-                await writer.drain()
-                break
-            if request is None:
-                break
-            try:
-                status, body = await self._answer(request)
-            except InjectedTimeout as exc:
-                await asyncio.sleep(exc.delay)
-                break
-            writer.write(_response(status, body, keep_alive=request.keep_alive))
-            await writer.drain()
-            if not request.keep_alive:
-                break
-
-    async def _answer(self, request: _Request) -> tuple[int, bytes]:
-        path, _, query = request.target.partition("?")
-        parts = unquote(path).split("/")
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+        parts = request.path.split("/")
         if len(parts) != 3 or parts[0] or not parts[1].startswith("bot"):
             return _envelope(404, "Not Found")
         if parts[1].removeprefix("bot") != self.core.token:
             return _envelope(401, "Unauthorized")
-        params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
         try:
-            params.update(_parse_body(request.headers.get("content-type", ""), request.body))
-        except _Malformed as exc:
+            params: dict[str, Any] = dict(request.query)
+            params.update(await _body_params(request.clone(client_max_size=MAX_BODY)))
+        except _Unreadable as exc:
             return _envelope(400, f"Bad Request: {exc}")
-        return await self.core.call_wire(parts[2], params)
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
-    """Read one request; None when the client closed the connection between requests."""
-    line = await reader.readline()
-    if not line.strip():
-        return None
-    try:
-        method, target, version = line.decode("latin-1").split()
-    except ValueError:
-        raise _Malformed("malformed request line") from None
-    headers: dict[str, str] = {}
-    while True:
-        header = await reader.readline()
-        if header in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = header.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = await _read_chunked(reader)
-    else:
+        except web.HTTPException as exc:  # aiohttp's own refusal: 413 for a body too large
+            return _envelope(exc.status, exc.reason)
         try:
-            length = int(headers.get("content-length", "0"))
-        except ValueError:
-            raise _Malformed("bad Content-Length") from None
-        if not 0 <= length <= MAX_BODY:
-            raise _Malformed("request body too large")
-        body = await reader.readexactly(length)
-    connection = headers.get("connection", "").lower()
-    keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
-    return _Request(method.upper(), target, headers, body, keep_alive)
+            status, body = await self.core.call_wire(parts[2], params)
+        except InjectedTimeout as exc:
+            await asyncio.sleep(exc.delay)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=504)  # never sent: the connection is already closed
+        except Exception:
+            log.exception("the fake Bot API failed to answer %s", parts[2])
+            return _envelope(500, "Internal Server Error: the fake failed; see its log")
+        return web.Response(status=status, body=body, content_type="application/json")
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    body = bytearray()
-    while True:
-        size_line = await reader.readline()
-        try:
-            size = int(size_line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise _Malformed("bad chunk size") from None
-        if size == 0:
-            while (await reader.readline()).strip():
-                pass
-            return bytes(body)
-        if len(body) + size > MAX_BODY:
-            raise _Malformed("request body too large")
-        body += await reader.readexactly(size)
-        await reader.readexactly(2)
-
-
-def _header_params(value: str, header: str) -> Message:
-    """Parse a header with parameters (``; name="x"``) the way the email package does."""
-    message = Message()
-    message[header] = value
-    return message
-
-
-def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    if not body:
+async def _body_params(request: web.BaseRequest) -> dict[str, Any]:
+    """The parameters in the body, as the client sent them (the core coerces and checks)."""
+    if not request.body_exists:
         return {}
-    header = _header_params(content_type, "content-type")
-    kind = header.get_content_type()
+    kind = request.content_type
     if kind == "application/json":
         try:
-            data = json.loads(body)
+            data = await request.json()
         except ValueError:
-            raise _Malformed("can't parse JSON body") from None
+            raise _Unreadable("can't parse JSON body") from None
         if not isinstance(data, dict):
-            raise _Malformed("JSON body must be an object")
+            raise _Unreadable("JSON body must be an object")
         return data
-    if kind == "multipart/form-data":
-        boundary = header.get_param("boundary")
-        if not isinstance(boundary, str) or not boundary:
-            raise _Malformed("multipart body without boundary")
-        return _parse_multipart(body, boundary.encode("latin-1"))
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-
-
-def _parse_multipart(body: bytes, boundary: bytes) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for section in body.split(b"--" + boundary)[1:]:
-        if section.startswith(b"--"):
-            break
-        head, _, content = section.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        disposition = _header_params(headers.get("content-disposition", ""), "content-disposition")
-        name = disposition.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            raise _Malformed("multipart part without a name")
-        file_name = disposition.get_param("filename", header="content-disposition")
-        if isinstance(file_name, str):
-            fields[name] = UploadedFile(file_name, headers.get("content-type"), len(content))
-        else:
-            fields[name] = content.decode("utf-8")
-    return fields
-
-
-def _response(status: int, body: bytes, *, keep_alive: bool) -> bytes:
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise _Unreadable(f"unsupported Content-Type {kind}")
     try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Error"
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
-        "\r\n"
-    )
-    return head.encode("latin-1") + body
+        form = await request.post()
+    except ValueError as exc:  # a part without a name, a broken boundary, bad encoding
+        raise _Unreadable(f"can't parse the form ({exc})") from None
+    params: dict[str, Any] = {}
+    for name, value in form.items():
+        if isinstance(value, web.FileField):
+            params[name] = UploadedFile(
+                value.filename, value.headers.get("Content-Type"), _size(value)
+            )
+        elif isinstance(value, bytes | bytearray):
+            params[name] = bytes(value).decode("utf-8", "replace")
+        else:
+            params[name] = value
+    return params
+
+
+def _size(upload: web.FileField) -> int:
+    """The file's size; the fake keeps its name and size, never its bytes."""
+    with upload.file:
+        return upload.file.seek(0, os.SEEK_END)

@@ -1,8 +1,9 @@
 """The sandbox's web server: the page, its state as JSON, actions, and live changes as events.
 
-Standard library only, one short request per connection, except ``/api/events``: a stream of
-server-sent events that sends the whole state after every change (and a comment line every
-15 seconds so a dead connection is noticed).
+Served by aiohttp through `bot.http_server` (keep-alive, limits, a 400 for a request it cannot
+parse). ``/api/events`` is a stream of server-sent events that sends the whole state after
+every change (and a comment line every 15 seconds so a dead connection is noticed); stopping
+the server ends it.
 
     GET  /                            the page (one file, no outside resources)
     GET  /api/state                   the state as JSON
@@ -26,18 +27,17 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
-from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
-from bot.loopback_server import LoopbackServer
+from aiohttp import web
+
+from bot.http_server import LimitedServer, Listener
 from bot.sandbox.control import ActionError, Sandbox
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
-HEAD_TIMEOUT = 10.0
 PING_SECONDS = 15.0
 COALESCE_SECONDS = 0.03
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -46,6 +46,12 @@ CSP = (
     "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": CSP,
+}
 _PHONE_ACTION = re.compile(r"^/api/phones/(\d{1,12})/(send|press|language|block)$")
 
 
@@ -55,22 +61,14 @@ class _BadRequest(Exception):
         self.status = status
 
 
-@dataclass
-class _Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
 def page() -> bytes:
     """The page as shipped inside the package."""
     return resources.files("bot.sandbox").joinpath("page.html").read_bytes()
 
 
-class SandboxServer(LoopbackServer):
+class SandboxServer(Listener):
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8080) -> None:
-        super().__init__(host, port)
+        super().__init__(LimitedServer(self._handle, name="sandbox"), host, port)
         self.sandbox = sandbox
         self._page = page()
 
@@ -79,47 +77,40 @@ class SandboxServer(LoopbackServer):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         try:
-            request = await asyncio.wait_for(_read_request(reader), HEAD_TIMEOUT)
             self._check_host(request)
             if request.method == "GET" and request.path == "/api/events":
-                await self._events(writer)
-                return
-            status, content_type, body = await self._answer(request)
+                return await self._events(request)
+            return await self._answer(request)
         except _BadRequest as exc:
-            status, content_type, body = _json(exc.status, {"error": str(exc)})
-        except (TimeoutError, asyncio.IncompleteReadError):
-            return
+            return _json(exc.status, {"error": str(exc)})
         except Exception:
             log.exception("sandbox request failed")
-            status, content_type, body = _json(500, {"error": "the sandbox failed; see its log"})
-        writer.write(_head(status, content_type, len(body)) + body)
-        await writer.drain()
+            return _json(500, {"error": "the sandbox failed; see its log"})
 
-    def _check_host(self, request: _Request) -> None:
+    def _check_host(self, request: web.BaseRequest) -> None:
         if self.host not in LOOPBACK:
             return
-        host = request.headers.get("host", "")
+        host = request.headers.get("Host", "")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name not in LOOPBACK:
             raise _BadRequest(421, "this sandbox answers only on loopback addresses")
 
-    async def _answer(self, request: _Request) -> tuple[int, str, bytes]:
+    async def _answer(self, request: web.BaseRequest) -> web.Response:
         if request.method == "GET":
             if request.path in ("/", "/index.html"):
-                return 200, "text/html; charset=utf-8", self._page
+                return _response(200, "text/html", self._page)
             if request.path == "/api/state":
                 return self._call(lambda: self.sandbox.state())
             if request.path == "/favicon.ico":
-                return 204, "text/plain", b""
+                return _response(204, "text/plain", b"")
             raise _BadRequest(404, "not found")
         if request.method != "POST":
             raise _BadRequest(405, "use GET or POST")
-        data = _json_body(request)
-        return await self._post(request.path, data)
+        return await self._post(request.path, await _json_body(request))
 
-    async def _post(self, path: str, data: dict[str, Any]) -> tuple[int, str, bytes]:
+    async def _post(self, path: str, data: dict[str, Any]) -> web.Response:
         sandbox = self.sandbox
         try:
             if match := _PHONE_ACTION.match(path):
@@ -146,73 +137,47 @@ class SandboxServer(LoopbackServer):
         raise _BadRequest(404, "not found")
 
     @staticmethod
-    def _call(make: Any) -> tuple[int, str, bytes]:
+    def _call(make: Any) -> web.Response:
         try:
             return _json(200, make())
         except ActionError as exc:
             return _json(exc.status, {"error": str(exc)})
 
-    async def _events(self, writer: asyncio.StreamWriter) -> None:
+    async def _events(self, request: web.BaseRequest) -> web.StreamResponse:
         """Send the state now and after every change, until the page goes away."""
-        writer.write(
-            b"HTTP/1.1 200 OK\r\n"
-            b"Content-Type: text/event-stream; charset=utf-8\r\n"
-            b"Cache-Control: no-store\r\n"
-            b"Connection: close\r\n"
-            b"X-Accel-Buffering: no\r\n"
-            b"\r\n"
-            b"retry: 1000\n\n"
-        )
-        await writer.drain()
-        seen = -1
-        while True:
-            if self.sandbox.version > seen:
-                # A button press makes several changes in a row; send the picture once.
-                await asyncio.sleep(COALESCE_SECONDS)
-                seen = self.sandbox.version
-                try:
-                    state = json.dumps(self.sandbox.state(), ensure_ascii=False)
-                except ActionError:
-                    state = None
-                if state is not None:
-                    writer.write(f"event: state\ndata: {state}\n\n".encode())
-                    await writer.drain()
-            if not await self.sandbox.wait_for_change(seen, PING_SECONDS):
-                writer.write(b": ping\n\n")
-                await writer.drain()
+        response = web.StreamResponse(headers={**HEADERS, "X-Accel-Buffering": "no"})
+        response.content_type = "text/event-stream"
+        response.charset = "utf-8"
+        try:
+            await response.prepare(request)
+            await response.write(b"retry: 1000\n\n")
+            seen = -1
+            while True:
+                if self.sandbox.version > seen:
+                    # A button press makes several changes in a row; send the picture once.
+                    await asyncio.sleep(COALESCE_SECONDS)
+                    seen = self.sandbox.version
+                    try:
+                        state = json.dumps(self.sandbox.state(), ensure_ascii=False)
+                    except ActionError:
+                        state = None
+                    if state is not None:
+                        await response.write(f"event: state\ndata: {state}\n\n".encode())
+                if not await self.sandbox.wait_for_change(seen, PING_SECONDS):
+                    await response.write(b": ping\n\n")
+        except ConnectionError:  # the page went away
+            return response
 
 
-async def _read_request(reader: asyncio.StreamReader) -> _Request:
-    line = await reader.readline()
-    try:
-        method, target, _version = line.decode("latin-1").split()
-    except ValueError:
-        raise _BadRequest(400, "malformed request line") from None
-    headers: dict[str, str] = {}
-    while True:
-        header = await reader.readline()
-        if header in (b"\r\n", b"\n", b""):
-            break
-        if len(headers) > 100:
-            raise _BadRequest(431, "too many headers")
-        name, _, value = header.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    try:
-        length = int(headers.get("content-length", "0"))
-    except ValueError:
-        raise _BadRequest(400, "bad Content-Length") from None
-    if not 0 <= length <= MAX_BODY:
-        raise _BadRequest(413, "request body too large")
-    body = await reader.readexactly(length) if length else b""
-    return _Request(method.upper(), target.split("?", 1)[0], headers, body)
-
-
-def _json_body(request: _Request) -> dict[str, Any]:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
+async def _json_body(request: web.BaseRequest) -> dict[str, Any]:
+    if request.content_type != "application/json":
         raise _BadRequest(415, "send JSON (Content-Type: application/json)")
     try:
-        data = json.loads(request.body or b"{}")
+        raw = await request.clone(client_max_size=MAX_BODY).read()
+    except web.HTTPRequestEntityTooLarge:
+        raise _BadRequest(413, "request body too large") from None
+    try:
+        data = json.loads(raw or b"{}")
     except ValueError:
         raise _BadRequest(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
@@ -220,25 +185,13 @@ def _json_body(request: _Request) -> dict[str, Any]:
     return data
 
 
-def _json(status: int, value: Any) -> tuple[int, str, bytes]:
-    return status, "application/json", json.dumps(value, ensure_ascii=False).encode()
+def _response(status: int, content_type: str, body: bytes) -> web.Response:
+    response = web.Response(status=status, body=body, headers=HEADERS)
+    response.content_type = content_type
+    if content_type.startswith("text/html"):
+        response.charset = "utf-8"
+    return response
 
 
-def _head(status: int, content_type: str, length: int) -> bytes:
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Error"
-    lines = [
-        f"HTTP/1.1 {status} {reason}",
-        f"Content-Type: {content_type}",
-        f"Content-Length: {length}",
-        "Cache-Control: no-store",
-        "X-Content-Type-Options: nosniff",
-        "Referrer-Policy: no-referrer",
-        f"Content-Security-Policy: {CSP}",
-        "Connection: close",
-        "",
-        "",
-    ]
-    return "\r\n".join(lines).encode("latin-1")
+def _json(status: int, value: Any) -> web.Response:
+    return _response(status, "application/json", json.dumps(value, ensure_ascii=False).encode())

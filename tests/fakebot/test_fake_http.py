@@ -141,7 +141,7 @@ async def test_keep_alive_serves_several_requests_on_one_connection(
                 headers[name.lower()] = value.strip()
             body = json.loads(await reader.readexactly(int(headers["content-length"])))
             assert status.startswith(b"HTTP/1.1 200")
-            assert headers["connection"] == "keep-alive"
+            assert "close" not in headers.get("connection", "")  # HTTP/1.1 keeps it by default
             assert body["result"]["username"] == "peerbot_test_bot"
     finally:
         writer.close()
@@ -158,3 +158,100 @@ async def test_injected_timeout_outlasts_the_read_timeout(
             await bot.send_message(1001, "x")
         await bot.send_message(1001, "works again")
     assert fake.user(1001).texts == ["works again"]
+
+
+async def raw_exchange(port: int, request: bytes) -> tuple[bytes, bytes]:
+    """Send bytes, read until the server closes or answers; return (status line, body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return status, await reader.readexactly(length)
+    finally:
+        writer.close()
+
+
+async def test_malformed_requests_get_a_clear_400_and_the_server_goes_on(
+    client: httpx.AsyncClient, fake: FakeTelegram, server: FakeBotApiServer
+) -> None:
+    status, body = await raw_exchange(server.port, b"NOT HTTP AT ALL\r\n\r\n")
+    assert b" 400 Bad Request" in status and b"Invalid method" in body
+    status, body = await raw_exchange(
+        server.port,
+        f"POST /bot{fake.token}/getMe HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n".encode(),
+    )
+    assert b" 400 Bad Request" in status and b"Content-Length" in body
+    url = method_url(server, fake, "sendMessage")
+    nameless = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\n1001\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    )
+    refused = [
+        (b"{", "application/json", "Bad Request: can't parse JSON body"),
+        (b"[1]", "application/json", "Bad Request: JSON body must be an object"),
+        (b"chat_id=1", "text/plain", "Bad Request: unsupported Content-Type text/plain"),
+        (*nameless, "Bad Request: can't parse the form (Multipart field missing name.)"),
+    ]
+    for content, kind, description in refused:
+        answer = await client.post(url, content=content, headers={"Content-Type": kind})
+        assert answer.status_code == 400, description
+        assert answer.json() == {"ok": False, "error_code": 400, "description": description}
+    assert fake.calls_to("sendMessage") == []  # nothing unreadable reached the core
+    assert (await client.get(method_url(server, fake, "getMe"))).json()["ok"] is True
+
+
+async def test_a_chunked_multipart_upload_is_read_whole(
+    client: httpx.AsyncClient, fake: FakeTelegram, server: FakeBotApiServer
+) -> None:
+    fake.user(1001)
+    upload = httpx.Request(
+        "POST",
+        method_url(server, fake, "sendDocument"),
+        data={"chat_id": "1001", "caption": "Referat"},
+        files={"document": ("referat.pdf", b"%PDF" + b"x" * 100_000, "application/pdf")},
+    )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        body = upload.read()
+        for start in range(0, len(body), 8192):
+            yield body[start : start + 8192]
+
+    headers = {"Content-Type": upload.headers["Content-Type"]}
+    answer = await client.post(upload.url, content=chunks(), headers=headers)
+    assert answer.status_code == 200, answer.text
+    [call] = fake.calls_to("sendDocument")
+    document = call.params["document"]
+    assert (document.file_name, document.mime_type, document.size) == (
+        "referat.pdf",
+        "application/pdf",
+        100_004,
+    )
+    assert call.params["caption"] == "Referat"
+
+
+@pytest.mark.parametrize("client_gone", [False, True])
+async def test_stop_ends_an_open_long_poll_at_once(fake: FakeTelegram, client_gone: bool) -> None:
+    """Stop returns within a second, whether the poller still waits for its answer or has
+    given up (as the bot's poller does when it stops: the server side keeps waiting)."""
+    server = FakeBotApiServer(fake)
+    await server.start()
+    async with httpx.AsyncClient(trust_env=False, timeout=30) as http:
+        poll = asyncio.create_task(
+            http.post(method_url(server, fake, "getUpdates"), json={"timeout": 60})
+        )
+        await eventually(lambda: fake.long_polls_waiting() == 1)
+        if client_gone:
+            poll.cancel()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await server.stop()
+        assert loop.time() - began < 1.0
+        assert fake.long_polls_waiting() == 0
+        with pytest.raises(asyncio.CancelledError if client_gone else httpx.TransportError):
+            await poll

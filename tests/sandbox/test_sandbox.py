@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -146,6 +147,51 @@ async def test_requests_a_foreign_page_could_make_are_refused(running: Running) 
         assert put.status_code == 405
         assert (await http.get("/nothing")).status_code == 404
     assert running.sandbox.state()["generation"] == generation  # nothing was reset
+
+
+async def test_a_malformed_request_gets_a_clear_400_and_the_server_goes_on(
+    running: Running,
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", running.server.port)
+    try:
+        writer.write(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\nBroken header\r\n\r\n")
+        await writer.drain()
+        answer = await reader.read()  # the server answers, then closes this connection
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].endswith(b" 400 Bad Request"), answer
+    assert b"Broken header" in body  # says what was wrong
+    async with client(running) as http:
+        state = await http.get("/api/state")
+        favicon = await http.get("/favicon.ico")
+    assert state.status_code == 200 and state.json()["phones"]
+    assert state.headers["x-content-type-options"] == "nosniff"
+    assert state.headers["cache-control"] == "no-store"
+    assert favicon.status_code == 204
+
+
+async def test_stop_ends_an_open_event_stream_and_long_poll_at_once(running: Running) -> None:
+    """Stopping as `peerbot sandbox` does on Ctrl-C (the page's server, then the bot and the
+    fake Telegram) returns within a second while the page's event stream and the bot's long
+    poll at the fake are open."""
+    sandbox = running.sandbox
+    fake = sandbox.world.fake
+    async with client(running) as http, http.stream("GET", "/api/events") as events:
+        lines = events.aiter_lines()
+        async for line in lines:
+            if line.startswith("data: "):
+                break
+        await eventually(sandbox, lambda: fake.long_polls_waiting() > 0)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await running.server.stop()
+        await sandbox.close()
+        assert loop.time() - began < 1.0
+        with pytest.raises(httpx.TransportError):
+            async for _line in lines:
+                pass
+    assert fake.long_polls_waiting() == 0
 
 
 async def test_a_blocked_phone_cannot_act_and_the_bot_sees_it(running: Running) -> None:
