@@ -85,9 +85,12 @@ class Harness:
         raise AssertionError("the bot did not settle")
 
     async def tick(self, delta: timedelta = timedelta()) -> None:
-        """Move the clock, run the sweeper as its timer would, and settle."""
+        """Move the clock, run the sweeper as its timer would, and settle; a step that failed
+        raises here."""
         self.clock.advance(delta)
-        await sweep(self.rt)
+        failed = await sweep(self.rt)
+        if failed:  # the sweep only logs a failing step; a test must not miss it
+            raise next(iter(failed.values()))
         await self.settle()
 
     def user(self, user_id: int, first_name: str = "Test", language: str | None = "da") -> FakeUser:
