@@ -20,13 +20,12 @@ from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.clock import Clock, FakeClock, SystemClock
 from bot.config import parse_config
 from bot.fakebot import FakeRequest, FakeTelegram
-from bot.polling import InboxPoller
 from bot.runtime import Runtime
 from bot.storage import Database
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import Role
-from bot.update_processor import ChatOrderedProcessor
+from bot.telegram.updates import UpdatePath
 
 COORDINATOR = 9001
 OFFICE_HOURS = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Copenhagen
@@ -82,7 +81,7 @@ class Timings:
 class BenchBot:
     app: Application
     fake: FakeTelegram
-    poller: InboxPoller
+    poller: UpdatePath
     timings: Timings
 
     @property
@@ -99,15 +98,12 @@ class BenchBot:
         """Fetch and hand on, as the bot's polling loop does: without waiting for their
         handling, but (like a busy bot) not far ahead of it."""
         await self.fetch(expected, wait)
-        await keep_up(self.app)
+        await keep_up(self.app, self.poller)
 
     async def pump(self, expected: int, wait: int = 1) -> None:
         """Fetch `expected` updates, then wait until every one of them was handled."""
         await self.fetch(expected, wait)
-        await self.app.update_queue.join()
-        processor = self.app.update_processor
-        assert isinstance(processor, ChatOrderedProcessor)
-        await processor.wait_idle()
+        await self.poller.wait_idle()
 
     async def stop(self) -> None:
         await stop_bot(self.app)
@@ -116,9 +112,14 @@ class BenchBot:
 AHEAD = 200  # updates waiting in the queue before the feeder lets the handlers catch up
 
 
-async def keep_up(app: Application) -> None:
-    """Wait while more than `AHEAD` updates wait to be handled (a bounded pipeline)."""
-    while app.update_queue.qsize() > AHEAD:  # noqa: ASYNC110 - a benchmark paces its own feed
+async def keep_up(app: Application, updates: UpdatePath | None = None) -> None:
+    """Wait while more than `AHEAD` updates wait to be handled (a bounded pipeline): the bot's
+    own update path when given, else PTB's update queue (the bare baseline)."""
+
+    def waiting() -> int:
+        return updates.order.pending if updates is not None else app.update_queue.qsize()
+
+    while waiting() > AHEAD:  # noqa: ASYNC110 - a benchmark paces its own feed
         await asyncio.sleep(0.001)
 
 
@@ -152,27 +153,24 @@ async def start(
     return BenchBot(app, fake, poller, timings)
 
 
-def _instrument(app: Application, poller: InboxPoller, timings: Timings) -> None:
-    processor = app.update_processor
-    assert isinstance(processor, ChatOrderedProcessor)
-    finished = processor.on_finished
+def _instrument(app: Application, poller: UpdatePath, timings: Timings) -> None:
+    finished = poller.finish
     accept = poller.accept
 
-    async def timed_accept(update: Update, *, stored: bool) -> None:
+    async def timed_accept(update: Update, *, stored: bool, urgent: bool = False) -> None:
         timings.received[update.update_id] = timings.arrivals[update.update_id] = (
             time.perf_counter()
         )
-        await accept(update, stored=stored)
+        await accept(update, stored=stored, urgent=urgent)
 
     async def timed_finished(update: Update) -> None:
-        if finished is not None:
-            await finished(update)
+        await finished(update)
         started = timings.received.pop(update.update_id, None)
         if started is not None:
             timings.handled.append(time.perf_counter() - started)
 
     poller.accept = timed_accept  # type: ignore[method-assign]
-    processor.on_finished = timed_finished
+    poller.finish = timed_finished  # type: ignore[method-assign]
 
 
 async def seed_pairs(

@@ -42,17 +42,26 @@ MAX_BACKOFF = timedelta(minutes=5)
 class OutboxDispatcher(Worker):
     name = "outbox dispatcher"
 
-    def __init__(self, bot: Bot, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        *,
+        on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None,
+        on_unreachable: Callable[[int], Awaitable[object]] | None = None,
+        on_chat_migrated: Callable[[int, int], Awaitable[object]] | None = None,
+    ) -> None:
         super().__init__()
         self.bot = bot
         self.db = db
         self.clock = clock
         self._drain_lock = asyncio.Lock()
-        self.on_undeliverable: Callable[[OutboxMessage], Awaitable[None]] | None = None
+        self.on_undeliverable = on_undeliverable
         # Hears of a person found to have blocked the bot, before they are marked (so that a
         # peer's contacts are seen to once, see `bot.services.unreachable`).
-        self.on_unreachable: Callable[[int], Awaitable[object]] | None = None
-        self.on_chat_migrated: Callable[[int, int], Awaitable[None]] | None = None
+        self.on_unreachable = on_unreachable
+        self.on_chat_migrated = on_chat_migrated
 
     async def drain(self) -> int:
         """Send everything that is due now; returns how many rows were handled."""

@@ -56,3 +56,9 @@ UPDATES_REPEATED = Counter(
 WEBHOOK_REJECTED = Counter(
     "peerbot_webhook_rejected", "Webhook requests refused, by reason", ["reason"], registry=REGISTRY
 )
+SWEEP_STEP_FAILURES = Counter(
+    "peerbot_sweep_step_failures",
+    "Sweep steps that failed (each is tried again at the next sweep)",
+    ["step"],
+    registry=REGISTRY,
+)

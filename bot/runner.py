@@ -23,9 +23,9 @@ from bot.config import Config
 from bot.errors import PeerbotError
 from bot.health_server import start_health_server
 from bot.http_server import start_listener
-from bot.polling import InboxPoller
 from bot.services import health
-from bot.webhook import WebhookReceiver
+from bot.telegram.updates import UpdatePath
+from bot.telegram.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,7 @@ async def serve(
             log.info("stopped cleanly")
 
 
-async def _serve_polling(
-    application: Application, poller: InboxPoller, stop: asyncio.Event
-) -> None:
+async def _serve_polling(application: Application, poller: UpdatePath, stop: asyncio.Event) -> None:
     with _starting():
         await application.bot.delete_webhook()
         me = await application.bot.get_me()
@@ -140,7 +138,7 @@ async def _serve_polling(
     task = asyncio.create_task(poller.run(), name="polling")
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    poller.stop()
+    poller.stop_polling()
     stopper.cancel()
     if task in done:
         task.result()
@@ -154,14 +152,14 @@ async def _serve_polling(
 
 async def _serve_webhook(
     application: Application,
-    poller: InboxPoller,
+    poller: UpdatePath,
     config: Config,
     url: str,
     listen: str,
     port: int,
     stop: asyncio.Event,
 ) -> None:
-    """Answer Telegram 200 only after the update is committed to the inbox (`bot.webhook`)."""
+    """Answer Telegram 200 only once the update is in the inbox (`bot.telegram.webhook`)."""
     secret = config.webhook_secret
     if not secret:  # checked in serve() before connecting; kept for direct callers
         raise PeerbotError("webhook mode needs a secret: set PEERBOT_WEBHOOK_SECRET")

@@ -6,9 +6,10 @@ through `handlers.base.begin`. Services receive it directly and never see Telegr
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config
@@ -19,8 +20,10 @@ from bot.storage import Database
 if TYPE_CHECKING:
     from bot.alarm import AlarmDispatcher
     from bot.delivery import OutboxDispatcher
-    from bot.services.triage import CrisisDetector
+    from bot.services.triage import CrisisDetector, TriageResult
     from bot.storage.group_commit import GroupWriter
+    from bot.telegram.sent import MessageLog
+    from bot.telegram.updates import UpdatePath
 
 RUNTIME_KEY = "peerbot.runtime"
 
@@ -34,7 +37,19 @@ class Runtime:
     dispatcher: OutboxDispatcher | None = None
     alarms: AlarmDispatcher | None = None
     detector: CrisisDetector | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The update path (fetch, inbox, dispatch, done) and the note of message ids; bot.telegram.
+    updates: UpdatePath | None = None
+    messages: MessageLog | None = None
+    # Background tasks started by `bot.app.start_bot` and ended by `stop_bot`.
+    outbox_task: asyncio.Task[None] | None = None
+    alarm_task: asyncio.Task[None] | None = None
+    menus_task: asyncio.Task[None] | None = None
+    # When Telegram last answered a call (or a webhook update was accepted); services/health.py.
+    telegram_last_ok: datetime | None = None
+    # The crisis check's verdict per update id, kept from arrival for the handlers (safety.py).
+    triage_verdicts: dict[int, TriageResult | None] = field(default_factory=dict)
+    # Who wrote last in each contact, as relayed by this process (services/relay.py).
+    relay_last_spoken: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     # From configuration here; the database roles are added at start-up (services/roles.py).
     roles: StaffRoles = field(init=False)
     # Peers who must accept the current confidentiality undertaking (again); see peers.py.

@@ -3,12 +3,20 @@
 The sweeper looks at due rows (offers past their time, waiting requests, unacknowledged
 escalations, peers back from away) and acts on each in its own transaction, so a restart simply
 finds them again. Tests move the fake clock and call `sweep` directly.
+
+Each step of a sweep runs on its own: one that fails (a full disk during the backup, a bad row
+in retention) is logged by name and error type only, counted in
+``peerbot_sweep_step_failures{step}``, and tried again at the next sweep, while the steps after
+it still run. Escalation follow-ups go first: nobody's urgent request waits for the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import NetworkError, TelegramError
@@ -38,31 +46,57 @@ TIMER_WINDOW = timedelta(hours=24)
 TIMER_REFILL_SECONDS = 3600
 
 
-async def sweep(rt: Runtime) -> None:
-    """Do everything that has become due."""
-    await peer_store.return_from_away(rt.storage, rt.now())
-    await escalation.follow_up(rt)
-    await checkins.sweep(rt)
-    await wellbeing.offer_follow_ups(rt)
-    await peer_care.follow_ups(rt)
-    await matching.expire_offers(rt)
-    await matching.match_waiting(rt)
-    await matching.raise_unanswered(rt)
-    await privacy.apply_retention(rt)
-    await recent_messages.prune(rt.storage, rt.now())
-    await inbox.prune_seen(rt.storage, rt.now())
-    await backups.daily_backup(rt)
-    await health.note_telegram_ok(rt)
-    await health.refresh_gauges(rt)
+Step = Callable[[Runtime], Awaitable[object]]
+
+# In order; each name is the metric's label. The functions are looked up when the step runs.
+SWEEP_STEPS: tuple[tuple[str, Step], ...] = (
+    ("escalation_follow_up", lambda rt: escalation.follow_up(rt)),
+    ("return_from_away", lambda rt: peer_store.return_from_away(rt.storage, rt.now())),
+    ("checkins", lambda rt: checkins.sweep(rt)),
+    ("wellbeing_follow_ups", lambda rt: wellbeing.offer_follow_ups(rt)),
+    ("peer_care", lambda rt: peer_care.follow_ups(rt)),
+    ("expire_offers", lambda rt: matching.expire_offers(rt)),
+    ("match_waiting", lambda rt: matching.match_waiting(rt)),
+    ("raise_unanswered", lambda rt: matching.raise_unanswered(rt)),
+    ("retention", lambda rt: privacy.apply_retention(rt)),
+    ("prune_recent_messages", lambda rt: recent_messages.prune(rt.storage, rt.now())),
+    ("prune_inbox", lambda rt: inbox.prune_seen(rt.storage, rt.now())),
+    ("backup", lambda rt: backups.daily_backup(rt)),
+    ("telegram_stamp", lambda rt: health.note_telegram_ok(rt)),
+    ("gauges", lambda rt: health.refresh_gauges(rt)),
+)
+
+
+async def sweep(rt: Runtime) -> dict[str, Exception]:
+    """Do everything that has become due; returns the steps that failed, with their errors."""
+    failed: dict[str, Exception] = {}
+    for name, step in SWEEP_STEPS:
+        try:
+            await step(rt)
+        except Exception as exc:
+            failed[name] = exc
+            metrics.SWEEP_STEP_FAILURES.labels(step=name).inc()
+            log.error(
+                "sweep step %s failed (%s at %s); the next sweep tries it again",
+                name,
+                type(exc).__name__,
+                _where(exc),
+            )
+    return failed
+
+
+def _where(exc: BaseException) -> str:
+    """File and line where an error was raised: enough to find it, and no data from it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = context.application.bot_data[RUNTIME_KEY]
     await keep_in_touch(context.bot, rt)
-    try:
-        await sweep(rt)
-    except Exception:
-        log.exception("sweep failed; the next one will try again")
+    await sweep(rt)
 
 
 async def keep_in_touch(bot: Bot, rt: Runtime) -> None:

@@ -295,7 +295,8 @@ async def test_server_down_is_retried_and_survives_a_restart(
 
 async def test_restart_between_decision_and_delivery(h: Harness, mail: MailServer) -> None:
     # The process dies right after the decision is committed: no sender runs.
-    task = h.rt.extras.pop("alarm_task")
+    task, h.rt.alarm_task = h.rt.alarm_task, None
+    assert task is not None
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     h.rt.alarms = None

@@ -264,8 +264,7 @@ async def test_a_citizen_writing_just_now_makes_an_unthreaded_reply_ambiguous(
         sender.send_text(text)
         assert h.poller is not None and h.app is not None
         await h.poller.poll_once()
-        await h.app.update_queue.join()
-        await h.app.update_processor.wait_idle()  # type: ignore[attr-defined]
+        await h.poller.wait_idle()
     assert peer.texts[-2].endswith("\nfrom bo")
     assert not any("who gets this?" in text for text in ada.texts + bo.texts)
     assert "Who is this message for?" in peer.texts[-1]

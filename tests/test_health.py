@@ -127,7 +127,7 @@ async def test_any_successful_call_is_contact_and_a_young_bot_is_not_unhealthy(
     rt = harness.rt
     problem = "no recent successful contact with Telegram"
     await rt.storage.execute("DELETE FROM meta WHERE key = ?", (health.TELEGRAM_STAMP,))
-    rt.extras.pop(health.CONTACT_KEY, None)
+    rt.telegram_last_ok = None
     assert problem not in (await health.report(rt)).problems  # just started
     clock.advance(health.START_GRACE + timedelta(seconds=1))
     assert problem in (await health.report(rt)).problems

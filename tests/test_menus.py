@@ -92,7 +92,8 @@ async def test_menus_are_brought_up_to_date_at_start(harness: Harness) -> None:
     await h.rt.storage.execute("DELETE FROM command_menus")
     await h.fake.call("deleteMyCommands", {"scope": {"type": "chat", "chat_id": peer.id}})
     await h.restart()
-    await h.rt.extras["menus_task"]
+    assert h.rt.menus_task is not None
+    await h.rt.menus_task
     assert "mycontacts" in await menu_of(h, peer.id)
 
 

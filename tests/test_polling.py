@@ -1,6 +1,5 @@
-"""The poller's inbox: urgent first, bad updates set aside, repeats ignored."""
+"""The update path's inbox: urgent first, bad updates set aside, repeats ignored."""
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -8,12 +7,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from telegram import Update
 
 from bot import metrics
 from bot.clock import FakeClock
-from bot.polling import MAX_TRIES, InboxPoller, urgent_first
 from bot.storage import Database, inbox
 from bot.storage.group_commit import GroupWriter
+from bot.telegram.updates import MAX_TRIES, UpdatePath, urgent_first
 from tests.conftest import START
 
 
@@ -62,14 +62,30 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-def make_poller(db: Database, clock: FakeClock | None = None) -> InboxPoller:
-    application = SimpleNamespace(bot=None, update_queue=asyncio.Queue())
-    return InboxPoller(application, db, clock or FakeClock(START))  # type: ignore[arg-type]
+class HandedOn:
+    """Stands in for the dispatcher: notes which updates the inbox handed on, in order."""
+
+    def __init__(self) -> None:
+        self.update_ids: list[int] = []
+        self.urgent: list[int] = []
+
+    def submit(self, update: Update, *, urgent: bool = False) -> None:
+        self.update_ids.append(update.update_id)
+        if urgent:
+            self.urgent.append(update.update_id)
 
 
-def queued(poller: InboxPoller) -> list[int]:
-    queue = poller.application.update_queue
-    return [queue.get_nowait().update_id for _ in range(queue.qsize())]
+def make_poller(db: Database, clock: FakeClock | None = None) -> UpdatePath:
+    application = SimpleNamespace(bot=None)
+    path = UpdatePath(application, db, clock or FakeClock(START))  # type: ignore[arg-type]
+    path.order = HandedOn()  # type: ignore[assignment]
+    return path
+
+
+def queued(poller: UpdatePath) -> list[int]:
+    assert isinstance(poller.order, HandedOn)
+    handed, poller.order.update_ids = poller.order.update_ids, []
+    return handed
 
 
 def set_aside_count(reason: str) -> float:

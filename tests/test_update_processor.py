@@ -1,3 +1,9 @@
+"""Dispatching updates: per-chat order, the urgent lane, a clean stop, and marking done.
+
+`ChatOrder` and `UpdatePath` (bot/telegram/updates.py) replace PTB's update processor; these
+tests drive them without Telegram, with handlers that hold their slot until released.
+"""
+
 import asyncio
 from pathlib import Path
 from types import SimpleNamespace
@@ -6,9 +12,9 @@ import pytest
 from telegram import Update
 
 from bot.clock import FakeClock
-from bot.polling import InboxPoller
-from bot.storage import Database
-from bot.update_processor import ChatOrderedProcessor
+from bot.storage import Database, inbox
+from bot.storage.group_commit import GroupWriter
+from bot.telegram.updates import ChatOrder, UpdatePath
 from tests.conftest import START
 
 
@@ -27,17 +33,27 @@ def update(update_id: int, chat: int) -> Update:
     )
 
 
+async def turns(count: int = 20) -> None:
+    """Let every task that can run, run (no wall-clock wait)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 class Handling:
-    """Handlers that note when they start; `wait=True` ones hold their slot until released."""
+    """Handlers that note when they start and finish; updates in `held` keep their slot until
+    released."""
 
-    def __init__(self) -> None:
+    def __init__(self, held: set[int] = frozenset()) -> None:  # type: ignore[assignment]
         self.release = asyncio.Event()
+        self.held = set(held)
         self.started: list[int] = []
+        self.finished: list[int] = []
 
-    async def handle(self, update_id: int, wait: bool) -> None:
-        self.started.append(update_id)
-        if wait:
+    async def handle(self, update: Update) -> None:
+        self.started.append(update.update_id)
+        if update.update_id in self.held:
             await self.release.wait()
+        self.finished.append(update.update_id)
 
 
 @pytest.mark.parametrize(
@@ -50,47 +66,123 @@ class Handling:
 async def test_urgent_updates_skip_the_slot_queue_but_not_their_chat(
     urgent_chat: int, before_release: list[int], order: list[int]
 ) -> None:
-    processor = ChatOrderedProcessor(max_concurrent_updates=1)
-    handling = Handling()
-    handle = handling.handle
-    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
-    waiting = asyncio.create_task(processor.process_update(update(2, 20), handle(2, False)))
-    processor.urgent.add(3)
-    urgent = asyncio.create_task(processor.process_update(update(3, urgent_chat), handle(3, False)))
-    await asyncio.sleep(0.01)
+    handling = Handling(held={1})
+    dispatch = ChatOrder(handling.handle, slots=1)
+    dispatch.submit(update(1, 10))
+    dispatch.submit(update(2, 20))
+    dispatch.submit(update(3, urgent_chat), urgent=True)
+    await turns()
     assert handling.started == before_release
     handling.release.set()
-    await asyncio.gather(busy, waiting, urgent)
+    await dispatch.wait_idle()
     assert handling.started == order
-    assert processor.urgent == set()
+    assert dispatch.pending == 0
 
 
 async def test_urgent_update_still_waits_for_its_own_chat() -> None:
-    processor = ChatOrderedProcessor(max_concurrent_updates=4)
-    handling = Handling()
-    handle, started, release = handling.handle, handling.started, handling.release
-    busy = asyncio.create_task(processor.process_update(update(1, 10), handle(1, True)))
-    await asyncio.sleep(0)
-    processor.urgent.add(2)
-    urgent = asyncio.create_task(processor.process_update(update(2, 10), handle(2, False)))
-    await asyncio.sleep(0.01)
-    assert started == [1]
-    release.set()
-    await asyncio.gather(busy, urgent)
-    assert started == [1, 2]
+    handling = Handling(held={1})
+    dispatch = ChatOrder(handling.handle, slots=4)
+    dispatch.submit(update(1, 10))
+    await turns()
+    dispatch.submit(update(2, 10), urgent=True)
+    await turns()
+    assert handling.started == [1]
+    handling.release.set()
+    await dispatch.wait_idle()
+    assert handling.started == [1, 2]
 
 
-async def test_poller_marks_urgent_updates(tmp_path: Path) -> None:
+async def test_one_chat_in_arrival_order_while_other_chats_go_on() -> None:
+    handling = Handling(held={1})
+    dispatch = ChatOrder(handling.handle, slots=8)
+    for update_id, chat in ((1, 10), (2, 10), (3, 20), (4, 10), (5, 20)):
+        dispatch.submit(update(update_id, chat))
+    await turns()
+    assert handling.finished == [3, 5]  # chat 20 is not held up by chat 10's slow update
+    handling.release.set()
+    await dispatch.wait_idle()
+    assert handling.finished == [3, 5, 1, 2, 4]
+
+
+async def test_a_clean_stop_waits_for_what_runs_and_hands_back_what_never_started() -> None:
+    handling = Handling(held={1})
+    dispatch = ChatOrder(handling.handle, slots=1)
+    dispatch.submit(update(1, 10))
+    dispatch.submit(update(2, 10))  # behind its chat's first
+    dispatch.submit(update(3, 20))  # waiting for the one slot
+    await turns()
+    stopping = asyncio.create_task(dispatch.stop())
+    await turns()
+    assert not stopping.done()  # update 1 is being handled: the stop waits for it
+    handling.release.set()
+    assert sorted(await stopping) == [2, 3]
+    assert handling.finished == [1]
+    dispatch.submit(update(4, 30))  # after the stop nothing starts
+    await turns()
+    assert handling.started == [1]
+
+
+async def test_a_failing_handler_does_not_stop_its_chat() -> None:
+    done: list[int] = []
+
+    async def handle(u: Update) -> None:
+        if u.update_id == 1:
+            raise RuntimeError("boom")
+        done.append(u.update_id)
+
+    dispatch = ChatOrder(handle)
+    dispatch.submit(update(1, 10))
+    dispatch.submit(update(2, 10))
+    await dispatch.wait_idle()
+    assert done == [2]
+
+
+class FakeApplication(SimpleNamespace):
+    """PTB's public entry points, as `UpdatePath` uses them."""
+
+    def __init__(self, failing: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+        super().__init__(bot=None, processed=[], errors=[], failing=set(failing))
+
+    async def process_update(self, update: Update) -> None:
+        self.processed.append(update.update_id)
+        if update.update_id in self.failing:
+            raise RuntimeError("outside any handler")
+
+    async def process_error(self, update: object, error: Exception) -> bool:
+        self.errors.append((update, type(error).__name__))
+        return False
+
+
+async def test_an_update_is_done_only_after_its_handlers_ran(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "inbox.sqlite3")
-    queue: asyncio.Queue[Update] = asyncio.Queue()
-    application = SimpleNamespace(bot=None, update_queue=queue)
-    poller = InboxPoller(application, db, FakeClock(START))  # type: ignore[arg-type]
-    marked: list[int] = []
-    poller.is_urgent = lambda raw: raw["message"]["text"] == "/help_now"
-    poller.mark_urgent = marked.append
-    raw = [update(1, 10).to_dict(), {**update(2, 20).to_dict()}]
+    writer = GroupWriter(db)
+    application = FakeApplication(failing={2})
+    path = UpdatePath(application, db, FakeClock(START), writer=writer)  # type: ignore[arg-type]
+    await path.store([update(1, 10).to_dict(), update(2, 20).to_dict()])
+    await path.wait_idle()
+    await writer.flush()
+    assert sorted(application.processed) == [1, 2]
+    assert [error for _, error in application.errors] == ["RuntimeError"]  # the error handler
+    rows = await db.fetchall("SELECT update_id FROM inbox")
+    assert [row[0] for row in rows] == [2]  # tried again at the next start-up
+    assert 1 in await inbox.known_ids(db)  # handled: a repeat from Telegram is ignored
+    await db.close()
+
+
+async def test_the_inbox_marks_urgent_updates_and_hands_them_on_first(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    path = UpdatePath(
+        FakeApplication(),  # type: ignore[arg-type]
+        db,
+        FakeClock(START),
+        is_urgent=lambda raw: raw["message"]["text"] == "/help_now",
+    )
+    handed: list[tuple[int, bool]] = []
+    path.order = SimpleNamespace(  # type: ignore[assignment]
+        submit=lambda u, *, urgent=False: handed.append((u.update_id, urgent))
+    )
+    raw = [update(1, 10).to_dict(), update(2, 20).to_dict()]
     raw[1]["message"]["text"] = "/help_now"
-    await poller.store(raw)
-    assert marked == [2]
-    assert [queue.get_nowait().update_id for _ in range(2)] == [2, 1]
+    await path.store(raw)
+    assert handed == [(2, True), (1, False)]
     await db.close()

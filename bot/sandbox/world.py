@@ -21,14 +21,13 @@ from bot.clock import RunningClock
 from bot.config import Config
 from bot.fakebot import FakeBotApiServer, FakeTelegram, FakeUser
 from bot.i18n import LANGUAGES
-from bot.polling import InboxPoller
 from bot.runtime import Runtime
 from bot.sandbox.config import COORDINATOR_ID, with_api
 from bot.services import peers
 from bot.services.office_hours import SLOTS
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerStatus
-from bot.update_processor import ChatOrderedProcessor
+from bot.telegram.updates import UpdatePath
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class World:
         self.phones: list[Phone] = []
         self.commands: dict[str, list[str]] = {}
         self._app: Application | None = None
-        self._poller: InboxPoller | None = None
+        self._poller: UpdatePath | None = None
         self._polling: asyncio.Task[None] | None = None
 
     @property
@@ -97,7 +96,7 @@ class World:
 
     async def close(self) -> None:
         if self._poller is not None:
-            self._poller.stop()
+            self._poller.stop_polling()
         if self._polling is not None:
             self._polling.cancel()
             with suppress(asyncio.CancelledError):
@@ -166,12 +165,9 @@ class World:
     async def _settle(self, rounds: int = 50) -> None:
         """Before live polling starts: deliver every update and outbox row, in order."""
         assert self._app is not None and self._poller is not None and self._polling is None
-        processor = self._app.update_processor
-        assert isinstance(processor, ChatOrderedProcessor)
         for _ in range(rounds):
             received = await self._poller.poll_once(wait=0)
-            await self._app.update_queue.join()
-            await processor.wait_idle()
+            await self._poller.wait_idle()
             await self.rt.later.flush()
             sent = await self.rt.dispatcher.drain() if self.rt.dispatcher else 0
             if not received and not sent:

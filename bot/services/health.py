@@ -16,7 +16,6 @@ from bot.storage.migrations import MIGRATIONS
 
 TELEGRAM_STAMP = "telegram.last_ok"
 STARTED_STAMP = "bot.started_at"
-CONTACT_KEY = "telegram_last_ok"  # in Runtime.extras: when Telegram last answered a call
 TELEGRAM_STALE = timedelta(minutes=5)
 START_GRACE = timedelta(minutes=2)  # a bot this young is starting, not unhealthy
 OUTBOX_STALE = timedelta(minutes=10)
@@ -56,11 +55,11 @@ def _age(now: datetime, moment: datetime | None) -> float | None:
 
 def contact_made(rt: Runtime) -> None:
     """Telegram answered a call (or a webhook update was accepted): noted in memory, cheaply."""
-    rt.extras[CONTACT_KEY] = rt.now()
+    rt.telegram_last_ok = rt.now()
 
 
 def last_contact(rt: Runtime) -> datetime | None:
-    return rt.extras.get(CONTACT_KEY)
+    return rt.telegram_last_ok
 
 
 async def note_started(rt: Runtime) -> None:

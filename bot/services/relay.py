@@ -25,7 +25,6 @@ from bot.storage.contacts import Contact
 from bot.storage.users import User
 
 CRISIS_NOTICE_EVERY = timedelta(hours=1)
-SPOKEN_KEY = "relay.last_spoken"
 SPOKEN_KEEP = 10_000
 SPOKEN_SETTLED = timedelta(minutes=1)
 # How long a "send it to ..." button may send the message it answers: later, the words may no
@@ -276,8 +275,7 @@ def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
     the row is behind, and a peer's unthreaded reply could miss that another citizen just
     wrote.
     """
-    spoken: dict[int, tuple[str, datetime]] = rt.extras.setdefault(SPOKEN_KEY, {})
-    return spoken
+    return rt.relay_last_spoken
 
 
 def _forget_old_spoken(rt: Runtime, spoken: dict[int, tuple[str, datetime]], now: datetime) -> None:

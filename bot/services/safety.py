@@ -21,7 +21,6 @@ from bot.storage.contacts import Contact
 
 log = logging.getLogger(__name__)
 
-VERDICTS_KEY = "safety.verdicts"
 # Verdicts wait here from the poller to the handlers: a batch is at most 100 updates, so this
 # covers a long backlog; a verdict pushed out early is simply computed again.
 VERDICTS_KEEP = 4096
@@ -42,8 +41,7 @@ def check(rt: Runtime, text: str | None) -> TriageResult | None:
 
 
 def _verdicts(rt: Runtime) -> dict[int, TriageResult | None]:
-    verdicts: dict[int, TriageResult | None] = rt.extras.setdefault(VERDICTS_KEY, {})
-    return verdicts
+    return rt.triage_verdicts
 
 
 def remember(rt: Runtime, update_id: int, text: str | None) -> TriageResult | None:

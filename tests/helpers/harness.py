@@ -17,10 +17,9 @@ from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
 from bot.fakebot import FakeRequest, FakeTelegram, FakeUser
-from bot.polling import InboxPoller
 from bot.runtime import Runtime
 from bot.scheduling import sweep
-from bot.update_processor import ChatOrderedProcessor
+from bot.telegram.updates import UpdatePath
 
 COORDINATOR = 9001
 BACKUP_COORDINATOR = 9002
@@ -45,7 +44,7 @@ class Harness:
     fake: FakeTelegram
     clock: FakeClock
     app: Application | None = None
-    poller: InboxPoller | None = None
+    poller: UpdatePath | None = None
     users: dict[int, FakeUser] = field(default_factory=dict)
 
     @property
@@ -76,12 +75,9 @@ class Harness:
     async def settle(self, rounds: int = 50) -> None:
         """Deliver every pending update and outbox row until nothing changes."""
         assert self.app is not None and self.poller is not None
-        processor = self.app.update_processor
-        assert isinstance(processor, ChatOrderedProcessor)
         for _ in range(rounds):
             received = await self.poller.poll_once(wait=0)
-            await self.app.update_queue.join()
-            await processor.wait_idle()
+            await self.poller.wait_idle()
             await self.rt.later.flush()
             sent = await self.rt.dispatcher.drain() if self.rt.dispatcher else 0
             if not received and not sent:
@@ -89,9 +85,12 @@ class Harness:
         raise AssertionError("the bot did not settle")
 
     async def tick(self, delta: timedelta = timedelta()) -> None:
-        """Move the clock, run the sweeper as its timer would, and settle."""
+        """Move the clock, run the sweeper as its timer would, and settle; a step that failed
+        raises here."""
         self.clock.advance(delta)
-        await sweep(self.rt)
+        failed = await sweep(self.rt)
+        if failed:  # the sweep only logs a failing step; a test must not miss it
+            raise next(iter(failed.values()))
         await self.settle()
 
     def user(self, user_id: int, first_name: str = "Test", language: str | None = "da") -> FakeUser:

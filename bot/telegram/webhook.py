@@ -8,7 +8,7 @@ secret gets a 4xx and no traceback, and is counted in ``peerbot_webhook_rejected
     413 too_large, 408 slow_body, 400 not_json / not_object / no_update_id / malformed.
 
 A well-formed object whose content PTB cannot read still gets 200: it is set aside (see
-`bot.polling.InboxPoller.store`), since Telegram would otherwise send it again and again.
+`bot.telegram.updates.UpdatePath.store`), since Telegram would otherwise send it again and again.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.http_server import LimitedServer
-from bot.polling import InboxPoller
 from bot.storage.inbox import is_sql_int
+from bot.telegram.updates import UpdatePath
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,13 @@ class WebhookReceiver:
 
     def __init__(
         self,
-        poller: InboxPoller,
+        updates: UpdatePath,
         *,
         path: str,
         secret: str,
         on_update: Callable[[], None] = lambda: None,
     ) -> None:
-        self.poller = poller
+        self.updates = updates
         self.path = path or "/"
         self.secret = secret.encode()
         self.on_update = on_update
@@ -80,7 +80,7 @@ class WebhookReceiver:
         if not is_sql_int(update.get("update_id")) or update["update_id"] < 0:
             return self._refuse(400, "no_update_id")
         try:
-            await self.poller.store([update])
+            await self.updates.store([update])
         except Exception as exc:  # not stored, so not acknowledged: Telegram sends it again
             log.error("webhook update could not be stored (%s)", type(exc).__name__)
             return web.Response(status=500)

@@ -12,9 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.storage import Database
+
+# What `BasePersistence` speaks of conversations in (PTB documents these shapes; its own
+# aliases live in a private module): a key is the tuple ConversationHandler builds (chat and
+# user id here), the state is what a step returned.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 # name -> function returning (telegram id, step) pairs of unfinished dialogues
 Loader = Callable[[Database], Awaitable[list[tuple[int, str]]]]
