@@ -76,7 +76,11 @@ async def peer(
 
 async def contact(rt: Runtime, citizen_user: User, peer_user: User) -> Contact:
     """The citizen's request offered to the peer, who says yes."""
-    request = await waiting_request(rt, citizen_user)
+    return await yes(rt, await waiting_request(rt, citizen_user), peer_user)
+
+
+async def yes(rt: Runtime, request: Request, peer_user: User) -> Contact:
+    """The waiting request is offered (to the peer, if free) and the peer says yes."""
     offer_id = await matching.offer_next(rt, request.id)
     assert offer_id is not None
     result = await matching.accept(rt, offer_id, peer_user.telegram_id)
