@@ -6,9 +6,10 @@ The default office is open Monday to Friday, 09:00-16:00. Summer time begins on 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.config import OfficeHours
 from bot.runtime import Runtime
 from bot.services.office_hours import in_slot, is_open, next_opening, office_time_between
 
@@ -59,6 +60,18 @@ def test_waiting_is_counted_in_office_time_only(rt: Runtime) -> None:
     assert office_time_between(
         hours, utc(2026, 3, 2, 18, 0), utc(2026, 3, 2, 20, 0), ZONE
     ) == timedelta(0)
+
+
+def test_office_time_is_real_time_on_the_days_the_clocks_change() -> None:
+    around_the_clock = OfficeHours(days=tuple(range(7)), start=time(0, 0), end=time(23, 59))
+    # Sunday 29 March has 23 hours: from 00:00 to 23:00 local is 22 hours.
+    assert office_time_between(
+        around_the_clock, utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 21, 0), ZONE
+    ) == timedelta(hours=22)
+    # Sunday 25 October has 25 hours: from 00:00 to 23:00 local is 24 hours.
+    assert office_time_between(
+        around_the_clock, utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 22, 0), ZONE
+    ) == timedelta(hours=24)
 
 
 def test_a_peers_slots_follow_local_time() -> None:
