@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import OfficeHours
@@ -54,6 +54,8 @@ def office_time_between(
             closing = datetime.combine(day, hours.end, tzinfo=zone)
             lo, hi = max(opening, local_start), min(closing, local_end)
             if hi > lo:
-                total += hi - lo
+                # In UTC: times sharing one tzinfo subtract as wall clocks, which miscounts
+                # a day whose clocks change (23 or 25 hours long).
+                total += hi.astimezone(UTC) - lo.astimezone(UTC)
         day += timedelta(days=1)
     return total

@@ -14,12 +14,14 @@ import pytest
 from bot.clock import FakeClock
 from bot.errors import UserInputError
 from bot.runtime import Runtime
-from bot.services import statistics
+from bot.services import checkins, escalation, statistics
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
+from bot.storage import checkins as checkin_store
 from bot.storage import statistics as statistics_store
 from bot.storage.migrations import MIGRATIONS
 from tests.helpers.harness import make_config
+from tests.services import given
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
@@ -457,3 +459,51 @@ def test_many_facts_over_two_years_are_bucketed_by_week() -> None:
     assert report["requests"].value == 10_000
     assert sum(w.requests.value or 0 for w in report.weeks) == 10_000
     assert len(report.weeks) == 105 and report.weeks[0].monday == date(2024, 11, 4)
+
+
+# Figures from what the services themselves record, on a database without a seed.
+
+
+@pytest.fixture
+async def live(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runtime]:
+    config = make_config(tmp_path)
+    runtime = Runtime(config, clock, db=await Database.open(config.database))
+    try:
+        yield runtime
+    finally:
+        await runtime.storage.close()
+
+
+async def test_what_the_services_record_is_counted(live: Runtime, clock: FakeClock) -> None:
+    rt = live
+    found = await given.citizen(rt, 5001)
+    request = await given.waiting_request(rt, found)
+    await given.waiting_request(rt, await given.citizen(rt, 5002))  # still waiting
+    clock.advance(timedelta(minutes=30))
+    contact = await given.yes(rt, request, await given.peer(rt))
+    raised = await escalation.raise_escalation(
+        rt, reason=escalation.Reason.BUTTON, citizen_id=found.id, source_key="u:1"
+    )
+    assert raised is not None
+    clock.advance(timedelta(minutes=6))
+    await escalation.acknowledge(rt, raised, 9001, "Ida")
+    draft = await checkins.start_draft(rt, contact, contact.citizen_id)
+    await checkin_store.update_draft(rt.storage, draft.id, local_time=datetime(2026, 3, 3, 10))
+    stored = await checkin_store.by_id(rt.storage, draft.id)
+    assert stored is not None
+    planned = await checkins.confirm(rt, stored)
+    clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+    await checkins.sweep(rt)
+    assert await checkins.answer(rt, planned.id, contact.citizen_id, "better")
+
+    report = await statistics.report(rt, Period(date(2026, 3, 1), date(2026, 3, 31)))
+    values = {key: (figure.value, figure.n) for key, figure in report.figures.items()}
+    assert values["requests"] == (2, 2)
+    assert values["first_contacts"] == (1, 1)
+    assert values["first_contact_median_minutes"] == (30, 1)
+    assert values["offers_accepted"] == (1, 1)
+    assert values["escalations"] == (1, 1)
+    assert values["acknowledge_median_minutes"] == (6, 1)
+    assert values["checkins_sent"] == (1, 1)
+    assert values["checkins_answered"] == (1, 1)
+    assert report["requests"].cell() == "<5"  # two people: never shown as a number
