@@ -96,11 +96,11 @@ async def fresh(rt: Runtime, request_id: int) -> Request:
 
 
 async def in_contact(rt: Runtime, citizen_id: int, peer_id: int, **peer_options: object) -> Contact:
-    """A citizen's request accepted by a new peer: an active contact."""
+    """A citizen's request offered to a new peer (whoever else is free) who accepts it."""
     profile = await peer(rt, peer_id, **peer_options)  # type: ignore[arg-type]
     waiting = await request(rt, citizen_id)
-    offer_id = await matching.offer_next(rt, waiting.id)
-    assert offer_id is not None
+    async with rt.storage.transaction() as tx:
+        offer_id = await matching.offer_in(tx, rt, waiting, profile)
     accepted = await matching.accept(rt, offer_id, profile.telegram_id)
     assert accepted.contact is not None
     return accepted.contact

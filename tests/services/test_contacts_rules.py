@@ -63,7 +63,9 @@ async def test_a_rating_counts_once_and_only_for_the_citizens_own_ended_contact(
     assert await contacts.rate(rt, citizen, contact.id, 4)
     assert not await contacts.rate(rt, citizen, contact.id, 1)  # rated already
 
-    rows = await rt.storage.fetchall("SELECT rating FROM feedback WHERE contact_id = ?", (contact.id,))
+    rows = await rt.storage.fetchall(
+        "SELECT rating FROM feedback WHERE contact_id = ?", (contact.id,)
+    )
     assert [row[0] for row in rows] == [4]
 
 
@@ -87,6 +89,8 @@ async def test_a_comment_is_one_line_of_at_most_500_characters(rt: Runtime) -> N
 
     await contacts.add_comment(rt, feedback_id, "  Tak\n\nfor " + "x" * 600)
 
-    (comment,) = await rt.storage.fetchone("SELECT comment FROM feedback WHERE id = ?", (feedback_id,))
+    (comment,) = await rt.storage.fetchone(
+        "SELECT comment FROM feedback WHERE id = ?", (feedback_id,)
+    )
     assert comment.startswith("Tak for x") and len(comment) == contacts.COMMENT_LIMIT
     assert await contacts.comment_pending(rt, citizen) is None

@@ -4,17 +4,16 @@ it is given, a minor's age never stored, and a cancelled draft leaves nothing.""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.errors import UserInputError
 from bot.runtime import Runtime
-from bot.services import contacts, intake, peers, reports
+from bot.services import contacts, intake, reports
 from bot.storage import requests as request_store
-from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
 from tests.services import making
 
@@ -98,9 +97,6 @@ async def test_the_earlier_peer_is_offered_again_unless_they_reported_the_citize
     await contacts.end(rt, contact, "citizen")
     assert await intake.previous_peer(rt, contact.citizen_id) == (contact.peer_id, "Ravn")
 
-    first_peer = await peers.profile_of(rt, await user_store.by_id(rt.storage, contact.peer_id))
-    assert first_peer is not None
-    await peers.set_away(rt, first_peer, True)  # so that the second request goes to another
     clock.advance(timedelta(days=1))
     second = await making.in_contact(rt, CITIZEN, 6002, name="Falk")
     assert await reports.end_and_report(rt, second, "boundaries") is not None
