@@ -39,6 +39,21 @@ async def test_an_invitation_works_once_and_not_after_it_expires(
     assert await peers.redeem(rt, late, 6005, "da") is None
 
 
+async def test_a_peer_who_opens_another_invitation_keeps_their_profile_and_approval(
+    rt: Runtime,
+) -> None:
+    approved = await making.peer(rt, PEER, topics=("anxiety",), capacity=3)
+    code = await peers.create_invite(rt)
+
+    again = await peers.redeem(rt, code, PEER, "da")
+
+    profile = await peers.profile_of(rt, again)
+    assert profile is not None and profile.status is PeerStatus.APPROVED
+    assert (profile.topics, profile.capacity) == (frozenset({"anxiety"}), 3)
+    assert profile.undertaking_version == approved.undertaking_version is not None
+    assert await peers.redeem(rt, code, NEWCOMER, "da") is not None  # still unused
+
+
 async def test_the_profile_is_checked_as_it_is_filled_in(rt: Runtime) -> None:
     user = await peers.redeem(rt, await peers.create_invite(rt), NEWCOMER, "da")
     profile = await peers.profile_of(rt, user)
