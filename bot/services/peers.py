@@ -49,11 +49,17 @@ async def create_invite(rt: Runtime) -> str:
 
 
 async def redeem_invite(rt: Runtime, payload: str, telegram_id: int, language: str) -> User | None:
-    """Use the invitation and start onboarding; None if it is unknown, used or expired."""
+    """Use the invitation and start onboarding; None if it is unknown, used or expired.
+
+    Someone who is a peer already (a link sent twice) keeps their profile, approval and
+    undertaking as they are, and the invitation stays unused for someone else."""
     code = payload.removeprefix(INVITE_PREFIX)
     now = rt.now()
     async with rt.storage.transaction() as tx:
         user = await user_store.ensure(tx, telegram_id, Role.PEER, now, language=language)
+        known = await peer_store.profile(tx, user.id)
+        if known is not None and known.status is not PeerStatus.REMOVED:
+            return user
         if not await peer_store.redeem_invite(tx, code, user.id, now):
             raise _InvalidInvite
         await user_store.set_role(tx, user.id, Role.PEER, None)
