@@ -11,9 +11,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain import Role
 from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
-from bot.storage.users import Role
 from handlers import keyboards, outside, texts
 from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin, call_unparsed
 from handlers.menus import sync_menu
