@@ -123,7 +123,7 @@ async def language_button(update: Update, context: Context) -> None:
     if code not in LANGUAGES:
         await query.answer(turn.t._("That button is no longer valid."))
         return
-    stored = await choose_language(turn.rt.storage, turn.person.telegram_id, code)
+    stored = await choose_language(turn.rt, turn.person.telegram_id, code)
     if not stored:
         turn.user_data[MEMORY_LANGUAGE] = code
     t = turn.rt.translator(code)

@@ -36,7 +36,7 @@ async def test_a_reply_to_the_report_prompt_is_the_note_in_either_language(
     h = harness
     coco = await coordinator(h)
     peer, _citizen = await in_contact(h)
-    assert await people.choose_language(h.rt.storage, peer.id, language)
+    assert await people.choose_language(h.rt, peer.id, language)
     t = Translator(language, h.config.timezone)
     peer.send_text("/end")
     await h.settle()
