@@ -216,7 +216,8 @@ async def end_button(update: Update, context: Context) -> None:
     if action == "no":
         await query.edit_message_text(turn.t._("Good, the contact continues."))
         return
-    await contact_service.end(turn.rt, contact, side)
+    assert turn.person.user is not None
+    await contact_service.end_own(turn.rt, contact.id, turn.person.user.id)
     markup = (
         keyboards.only_help_now(turn.t)
         if side == "citizen"
@@ -278,7 +279,7 @@ async def concern_note(turn: Turn, text: str, replied_id: int) -> bool:
     found = await escalation.prompted_concern(turn.rt, user.id, replied_id)
     if found is None:
         return False
-    await escalation.add_note(turn.rt, found.id, text)
+    await escalation.add_note(turn.rt, found.id, user.id, text)
     await turn.context.bot.send_message(
         turn.chat_id, turn.t._("Your note has been passed on to the coordinators.")
     )

@@ -44,6 +44,19 @@ async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
     return ended
 
 
+async def end_own(rt: Runtime, contact_id: int, user_id: int) -> bool:
+    """A person ends one of their own active contacts, from whichever side they are on; False
+    for anyone else's contact (untrusted ids) or one already ended."""
+    contact = await contact_store.contact(rt.storage, contact_id)
+    if (
+        contact is None
+        or not contact.active
+        or user_id not in (contact.citizen_id, contact.peer_id)
+    ):
+        return False
+    return await end(rt, contact, "citizen" if contact.citizen_id == user_id else "peer")
+
+
 async def end_in(
     tx: Transaction,
     rt: Runtime,

@@ -281,12 +281,19 @@ async def raise_escalation(rt: Runtime, **kwargs: object) -> int | None:
 NOTE_LIMIT = 500
 
 
-async def add_note(rt: Runtime, escalation_id: int, text: str) -> bool:
-    """A peer's note on their concern, passed on to the same coordinators."""
+async def add_note(rt: Runtime, escalation_id: int, peer_id: int, text: str) -> bool:
+    """A peer's note on their own concern, passed on to the same coordinators; False for a
+    concern on someone else's contact, anything that is no concern, or a second note."""
     note = " ".join(text.split())[:NOTE_LIMIT]
     if not note:
         return False
     async with rt.storage.transaction() as tx:
+        found = await escalation_store.by_id(tx, escalation_id)
+        if found is None or found.reason != Reason.PEER_CONCERN:
+            return False
+        contact = await contact_store.contact(tx, found.contact_id or 0)
+        if contact is None or contact.peer_id != peer_id:
+            return False
         if not await escalation_store.set_note(tx, escalation_id, note):
             return False
         await tell_coordinators(

@@ -8,6 +8,7 @@ import pytest
 from bot.errors import NotAllowed
 from bot.services import escalation
 from bot.staff import Actor
+from bot.storage import escalations as escalation_store
 from tests.services.conftest import GROUP, World
 
 
@@ -47,5 +48,10 @@ async def test_a_concern_prompt_is_known_by_its_message_id_for_its_peer(world: W
     assert found is not None and found.id == escalation_id
     assert await escalation.prompted_concern(rt, world.peer.id, 51) is None
     assert await escalation.prompted_concern(rt, world.other_peer.id, 50) is None
-    await escalation.add_note(rt, escalation_id, "worried")
+    assert not await escalation.add_note(rt, escalation_id, world.other_peer.id, "not mine")
+    assert not await escalation.add_note(rt, escalation_id, world.citizen.id, "not mine")
+    assert await escalation.add_note(rt, escalation_id, world.peer.id, "worried")
+    assert not await escalation.add_note(rt, escalation_id, world.peer.id, "twice")
     assert await escalation.prompted_concern(rt, world.peer.id, 50) is None  # noted once
+    noted = await escalation_store.by_id(rt.storage, escalation_id)
+    assert noted is not None and noted.note == "worried"
