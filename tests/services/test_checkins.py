@@ -9,7 +9,7 @@ import pytest
 from bot.errors import NotAllowed
 from bot.services import checkins
 from bot.storage import checkins as checkin_store
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def _planned(world: World) -> int:

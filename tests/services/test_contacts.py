@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services import contacts as contact_service
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def test_a_contact_is_found_for_its_own_peer_only(world: World) -> None:

@@ -10,7 +10,7 @@ from bot.services import coordinators
 from bot.staff import Access, Actor
 from bot.storage import users as user_store
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
-from tests.services.conftest import GROUP, World
+from tests.helpers.world import GROUP, World
 
 
 def test_who_may_use_coordinators_tools_where(world: World) -> None:

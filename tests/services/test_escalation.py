@@ -9,7 +9,7 @@ from bot.errors import NotAllowed
 from bot.services import escalation
 from bot.staff import Actor
 from bot.storage import escalations as escalation_store
-from tests.services.conftest import GROUP, World
+from tests.helpers.world import GROUP, World
 
 
 async def _concern(world: World) -> int:

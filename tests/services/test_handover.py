@@ -4,7 +4,7 @@ without Telegram."""
 from __future__ import annotations
 
 from bot.services import handover
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def test_the_handover_prompt_belongs_to_the_contacts_peer(world: World) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services import intake
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def test_a_request_is_the_citizens_own_or_nothing(world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain import RequestStatus
 from bot.services import matching
 from bot.storage import requests as request_store
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def test_a_request_is_cancelled_only_by_its_citizen(world: World) -> None:

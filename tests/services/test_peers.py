@@ -6,7 +6,7 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.services import peers
-from tests.services.conftest import World
+from tests.helpers.world import World
 
 
 async def test_peer_profiles_are_shown_to_coordinators_only(world: World) -> None:

@@ -9,7 +9,7 @@ from bot.errors import NotAllowed
 from bot.services import contacts as contact_service
 from bot.services import reports
 from bot.staff import Actor
-from tests.services.conftest import GROUP, World
+from tests.helpers.world import GROUP, World
 
 
 async def test_only_the_contacts_peer_can_end_and_report_it(world: World) -> None:

@@ -1,6 +1,7 @@
 """A small seeded world for service tests, without Telegram: two citizens, two peers, a contact.
 
 Services are called directly with a `Runtime` over a real migrated database; nothing is sent.
+The `world` fixture (made known to every test in tests/conftest.py) opens one per test.
 """
 
 from __future__ import annotations
