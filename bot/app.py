@@ -126,7 +126,7 @@ def _register_handlers(application: Application) -> None:
     for module in (errors, chats, urgent, crisis):
         module.register(application)
     application.add_handler(build_intake_conversation())
-    application.add_handler(build_peer_onboarding_conversation())
+    application.add_handler(build_peer_onboarding_conversation(relay.private_message))
     application.add_handler(build_checkin_conversation())
     relay.register_conversation_messages(application)
     for module in (

@@ -7,9 +7,29 @@ Configured ids always count; the database roles are loaded at start-up and chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.config import Config
-from bot.storage.roles import StaffRole
+from bot.domain import StaffRole
+from bot.errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and from which chat: coordinators' tools are open to coordinators in a private
+    chat and to anyone in the coordinators' group, so the chat is part of who acts."""
+
+    telegram_id: int
+    chat_id: int
+    private: bool
+
+
+class Access(StrEnum):
+    """The answer to "may this actor use coordinators' tools here?"."""
+
+    ALLOWED = "allowed"
+    OTHER_CHAT = "other_chat"  # a coordinator, but in a chat where health data must not show
+    REFUSED = "refused"  # not staff
 
 
 @dataclass
@@ -54,6 +74,20 @@ class StaffRoles:
             or telegram_id in self.coordinators
             or telegram_id in self.config_backups
         )
+
+    def coordinator_access(self, actor: Actor) -> Access:
+        """Coordinators in a private chat or the coordinators' group, and anyone in that group;
+        a coordinator in any other group is told where the tools work, never shown them."""
+        in_group = self.is_coordinator_group(actor.chat_id)
+        if self.is_coordinator(actor.telegram_id):
+            return Access.ALLOWED if actor.private or in_group else Access.OTHER_CHAT
+        return Access.ALLOWED if in_group else Access.REFUSED
+
+    def require_coordinator(self, actor: Actor) -> None:
+        """Raise `NotAllowed` unless the actor may use coordinators' tools (services call this,
+        so a tool refuses a wrong actor whoever calls it)."""
+        if self.coordinator_access(actor) is not Access.ALLOWED:
+            raise NotAllowed("coordinators' tools")
 
     def is_administrator(self, telegram_id: int) -> bool:
         return telegram_id in self.config_administrators or telegram_id in self.administrators

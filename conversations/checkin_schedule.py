@@ -19,13 +19,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.errors import UserInputError
+from bot.domain import Checkin, Contact
+from bot.errors import NotAllowed, UserInputError
 from bot.scheduling import add_timers
 from bot.services import checkins
-from bot.storage import checkins as checkin_store
-from bot.storage import contacts as contact_store
-from bot.storage.checkins import Checkin
-from bot.storage.contacts import Contact
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
@@ -39,18 +36,12 @@ DAYS_AHEAD = 14
 
 async def _contacts(turn: Turn) -> list[Contact]:
     user = turn.person.user
-    if user is None:
-        return []
-    as_citizen = await contact_store.active_peer_for_citizen(turn.rt.storage, user.id)
-    if as_citizen is not None:
-        return [as_citizen]
-    return [
-        c for c in await contact_store.active_for_peer(turn.rt.storage, user.id) if c.kind == "peer"
-    ]
+    return await checkins.plannable_contacts(turn.rt, user.id) if user is not None else []
 
 
 async def _draft(turn: Turn) -> Checkin | None:
-    return await checkin_store.draft_for(turn.rt.storage, [c.id for c in await _contacts(turn)])
+    user = turn.person.user
+    return await checkins.draft_of(turn.rt, user.id) if user is not None else None
 
 
 def _summary(turn: Turn, draft: Checkin) -> str:
@@ -136,9 +127,8 @@ async def show(turn: Turn, draft: Checkin, step: str, *, edit: bool) -> str:
 
 
 async def _go(turn: Turn, draft: Checkin, step: str, *, edit: bool = True, **values: object) -> str:
-    await checkin_store.update_draft(turn.rt.storage, draft.id, step=step, **values)
-    refreshed = await checkin_store.by_id(turn.rt.storage, draft.id)
-    assert refreshed is not None
+    assert turn.person.user is not None
+    refreshed = await checkins.plan_step(turn.rt, draft, turn.person.user.id, step, **values)
     return await show(turn, refreshed, step, edit=edit)
 
 
@@ -160,7 +150,7 @@ async def checkin_command(update: Update, context: Context) -> str | int:
         )
         return END
     assert turn.person.user is not None
-    draft = await checkins.start_draft(turn.rt, contacts[0], turn.person.user.id)
+    draft = await checkins.start_draft(turn.rt, turn.person.user.id, contact_id=contacts[0].id)
     return await show(turn, draft, draft.step or "when", edit=False)
 
 
@@ -190,14 +180,17 @@ async def step_button(update: Update, context: Context) -> str | int:
 
 
 async def _start_for_contact(turn: Turn, raw_id: str) -> str | int:
-    contact = next((c for c in await _contacts(turn) if str(c.id) == raw_id), None)
     query = turn.update.callback_query
     assert query is not None
-    if contact is None or turn.person.user is None:
+    user = turn.person.user
+    try:
+        if not raw_id.isdigit() or user is None:
+            raise NotAllowed("no such contact")
+        draft = await checkins.start_draft(turn.rt, user.id, contact_id=int(raw_id))
+    except NotAllowed:
         await query.answer(turn.t._("That button is no longer valid."))
         return END
     await query.answer()
-    draft = await checkins.start_draft(turn.rt, contact, turn.person.user.id)
     return await show(turn, draft, draft.step or "when", edit=True)
 
 
@@ -205,16 +198,14 @@ async def _reschedule(turn: Turn, raw_id: str) -> str | int:
     query = turn.update.callback_query
     assert query is not None
     user = turn.person.user
-    owned = (
-        await checkins.own_checkin(turn.rt, int(raw_id), user.id)
-        if raw_id.isdigit() and user is not None
-        else None
-    )
-    if owned is None or user is None:
+    try:
+        if not raw_id.isdigit() or user is None:
+            raise NotAllowed("no such check-in")
+        draft = await checkins.start_draft(turn.rt, user.id, replaces_id=int(raw_id))
+    except NotAllowed:
         await query.answer(turn.t._("That button is no longer valid."))
         return END
     await query.answer()
-    draft = await checkins.start_draft(turn.rt, owned[1], user.id, replaces=owned[0])
     return await show(turn, draft, "when", edit=False)
 
 
@@ -223,8 +214,8 @@ async def _answer(turn: Turn, draft: Checkin, action: str, value: str) -> str | 
     assert query is not None
     now, zone = turn.rt.now(), turn.rt.config.timezone
     if action == "cancel":
-        async with turn.rt.storage.transaction() as tx:
-            await checkin_store.delete_drafts(tx, [draft.contact_id])
+        assert turn.person.user is not None
+        await checkins.discard_draft(turn.rt, draft, turn.person.user.id)
         await query.edit_message_text(turn.t._("Nothing was planned."))
         return END
     if action == "back":
@@ -290,7 +281,8 @@ async def typed_text(update: Update, context: Context) -> str | int:
 async def _confirm(turn: Turn, draft: Checkin) -> str | int:
     query = turn.update.callback_query
     assert query is not None
-    scheduled = await checkins.confirm(turn.rt, draft)
+    assert turn.person.user is not None
+    scheduled = await checkins.confirm(turn.rt, draft, turn.person.user.id)
     assert scheduled.due_at is not None
     add_timers(turn.context.application, scheduled.id, scheduled.due_at)
     await query.edit_message_text(

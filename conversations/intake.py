@@ -30,13 +30,12 @@ from telegram.ext import (
 
 from bot import labels
 from bot.config import Config
+from bot.domain import Request, RequestStatus
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
-from bot.services import intake, matching, names, reports, waiting
+from bot.services import forget, intake, matching, names, reports, waiting, wellbeing
 from bot.services.intake import Step
-from bot.storage import recent_messages
-from bot.storage.requests import Request, RequestStatus
-from handlers import citizen, keyboards, outside, protection, texts, wellbeing
+from handlers import keyboards, outside, screens, texts
 from handlers.base import (
     MEMORY_AGE,
     MEMORY_ASKED_AGE,
@@ -200,13 +199,13 @@ async def begin_intake(turn: Turn) -> str | int:
     """Starts a new draft or shows the open request (one open request per citizen)."""
     assert turn.person.user is not None
     if until := reports.barred_until(turn.rt, turn.person.user):
-        await protection.tell_barred(turn, until)
+        await screens.tell_barred(turn, until)
         return END
     remembered = intake.age_band(turn.rt.config, turn.user_data.pop(MEMORY_AGE, None))
     started = await intake.start(turn.rt, turn.person.user, remembered)
     request = started.request
     if request.status is not RequestStatus.DRAFT:
-        await citizen.show_status(turn, request)
+        await screens.show_status(turn, request)
         return END
     if request.age_band is None and request.step != Step.AGE:
         request = await intake.go_to(turn.rt, request, Step.AGE)  # a draft from before ages
@@ -238,7 +237,7 @@ async def age_chosen(update: Update, context: Context) -> int:
     )
     if intake.has_consent(turn.person.user, turn.rt.config):
         return await begin_intake(turn)
-    await citizen.ask_consent(turn)
+    await screens.ask_consent(turn)
     return END
 
 
@@ -255,9 +254,9 @@ async def ask_for_peer(update: Update, context: Context) -> str | int:
         return END
     if not intake.has_consent(turn.person.user, turn.rt.config):
         if turn.user_data.get(MEMORY_AGE) is None:
-            await citizen.ask_age_first(turn)
+            await screens.ask_age_first(turn)
         else:
-            await citizen.ask_consent(turn)
+            await screens.ask_consent(turn)
         return END
     return await begin_intake(turn)
 
@@ -268,10 +267,7 @@ async def consent_given(update: Update, context: Context) -> str | int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await intake.give_consent(turn.rt, turn.person.telegram_id, turn.person.language)
-    for message_id, from_bot in turn.user_data.pop(MEMORY_UNRECORDED, []):
-        recent_messages.record_later(
-            turn.rt.later, turn.chat_id, message_id, turn.rt.now(), from_bot=from_bot
-        )
+    forget.remember_earlier(turn.rt, turn.chat_id, turn.user_data.pop(MEMORY_UNRECORDED, []))
     turn = await begin(update, context)
     query = update.callback_query
     assert query.message is not None
@@ -346,7 +342,7 @@ async def step_button(update: Update, context: Context) -> str | int:
     elif action in {"send", "again"} and (until := reports.barred_until(turn.rt, turn.person.user)):
         await query.answer()
         await query.edit_message_reply_markup(None)
-        await protection.tell_barred(turn, until)
+        await screens.tell_barred(turn, until)
         return END
     elif action == "send" and step is Step.CONFIRM:
         await query.answer()
@@ -429,9 +425,11 @@ async def _send(turn: Turn, request: Request) -> int:
     form = texts.chosen_contact_form(turn.t, turn.rt.config, request.contact_form)
     sent = f"{sent}\n\n{form}" if form else sent
     await edit_pressed(turn, f"{sent}\n\n{wait}", keyboards.only_help_now(turn.t))
-    await citizen.tell_if_outside_office_hours(turn)
+    await screens.tell_if_outside_office_hours(turn)
     await matching.offer_next(turn.rt, request.id)
-    await wellbeing.offer_after_request(turn, request.id)
+    # The questionnaire is offered once the request is waiting, never inside intake.
+    if turn.person.user is not None:
+        await wellbeing.offer_at_intake(turn.rt, turn.person.user, request.id, turn.t)
     return END
 
 

@@ -6,6 +6,8 @@ stored on the peer's profile with the step reached, so a restart resumes at the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -17,18 +19,17 @@ from telegram.ext import (
 
 from bot import labels
 from bot.config import Config
+from bot.domain import PeerProfile
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
+from bot.services import contacts as contact_service
 from bot.services import peers
 from bot.services.office_hours import SLOTS
 from bot.services.peers import Step
-from bot.storage import contacts as contact_store
-from bot.storage import peers as peer_store
-from bot.storage.peers import PeerProfile
-from handlers import relay
 from handlers.base import Context, Turn, begin
 from handlers.keyboards import button, callback_parts
 
+Callback = Callable[[Update, Context], Awaitable[None]]
 NAME = "peer_onboarding"
 END = ConversationHandler.END
 
@@ -110,7 +111,7 @@ async def profile_command(update: Update, context: Context) -> str | int:
     if profile is None:
         await context.bot.send_message(turn.chat_id, turn.t._("This command is for peers."))
         return END
-    await peer_store.update(turn.rt.storage, profile.user_id, step=Step.NAME)
+    await peers.restart_profile(turn.rt, profile)
     return await show(turn, profile, Step.NAME, edit=False)
 
 
@@ -192,20 +193,27 @@ def _finished_text(turn: Turn, profile: PeerProfile) -> str:
     return turn.t._("Your profile is saved.")
 
 
-async def use_the_buttons(update: Update, context: Context) -> None:
-    """Passes a peer's chat message on (they may be mid-/profile), else points to the buttons."""
-    turn = await begin(update, context)
-    user = turn.person.user
-    if user is not None and await contact_store.active_for_peer(turn.rt.storage, user.id):
-        await relay.private_message(update, context)
-        return
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(turn.t._("Please use the buttons above."))
+def use_the_buttons(pass_on: Callback) -> Callback:
+    """The answer to a message mid-dialogue: a peer with contacts is chatting (they may be
+    mid-/profile), so `pass_on` (the relay) takes it; anyone else is pointed to the buttons."""
+
+    async def answer(update: Update, context: Context) -> None:
+        turn = await begin(update, context)
+        user = turn.person.user
+        if user is not None and await contact_service.of_peer(turn.rt, user.id):
+            await pass_on(update, context)
+            return
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(turn.t._("Please use the buttons above."))
+
+    return answer
 
 
-def build_peer_onboarding_conversation() -> ConversationHandler:
+def build_peer_onboarding_conversation(pass_on: Callback) -> ConversationHandler:
+    """`pass_on` handles a chat message of a peer in contact (the relay's, given by the app so
+    that this dialogue does not import another audience's handlers)."""
     buttons = CallbackQueryHandler(option_button, pattern=r"^onb:")
-    other = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, use_the_buttons)
+    other = MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, use_the_buttons(pass_on))
     private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     states: dict[object, list] = {  # type: ignore[type-arg]
         step.value: [buttons, other] for step in Step if step is not Step.NAME

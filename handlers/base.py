@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -12,10 +11,9 @@ from telegram.ext import ContextTypes, filters
 
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.services import unreachable
 from bot.services.people import Person, identify
-from bot.storage import contacts as contact_store
-from bot.storage import users as user_store
-from bot.storage.users import User
+from bot.staff import Actor
 
 Context = ContextTypes.DEFAULT_TYPE
 MEMORY_LANGUAGE = "language"
@@ -70,6 +68,13 @@ class Turn:
         return self.update.effective_chat.id
 
     @property
+    def actor(self) -> Actor:
+        """Who acts here, as services check it (`bot.staff`)."""
+        chat = self.update.effective_chat
+        assert chat is not None
+        return Actor(self.person.telegram_id, chat.id, chat.type == ChatType.PRIVATE)
+
+    @property
     def user_data(self) -> dict[str, Any]:
         return self.context.user_data if self.context.user_data is not None else {}
 
@@ -121,22 +126,8 @@ async def begin(update: Update, context: Context) -> Turn:
     )
     if person.user is not None and person.user.unreachable:
         # Whoever writes or presses a button can be reached again (a peer gets offers again).
-        await user_store.mark_unreachable(rt.storage, person.user.telegram_id, None)
+        await unreachable.came_back(rt, person.user.telegram_id)
     return Turn(rt, person, Translator(person.language, rt.config.timezone), update, context)
-
-
-async def prompted_reply(
-    turn: Turn, mark: re.Pattern[str], replied_id: int, replied_text: str
-) -> tuple[int, User] | None:
-    """The number in the bot's prompt the person replied to (e.g. "(R#12)") and who they are;
-    None for any other reply, and for a reply to a relayed message, which is conversation."""
-    match = mark.search(replied_text)
-    user = turn.person.user
-    if match is None or user is None:
-        return None
-    if await contact_store.counterpart(turn.rt.storage, turn.chat_id, replied_id) is not None:
-        return None
-    return int(match.group(1)), user
 
 
 COORDINATOR_ACTION = "_peerbot_coordinator_action"

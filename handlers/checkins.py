@@ -8,8 +8,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import checkins
-from bot.storage import checkins as checkin_store
-from bot.storage import contacts as contact_store
 from handlers.base import Context, begin
 from handlers.keyboards import button, callback_parts, parse_id
 
@@ -20,11 +18,7 @@ async def checkins_command(update: Update, context: Context) -> None:
     """Lists upcoming check-ins: a citizen's own, or all of a peer's contacts'."""
     turn = await begin(update, context)
     user = turn.person.user
-    contacts = []
-    if user is not None:
-        own = await contact_store.active_peer_for_citizen(turn.rt.storage, user.id)
-        contacts = [own] if own else await contact_store.active_for_peer(turn.rt.storage, user.id)
-    upcoming = await checkin_store.upcoming_for(turn.rt.storage, [c.id for c in contacts])
+    upcoming, contacts = await checkins.upcoming(turn.rt, user.id) if user else ([], [])
     if not upcoming:
         await context.bot.send_message(
             turn.chat_id, turn.t._("Nothing planned. /checkin plans a check-in.")
@@ -60,12 +54,12 @@ async def cancel_button(update: Update, context: Context) -> None:
     assert query is not None
     _, raw_id, _ = callback_parts(query.data)
     checkin_id, user = parse_id(raw_id), turn.person.user
-    owned = (
-        await checkins.own_checkin(turn.rt, checkin_id, user.id)
-        if checkin_id is not None and user is not None
-        else None
+    cancelled = (
+        checkin_id is not None
+        and user is not None
+        and await checkins.cancel(turn.rt, checkin_id, user.id)
     )
-    if owned is None or not await checkins.cancel(turn.rt, owned[0]):
+    if not cancelled:
         log.info("refused check-in cancel (update %s)", update.update_id)
         await query.answer(turn.t._("That button is no longer valid."))
         return

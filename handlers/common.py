@@ -11,9 +11,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain import Role
 from bot.i18n import LANGUAGES, Translator
 from bot.services.people import choose_language
-from bot.storage.users import Role
 from handlers import keyboards, outside, texts
 from handlers.base import MEMORY_LANGUAGE, NOT_SERVICE, Context, begin, call_unparsed
 from handlers.menus import sync_menu
@@ -123,7 +123,7 @@ async def language_button(update: Update, context: Context) -> None:
     if code not in LANGUAGES:
         await query.answer(turn.t._("That button is no longer valid."))
         return
-    stored = await choose_language(turn.rt.storage, turn.person.telegram_id, code)
+    stored = await choose_language(turn.rt, turn.person.telegram_id, code)
     if not stored:
         turn.user_data[MEMORY_LANGUAGE] = code
     t = turn.rt.translator(code)

@@ -6,59 +6,26 @@ Every handler checks the configured coordinator list first; anyone else gets the
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain import Contact
 from bot.errors import NotAllowed
 from bot.i18n import N_
-from bot.services import escalation, peers
-from bot.storage import audit as audit_store
-from bot.storage import escalations as escalation_store
-from bot.storage import users as user_store
-from bot.storage.contacts import Contact
-from handlers import common
-from handlers.base import Context, Turn, begin, coordinator_action
+from bot.services import coordinators, escalation, peers
+from handlers.base import Context, Turn, coordinator_action
 from handlers.keyboards import action_and_id, button, parse_id
 from handlers.menus import sync_menu
+from handlers.staff import coordinator_turn
 
 log = logging.getLogger(__name__)
-
-
-async def _coordinator(update: Update, context: Context) -> Turn | None:
-    """The turn of a coordinator, or of anyone in the coordinator group; None (and a plain
-    answer) otherwise. Coordinator tools show health data and requests, so a coordinator in
-    any other group gets a short answer without data, never the tool itself."""
-    turn = await begin(update, context)
-    chat = update.effective_chat
-    in_group = chat is not None and turn.rt.roles.is_coordinator_group(chat.id)
-    private = chat is not None and chat.type == ChatType.PRIVATE
-    if turn.person.is_coordinator and not private and not in_group:
-        log.info("refused coordinator action outside private chats (update %s)", update.update_id)
-        text = turn.t._(
-            "Coordinator tools work only in a private chat with me or in the coordinators' group."
-        )
-        if update.callback_query is not None:
-            await update.callback_query.answer(text)
-        elif chat is not None:
-            await context.bot.send_message(chat.id, text)
-        return None
-    if turn.person.is_coordinator or in_group:
-        return turn
-    log.info("refused coordinator action (update %s)", update.update_id)
-    if update.callback_query is not None:
-        await update.callback_query.answer(turn.t._("That button is no longer valid."))
-    else:
-        await common.help_command(update, context)
-    return None
 
 
 @coordinator_action
 async def invite_command(update: Update, context: Context) -> None:
     """Creates a single-use, expiring invitation link for a new peer."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     payload = await peers.create_invite(turn.rt)
@@ -76,7 +43,7 @@ async def invite_command(update: Update, context: Context) -> None:
 @coordinator_action
 async def approve_button(update: Update, context: Context) -> None:
     """Approves a pending peer."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query
@@ -115,7 +82,7 @@ async def writing_with(turn: Turn, contact: Contact) -> None:
 @coordinator_action
 async def escalation_button(update: Update, context: Context) -> None:
     """Takes ownership of an escalation, or opens a conversation with the citizen."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query
@@ -159,13 +126,11 @@ async def escalation_button(update: Update, context: Context) -> None:
 @coordinator_action
 async def escalations_command(update: Update, context: Context) -> None:
     """Lists open escalations and those of the last seven days, with who acknowledged when."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     t = turn.t
-    found = await escalation_store.recent(turn.rt.storage, turn.rt.now() - timedelta(days=7))
-    # Open ones first, the gravest signal first among them; then the newest.
-    found.sort(key=lambda e: (e.acknowledged, -escalation.signal_level(e), -e.id))
+    found = await escalation.recent(turn.rt, turn.actor)
     if not found:
         await context.bot.send_message(turn.chat_id, t._("No escalations in the last 7 days."))
         return
@@ -210,11 +175,11 @@ AUDIT_ACTIONS = {
 @coordinator_action
 async def audit_command(update: Update, context: Context) -> None:
     """Shows the latest coordinator actions: who did what, when."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     t = turn.t
-    entries = await audit_store.latest(turn.rt.storage)
+    entries = await coordinators.audit_trail(turn.rt, turn.actor)
     if not entries:
         await context.bot.send_message(turn.chat_id, t._("No coordinator actions yet."))
         return
@@ -236,11 +201,11 @@ async def audit_command(update: Update, context: Context) -> None:
 @coordinator_action
 async def duty_command(update: Update, context: Context) -> None:
     """Marks the coordinator on or off duty; alerts go to those on duty (or all if none)."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None or update.effective_message is None:
         return
     on = (update.effective_message.text or "").startswith("/onduty")
-    await user_store.set_on_duty(turn.rt.storage, turn.person.telegram_id, on)
+    await coordinators.set_on_duty(turn.rt, turn.actor, on)
     text = (
         turn.t._("You are on duty: urgent alerts come to you.")
         if on

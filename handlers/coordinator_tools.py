@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import labels
+from bot.domain import PeerProfile, PeerStatus
 from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.services import broadcast, peer_care, peers, request_queue
@@ -29,12 +30,10 @@ from bot.services.request_queue import (
     Filter,
     OfferOutcome,
 )
-from bot.storage import peers as peer_store
-from bot.storage.peers import PeerProfile, PeerStatus
 from handlers.base import Context, Turn, coordinator_action
-from handlers.coordinator import _coordinator
 from handlers.keyboards import action_and_id, button, callback_parts, parse_id
 from handlers.menus import sync_menu
+from handlers.staff import coordinator_turn
 
 COMMAND = re.compile(r"^/\S+\s*")
 PAGE = 15  # requests or peers (each with a button) in one message
@@ -126,7 +125,7 @@ def _fit(lines: list[str]) -> str:
 @coordinator_action
 async def queue_command(update: Update, context: Context) -> None:
     """Lists open requests, optionally one kind (/queue waiting), each with an Open button."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     word = (context.args[0].lower() if context.args else "all").strip()
@@ -222,7 +221,7 @@ OFFER_ANSWERS = {
 @coordinator_action
 async def queue_button(update: Update, context: Context) -> None:
     """Filters the queue, opens a request, and carries out the coordinator's choice on it."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query
@@ -264,7 +263,7 @@ async def _offer(turn: Turn, action: str, target: int, peer_id: int) -> None:
         await query.answer(t._(OFFER_ANSWERS[outcome]))
         return
     await query.answer()
-    profile = await peer_store.profile(turn.rt.storage, peer_id)
+    profile = await peers.profile_for_staff(turn.rt, turn.actor, peer_id)
     await query.edit_message_text(
         t._(
             "Offered to {name}. They have {minutes} minutes to answer; if they say no, "
@@ -357,7 +356,7 @@ async def _peer_line(turn: Turn, profile: PeerProfile) -> str:
 
 async def _peers_view(turn: Turn, page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
     t = turn.t
-    profiles = await peer_store.all_profiles(turn.rt.storage)
+    profiles = await peers.roster(turn.rt, turn.actor)
     if not profiles:
         return t._("No peers yet. /invite makes a link."), None
     # Those waiting for approval first: someone is waiting on us.
@@ -374,7 +373,7 @@ async def _peers_view(turn: Turn, page: int = 0) -> tuple[str, InlineKeyboardMar
 @coordinator_action
 async def peers_command(update: Update, context: Context) -> None:
     """Lists peers with status, load and last activity; each opens a card with its actions."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     text, markup = await _peers_view(turn)
@@ -433,7 +432,7 @@ def _confirm_removal(t: Translator, profile: PeerProfile) -> tuple[str, InlineKe
 @coordinator_action
 async def peers_button(update: Update, context: Context) -> None:
     """Opens a peer's card, and pauses, resumes or (after confirming) removes them."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query
@@ -451,7 +450,7 @@ async def peers_button(update: Update, context: Context) -> None:
         await query.edit_message_text(text, reply_markup=markup)
         return
     uid, actor = item_id, turn.person.telegram_id
-    profile = await peer_store.profile(turn.rt.storage, uid)
+    profile = await peers.profile_for_staff(turn.rt, turn.actor, uid)
     if profile is None or profile.status is PeerStatus.REMOVED:
         await query.answer(invalid)
         return
@@ -487,7 +486,7 @@ async def peers_button(update: Update, context: Context) -> None:
 @coordinator_action
 async def broadcast_command(update: Update, context: Context) -> None:
     """Shows the message and how many peers will get it, with Send and Cancel."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None or update.effective_message is None:
         return
     t, actor = turn.t, turn.person.telegram_id
@@ -525,7 +524,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
 @coordinator_action
 async def broadcast_button(update: Update, context: Context) -> None:
     """Sends the author's confirmed broadcast once, or cancels it."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query

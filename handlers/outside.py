@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 from bot.emergency import emergency_lines
 from bot.services import reports, situation
 from bot.services.situation import Where
-from handlers import citizen, keyboards, texts
+from handlers import keyboards, screens, texts
 from handlers.base import MEMORY_AGE, MEMORY_ASKED_AGE, Turn, call_unparsed
 from handlers.keyboards import button
 
@@ -29,7 +29,7 @@ async def kind_answer(turn: Turn) -> None:
     found = await situation.of(turn.rt, turn.person)
     markup: InlineKeyboardMarkup = keyboards.only_help_now(t)
     if found.where is Where.NEWCOMER and turn.user_data.get(MEMORY_ASKED_AGE):
-        await citizen.ask_age_first(turn, texts.buttons_reminder(t))
+        await screens.ask_age_first(turn, texts.buttons_reminder(t))
         return
     if found.where is Where.NEWCOMER and turn.user_data.get(MEMORY_AGE) is not None:
         text = t._(
@@ -37,7 +37,7 @@ async def kind_answer(turn: Turn) -> None:
             "we keep and choose with the buttons below it:"
         )
         await call_unparsed(turn, "sendMessage", chat_id=turn.chat_id, text=text)
-        await citizen.ask_consent(turn)
+        await screens.ask_consent(turn)
         return
     if found.where in (Where.NEWCOMER, Where.NO_REQUEST):
         text = t._(

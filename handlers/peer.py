@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, time
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.domain import Contact
 from bot.emergency import talk_lines
 from bot.errors import UserInputError
 from bot.runtime import RUNTIME_KEY, Runtime
@@ -16,18 +16,13 @@ from bot.services import contacts as contact_service
 from bot.services import escalation, handover, matching, peer_care, peers, relay
 from bot.services.matching import AcceptOutcome
 from bot.services.relay import Side
-from bot.storage import contacts as contact_store
-from bot.storage import escalations as escalation_store
-from bot.storage.contacts import Contact
 from handlers import keyboards
-from handlers.base import Context, Turn, begin, prompted_reply
+from handlers.base import Context, Turn, begin
 from handlers.keyboards import action_and_id, button, callback_parts
 
 log = logging.getLogger(__name__)
 # Before the dialogues (group 0), after urgent help (registered first in the same group).
 UNDERTAKING_GROUP = -1
-CONCERN_MARK = re.compile(r"(?<!H)#(\d+)")
-HANDOVER_MARK = re.compile(r"H#(\d+)")
 
 
 async def offer_button(update: Update, context: Context) -> None:
@@ -148,7 +143,7 @@ async def mycontacts_command(update: Update, context: Context) -> None:
     profile = await _peer_profile(turn)
     if profile is None:
         return
-    contacts = await contact_store.active_for_peer(turn.rt.storage, profile.user_id)
+    contacts = await contact_service.of_peer(turn.rt, profile.user_id)
     if not contacts:
         await context.bot.send_message(turn.chat_id, turn.t._("You have no active contacts."))
         return
@@ -163,13 +158,7 @@ async def mycontacts_command(update: Update, context: Context) -> None:
 
 async def _my_contacts(turn: Turn) -> list[Contact]:
     user = turn.person.user
-    if user is None:
-        return []
-    involving = await contact_store.active_involving(turn.rt.storage, user.id)
-    # A citizen's own contacts (a coordinator's conversation beside a peer's, say), or else the
-    # contacts of the peer (or coordinator) they are.
-    as_citizen = [c for c in involving if c.citizen_id == user.id]
-    return as_citizen or [c for c in involving if c.peer_id == user.id]
+    return await contact_service.mine(turn.rt, user.id) if user is not None else []
 
 
 async def end_command(update: Update, context: Context) -> None:
@@ -227,7 +216,8 @@ async def end_button(update: Update, context: Context) -> None:
     if action == "no":
         await query.edit_message_text(turn.t._("Good, the contact continues."))
         return
-    await contact_service.end(turn.rt, contact, side)
+    assert turn.person.user is not None
+    await contact_service.end_own(turn.rt, contact.id, turn.person.user.id)
     markup = (
         keyboards.only_help_now(turn.t)
         if side == "citizen"
@@ -250,8 +240,11 @@ async def worry_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None
     raw_id = query.data.removeprefix("worry:")
     user = turn.person.user
-    contacts = await contact_store.active_for_peer(turn.rt.storage, user.id) if user else []
-    contact = next((c for c in contacts if str(c.id) == raw_id), None)
+    contact = (
+        await contact_service.own_as_peer(turn.rt, int(raw_id), user.id)
+        if user is not None and raw_id.isdigit()
+        else None
+    )
     if contact is None:
         log.info("refused worry button (update %s)", update.update_id)
         await query.answer(turn.t._("That button is no longer valid."))
@@ -265,7 +258,7 @@ async def worry_button(update: Update, context: Context) -> None:
         source_key=f"update:{update.update_id}",
     )
     await query.answer()
-    await context.bot.send_message(
+    prompt = await context.bot.send_message(
         turn.chat_id,
         turn.t._(
             "Thank you for saying so. Our coordinators have been told (concern #{number}). "
@@ -274,20 +267,19 @@ async def worry_button(update: Update, context: Context) -> None:
         ),
         reply_markup=ForceReply(selective=True),
     )
+    if escalation_id is not None and user is not None:
+        await escalation.concern_prompt_sent(turn.rt, escalation_id, user.id, prompt.message_id)
 
 
-async def concern_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
+async def concern_note(turn: Turn, text: str, replied_id: int) -> bool:
     """A reply to the concern prompt adds the note; True if it was one."""
-    if (prompted := await prompted_reply(turn, CONCERN_MARK, replied_id, replied_text)) is None:
+    user = turn.person.user
+    if user is None:
         return False
-    escalation_id, user = prompted
-    found = await escalation_store.by_id(turn.rt.storage, escalation_id)
-    if found is None or found.reason != escalation.Reason.PEER_CONCERN or found.note:
+    found = await escalation.prompted_concern(turn.rt, user.id, replied_id)
+    if found is None:
         return False
-    contact = await contact_store.contact(turn.rt.storage, found.contact_id or 0)
-    if contact is None or contact.peer_id != user.id:
-        return False
-    await escalation.add_note(turn.rt, found.id, text)
+    await escalation.add_note(turn.rt, found.id, user.id, text)
     await turn.context.bot.send_message(
         turn.chat_id, turn.t._("Your note has been passed on to the coordinators.")
     )
@@ -361,7 +353,7 @@ async def handover_button(update: Update, context: Context) -> None:
         await query.answer(_handover_refusal(turn, refusal))
         return
     await query.answer()
-    await context.bot.send_message(
+    prompt = await context.bot.send_message(
         turn.chat_id,
         turn.t._(
             "Write a short note for the citizen's next peer as a reply to this message (at "
@@ -371,13 +363,17 @@ async def handover_button(update: Update, context: Context) -> None:
         ),
         reply_markup=ForceReply(selective=True),
     )
+    await handover.prompt_sent(turn.rt, user, int(raw_id), prompt.message_id)
 
 
-async def handover_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
+async def handover_note(turn: Turn, text: str, replied_id: int) -> bool:
     """A reply to the handover prompt proposes the note; True if it was one."""
-    if (prompted := await prompted_reply(turn, HANDOVER_MARK, replied_id, replied_text)) is None:
+    user = turn.person.user
+    if user is None:
         return False
-    contact_id, user = prompted
+    contact_id = await handover.prompted_contact(turn.rt, user, replied_id)
+    if contact_id is None:
+        return False
     try:
         refusal = await handover.propose(turn.rt, user, contact_id, text)
     except UserInputError as exc:

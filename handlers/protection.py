@@ -8,25 +8,19 @@ report arrives with *Bar 1 week / 1 month / 3 months* and *Dismiss*; `/reports` 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import datetime, timedelta
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.emergency import emergency_lines
+from bot.domain import Report, ReportStatus
+from bot.services import contacts as contact_service
 from bot.services import reports
-from bot.storage import contacts as contact_store
-from bot.storage import reports as report_store
-from bot.storage.reports import ReportStatus
-from handlers import keyboards
-from handlers.base import Context, Turn, begin, coordinator_action, prompted_reply
-from handlers.coordinator import _coordinator
+from handlers.base import Context, Turn, begin, coordinator_action
 from handlers.keyboards import action_and_id, button, callback_parts
+from handlers.staff import coordinator_turn
 
 log = logging.getLogger(__name__)
-REPORT_MARK = re.compile(r"R#(\d+)")
-RECENT = timedelta(days=30)
+RECENT_DAYS = 30
 
 
 async def report_button(update: Update, context: Context) -> None:
@@ -36,9 +30,12 @@ async def report_button(update: Update, context: Context) -> None:
     assert query is not None
     _, action, raw_id = callback_parts(query.data)
     user = turn.person.user
-    contacts = await contact_store.active_for_peer(turn.rt.storage, user.id) if user else []
-    contact = next((c for c in contacts if str(c.id) == raw_id and c.kind == "peer"), None)
-    if contact is None or action not in {"ask", "no", *reports.REASONS}:
+    contact = (
+        await contact_service.own_as_peer(turn.rt, int(raw_id), user.id, kind="peer")
+        if user is not None and raw_id.isdigit()
+        else None
+    )
+    if user is None or contact is None or action not in {"ask", "no", *reports.REASONS}:
         log.info("refused report button (update %s)", update.update_id)
         await query.answer(turn.t._("That button is no longer valid."))
         return
@@ -63,7 +60,7 @@ async def report_button(update: Update, context: Context) -> None:
         await query.answer()
         await query.edit_message_text(t._("Good, the contact continues."))
         return
-    report_id = await reports.end_and_report(turn.rt, contact, action)
+    report_id = await reports.end_and_report(turn.rt, user, contact.id, action)
     if report_id is None:
         await query.answer(t._("That button is no longer valid."))
         return
@@ -75,7 +72,7 @@ async def report_button(update: Update, context: Context) -> None:
             name=contact.citizen_name,
         )
     )
-    await context.bot.send_message(
+    prompt = await context.bot.send_message(
         turn.chat_id,
         t._(
             "If you want to add a short note for the coordinators (at most 500 characters), "
@@ -85,13 +82,17 @@ async def report_button(update: Update, context: Context) -> None:
         ),
         reply_markup=ForceReply(selective=True),
     )
+    await reports.note_prompt_sent(turn.rt, report_id, user, prompt.message_id)
 
 
-async def report_note(turn: Turn, text: str, replied_id: int, replied_text: str) -> bool:
+async def report_note(turn: Turn, text: str, replied_id: int) -> bool:
     """A reply to the report prompt adds the note; True if the reply was to that prompt."""
-    if (prompted := await prompted_reply(turn, REPORT_MARK, replied_id, replied_text)) is None:
+    user = turn.person.user
+    if user is None:
         return False
-    report_id, user = prompted
+    report_id = await reports.prompted_report(turn.rt, user, replied_id)
+    if report_id is None:
+        return False
     added = await reports.add_note(turn.rt, report_id, user, text)
     await turn.context.bot.send_message(
         turn.chat_id,
@@ -102,23 +103,14 @@ async def report_note(turn: Turn, text: str, replied_id: int, replied_text: str)
     return True
 
 
-async def tell_barred(turn: Turn, until: datetime) -> None:
-    """The neutral answer to a barred citizen who asks for a peer, with the emergency lines."""
-    await turn.context.bot.send_message(
-        turn.chat_id,
-        "\n\n".join([reports.barred_text(turn.t, until), emergency_lines(turn.t, turn.rt.config)]),
-        reply_markup=keyboards.only_help_now(turn.t),
-    )
-
-
 @coordinator_action
 async def reports_command(update: Update, context: Context) -> None:
     """Lists open reports (each with its decision buttons) and those of the last 30 days."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     t = turn.t
-    found = await report_store.recent(turn.rt.storage, turn.rt.now() - RECENT)
+    found = await reports.recent(turn.rt, turn.actor, RECENT_DAYS)
     if not found:
         await context.bot.send_message(turn.chat_id, t._("No reports in the last 30 days."))
         return
@@ -143,7 +135,7 @@ async def reports_command(update: Update, context: Context) -> None:
         )
 
 
-def _outcome(turn: Turn, report: report_store.Report) -> str:
+def _outcome(turn: Turn, report: Report) -> str:
     t = turn.t
     who = t._(
         "{citizen} reported by {peer}: {reason}",
@@ -157,7 +149,7 @@ def _outcome(turn: Turn, report: report_store.Report) -> str:
 @coordinator_action
 async def bar_button(update: Update, context: Context) -> None:
     """Bars the reported citizen for the chosen period, or dismisses the report."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query

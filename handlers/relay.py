@@ -21,13 +21,11 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import metrics
+from bot.domain import Contact, User
 from bot.services import contacts as contact_service
 from bot.services import relay, safety, unreachable
 from bot.services.relay import Replied, Route, RouteProblem, Side
 from bot.services.triage import TriageResult
-from bot.storage import users as user_store
-from bot.storage.contacts import Contact
-from bot.storage.users import User
 from handlers import keyboards, outside, peer, protection
 from handlers.base import CONVERSATION_MESSAGE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines
@@ -89,11 +87,9 @@ async def _route_message(turn: Turn, crisis: TriageResult | None) -> bool:
         and replied.from_user is not None
         and replied.from_user.is_bot
         and (
-            await peer.handover_note(turn, message.text, replied.message_id, replied.text or "")
-            or await protection.report_note(
-                turn, message.text, replied.message_id, replied.text or ""
-            )
-            or await peer.concern_note(turn, message.text, replied.message_id, replied.text or "")
+            await peer.handover_note(turn, message.text, replied.message_id)
+            or await protection.report_note(turn, message.text, replied.message_id)
+            or await peer.concern_note(turn, message.text, replied.message_id)
         )
     ):
         return True
@@ -279,9 +275,7 @@ async def _other_side_gone(turn: Turn, route: Route) -> None:
     contact = route.contact
     assert contact is not None
     if route.side is Side.PEER:
-        citizen = await user_store.by_id(turn.rt.storage, contact.citizen_id)
-        if citizen is not None:
-            await contact_service.citizen_unreachable(turn.rt, citizen)
+        await unreachable.citizen_gone(turn.rt, contact.citizen_id)
         await turn.context.bot.send_message(
             turn.chat_id,
             turn.t._(
@@ -292,7 +286,7 @@ async def _other_side_gone(turn: Turn, route: Route) -> None:
         return
     if await unreachable.peer_unreachable(turn.rt, contact.peer_chat):
         return  # the citizen's notice, with its offer of a new peer, is on its way
-    await user_store.mark_unreachable(turn.rt.storage, contact.peer_chat, turn.rt.now())
+    await unreachable.mark_blocked(turn.rt, contact.peer_chat)
     await _peer_gone(turn, contact)
 
 

@@ -8,9 +8,9 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.domain import StaffRole
 from bot.services import roles
 from bot.services.roles import Change
-from bot.storage.roles import StaffRole
 from handlers import common
 from handlers.base import Context, Turn, begin
 from handlers.menus import sync_menu

@@ -14,13 +14,13 @@ from telegram.ext import Application, CommandHandler
 from bot.errors import UserInputError
 from bot.services import statistics
 from handlers.base import Context, coordinator_action
-from handlers.coordinator import _coordinator
+from handlers.staff import coordinator_turn
 
 
 @coordinator_action
 async def stats_command(update: Update, context: Context) -> None:
     """Sends the figures for the period and a chart of weekly requests and waiting times."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     t, rt = turn.t, turn.rt

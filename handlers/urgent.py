@@ -15,9 +15,7 @@ from telegram.ext import (
 
 from bot.emergency import emergency_lines
 from bot.notices import help_now_labels
-from bot.services import contacts as contact_service
 from bot.services import escalation, unreachable, urgent
-from bot.storage import users as user_store
 from handlers import citizen, keyboards
 from handlers.base import Context, begin, runtime
 
@@ -74,15 +72,9 @@ async def membership_changed(update: Update, context: Context) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
-    rt = runtime(context)
-    user = await user_store.by_telegram_id(rt.storage, change.chat.id)
-    if user is None:
-        return
-    if change.new_chat_member.status == "kicked":
-        await unreachable.peer_unreachable(rt, user.telegram_id)
-        await contact_service.citizen_unreachable(rt, user)
-    else:
-        await user_store.mark_unreachable(rt.storage, user.telegram_id, None)
+    await unreachable.membership_changed(
+        runtime(context), change.chat.id, blocked=change.new_chat_member.status == "kicked"
+    )
 
 
 def register(application: Application) -> None:

@@ -11,14 +11,14 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.domain import User, WellbeingStatus
 from bot.notices import Notice
 from bot.services import wellbeing
-from bot.storage.users import User
-from bot.storage.wellbeing import WellbeingStatus
 from handlers import keyboards
 from handlers.base import Context, Turn, begin, coordinator_action
-from handlers.coordinator import _coordinator, writing_with
+from handlers.coordinator import writing_with
 from handlers.keyboards import button, parse_id
+from handlers.staff import coordinator_turn
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,6 @@ def _markup(notice: Notice) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[button(label, data) for label, data in row] for row in notice.buttons]
     )
-
-
-async def offer_after_request(turn: Turn, request_id: int) -> None:
-    """Offers the questionnaire once the request is waiting (never inside intake), through
-    the outbox in the same transaction as its row."""
-    user = turn.person.user
-    if user is None:
-        return
-    await wellbeing.offer_at_intake(turn.rt, user, request_id, turn.t)
 
 
 def _ints(data: str | None) -> tuple[str, list[int]] | None:
@@ -138,7 +129,7 @@ async def wellbeing_command(update: Update, context: Context) -> None:
 @coordinator_action
 async def coordinator_talk_button(update: Update, context: Context) -> None:
     """Opens a coordinator's conversation with a citizen who asked for one."""
-    turn = await _coordinator(update, context)
+    turn = await coordinator_turn(update, context)
     if turn is None:
         return
     query = update.callback_query

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 
 from bot import notices
 from bot.config import Config
-from bot.errors import UserInputError
+from bot.domain import Checkin, CheckinStatus, Contact
+from bot.errors import NotAllowed, UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
-from bot.storage.checkins import Checkin, CheckinStatus
-from bot.storage.contacts import Contact
 from bot.storage.outbox import Priority
 
 LATE_AFTER = timedelta(minutes=2)
@@ -124,10 +123,72 @@ def _side(contact: Contact, user_id: int) -> str:
     return "citizen" if contact.citizen_id == user_id else "peer"
 
 
-async def start_draft(
-    rt: Runtime, contact: Contact, user_id: int, *, replaces: Checkin | None = None
+async def plannable_contacts(rt: Runtime, user_id: int) -> list[Contact]:
+    """The contacts a person may plan on: a citizen's one contact with a peer, or a peer's
+    active peer contacts (never a coordinator's conversation)."""
+    as_citizen = await contact_store.active_peer_for_citizen(rt.storage, user_id)
+    if as_citizen is not None:
+        return [as_citizen]
+    return [c for c in await contact_store.active_for_peer(rt.storage, user_id) if c.kind == "peer"]
+
+
+async def draft_of(rt: Runtime, user_id: int) -> Checkin | None:
+    """The person's half-planned check-in on one of their own contacts, if any."""
+    contacts = await plannable_contacts(rt, user_id)
+    return await checkin_store.draft_for(rt.storage, [c.id for c in contacts])
+
+
+async def _own_draft(rt: Runtime, draft_id: int, user_id: int) -> Checkin:
+    """The draft if it is still the person's own draft; refuses any other (untrusted ids)."""
+    draft = await draft_of(rt, user_id)
+    if draft is None or draft.id != draft_id:
+        raise NotAllowed("not the person's own check-in draft")
+    return draft
+
+
+async def plan_step(
+    rt: Runtime, draft: Checkin, user_id: int, step: str, **values: object
 ) -> Checkin:
-    """Begin planning on one of the person's own contacts (one draft at a time)."""
+    """Store one answer of the planning dialogue on the person's own draft; the draft as stored."""
+    await _own_draft(rt, draft.id, user_id)
+    async with rt.storage.transaction() as tx:
+        await checkin_store.update_draft(tx, draft.id, step=step, **values)
+        refreshed = await checkin_store.by_id(tx, draft.id)
+    assert refreshed is not None
+    return refreshed
+
+
+async def discard_draft(rt: Runtime, draft: Checkin, user_id: int) -> None:
+    """Drop the person's own half-planned check-in ("Nothing was planned")."""
+    await _own_draft(rt, draft.id, user_id)
+    async with rt.storage.transaction() as tx:
+        await checkin_store.delete_drafts(tx, [draft.contact_id])
+
+
+async def upcoming(rt: Runtime, user_id: int) -> tuple[list[Checkin], list[Contact]]:
+    """What is planned on the person's active contacts (a citizen's own, or all of a peer's),
+    with those contacts so that names can be shown."""
+    own = await contact_store.active_peer_for_citizen(rt.storage, user_id)
+    contacts = [own] if own else await contact_store.active_for_peer(rt.storage, user_id)
+    return await checkin_store.upcoming_for(rt.storage, [c.id for c in contacts]), contacts
+
+
+async def start_draft(
+    rt: Runtime, user_id: int, *, contact_id: int | None = None, replaces_id: int | None = None
+) -> Checkin:
+    """Begin planning on one of the person's own contacts (one draft at a time), or a new time
+    for one of their own upcoming check-ins; `NotAllowed` for anyone else's (untrusted ids)."""
+    replaces: Checkin | None = None
+    if replaces_id is not None:
+        owned = await own_checkin(rt, replaces_id, user_id)
+        if owned is None:
+            raise NotAllowed("not a check-in on the person's own contact")
+        replaces, contact = owned
+    else:
+        found = [c for c in await plannable_contacts(rt, user_id) if c.id == contact_id]
+        if not found:
+            raise NotAllowed("not the person's own contact")
+        contact = found[0]
     side = _side(contact, user_id)
     step = "kind" if side == "peer" and replaces is None else "when"
     async with rt.storage.transaction() as tx:
@@ -170,8 +231,9 @@ def parse_clock(text: str) -> time:
         raise UserInputError(N_("Please write a time like 10:00 or 18:30.")) from exc
 
 
-async def confirm(rt: Runtime, draft: Checkin) -> Checkin:
-    """Turn the draft into a pending check-in (cancelling the one it replaces)."""
+async def confirm(rt: Runtime, draft: Checkin, user_id: int) -> Checkin:
+    """Turn the person's own draft into a pending check-in (cancelling the one it replaces)."""
+    draft = await _own_draft(rt, draft.id, user_id)
     if draft.local_time is None:
         raise UserInputError(N_("That button is no longer valid."))
     local, due_at, moved = occurrence(draft.local_time, rt.config, draft.kind)
@@ -188,10 +250,14 @@ async def confirm(rt: Runtime, draft: Checkin) -> Checkin:
     return scheduled
 
 
-async def cancel(rt: Runtime, checkin: Checkin) -> bool:
+async def cancel(rt: Runtime, checkin_id: int, user_id: int) -> bool:
+    """Cancel an upcoming check-in on one of the person's own active contacts; False for any
+    other (someone else's, or no longer upcoming)."""
+    if await own_checkin(rt, checkin_id, user_id) is None:
+        return False
     async with rt.storage.transaction() as tx:
         return await checkin_store.set_status(
-            tx, checkin.id, CheckinStatus.CANCELLED, checkin_store.UPCOMING
+            tx, checkin_id, CheckinStatus.CANCELLED, checkin_store.UPCOMING
         )
 
 

@@ -13,7 +13,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact
-from bot.storage.requests import RequestStatus
+from bot.storage.requests import Request, RequestStatus
 from bot.storage.users import User
 
 COMMENT_LIMIT = 500
@@ -42,6 +42,19 @@ async def end(rt: Runtime, contact: Contact, ended_by: str) -> bool:
         ended = await end_in(tx, rt, contact, ended_by)
     rt.wake_delivery()
     return ended
+
+
+async def end_own(rt: Runtime, contact_id: int, user_id: int) -> bool:
+    """A person ends one of their own active contacts, from whichever side they are on; False
+    for anyone else's contact (untrusted ids) or one already ended."""
+    contact = await contact_store.contact(rt.storage, contact_id)
+    if (
+        contact is None
+        or not contact.active
+        or user_id not in (contact.citizen_id, contact.peer_id)
+    ):
+        return False
+    return await end(rt, contact, "citizen" if contact.citizen_id == user_id else "peer")
 
 
 async def end_in(
@@ -159,6 +172,34 @@ async def _coordinator_ended(tx: Transaction, rt: Runtime, t: Translator, contac
     return "\n\n".join(
         [text + " " + t._("You can write /start at any time."), talk_lines(t, rt.config)]
     )
+
+
+async def of_peer(rt: Runtime, peer_id: int) -> list[Contact]:
+    """The active contacts in which the person is the peer (or the coordinator), oldest first."""
+    return await contact_store.active_for_peer(rt.storage, peer_id)
+
+
+async def own_as_peer(
+    rt: Runtime, contact_id: int, peer_id: int, *, kind: str | None = None
+) -> Contact | None:
+    """One of the person's own active contacts as its peer (of `kind`, if given); None for
+    anyone else's (untrusted ids)."""
+    found = [c for c in await of_peer(rt, peer_id) if c.id == contact_id]
+    return found[0] if found and (kind is None or found[0].kind == kind) else None
+
+
+async def mine(rt: Runtime, user_id: int) -> list[Contact]:
+    """The person's active contacts: a citizen's own (a coordinator's conversation beside a
+    peer's, say), or else those of the peer (or coordinator) they are."""
+    involving = await contact_store.active_involving(rt.storage, user_id)
+    as_citizen = [c for c in involving if c.citizen_id == user_id]
+    return as_citizen or [c for c in involving if c.peer_id == user_id]
+
+
+async def serving(rt: Runtime, request: Request) -> Contact | None:
+    """The active peer contact that serves the request, also while a coordinator talks with
+    the citizen."""
+    return await contact_store.active_for_request(rt.storage, request.id)
 
 
 async def citizen_unreachable(rt: Runtime, citizen: User) -> int:

@@ -9,9 +9,12 @@ from bot import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services.office_hours import is_open
+from bot.staff import Actor
 from bot.storage import Transaction
+from bot.storage import audit as audit_store
 from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
+from bot.storage.audit import AuditEntry
 from bot.storage.outbox import Priority
 
 
@@ -81,3 +84,15 @@ async def reachable_chats(rt: Runtime, tx: Transaction) -> list[int]:
         if not blocked:
             reachable.append(chat_id)
     return reachable
+
+
+async def audit_trail(rt: Runtime, actor: Actor) -> list[AuditEntry]:
+    """The latest coordinator actions, newest first, for coordinators only."""
+    rt.roles.require_coordinator(actor)
+    return await audit_store.latest(rt.storage)
+
+
+async def set_on_duty(rt: Runtime, actor: Actor, on: bool) -> None:
+    """Put the acting coordinator on or off duty (alerts go to those on duty, or to all)."""
+    rt.roles.require_coordinator(actor)
+    await user_store.set_on_duty(rt.storage, actor.telegram_id, on)

@@ -32,6 +32,7 @@ from bot.services.coordinators import (
     tell_coordinators,
 )
 from bot.services.office_hours import is_open, next_opening
+from bot.staff import Actor
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -280,12 +281,19 @@ async def raise_escalation(rt: Runtime, **kwargs: object) -> int | None:
 NOTE_LIMIT = 500
 
 
-async def add_note(rt: Runtime, escalation_id: int, text: str) -> bool:
-    """A peer's note on their concern, passed on to the same coordinators."""
+async def add_note(rt: Runtime, escalation_id: int, peer_id: int, text: str) -> bool:
+    """A peer's note on their own concern, passed on to the same coordinators; False for a
+    concern on someone else's contact, anything that is no concern, or a second note."""
     note = " ".join(text.split())[:NOTE_LIMIT]
     if not note:
         return False
     async with rt.storage.transaction() as tx:
+        found = await escalation_store.by_id(tx, escalation_id)
+        if found is None or found.reason != Reason.PEER_CONCERN:
+            return False
+        contact = await contact_store.contact(tx, found.contact_id or 0)
+        if contact is None or contact.peer_id != peer_id:
+            return False
         if not await escalation_store.set_note(tx, escalation_id, note):
             return False
         await tell_coordinators(
@@ -388,6 +396,31 @@ async def hand_back_in(tx: Transaction, rt: Runtime, coordinator_telegram_id: in
                 source_key=f"handed_back:{contact.id}",
                 citizen_answered=True,
             )
+
+
+async def recent(rt: Runtime, actor: Actor, days: int = 7) -> list[Escalation]:
+    """Open escalations and those of the last `days`, for coordinators only: open ones first,
+    the gravest signal first among them, then the newest."""
+    rt.roles.require_coordinator(actor)
+    found = await escalation_store.recent(rt.storage, rt.now() - timedelta(days=days))
+    return sorted(found, key=lambda e: (e.acknowledged, -signal_level(e), -e.id))
+
+
+async def concern_prompt_sent(
+    rt: Runtime, escalation_id: int, peer_id: int, message_id: int
+) -> bool:
+    """Remember the message that asks the peer for a note on their own concern, so that a reply
+    to it is known by its id; False if the concern is not on one of the peer's contacts."""
+    return await escalation_store.set_note_prompt(rt.storage, escalation_id, peer_id, message_id)
+
+
+async def prompted_concern(rt: Runtime, peer_id: int, replied_id: int) -> Escalation | None:
+    """The peer's own concern whose note prompt they replied to, while it has no note yet;
+    None for a reply to any other message."""
+    found = await escalation_store.by_note_prompt(rt.storage, peer_id, replied_id)
+    if found is None or found.reason != Reason.PEER_CONCERN or found.note:
+        return None
+    return found
 
 
 async def follow_up(rt: Runtime) -> int:

@@ -26,3 +26,10 @@ async def deletable(rt: Runtime, chat_id: int) -> list[list[int]]:
 async def forgotten(rt: Runtime, chat_id: int, message_ids: list[int]) -> None:
     """The messages are gone from the chat: their ids are of no more use."""
     await recent_messages.forget(rt.storage, chat_id, message_ids)
+
+
+def remember_earlier(rt: Runtime, chat_id: int, messages: list[tuple[int, bool]]) -> None:
+    """Note the (message id, from the bot) pairs of a chat kept in memory before consent, once
+    the person agrees, so that `/forget` can delete them too."""
+    for message_id, from_bot in messages:
+        recent_messages.record_later(rt.later, chat_id, message_id, rt.now(), from_bot=from_bot)

@@ -71,6 +71,17 @@ async def may_propose(rt: Runtime, peer: User, contact_id: int) -> Refusal | Non
         return await _refusal(tx, rt, peer, await contact_store.contact(tx, contact_id))
 
 
+async def prompt_sent(rt: Runtime, peer: User, contact_id: int, message_id: int) -> bool:
+    """Remember the message that asks the peer for a note for the next peer, so that a reply to
+    it is known by its id; False if the contact is not the peer's."""
+    return await contact_store.set_handover_prompt(rt.storage, contact_id, peer.id, message_id)
+
+
+async def prompted_contact(rt: Runtime, peer: User, replied_id: int) -> int | None:
+    """The peer's own contact whose handover prompt they replied to; None for any other."""
+    return await contact_store.by_handover_prompt(rt.storage, peer.id, replied_id)
+
+
 async def propose(rt: Runtime, peer: User, contact_id: int, text: str) -> Refusal | None:
     """Store the note as pending and ask the citizen (None); or say why not, storing nothing."""
     now = rt.now()

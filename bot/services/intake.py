@@ -131,6 +131,17 @@ async def start(rt: Runtime, citizen: User, age: AgeBand | None = None) -> Intak
     return IntakeStart(request, resumed=False)
 
 
+async def open_request(rt: Runtime, citizen_id: int) -> Request | None:
+    """The citizen's own open request (draft, waiting or active), if any."""
+    return await request_store.open_for(rt.storage, citizen_id)
+
+
+async def own_request(rt: Runtime, request_id: int, citizen_id: int) -> Request | None:
+    """The request if it is the citizen's own; None for anyone else's (untrusted ids)."""
+    request = await request_store.by_id(rt.storage, request_id)
+    return request if request is not None and request.citizen_id == citizen_id else None
+
+
 async def draft_of(rt: Runtime, citizen: User) -> Request | None:
     request = await request_store.open_for(rt.storage, citizen.id)
     return request if request and request.status is RequestStatus.DRAFT else None

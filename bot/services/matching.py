@@ -365,9 +365,13 @@ async def _tell_citizen_nobody_yet(rt: Runtime, tx: Transaction, request: Reques
     )
 
 
-async def cancel_request(rt: Runtime, request: Request) -> bool:
-    """The citizen withdraws a waiting request; any peer holding the offer is told."""
+async def cancel_request(rt: Runtime, request_id: int, citizen_id: int) -> bool:
+    """The citizen withdraws their own waiting request; any peer holding the offer is told.
+    False for anyone else's request (untrusted ids) and for one no longer waiting."""
     async with rt.storage.transaction() as tx:
+        request = await request_store.by_id(tx, request_id)
+        if request is None or request.citizen_id != citizen_id:
+            return False
         if not await withdraw(rt, tx, request.id, "citizen"):
             return False
     rt.wake_delivery()

@@ -13,6 +13,7 @@ from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import matching, pseudonyms, request_queue
 from bot.services.coordinators import tell_coordinators
+from bot.staff import Actor
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
@@ -84,6 +85,23 @@ async def profile_of(rt: Runtime, user: User | None) -> PeerProfile | None:
         return None
     profile = await peer_store.profile(rt.storage, user.id)
     return None if profile is None or profile.status is PeerStatus.REMOVED else profile
+
+
+async def profile_for_staff(rt: Runtime, actor: Actor, user_id: int) -> PeerProfile | None:
+    """A peer's profile as coordinators see it (their tools only)."""
+    rt.roles.require_coordinator(actor)
+    return await peer_store.profile(rt.storage, user_id)
+
+
+async def roster(rt: Runtime, actor: Actor) -> list[PeerProfile]:
+    """Every peer's profile, for coordinators' tools only."""
+    rt.roles.require_coordinator(actor)
+    return await peer_store.all_profiles(rt.storage)
+
+
+async def restart_profile(rt: Runtime, profile: PeerProfile) -> None:
+    """An approved peer goes through their own settings again, from the name."""
+    await peer_store.update(rt.storage, profile.user_id, step=Step.NAME)
 
 
 async def set_name(rt: Runtime, profile: PeerProfile, text: str) -> None:

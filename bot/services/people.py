@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.i18n import resolve_language
+from bot.runtime import Runtime
 from bot.staff import StaffRoles
 from bot.storage import Database
 from bot.storage import users as user_store
@@ -74,6 +75,6 @@ async def _register_coordinator(
         return await user_store.ensure(tx, telegram_id, Role.COORDINATOR, now, language=language)
 
 
-async def choose_language(db: Database, telegram_id: int, language: str) -> bool:
+async def choose_language(rt: Runtime, telegram_id: int, language: str) -> bool:
     """Store the choice when the person is stored already; False means keep it in memory only."""
-    return await user_store.set_language(db, telegram_id, language)
+    return await user_store.set_language(rt.storage, telegram_id, language)

@@ -19,12 +19,13 @@ from bot.runtime import Runtime
 from bot.services import contacts as contact_service
 from bot.services import matching, peer_care
 from bot.services.coordinators import coordinator_translator, tell_coordinators
+from bot.staff import Actor
 from bot.storage import Transaction
 from bot.storage import audit as audit_store
+from bot.storage import contacts as contact_store
 from bot.storage import outbox as outbox_store
 from bot.storage import reports as report_store
 from bot.storage import requests as request_store
-from bot.storage.contacts import Contact
 from bot.storage.reports import Report, ReportStatus
 from bot.storage.requests import RequestStatus
 from bot.storage.users import User
@@ -93,14 +94,20 @@ async def _tell_coordinators(rt: Runtime, tx: Transaction, report: Report, purpo
     await tell_coordinators(rt, tx, notice, purpose=purpose, ref_id=report.id)
 
 
-async def end_and_report(rt: Runtime, contact: Contact, reason: str) -> int | None:
-    """End the peer's contact and file the report in one transaction; coordinators are told.
+async def end_and_report(rt: Runtime, peer: User, contact_id: int, reason: str) -> int | None:
+    """End the peer's own contact and file the report in one transaction; coordinators are
+    told. None for a contact that is not the peer's own active peer contact, or no reason.
 
     The citizen sees only the ordinary "has ended your conversation" message.
     """
     if reason not in REASONS:
         return None
     async with rt.storage.transaction() as tx:
+        contact = await contact_store.contact(tx, contact_id)
+        if contact is None or not contact.active or contact.kind != "peer":
+            return None
+        if contact.peer_id != peer.id:
+            return None
         if not await contact_service.end_in(tx, rt, contact, "peer"):
             return None
         report_id = await report_store.create(
@@ -112,6 +119,17 @@ async def end_and_report(rt: Runtime, contact: Contact, reason: str) -> int | No
         await peer_care.heavy_moment(tx, rt, contact.peer_id, "report")
     rt.wake_delivery()
     return report_id
+
+
+async def note_prompt_sent(rt: Runtime, report_id: int, peer: User, message_id: int) -> bool:
+    """Remember the message that asks the reporting peer for a note, so that a reply to it is
+    known by its id; False if the report is not the peer's."""
+    return await report_store.set_note_prompt(rt.storage, report_id, peer.id, message_id)
+
+
+async def prompted_report(rt: Runtime, peer: User, replied_id: int) -> int | None:
+    """The peer's own report whose note prompt they replied to; None for any other message."""
+    return await report_store.by_note_prompt(rt.storage, peer.id, replied_id)
 
 
 async def add_note(rt: Runtime, report_id: int, peer: User, text: str) -> bool:
@@ -130,6 +148,12 @@ async def add_note(rt: Runtime, report_id: int, peer: User, text: str) -> bool:
         await _tell_coordinators(rt, tx, report, "report-note")
     rt.wake_delivery()
     return True
+
+
+async def recent(rt: Runtime, actor: Actor, days: int = 30) -> list[Report]:
+    """Open reports and those of the last `days`, for coordinators only."""
+    rt.roles.require_coordinator(actor)
+    return await report_store.recent(rt.storage, rt.now() - timedelta(days=days))
 
 
 @dataclass(frozen=True)

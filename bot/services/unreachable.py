@@ -14,12 +14,45 @@ from enum import StrEnum
 
 from bot import notices
 from bot.runtime import Runtime
+from bot.services import contacts as contact_service
 from bot.services import request_queue
 from bot.services.coordinators import tell_coordinators
 from bot.storage import contacts as contact_store
 from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from bot.storage.users import User
+
+
+async def came_back(rt: Runtime, telegram_id: int) -> None:
+    """Whoever writes, presses a button or unblocks the bot can be reached again (a peer gets
+    offers again)."""
+    await user_store.mark_unreachable(rt.storage, telegram_id, None)
+
+
+async def mark_blocked(rt: Runtime, telegram_id: int) -> None:
+    """Record that Telegram refused a message to this person (they blocked the bot)."""
+    await user_store.mark_unreachable(rt.storage, telegram_id, rt.now())
+
+
+async def membership_changed(rt: Runtime, telegram_id: int, *, blocked: bool) -> None:
+    """Telegram says a person blocked (or unblocked) the bot: a peer's citizens and the
+    coordinators are told once, a citizen's contact ends; unblocking makes them reachable."""
+    user = await user_store.by_telegram_id(rt.storage, telegram_id)
+    if user is None:
+        return
+    if blocked:
+        await peer_unreachable(rt, user.telegram_id)
+        await contact_service.citizen_unreachable(rt, user)
+    else:
+        await came_back(rt, user.telegram_id)
+
+
+async def citizen_gone(rt: Runtime, citizen_id: int) -> None:
+    """A relayed message to a citizen was refused: their contacts end (see
+    `contacts.citizen_unreachable`)."""
+    citizen = await user_store.by_id(rt.storage, citizen_id)
+    if citizen is not None:
+        await contact_service.citizen_unreachable(rt, citizen)
 
 
 async def peer_unreachable(rt: Runtime, telegram_id: int) -> bool:

@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import Checkin, CheckinStatus
 from bot.storage.database import Database, Row, Transaction
 
-
-class CheckinStatus(StrEnum):
-    DRAFT = "draft"
-    PENDING = "pending"
-    REMINDED = "reminded"  # a call or meeting whose reminder went out
-    SENT = "sent"
-    ANSWERED = "answered"
-    UNANSWERED = "unanswered"
-    CANCELLED = "cancelled"
-
-
 UPCOMING = (CheckinStatus.PENDING, CheckinStatus.REMINDED)
-
-
-@dataclass(frozen=True)
-class Checkin:
-    id: int
-    contact_id: int
-    created_by: str
-    kind: str
-    status: CheckinStatus
-    step: str | None
-    local_time: datetime | None  # naive wall-clock time in the configured zone
-    due_at: datetime | None
-    quiet_moved: bool
-    repeat_weeks: int
-    note: str | None
-    replaces_id: int | None
-    fired_at: datetime | None
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain import Contact
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.group_commit import GroupWriter
 from bot.storage.read_cache import Reads
@@ -26,31 +27,6 @@ class Offer:
     peer_id: int
     status: OfferStatus
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Contact:
-    """An active or ended contact with both sides' Telegram ids and pseudonyms."""
-
-    id: int
-    kind: str
-    request_id: int | None
-    citizen_id: int
-    peer_id: int
-    citizen_chat: int
-    peer_chat: int
-    citizen_name: str
-    peer_name: str
-    citizen_language: str | None
-    peer_language: str | None
-    active: bool
-    last_sender: str | None
-    last_message_at: datetime | None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    ended_by: str | None = None
-    peer_unreachable: bool = False  # the peer (or coordinator) blocked the bot
-    handover_asked: bool = False  # the peer proposed a note for the next peer (once)
 
 
 def _offer(row: Row) -> Offer:
@@ -465,3 +441,27 @@ async def set_comment(db: Database, feedback_id: int, comment: str | None) -> No
         "UPDATE feedback SET comment = ?, awaiting_comment = 0 WHERE id = ?",
         (comment, feedback_id),
     )
+
+
+async def set_handover_prompt(
+    db: Database | Transaction, contact_id: int, peer_id: int, message_id: int
+) -> bool:
+    """Remember which message in the peer's chat asks for a note for the next peer; False if
+    the contact is not the peer's."""
+    return bool(
+        await db.execute_rowcount(
+            "UPDATE contacts SET handover_prompt_id = ? WHERE id = ? AND peer_id = ?",
+            (message_id, contact_id, peer_id),
+        )
+    )
+
+
+async def by_handover_prompt(
+    db: Database | Transaction, peer_id: int, message_id: int
+) -> int | None:
+    """The peer's contact whose handover prompt is `message_id`."""
+    row = await db.fetchone(
+        "SELECT id FROM contacts WHERE handover_prompt_id = ? AND peer_id = ?",
+        (message_id, peer_id),
+    )
+    return int(row[0]) if row else None

@@ -240,3 +240,29 @@ async def reopen(tx: Transaction, escalation_id: int) -> bool:
             (escalation_id,),
         )
     )
+
+
+async def set_note_prompt(
+    db: Database | Transaction, escalation_id: int, peer_id: int, message_id: int
+) -> bool:
+    """Remember which message in the peer's chat asks for a note on their concern; False if
+    the concern is not on one of the peer's contacts."""
+    return bool(
+        await db.execute_rowcount(
+            "UPDATE escalations SET note_prompt_id = ? WHERE id = ?"
+            " AND contact_id IN (SELECT id FROM contacts WHERE peer_id = ?)",
+            (message_id, escalation_id, peer_id),
+        )
+    )
+
+
+async def by_note_prompt(
+    db: Database | Transaction, peer_id: int, message_id: int
+) -> Escalation | None:
+    """The concern on one of the peer's contacts whose note prompt is `message_id`."""
+    row = await db.fetchone(
+        "SELECT e.* FROM escalations e JOIN contacts c ON c.id = e.contact_id"
+        " WHERE e.note_prompt_id = ? AND c.peer_id = ?",
+        (message_id, peer_id),
+    )
+    return _escalation(row) if row else None

@@ -158,9 +158,11 @@ INVENTORY: tuple[Table, ...] = (
             ("last_message_at", P, N_("time of the last message")),
             ("crisis_notice_at", S, N_("when emergency lines were last shown for crisis words")),
             ("handover_asked_at", P, N_("when the peer proposed a note for the next peer")),
+            ("handover_prompt_id", N, N_("Telegram message number")),
         ),
         mine="citizen_id = :user OR peer_id = :user",
         shown_as={"citizen_id": _pseudonym("citizen_id"), "peer_id": _pseudonym("peer_id")},
+        withheld={"handover_prompt_id": INTERNAL},
     ),
     Table(
         "relay_messages",
@@ -221,12 +223,14 @@ INVENTORY: tuple[Table, ...] = (
             ("repeat_count", S, N_("how often the help button was pressed again")),
             ("last_repeat_at", P, N_("time")),
             ("repeat_noted_at", N, N_("when coordinators were last told of a repeat")),
+            ("note_prompt_id", N, N_("Telegram message number")),
         ),
         mine="citizen_id = :user",
         withheld={
             "source_key": N_("which Telegram update raised it, an internal reference"),
             "citizen_id": INTERNAL,
             "acknowledged_by": OTHER_TELEGRAM_ID,
+            "note_prompt_id": INTERNAL,
         },
     ),
     Table(
@@ -353,12 +357,14 @@ INVENTORY: tuple[Table, ...] = (
             ("decided_by", ID, N_("coordinator's Telegram id")),
             ("decided_at", P, N_("time")),
             ("barred_until", P, N_("end of the bar")),
+            ("note_prompt_id", N, N_("Telegram message number")),
         ),
         mine="citizen_id = :user OR peer_id = :user",
         shown_as={"citizen_id": _pseudonym("citizen_id"), "peer_id": _pseudonym("peer_id")},
         withheld={
             "citizen_mark": N_("set only after an erasure, in place of the person"),
             "decided_by": OTHER_TELEGRAM_ID,
+            "note_prompt_id": INTERNAL,
         },
     ),
     Table(

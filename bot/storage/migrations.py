@@ -431,6 +431,13 @@ MIGRATIONS: tuple[str, ...] = (
         menu TEXT NOT NULL
     );
     """,
+    # The bot's prompts a peer answers by replying (a note on a concern, on a report, for the
+    # next peer), known by their message id in the peer's chat, not by their translated text.
+    """
+    ALTER TABLE escalations ADD COLUMN note_prompt_id INTEGER;
+    ALTER TABLE reports ADD COLUMN note_prompt_id INTEGER;
+    ALTER TABLE contacts ADD COLUMN handover_prompt_id INTEGER;
+    """,
 )
 
 
@@ -457,6 +464,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "one handover note per ended contact",
     "updates set aside after failing, and the ids of updates already handled",
     "group migrations, repeated urgent presses, outbox retries that may repeat, command menus",
+    "the message ids of prompts a peer answers by replying",
 )
 
 

@@ -2,42 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import PeerProfile, PeerStatus
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.group_commit import GroupWriter
-
-
-class PeerStatus(StrEnum):
-    ONBOARDING = "onboarding"
-    PENDING = "pending"
-    APPROVED = "approved"
-    PAUSED = "paused"
-    REMOVED = "removed"
-
-
-@dataclass(frozen=True)
-class PeerProfile:
-    user_id: int
-    telegram_id: int
-    pseudonym: str | None
-    language: str | None
-    status: PeerStatus
-    step: str | None
-    topics: frozenset[str]
-    languages: frozenset[str]
-    capacity: int
-    availability: frozenset[str]
-    away: bool
-    away_until: datetime | None
-    focus_contact_id: int | None
-    active_contacts: int
-    last_active_at: datetime | None
-    undertaking_version: int | None = None
-    undertaking_asked_version: int | None = None
-    unreachable: bool = False  # blocked the bot: no offers until they come back
 
 
 def _split(value: str) -> frozenset[str]:

@@ -15,35 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import Report, ReportStatus
 from bot.storage.database import Database, Row, Transaction
-
-
-class ReportStatus(StrEnum):
-    OPEN = "open"
-    BARRED = "barred"
-    DISMISSED = "dismissed"
-
-
-@dataclass(frozen=True)
-class Report:
-    id: int
-    citizen_id: int | None
-    peer_id: int | None
-    contact_id: int | None
-    reason: str
-    note: str | None
-    status: ReportStatus
-    created_at: datetime
-    decided_at: datetime | None
-    barred_until: datetime | None
-    citizen_name: str | None
-    peer_name: str | None
-    peer_chat: int | None
-
 
 REPORT_SQL = """
     SELECT r.*, cu.pseudonym AS citizen_name, pu.pseudonym AS peer_name,
@@ -192,3 +167,24 @@ async def reclaim(tx: Transaction, citizen_id: int, telegram_id: int, now: datet
     )
     if row is not None and row[0] is not None:
         await bar(tx, citizen_id, datetime.fromisoformat(row[0]))
+
+
+async def set_note_prompt(
+    db: Database | Transaction, report_id: int, peer_id: int, message_id: int
+) -> bool:
+    """Remember which message in the reporting peer's chat asks for a note on the report;
+    False if the report is not the peer's."""
+    return bool(
+        await db.execute_rowcount(
+            "UPDATE reports SET note_prompt_id = ? WHERE id = ? AND peer_id = ?",
+            (message_id, report_id, peer_id),
+        )
+    )
+
+
+async def by_note_prompt(db: Database | Transaction, peer_id: int, message_id: int) -> int | None:
+    """The peer's report whose note prompt is `message_id`."""
+    row = await db.fetchone(
+        "SELECT id FROM reports WHERE note_prompt_id = ? AND peer_id = ?", (message_id, peer_id)
+    )
+    return int(row[0]) if row else None

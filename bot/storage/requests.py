@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import Request, RequestStatus
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.read_cache import Reads
 
@@ -14,39 +13,7 @@ READS = Reads.of(["requests"])  # a request by id, as an urgent alert shows it
 DRAFT_FIELDS = ("age_band", "topic", "language", "contact_form", "times", "note")
 
 
-class RequestStatus(StrEnum):
-    DRAFT = "draft"
-    WAITING = "waiting"
-    ACTIVE = "active"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
 OPEN = (RequestStatus.DRAFT, RequestStatus.WAITING, RequestStatus.ACTIVE)
-
-
-@dataclass(frozen=True)
-class Request:
-    id: int
-    citizen_id: int
-    status: RequestStatus
-    step: str | None
-    topic: str | None
-    language: str | None
-    contact_form: str | None
-    times: str | None
-    note: str | None
-    created_at: datetime
-    submitted_at: datetime | None
-    unanswered_at: datetime | None
-    preferred_peer_id: int | None = None
-    age_band: str | None = None
-    requeued_at: datetime | None = None
-
-    @property
-    def waiting_since(self) -> datetime | None:
-        """When the present wait for a peer began: sent, or handed back by a coordinator."""
-        return self.requeued_at or self.submitted_at
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import StaffRole
 from bot.storage.database import Database, Transaction
-
-
-class StaffRole(StrEnum):
-    COORDINATOR = "coordinator"
-    ADMINISTRATOR = "administrator"
 
 
 @dataclass(frozen=True)

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from bot.domain import Role, User
 from bot.storage import reports
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.read_cache import Reads
-
-
-class Role(StrEnum):
-    CITIZEN = "citizen"
-    PEER = "peer"
-    COORDINATOR = "coordinator"
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    telegram_id: int
-    role: Role
-    language: str | None
-    pseudonym: str | None
-    consent_version: int | None
-    unreachable: bool
-    barred_until: datetime | None = None
-
 
 READS = Reads.of(["users"])  # who is writing, who is on duty: asked on every update or alert
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain import WellbeingStatus
 from bot.storage.database import Database, Row, Transaction
 
 
@@ -13,13 +14,6 @@ class Occasion(StrEnum):
     INTAKE = "intake"
     WEEK4 = "week4"
     WEEK8 = "week8"
-
-
-class WellbeingStatus(StrEnum):
-    OFFERED = "offered"
-    ANSWERING = "answering"
-    ANSWERED = "answered"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,13 @@ def test_a_verdict_is_kept_from_arrival_and_read_once(rt: Runtime) -> None:
     assert safety.verdict(rt, 7, WORDS) is None  # taken; asked afresh
     safety.remember(rt, 8, "hello")
     safety.forget(rt, 8)
-    assert 8 not in rt.extras[safety.VERDICTS_KEY]
+    assert 8 not in rt.triage_verdicts
 
 
 def test_the_oldest_verdict_makes_room(rt: Runtime) -> None:
     for update_id in range(safety.VERDICTS_KEEP + 1):
         safety.remember(rt, update_id, "hello")
-    kept = rt.extras[safety.VERDICTS_KEY]
+    kept = rt.triage_verdicts
     assert len(kept) == safety.VERDICTS_KEEP and 0 not in kept and safety.VERDICTS_KEEP in kept
 
 
