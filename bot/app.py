@@ -55,6 +55,7 @@ from handlers import (
     checkins,
     citizen,
     common,
+    communities,
     coordinator,
     coordinator_tools,
     crisis,
@@ -136,6 +137,7 @@ def _register_handlers(application: Application) -> None:
         statistics,
         privacy,
         forget,
+        communities,
         relay,
         common,
     ):

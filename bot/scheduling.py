@@ -19,6 +19,7 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import (
     backups,
     checkins,
+    communities,
     escalation,
     health,
     matching,
@@ -45,6 +46,7 @@ async def sweep(rt: Runtime) -> None:
     await checkins.sweep(rt)
     await wellbeing.offer_follow_ups(rt)
     await peer_care.follow_ups(rt)
+    await communities.follow_ups(rt)
     await matching.expire_offers(rt)
     await matching.match_waiting(rt)
     await matching.raise_unanswered(rt)
