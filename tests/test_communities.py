@@ -17,6 +17,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.errors import ConfigError
 from bot.fakebot import FakeTelegram, FakeUser
+from bot.sandbox.config import sandbox_config
 from bot.services import privacy
 from bot.storage import users as user_store
 from handlers.keyboards import MAX_DATA_BYTES, well_formed
@@ -41,6 +42,7 @@ def entry(key: str, name: str, topics: list[str], languages: list[str]) -> dict[
     }
 
 
+COMMUNITY_PARTS = ("name", "what", "where", "when", "for_whom")
 COMMUNITIES = [
     entry("walk", "Walking group", ["anxiety", "low_mood"], ["da", "en"]),
     entry("choir", "Choir", ["loneliness"], ["da"]),
@@ -296,6 +298,14 @@ async def test_the_list_is_offered_when_the_contact_ends(h: Harness) -> None:
     planned = await rows(h, "SELECT contact_id FROM community_followups")
     contact = await rows(h, "SELECT id FROM contacts")
     assert planned == contact  # the contact it came from, for "contacts that led to trying"
+    await h.tick(timedelta(weeks=3, hours=1))
+    await press(h, citizen, "Yes")
+    assert await rows(h, "SELECT community_key, answer FROM community_followups") == [(None, "yes")]
+    # Retention: the saved activity goes after retention.days, the answer with its contact.
+    await h.tick(timedelta(days=h.config.retention_days))
+    assert await rows(h, "SELECT * FROM community_saved") == []
+    assert await rows(h, "SELECT * FROM contacts") == []
+    assert await rows(h, "SELECT * FROM community_followups") == []
     # Only the citizen is offered the list.
     assert not any("somewhere to go" in t for t in peer.texts)
 
@@ -445,3 +455,28 @@ async def test_a_follow_up_about_a_removed_community_is_dropped_without_a_word(h
     await h.tick(timedelta(weeks=3, hours=1))
     assert not any("Did you get to try it?" in t for t in citizen.texts)
     assert await rows(h, "SELECT * FROM community_followups") == []
+
+
+def test_the_sandbox_has_a_small_example_list_unless_the_operator_has_one(tmp_path: Path) -> None:
+    example = sandbox_config(None, tmp_path / "data")
+    assert [c.key for c in example.communities] == ["gaaklub", "recovery-cafe", "hearing-voices"]
+    assert all("(example)" in c.name["en"] for c in example.communities)
+    own = tmp_path / "peerbot.toml"
+    own.write_text(
+        '[[communities]]\nkey = "kor"\nlink = "https://example.org/kor"\n'
+        + "".join(f'{part} = {{ da = "Kor", en = "Choir" }}\n' for part in COMMUNITY_PARTS),
+        encoding="utf-8",
+    )
+    assert [c.key for c in sandbox_config(own, tmp_path / "data").communities] == ["kor"]
+
+
+async def test_the_follow_up_waits_for_the_end_of_quiet_hours(h: Harness) -> None:
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    # Due at 10:00 three weeks on; the bot was down until 23:00 that day (quiet hours).
+    h.clock.advance(timedelta(weeks=3, hours=13))
+    await h.tick()
+    assert not any("Did you get to try it?" in t for t in citizen.texts)
+    await h.tick(timedelta(hours=9, minutes=5))  # 08:05 the next morning
+    assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 1
