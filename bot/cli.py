@@ -76,6 +76,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    for warning in config.stale_communities(date.today()):
+        print(
+            f"warning: {warning}; check that it still meets where and when it says, and its "
+            "link or contact",
+            file=sys.stderr,
+        )
     for line in config.emergency:
         if line.verified == OLD_EXAMPLE_DATE and line.phone in OLD_EXAMPLE_PHONES:
             print(

@@ -226,6 +226,13 @@ class Config:
                     f"{resource.label}: last verified {resource.verified.isoformat()}, "
                     f"more than {self.emergency_verify_months} months ago"
                 )
+        return warnings
+
+    def stale_communities(self, today: date) -> list[str]:
+        """Warnings for communities on the list not verified within `emergency_verify_months`:
+        a group that stopped meeting is a door that leads nowhere."""
+        limit = self.emergency_verify_months * 30.5
+        warnings = []
         for community in self.communities:
             if community.verified is None:
                 warnings.append(f"{community.label}: no verified date")

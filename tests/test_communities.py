@@ -151,9 +151,13 @@ def test_the_list_can_live_in_its_own_file_and_must_be_verified(tmp_path: Path) 
     assert any(
         p.startswith('communities "walk": not verified') for p in config.not_ready_for_citizens()
     )
-    assert 'communities "walk": no verified date' in config.stale_emergency_lines(date(2026, 3, 1))
+    assert config.stale_communities(date(2026, 3, 1)) == ['communities "walk": no verified date']
     old = make_config(tmp_path, {"communities": COMMUNITIES[:1]})
-    assert any("walk" in w for w in old.stale_emergency_lines(date(2027, 3, 1)))
+    assert old.stale_communities(date(2026, 3, 1)) == []
+    assert old.stale_communities(date(2027, 3, 1)) == [
+        'communities "walk": last verified 2026-02-01, more than 6 months ago'
+    ]
+    assert not any("walk" in w for w in old.stale_emergency_lines(date(2027, 3, 1)))
     with pytest.raises(ConfigError) as caught:
         make_config(tmp_path, {"organisation": {"communities_file": "nowhere.toml"}})
     assert any(
@@ -480,3 +484,24 @@ async def test_the_follow_up_waits_for_the_end_of_quiet_hours(h: Harness) -> Non
     assert not any("Did you get to try it?" in t for t in citizen.texts)
     await h.tick(timedelta(hours=9, minutes=5))  # 08:05 the next morning
     assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 1
+
+
+def test_check_config_warns_and_run_refuses_an_unverified_community(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    example = Path(__file__).resolve().parent.parent / "peerbot.example.toml"
+    text = example.read_text(encoding="utf-8")
+    start = text.index("# [[communities]]")
+    entry = "\n".join(line.removeprefix("# ") for line in text[start:].splitlines())
+    entry = entry.replace("verified = 2026-12-01", "")
+    config = tmp_path / "peerbot.toml"
+    config.write_text(text + "\n" + entry + "\n", encoding="utf-8")
+    assert main(["--config", str(config), "check-config"]) == 0
+    err = capsys.readouterr().err
+    assert 'warning: communities "gaaklub": no verified date; check that it still meets' in err
+    assert main(["--config", str(config), "run"]) == 1
+    err = capsys.readouterr().err
+    assert 'communities "gaaklub": not verified' in err
