@@ -97,7 +97,7 @@ async def _show_picker(turn: Turn, contact_id: int, *, show_all: bool, edit: boo
     else:
         text = t._(
             "Share a community or activity with {name}. They get its description and can save "
-            "it; nothing is stored unless they choose to.",
+            "it; nothing is stored about them unless they choose to.",
             name=contact.citizen_name,
         )
         if listing.fallback:

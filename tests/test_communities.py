@@ -175,6 +175,7 @@ async def test_a_peer_shares_what_fits_and_the_citizen_saves_it_and_is_asked_lat
     # Ada asked about anxiety and speaks English: the walk and the English-speaking group fit.
     assert labels(peer) == ["Walking group", "Hearing Voices group", "Show all"]
     assert "These fit their topic and language." in peer.texts[-1]
+    assert "nothing is stored about them unless they choose to" in peer.texts[-1]
     await press(h, peer, "Show all")
     assert labels(peer) == ["Walking group", "Choir", "Hearing Voices group", "Recovery café"]
     await press(h, peer, "Walking group")
