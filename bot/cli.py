@@ -425,7 +425,7 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.errors import UserInputError
     from bot.runtime import Runtime
-    from bot.services import statistics
+    from bot.services import communities, statistics
 
     config = _load(args)
     if not config.database.exists():
@@ -444,7 +444,9 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
         db = await _open_set_up(config.database)
         try:
             rt = Runtime(config=config, clock=clock, db=db)
-            return statistics.to_csv(await statistics.report(rt, period))
+            figures = statistics.to_csv(await statistics.report(rt, period))
+            bridges = communities.csv_rows(period, await communities.report(rt, period))
+            return figures + bridges
         finally:
             await db.close()
 

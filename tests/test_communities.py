@@ -506,3 +506,43 @@ def test_check_config_warns_and_run_refuses_an_unverified_community(
     assert main(["--config", str(config), "run"]) == 1
     err = capsys.readouterr().err
     assert 'communities "gaaklub": not verified' in err
+
+
+def test_export_stats_has_the_community_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+    from bot.storage import Database
+    from bot.storage import communities as store
+
+    async def seed() -> None:
+        db = await Database.open(tmp_path / "bot.sqlite3")
+        try:
+            async with db.transaction() as tx:
+                for _ in range(6):
+                    await store.add_count(tx, date(2026, 10, 5), "walk", "shared")
+                    await store.add_count(tx, date(2026, 10, 5), "", "answer_yes")
+                await store.add_count(tx, date(2026, 10, 6), "choir", "shared")
+                await store.add_count(tx, date(2026, 10, 6), "", "contact_tried")
+        finally:
+            await db.close()
+
+    asyncio.run(seed())
+    config = tmp_path / "peerbot.toml"
+    config.write_text(
+        f'[storage]\ndatabase = "{tmp_path / "bot.sqlite3"}"\n[coordinators]\nuser_ids = [1]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
+    out = tmp_path / "october.csv"
+    argv = ["--config", str(config), "export-stats", "--from", "2026-10-01", "--to", "2026-10-31"]
+    assert main([*argv, "--csv", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    span = "2026-10-01..2026-10-31"
+    assert f"{span},community_answers,6" in lines
+    assert f"{span},community_tried,6" in lines
+    assert f"{span},community_contacts_tried,<5" in lines
+    assert f"{span},community_shared:walk,6" in lines
+    assert f"{span},community_shared:choir,<5" in lines

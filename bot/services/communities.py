@@ -410,6 +410,19 @@ def render(t: Translator, config: Config, result: CommunityReport) -> str:
     return "\n".join(lines)
 
 
+def csv_rows(period: Period, result: CommunityReport) -> str:
+    """The same figures for `peerbot export-stats`: ``period,measure,value`` rows, small cells
+    as "<5" and withheld ones as "x"; each activity as ``community_shared:<key>``."""
+    span = f"{period.first.isoformat()}..{period.last.isoformat()}"
+    figures = [
+        ("community_answers", result.answers),
+        ("community_tried", result.tried),
+        ("community_contacts_tried", result.contacts_tried),
+        *((f"community_shared:{key}", figure) for key, figure in result.shared),
+    ]
+    return "".join(f"{span},{measure},{figure.cell()}\n" for measure, figure in figures)
+
+
 def _day(rt: Runtime) -> date:
     """Today in the organisation's zone: counts are kept per local day, no time of day."""
     return rt.now().astimezone(rt.config.timezone).date()
