@@ -135,7 +135,8 @@ async def communities_command(update: Update, context: Context) -> None:
             reply_markup=InlineKeyboardMarkup(rows),
         )
         return
-    await _show_list(turn, 0, show_all=False, edit=False)
+    contact_id = await communities.own_peer_contact_id(turn.rt, turn.person.user)
+    await _show_list(turn, contact_id, show_all=False, edit=False)
 
 
 async def _card(turn: Turn, contact_id: int, key: str) -> bool:

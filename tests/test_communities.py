@@ -293,6 +293,13 @@ async def test_browsing_saving_and_removing(h: Harness) -> None:
 
 async def test_the_list_is_offered_when_the_contact_ends(h: Harness) -> None:
     peer, citizen = await in_contact(h)
+    # Browsing during the contact: what is saved then counts for the contact too.
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "Hearing Voices group", "Save it on my list", "Yes, ask me later")
+    during = await rows(h, "SELECT contact_id FROM community_followups")
+    assert during == await rows(h, "SELECT id FROM contacts")
+    await h.rt.storage.execute("DELETE FROM community_followups")
     citizen.send_text("/end")
     await h.settle()
     await press(h, citizen, "End contact with", "Yes, end it")

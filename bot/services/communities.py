@@ -130,6 +130,15 @@ async def active_peer_contacts(rt: Runtime, user: User | None) -> list[Contact]:
     ]
 
 
+async def own_peer_contact_id(rt: Runtime, user: User | None) -> int:
+    """The citizen's active contact with a peer (0 for none): what they save while it lasts
+    counts for it ("contacts that led to trying")."""
+    if user is None:
+        return 0
+    contact = await contact_store.active_peer_for_citizen(rt.storage, user.id)
+    return contact.id if contact is not None else 0
+
+
 async def citizen_contact(rt: Runtime, user: User | None, contact_id: int) -> Contact | bool | None:
     """The citizen's own contact (ended or not) named by a button; None for 0 (browsing);
     False when it is not theirs."""
