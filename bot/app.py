@@ -54,6 +54,7 @@ from handlers import (
     checkins,
     citizen,
     common,
+    communities,
     coordinator,
     coordinator_tools,
     crisis,
@@ -142,6 +143,7 @@ def _register_handlers(application: Application) -> None:
         statistics,
         privacy,
         forget,
+        communities,
         relay,
         common,
     ):

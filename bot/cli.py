@@ -76,6 +76,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         raise ConfigError(token_problem)
     for warning in config.stale_emergency_lines(date.today()):
         print(f"warning: {warning}; check the number and its hours", file=sys.stderr)
+    for warning in config.stale_communities(date.today()):
+        print(
+            f"warning: {warning}; check that it still meets where and when it says, and its "
+            "link or contact",
+            file=sys.stderr,
+        )
     for line in config.emergency:
         if line.verified == OLD_EXAMPLE_DATE and line.phone in OLD_EXAMPLE_PHONES:
             print(
@@ -419,7 +425,7 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.errors import UserInputError
     from bot.runtime import Runtime
-    from bot.services import statistics
+    from bot.services import communities, statistics
 
     config = _load(args)
     if not config.database.exists():
@@ -438,7 +444,9 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
         db = await _open_set_up(config.database)
         try:
             rt = Runtime(config=config, clock=clock, db=db)
-            return statistics.to_csv(await statistics.report(rt, period))
+            figures = statistics.to_csv(await statistics.report(rt, period))
+            bridges = communities.csv_rows(period, await communities.report(rt, period))
+            return figures + bridges
         finally:
             await db.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, time
@@ -57,6 +58,41 @@ class EmergencyResource:
     def label(self) -> str:
         """How check-config and run name the line for the operator."""
         return f"{self.where} ({self.phone or self.name.get('en', '')})"
+
+
+# A community's key: short, ASCII, stable (it travels in button data and in stored rows, so an
+# entry can be renamed or moved without breaking a saved one).
+COMMUNITY_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,23}$")
+COMMUNITY_TEXTS = ("name", "what", "where", "when", "for_whom")
+
+
+@dataclass(frozen=True)
+class Community:
+    """One community or activity on the organisation's list (``[[communities]]``): a place to
+    take part, not treatment. Texts per language; `topics` are intake's topic keys (empty: for
+    every topic); `languages` are those spoken there."""
+
+    key: str
+    name: dict[str, str]
+    what: dict[str, str]
+    where: dict[str, str]
+    when: dict[str, str]
+    for_whom: dict[str, str]
+    link: str = ""
+    contact: str = ""
+    topics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("da",)
+    verified: date | None = None
+
+    @property
+    def label(self) -> str:
+        """How check-config and run name the entry for the operator."""
+        return f'communities "{self.key}"'
+
+    def fits(self, topic: str | None, language: str | None) -> bool:
+        """For someone talking about `topic` in `language` (None: not known, no filter)."""
+        topic_ok = not self.topics or topic is None or topic in self.topics
+        return topic_ok and (language is None or language in self.languages)
 
 
 @dataclass(frozen=True)
@@ -158,6 +194,7 @@ class Config:
     contact_forms: tuple[str, ...] = ("chat",)
     peers_are: str = "volunteers"
     talk_lines: tuple[EmergencyResource, ...] = ()
+    communities: tuple[Community, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -191,6 +228,21 @@ class Config:
                 )
         return warnings
 
+    def stale_communities(self, today: date) -> list[str]:
+        """Warnings for communities on the list not verified within `emergency_verify_months`:
+        a group that stopped meeting is a door that leads nowhere."""
+        limit = self.emergency_verify_months * 30.5
+        warnings = []
+        for community in self.communities:
+            if community.verified is None:
+                warnings.append(f"{community.label}: no verified date")
+            elif (today - community.verified).days > limit:
+                warnings.append(
+                    f"{community.label}: last verified {community.verified.isoformat()}, "
+                    f"more than {self.emergency_verify_months} months ago"
+                )
+        return warnings
+
     def not_ready_for_citizens(self) -> list[str]:
         """Why `peerbot run` with a real token must not start: a line nobody at the organisation
         has checked, or the limits text the organisation has not written. The sandbox and tests
@@ -208,6 +260,13 @@ class Config:
             else:
                 where = f"write verified = <the date you checked it> in {resource.where}"
             problems.append(f"{resource.label}: not verified; check {what}, then {where}")
+        for community in self.communities:
+            if community.verified is None:
+                problems.append(
+                    f"{community.label}: not verified; check that it still meets, where and when, "
+                    "and its link or contact, then write verified = <the date you checked it> "
+                    "in its [[communities]] entry"
+                )
         if not self.limits_text:
             problems.append(
                 "limits: the organisation's own text is missing (what a peer can and cannot do, "
@@ -438,6 +497,99 @@ def _talk_lines(reader: _Reader) -> tuple[EmergencyResource, ...]:
     raw = reader.get("someone_to_talk_to", list, DEFAULT_TALK_LINES)
     resources = [_resource(reader, f"someone_to_talk_to[{i}]", e) for i, e in enumerate(raw)]
     return tuple(r for r in resources if r is not None)
+
+
+def _community(reader: _Reader, key: str, entry: object, topics: list[str]) -> Community | None:
+    """One ``[[communities]]`` entry, every problem named with its key."""
+    if not isinstance(entry, dict):
+        reader.fail(key, "must be a table with key, name, what, where, when and for_whom")
+        return None
+    ok = True
+    community_key = entry.get("key")
+    if not isinstance(community_key, str) or not COMMUNITY_KEY.match(community_key):
+        reader.fail(
+            f"{key}.key", "a short name like gaaklub-aarhus (a-z, 0-9, - and _, at most 24)"
+        )
+        ok = False
+    texts: dict[str, dict[str, str]] = {}
+    for part in COMMUNITY_TEXTS:
+        value = entry.get(part)
+        if not isinstance(value, dict) or not all(
+            isinstance(v, str) and v.strip() for v in value.values()
+        ):
+            reader.fail(f"{key}.{part}", "must be a table of texts per language (da, en)")
+            ok = False
+        elif missing := [lang for lang in SUPPORTED_LANGUAGES if lang not in value]:
+            reader.fail(f"{key}.{part}", f"missing language(s): {', '.join(missing)}")
+            ok = False
+        else:
+            texts[part] = dict(value)
+    link, contact = entry.get("link", ""), entry.get("contact", "")
+    if not isinstance(link, str) or not isinstance(contact, str):
+        reader.fail(f"{key}.link", "link and contact are texts in quotes")
+        ok = False
+    elif not (link.strip() or contact.strip()):
+        reader.fail(f"{key}.link", "give a link or a contact, so people know how to join")
+        ok = False
+    elif link and not link.startswith(("https://", "http://")):
+        reader.fail(f"{key}.link", "a web address starting with https://")
+        ok = False
+    own_topics = entry.get("topics", [])
+    if not isinstance(own_topics, list) or any(t not in topics for t in own_topics):
+        reader.fail(f"{key}.topics", f"topics from matching.topics: {', '.join(topics)}")
+        ok = False
+    languages = entry.get("languages", ["da"])
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or any(lang not in SUPPORTED_LANGUAGES for lang in languages)
+    ):
+        reader.fail(f"{key}.languages", f"a list from {', '.join(SUPPORTED_LANGUAGES)}")
+        ok = False
+    verified = entry.get("verified")
+    if verified is not None and not isinstance(verified, date):
+        reader.fail(f"{key}.verified", "a date like 2026-11-24 (without quotes)")
+        ok = False
+    if not ok:
+        return None
+    return Community(
+        key=community_key,
+        link=link.strip(),
+        contact=contact.strip(),
+        topics=tuple(own_topics),
+        languages=tuple(languages),
+        verified=verified,
+        **texts,
+    )
+
+
+def _communities(reader: _Reader, base_dir: Path, topics: list[str]) -> tuple[Community, ...]:
+    """``[[communities]]`` in the file, or in the file ``organisation.communities_file`` names
+    (an organisation may keep its list apart and edit it more often)."""
+    raw = reader.get("communities", list, [])
+    source = "communities"
+    file_name = reader.get("organisation.communities_file", str, "")
+    if file_name:
+        path = base_dir / Path(file_name).expanduser()
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            reader.fail("organisation.communities_file", f"cannot read {path}: {exc}")
+            return ()
+        if raw:
+            reader.fail(
+                "organisation.communities_file", "use the file or [[communities]], not both"
+            )
+        raw = loaded.get("communities", [])
+        source = f"{file_name}: communities"
+        if not isinstance(raw, list):
+            reader.fail(source, "a list of [[communities]] tables")
+            return ()
+    found = [_community(reader, f"{source}[{i}]", e, topics) for i, e in enumerate(raw)]
+    keys = [c.key for c in found if c is not None]
+    if doubled := sorted({k for k in keys if keys.count(k) > 1}):
+        reader.fail(source, f"each key once: {', '.join(doubled)}")
+    return tuple(c for c in found if c is not None)
 
 
 def _ages(reader: _Reader) -> tuple[int, tuple[int, ...]]:
@@ -683,6 +835,7 @@ def parse_config(
         contact_forms=_contact_forms(r),
         peers_are=peers_are,
         talk_lines=_talk_lines(r),
+        communities=_communities(r, base_dir, list(topics)),
     )
     if r.problems:
         raise ConfigError(r.problems)

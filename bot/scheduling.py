@@ -27,6 +27,7 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import (
     backups,
     checkins,
+    communities,
     escalation,
     health,
     matching,
@@ -55,6 +56,7 @@ SWEEP_STEPS: tuple[tuple[str, Step], ...] = (
     ("checkins", lambda rt: checkins.sweep(rt)),
     ("wellbeing_follow_ups", lambda rt: wellbeing.offer_follow_ups(rt)),
     ("peer_care", lambda rt: peer_care.follow_ups(rt)),
+    ("community_follow_ups", lambda rt: communities.follow_ups(rt)),
     ("expire_offers", lambda rt: matching.expire_offers(rt)),
     ("match_waiting", lambda rt: matching.match_waiting(rt)),
     ("raise_unanswered", lambda rt: matching.raise_unanswered(rt)),

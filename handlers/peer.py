@@ -77,16 +77,17 @@ async def offer_button(update: Update, context: Context) -> None:
 
 
 def contact_buttons(turn: Turn, contact: Contact) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    rows = [
+        [button(turn.t._("Write to {name}", name=contact.citizen_name), f"focus:{contact.id}")],
+        [button(turn.t._("Plan a check-in"), f"cis:contact:{contact.id}")],
         [
-            [button(turn.t._("Write to {name}", name=contact.citizen_name), f"focus:{contact.id}")],
-            [button(turn.t._("Plan a check-in"), f"cis:contact:{contact.id}")],
-            [
-                button(turn.t._("I'm worried"), f"worry:{contact.id}"),
-                button(turn.t._("End contact"), f"end:ask:{contact.id}"),
-            ],
-        ]
-    )
+            button(turn.t._("I'm worried"), f"worry:{contact.id}"),
+            button(turn.t._("End contact"), f"end:ask:{contact.id}"),
+        ],
+    ]
+    if turn.rt.config.communities:  # the organisation's list of communities (handlers/communities)
+        rows.insert(2, [button(turn.t._("Share a community"), f"com:pick:{contact.id}")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def _peer_profile(turn: Turn):

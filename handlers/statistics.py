@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.errors import UserInputError
-from bot.services import statistics
+from bot.services import communities, statistics
 from handlers.base import Context, coordinator_action
 from handlers.staff import coordinator_turn
 
@@ -30,7 +30,8 @@ async def stats_command(update: Update, context: Context) -> None:
         await context.bot.send_message(turn.chat_id, t._(exc.message))
         return
     result = await statistics.report(rt, period)
-    await context.bot.send_message(turn.chat_id, statistics.render(t, result))
+    bridges = communities.render(t, rt.config, await communities.report(rt, period))
+    await context.bot.send_message(turn.chat_id, statistics.render(t, result) + "\n" + bridges)
     # Drawing takes a moment of CPU: off the event loop, so urgent updates never wait for it.
     png = await asyncio.to_thread(statistics.chart, t, result)
     await context.bot.send_photo(

@@ -6,7 +6,7 @@ from bot import notices
 from bot.emergency import talk_lines
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.services import peer_care, relay
+from bot.services import communities, peer_care, relay
 from bot.storage import Transaction
 from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
@@ -152,6 +152,7 @@ async def end_in(
             now=now,
             ref_id=contact.id,
         )
+        await communities.offer_after_contact(tx, rt, contact)
     return True
 
 

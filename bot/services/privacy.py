@@ -71,6 +71,14 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "always skip them."
             ),
             t._(
+                "Communities and activities: if you save one from our list, we keep which one "
+                "until you remove it or delete your data. If you agree that we ask you later "
+                "whether you got to try it, we keep which activity and when to ask until you "
+                "answer, and after that only your answer. How often each activity is shared "
+                "and saved, and the answers, are also counted anonymously, without any link "
+                "to you."
+            ),
+            t._(
                 "Health data: what you tell us about how you feel is health data, which the law "
                 "protects specially. We use it only with your explicit consent, which you can "
                 "withdraw at any time with /delete."

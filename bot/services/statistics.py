@@ -152,6 +152,10 @@ COUNTS = {
     "who5_week4_improved",
     "who5_week8_pairs",
     "who5_week8_improved",
+    "community_answers",
+    "community_tried",
+    "community_contacts_tried",
+    "community_shared",
 }
 
 

@@ -596,6 +596,55 @@ INVENTORY: tuple[Table, ...] = (
         withheld={"chat_id": OWN_TELEGRAM_ID},
     ),
     Table(
+        "community_saved",
+        N_("keep the communities and activities a citizen saved from the organisation's list"),
+        N_("deleted on /delete, by the citizen, or when the retention period has passed"),
+        N_("the citizen"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("citizen_id", P, N_("who saved it")),
+            ("community_key", S, N_("which community or activity (it may hint at health)")),
+            ("saved_at", P, N_("time")),
+        ),
+        mine="citizen_id = :user",
+        withheld={"id": INTERNAL, "citizen_id": INTERNAL},
+    ),
+    Table(
+        "community_followups",
+        N_("ask, with the citizen's consent, whether they got to try a community or activity"),
+        N_(
+            "which activity and when to ask, until answered; then only the answer, with the "
+            "contact it came from, until that contact is deleted; all of it on /delete"
+        ),
+        N_("the citizen; coordinators see only anonymous figures"),
+        _cols(
+            ("id", N, N_("internal number")),
+            ("citizen_id", P, N_("who agreed to be asked")),
+            ("contact_id", P, N_("the contact in which it was shared or saved")),
+            ("community_key", S, N_("which community or activity, until answered")),
+            ("created_at", P, N_("time")),
+            ("due_at", P, N_("when to ask")),
+            ("asked_at", P, N_("when asked")),
+            ("answer", S, N_("yes, not yet, or not for me")),
+            ("answered_at", P, N_("time")),
+        ),
+        mine="citizen_id = :user",
+        withheld={"id": INTERNAL, "citizen_id": INTERNAL, "contact_id": INTERNAL},
+    ),
+    Table(
+        "community_counts",
+        N_("count how often each activity is shared and saved, and the follow-ups' answers"),
+        N_("kept with the service"),
+        N_("coordinators (anonymous figures)"),
+        _cols(
+            ("day", N, N_("local day, no time of day")),
+            ("community_key", N, N_("which activity, or none for the overall figures")),
+            ("event", N, N_("shared, saved, asked, or an answer")),
+            ("n", N, N_("how many that day")),
+        ),
+        not_in_copy=N_("anonymous figures with no link to anyone"),
+    ),
+    Table(
         "meta",
         N_("facts the bot keeps about itself"),
         N_("while installed"),

@@ -438,6 +438,38 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reports ADD COLUMN note_prompt_id INTEGER;
     ALTER TABLE contacts ADD COLUMN handover_prompt_id INTEGER;
     """,
+    # Communities and activities: what a citizen saved from the organisation's list, a
+    # follow-up they agreed to (only the answer outlives it), and anonymous counts per day of
+    # shares, saves and answers (no link to anyone).
+    """
+    CREATE TABLE community_saved (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        community_key TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        UNIQUE (citizen_id, community_key)
+    );
+    CREATE TABLE community_followups (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        contact_id INTEGER REFERENCES contacts (id) ON DELETE CASCADE,
+        community_key TEXT,
+        created_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        asked_at TEXT,
+        answer TEXT CHECK (answer IN ('yes', 'not_yet', 'not_for_me')),
+        answered_at TEXT
+    );
+    CREATE INDEX community_followups_due ON community_followups (due_at)
+        WHERE asked_at IS NULL;
+    CREATE TABLE community_counts (
+        day TEXT NOT NULL,
+        community_key TEXT NOT NULL,
+        event TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, community_key, event)
+    ) WITHOUT ROWID;
+    """,
 )
 
 
@@ -465,6 +497,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "updates set aside after failing, and the ids of updates already handled",
     "group migrations, repeated urgent presses, outbox retries that may repeat, command menus",
     "the message ids of prompts a peer answers by replying",
+    "communities: saved activities, follow-ups by consent, anonymous counts",
 )
 
 

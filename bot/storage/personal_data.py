@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.storage import communities as community_store
 from bot.storage import reports as report_store
 from bot.storage import statistics as stats
 from bot.storage.database import Database, Transaction
@@ -157,6 +158,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneIn
     await tx.execute("DELETE FROM feedback WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
+    await community_store.erase(tx, user_id)
     await report_store.keep_after_erasure(tx, user_id, telegram_id)
     await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
@@ -232,6 +234,7 @@ async def purge_expired(
     removed += await tx.execute_rowcount(
         "DELETE FROM alarms WHERE status != 'pending' AND created_at <= ?", (cutoff,)
     )
+    removed += await community_store.purge_expired(tx, before)
     old_citizens = (
         "SELECT id FROM users WHERE role = 'citizen' AND created_at <= ?"
         " AND barred_until IS NULL"
