@@ -25,7 +25,6 @@ from functools import cache
 from importlib import resources
 
 MODEL_FILE = "triage_model.tsv.gz"
-CHAR_NGRAM_SIZES = (3, 4, 5)
 _DIGITS = re.compile(r"\d+")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 
@@ -38,26 +37,29 @@ def features(prepared: str, text: str) -> list[str]:
     letters are collapsed and numbers become one token. Emoji and other symbols of the original
     `text` are features of their own.
     """
-    found: dict[str, None] = {}
+    return list(dict.fromkeys(_all_features(prepared, text)))
+
+
+def _all_features(prepared: str, text: str) -> list[str]:
+    """Every feature occurrence: "w word", "b word word" (bigrams within a sentence, with its
+    ends), the character 3-5-grams of " word " (their spaces can only stand first or last, so
+    they never equal a word or bigram feature) and "e <symbol>"."""
+    found: list[str] = []
     for sentence in _REPEATS.sub(r"\1", prepared).split("\n"):
         words = _DIGITS.sub("0", sentence).split()
-        previous = "<s>"
+        if not words:
+            continue
+        found += ["w " + word for word in words]
+        found += ["b " + a + " " + b for a, b in zip(["<s>", *words], [*words, "</s>"])]
         for word in words:
-            found["w " + word] = None
-            found["b " + previous + " " + word] = None
-            previous = word
             padded = " " + word + " "
             size = len(padded)
-            for n in CHAR_NGRAM_SIZES:
-                for i in range(size - n + 1):
-                    found["c" + padded[i : i + n]] = None
-        if words:
-            found["b " + previous + " </s>"] = None
+            found += [padded[i : i + 3] for i in range(size - 2)]
+            found += [padded[i : i + 4] for i in range(size - 3)]
+            found += [padded[i : i + 5] for i in range(size - 4)]
     if not text.isascii():
-        for ch in text:
-            if unicodedata.category(ch) == "So":
-                found["e " + ch] = None
-    return list(found)
+        found += ["e " + ch for ch in text if unicodedata.category(ch) == "So"]
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,10 @@ class WordingModel:
 
     def score(self, prepared: str, text: str) -> float:
         """The probability the model gives that the message is a crisis message (0..1)."""
-        feats = features(prepared, text)
+        feats = set(_all_features(prepared, text))
         if not feats:
             return 0.0
-        weights = self.weights
-        total = 0.0
-        for feat in feats:
-            weight = weights.get(feat)
-            if weight is not None:
-                total += weight
+        total = sum(filter(None, map(self.weights.get, feats)))
         z = self.bias + total / math.sqrt(len(feats))
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
