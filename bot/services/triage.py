@@ -1,12 +1,14 @@
 """Crisis-signal triage: notice words that suggest risk of suicide or self-harm, so humans look.
 
-Curated phrase lists, not a model: they are transparent, auditable and extensible by an
+Curated phrase lists first: they are transparent, auditable and extensible by an
 organisation without code, and they behave the same on every run. Patterns are written as
 concepts that combine (word lists such as $pille, compound heads such as *piller, two-part
 matches "a & b"), small words are ignored on both sides, and a sentence about something else
 (news, statistics, a film: [context]) only counts when it names the writer. Measured on
 sentences never used for tuning, the lists flag about half of crisis messages
-(docs/triage.md, tests/services/test_triage_blind.py). A hit only raises a flag
+(docs/triage.md, tests/services/test_triage_blind.py), so when no phrase matches, a small
+learned model of crisis wording (bot/services/triage_model.py) has the last word; its hit
+names one concept, "crisis_wording", at DISTRESS. A hit only raises a flag
 (the caller shows emergency resources and alerts coordinators, who decide); it never blocks a
 message and never judges risk (DESIGN, principle 2). Results carry categories, never text, so
 they can be logged by id. The pattern language is documented in the data files and in

@@ -50,7 +50,9 @@ def _all_features(prepared: str, text: str) -> list[str]:
         if not words:
             continue
         found += ["w " + word for word in words]
-        found += ["b " + a + " " + b for a, b in zip(["<s>", *words], [*words, "</s>"])]
+        found += [
+            "b " + a + " " + b for a, b in zip(["<s>", *words], [*words, "</s>"], strict=True)
+        ]
         for word in words:
             padded = " " + word + " "
             size = len(padded)
