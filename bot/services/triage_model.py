@@ -25,6 +25,10 @@ from functools import cache
 from importlib import resources
 
 MODEL_FILE = "triage_model.tsv.gz"
+# A message of fewer words is left to the lists ("nej", "not really", "farvel"): with so little
+# to go on the model would flag everyday replies, and the lists know the short crisis forms
+# ("kms", "vil dø", "💊💊💊").
+MIN_WORDS = 3
 _DIGITS = re.compile(r"\d+")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 
@@ -74,9 +78,9 @@ class WordingModel:
 
     def score(self, prepared: str, text: str) -> float:
         """The probability the model gives that the message is a crisis message (0..1)."""
-        feats = set(_all_features(prepared, text))
-        if not feats:
+        if len(prepared.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
             return 0.0
+        feats = set(_all_features(prepared, text))
         total = sum(filter(None, map(self.weights.get, feats)))
         z = self.bias + total / math.sqrt(len(feats))
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
