@@ -3,8 +3,10 @@
     .venv/bin/python bench/triage.py
 
 Prints CPU microseconds per `check` of a 200-character message, without and with a hit, Danish
-and English, plus the time to load and compile the lists. The fastest of several rounds of
-process CPU time is shown, so a busy neighbour on the machine moves it less.
+and English, for the whole detector (phrase lists, then the wording model when no phrase
+matched) and for the lists alone, plus the time to load and compile the lists and the model.
+The fastest of several rounds of process CPU time is shown, so a busy neighbour on the machine
+moves it less.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.services import triage_model
 from bot.services.triage import CrisisDetector
 
 LENGTH = 200
@@ -57,13 +60,20 @@ def per_call_us(detector: CrisisDetector, text: str, calls: int) -> float:
 
 def main() -> None:
     start = time.process_time()
+    lists = CrisisDetector.load(with_model=False)
+    lists_ms = (time.process_time() - start) * 1000
+    start = time.process_time()
+    triage_model.load_default()
+    model_ms = (time.process_time() - start) * 1000
     detector = CrisisDetector.load()
-    load_ms = (time.process_time() - start) * 1000
-    print(f"load and compile: {load_ms:.0f} ms")
+    print(f"load and compile: lists {lists_ms:.0f} ms, model {model_ms:.0f} ms")
+    print(f"{'':<20} {'lists + model':>16} {'lists alone':>14}")
     for name, text in MESSAGES.items():
         message = text[:LENGTH].ljust(LENGTH)
         assert detector.check(message).flagged == ("hit" in name and "no hit" not in name)
-        print(f"{name:<20} {per_call_us(detector, message, 2000):7.1f} µs per message")
+        both = per_call_us(detector, message, 2000)
+        alone = per_call_us(lists, message, 2000)
+        print(f"{name:<20} {both:13.1f} µs {alone:11.1f} µs")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,9 @@ async def test_a_minor_is_referred_and_nothing_about_them_is_stored(
     await h.settle()
     question = kid.messages[-1]
     assert "18" in question["text"] and question["reply_markup"], "asked before any story"
-    kid.send_text("I want to tell you everything about my life")  # typing is not asked for
+    # Typing is not asked for. (Not "I want to tell you everything about my life": the crisis
+    # detector's wording model flags that, a known false alarm, docs/triage.md.)
+    kid.send_text("Hi, I would like to tell you about my school and my friends")
     await h.settle()
     again = kid.messages[-1]  # the question once more, kindly, with its buttons
     assert again["message_id"] != question["message_id"] and again["reply_markup"]
@@ -65,7 +67,7 @@ async def test_a_minor_is_referred_and_nothing_about_them_is_stored(
     assert "33 10 00 09" not in referral  # not a verified number
     assert expected in referral and "112" in referral
     assert await snapshot(h) == before
-    assert await scan_for(h, [KID, "everything about my life"]) == []
+    assert await scan_for(h, [KID, "about my school and my friends"]) == []
     assert not kid.answered_callbacks
 
 

@@ -1,12 +1,14 @@
 """Crisis-signal triage: notice words that suggest risk of suicide or self-harm, so humans look.
 
-Curated phrase lists, not a model: they are transparent, auditable and extensible by an
+Curated phrase lists first: they are transparent, auditable and extensible by an
 organisation without code, and they behave the same on every run. Patterns are written as
 concepts that combine (word lists such as $pille, compound heads such as *piller, two-part
 matches "a & b"), small words are ignored on both sides, and a sentence about something else
 (news, statistics, a film: [context]) only counts when it names the writer. Measured on
 sentences never used for tuning, the lists flag about half of crisis messages
-(docs/triage.md, tests/services/test_triage_blind.py). A hit only raises a flag
+(docs/triage.md, tests/services/test_triage_blind.py), so when no phrase matches, a small
+learned model of crisis wording (bot/services/triage_model.py) has the last word; its hit
+names one concept, "crisis_wording", at DISTRESS. A hit only raises a flag
 (the caller shows emergency resources and alerts coordinators, who decide); it never blocks a
 message and never judges risk (DESIGN, principle 2). Results carry categories, never text, so
 they can be logged by id. The pattern language is documented in the data files and in
@@ -29,6 +31,9 @@ from enum import IntEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
+
+from bot.services.triage_model import WordingModel
+from bot.services.triage_model import load_default as load_default_model
 
 EXCLUDE_SECTION = "exclude"
 CONTEXT_SECTION = "context"
@@ -193,6 +198,14 @@ class TriageResult:
 
 
 NOT_FLAGGED = TriageResult(flagged=False, categories=frozenset())
+
+# A hit of the wording model (bot/services/triage_model.py) when no phrase matched: the concept
+# a coordinator may see is "worded like crisis messages", never weights or n-grams. DISTRESS,
+# because the model cannot tell a method from a thought or from deep distress, and its
+# cross-validated false alarms are ordinary sentences; the alert still reaches a human.
+MODEL_CATEGORY = "crisis_wording"
+MODEL_LEVEL = Level.DISTRESS
+MODEL_RESULT = TriageResult(flagged=True, categories=frozenset({MODEL_CATEGORY}), level=MODEL_LEVEL)
 
 # Method emoji. Next to a flagged phrase they raise the level to METHOD; a message made only of
 # emoji that holds one of them flags DISTRESS; inside ordinary text they are ignored.
@@ -620,7 +633,8 @@ class CrisisDetector:
     People mix languages and write without æ/ø/å, so every message meets every list.
     """
 
-    def __init__(self, lists: _Lists) -> None:
+    def __init__(self, lists: _Lists, model: WordingModel | None = None) -> None:
+        self._model = model
         names = sorted(set(lists.categories) | set(lists.combos))
         if not names:
             raise ValueError("no crisis patterns loaded")
@@ -647,6 +661,8 @@ class CrisisDetector:
         self._levels = {
             name: lists.levels.get(name, CATEGORY_LEVELS.get(name, DEFAULT_LEVEL)) for name in names
         }
+        if model is not None:
+            self._levels[MODEL_CATEGORY] = MODEL_LEVEL
 
     def level_of(self, category: str) -> Level:
         """The level a match in this category reports when not negated."""
@@ -658,19 +674,23 @@ class CrisisDetector:
         return frozenset(self._levels)
 
     @classmethod
-    def from_sources(cls, sources: Iterable[tuple[str, str]]) -> CrisisDetector:
+    def from_sources(
+        cls, sources: Iterable[tuple[str, str]], model: WordingModel | None = None
+    ) -> CrisisDetector:
         """Build from (name, file text) pairs; the name only appears in error messages.
 
-        Word lists ($name) defined in one source can be used by every later one.
+        Word lists ($name) defined in one source can be used by every later one. Without a
+        `model` only the lists decide.
         """
         lists = _Lists()
         for source, text in sources:
             _parse_phrase_file(source, text, lists)
-        return cls(lists)
+        return cls(lists, model)
 
     @classmethod
-    def load(cls, extra_dirs: Sequence[Path] = ()) -> CrisisDetector:
-        """Load the built-in lists plus every *.txt file in each of an organisation's dirs.
+    def load(cls, extra_dirs: Sequence[Path] = (), *, with_model: bool = True) -> CrisisDetector:
+        """Load the built-in lists plus every *.txt file in each of an organisation's dirs,
+        and the built-in wording model (`with_model=False`: the lists alone).
 
         Extra files add patterns, exclusions and contexts, and may use the built-in word
         lists; they cannot remove built-in patterns. A broken line raises PhraseFileError at
@@ -679,20 +699,31 @@ class CrisisDetector:
         sources = _package_sources()
         for directory in extra_dirs:
             sources.extend(_directory_sources(Path(directory)))
-        return cls.from_sources(sources)
+        return cls.from_sources(sources, load_default_model() if with_model else None)
 
     def check(self, text: str) -> TriageResult:
-        """Say whether the text holds a crisis phrase that no exclusion cancels, and its level.
+        """Say whether the text holds a crisis phrase that no exclusion cancels, and its level;
+        if no phrase does, whether the wording model flags it (category `MODEL_CATEGORY`).
 
         The level is the highest over all matches; a match with a negation shortly before it
         ("i am not going to kill myself") counts as DISTRESS, so it still flags. A match in a
         sentence that is about something else (news, statistics, a film: [context]) or that an
-        exclusion overlaps does not count.
+        exclusion overlaps does not count. A hit of the model alone is DISTRESS: it says the
+        message is worded like crisis messages, not which kind of risk.
         """
         if not text:
             return NOT_FLAGGED
-        emoji = _METHOD_EMOJI.search(text) is not None
         prepared = _prepare(text)
+        result = self._check_lists(text, prepared)
+        if result.flagged or self._model is None:
+            return result
+        if self._model.score(prepared, text) >= self._model.threshold:
+            return MODEL_RESULT
+        return NOT_FLAGGED
+
+    def _check_lists(self, text: str, prepared: str) -> TriageResult:
+        """The phrase lists' verdict alone."""
+        emoji = _METHOD_EMOJI.search(text) is not None
         first = self._any.search(prepared)
         pills = _PILL_COUNT.search(prepared) is not None
         if first is None and pills:

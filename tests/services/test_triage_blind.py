@@ -4,8 +4,11 @@ tests/data/triage_blind_{dev,sealed}_{da,en}.tsv were written by someone who had
 lists, then split once at random. The development half may be read and tuned on; the sealed
 half is only ever measured. This module prints recall (crisis sentences flagged at any level)
 and the false-positive rate (ordinary and hard-negative sentences flagged) per language and
-half, and asserts them. Nothing here prints or reports a sealed sentence: on the sealed half
-only the figures leave this module, so that the half keeps measuring.
+half, and asserts them, for the whole detector (phrase lists, then the wording model). The
+model was trained on the development half, so its figures there are a fit (cross-validated
+figures: `python -m bot.services.triage_training`, docs/triage.md). Nothing here prints or
+reports a sealed sentence: on the sealed half only the figures leave this module, so that the
+half keeps measuring.
 """
 
 from __future__ import annotations
@@ -22,16 +25,17 @@ LANGUAGES = ("da", "en")
 LABELS = ("crisis", "ordinary", "hard_negative")
 
 # The issue's targets for the sealed half (recall >= 0.95, false positives <= 5 %) are NOT met.
-# What the sealed half is asserted against instead is the floor the lists reached, per
-# language, measured on 2026-12-03 (docs/triage.md): a change that makes it worse fails here.
+# What the sealed half is asserted against instead is what the lists and the wording model
+# reached, per language, measured once at the end of the work on 2026-12-03 (docs/triage.md;
+# nothing was changed because of it but these numbers): a change that does worse fails here.
 TARGET_RECALL = 0.95
 TARGET_FALSE_POSITIVE_RATE = 0.05
-SEALED_FLOOR_RECALL = {"da": 189 / 491, "en": 163 / 472}
-SEALED_CEILING_FALSE_POSITIVE_RATE = {"da": 35 / 315, "en": 20 / 306}
-# Floors on the development half as measured (round 2 of the writing added sentences the lists
-# were never tuned on, so the development half fell below the targets it had reached).
-DEV_FLOOR_RECALL = {"da": 274 / 490, "en": 243 / 472}
-DEV_CEILING_FALSE_POSITIVE_RATE = {"da": 21 / 313, "en": 8 / 304}
+SEALED_FLOOR_RECALL = {"da": 358 / 491, "en": 329 / 472}
+SEALED_CEILING_FALSE_POSITIVE_RATE = {"da": 50 / 315, "en": 32 / 306}
+# Floors on the development half as measured with the lists and the model trained on it (a fit,
+# not an estimate: the cross-validated figures are in docs/triage.md).
+DEV_FLOOR_RECALL = {"da": 483 / 490, "en": 466 / 472}
+DEV_CEILING_FALSE_POSITIVE_RATE = {"da": 18 / 313, "en": 6 / 304}
 # The probe sentences were written while tuning and tuned on since.
 PROBE_FLOOR_RECALL = 0.95
 PROBE_CEILING_FALSE_POSITIVE_RATE = 0.05
