@@ -21,10 +21,10 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.alarm import AlarmDispatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.delivery import OutboxDispatcher
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.email_alarm import AlarmDispatcher
 from bot.i18n import LANGUAGES
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import Config, load_config
+from bot.config.regions import REGIONS
 from bot.errors import ConfigError, PeerbotError
 from bot.logging_setup import configure_logging
-from bot.regions import REGIONS
 
 if TYPE_CHECKING:
     from bot.storage import Database
@@ -462,9 +462,9 @@ def cmd_test_alarm(args: argparse.Namespace) -> int:
 
     Example: PEERBOT_SMTP_PASSWORD=... peerbot test-alarm --config /etc/peerbot/peerbot.toml
     """
-    from bot.alarm import MailError, send_once
-    from bot.alarm_text import compose_test
     from bot.clock import SystemClock
+    from bot.delivery.alarm_text import compose_test
+    from bot.delivery.email_alarm import MailError, send_once
     from bot.i18n import Translator
 
     config = _load(args)

@@ -21,8 +21,8 @@ from telegram.ext import Application
 from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.config import Config
 from bot.errors import PeerbotError
-from bot.health_server import start_health_server
-from bot.http_server import start_listener
+from bot.http.health import start_health_server
+from bot.http.server import start_listener
 from bot.services import health
 from bot.telegram.updates import UpdatePath
 from bot.telegram.webhook import WebhookReceiver

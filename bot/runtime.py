@@ -18,8 +18,8 @@ from bot.staff import StaffRoles
 from bot.storage import Database
 
 if TYPE_CHECKING:
-    from bot.alarm import AlarmDispatcher
-    from bot.delivery import OutboxDispatcher
+    from bot.delivery.dispatcher import OutboxDispatcher
+    from bot.delivery.email_alarm import AlarmDispatcher
     from bot.services.triage import CrisisDetector, TriageResult
     from bot.storage.group_commit import GroupWriter
     from bot.telegram.sent import MessageLog

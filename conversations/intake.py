@@ -28,8 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import labels
-from bot.config import Config
+from bot.config import Config, labels
 from bot.domain import Request, RequestStatus
 from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator

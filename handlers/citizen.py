@@ -7,8 +7,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.config.lines import emergency_lines, talk_lines
 from bot.domain import Request, RequestStatus
-from bot.emergency import emergency_lines, talk_lines
 from bot.i18n import Translator
 from bot.services import contacts as contact_service
 from bot.services import handover, intake, matching

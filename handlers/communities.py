@@ -23,7 +23,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.notices import Buttons
+from bot.delivery.notices import Buttons
 from bot.services import communities
 from bot.services.communities import Listing, Saved
 from handlers.base import Context, Turn, begin, edit_pressed

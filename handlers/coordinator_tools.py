@@ -16,7 +16,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import labels
+from bot.config import labels
 from bot.domain import PeerProfile, PeerStatus
 from bot.errors import UserInputError
 from bot.i18n import N_, Translator

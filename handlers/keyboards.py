@@ -12,8 +12,8 @@ from collections.abc import Collection
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
+from bot.delivery.notices import help_now_label
 from bot.i18n import LANGUAGES, Translator
-from bot.notices import help_now_label
 
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 

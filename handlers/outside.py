@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.emergency import emergency_lines
+from bot.config.lines import emergency_lines
 from bot.services import reports, situation
 from bot.services.situation import Where
 from handlers import keyboards, screens, texts

@@ -8,8 +8,8 @@ from datetime import datetime, time
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.config.lines import talk_lines
 from bot.domain import Contact
-from bot.emergency import talk_lines
 from bot.errors import UserInputError
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import contacts as contact_service

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.emergency import talk_lines
+from bot.config.lines import talk_lines
 from bot.services import privacy
 from handlers import keyboards, texts
 from handlers.base import Context, begin

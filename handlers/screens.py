@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup
 
-from bot import labels
+from bot.config import labels
+from bot.config.lines import emergency_lines
 from bot.domain import Request, RequestStatus
-from bot.emergency import emergency_lines
 from bot.services import contacts as contact_service
 from bot.services import reports, waiting
 from bot.services.office_hours import is_open, next_opening

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Config
-from bot.emergency import youth_lines
+from bot.config.lines import youth_lines
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import privacy

@@ -13,8 +13,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emergency import emergency_lines
-from bot.notices import help_now_labels
+from bot.config.lines import emergency_lines
+from bot.delivery.notices import help_now_labels
 from bot.services import escalation, unreachable, urgent
 from handlers import citizen, keyboards
 from handlers.base import Context, begin, runtime

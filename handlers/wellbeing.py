@@ -11,8 +11,8 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.delivery.notices import Notice
 from bot.domain import User, WellbeingStatus
-from bot.notices import Notice
 from bot.services import wellbeing
 from handlers import keyboards
 from handlers.base import Context, Turn, begin, coordinator_action

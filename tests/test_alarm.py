@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.alarm_text import age_words
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
+from bot.delivery.alarm_text import age_words
 from bot.fakebot import FakeTelegram
 from bot.i18n import Translator
 from bot.services import health

@@ -8,9 +8,9 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import parse_config
+from bot.config.regions import REGIONS
 from bot.errors import ConfigError
 from bot.fakebot import FakeTelegram
-from bot.regions import REGIONS
 from tests.helpers.flows import coordinator
 from tests.helpers.harness import Harness, make_config
 

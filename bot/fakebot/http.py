@@ -6,7 +6,7 @@ Start it, then give a bot process ``base_url=server.base_url`` (PTB appends the 
     await server.start()
     bot = telegram.Bot(fake.token, base_url=server.base_url)
 
-aiohttp (through `bot.http_server`) speaks HTTP: keep-alive, chunked bodies, and a 400 for a
+aiohttp (through `bot.http.server`) speaks HTTP: keep-alive, chunked bodies, and a 400 for a
 request it cannot parse. Here a request becomes a Bot API call: parameters from the query
 string and from an ``application/json``, ``application/x-www-form-urlencoded`` or
 ``multipart/form-data`` body (a file part becomes an ``UploadedFile``: name, type, size), and
@@ -31,7 +31,7 @@ from aiohttp import web
 from bot.fakebot.core import FakeTelegram
 from bot.fakebot.errors import InjectedTimeout
 from bot.fakebot.spec import UploadedFile
-from bot.http_server import LimitedServer, Listener
+from bot.http.server import LimitedServer, Listener
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The sandbox's web server: the page, its state as JSON, actions, and live changes as events.
 
-Served by aiohttp through `bot.http_server` (keep-alive, limits, a 400 for a request it cannot
+Served by aiohttp through `bot.http.server` (keep-alive, limits, a 400 for a request it cannot
 parse). ``/api/events`` is a stream of server-sent events that sends the whole state after
 every change (and a comment line every 15 seconds so a dead connection is noticed); stopping
 the server ends it.
@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.http_server import LimitedServer, Listener
+from bot.http.server import LimitedServer, Listener
 from bot.sandbox.control import ActionError, Sandbox
 
 log = logging.getLogger(__name__)

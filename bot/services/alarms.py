@@ -1,8 +1,8 @@
 """The e-mail alarm beyond Telegram: when it is decided.
 
 The decision (`queue`) is written in the same transaction as the escalation stage that causes
-it, so it survives any crash; `bot.alarm.AlarmDispatcher` sends it with the text of
-`bot.alarm_text`.
+it, so it survives any crash; `bot.delivery.email_alarm.AlarmDispatcher` sends it with the text of
+`bot.delivery.alarm_text`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import notices
+from bot.delivery import notices
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime

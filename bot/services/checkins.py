@@ -13,8 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot import notices
 from bot.config import Config
+from bot.delivery import notices
 from bot.domain import Checkin, CheckinStatus, Contact
 from bot.errors import NotAllowed, UserInputError
 from bot.i18n import N_

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot import notices
 from bot.config import Community, Config
+from bot.delivery import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import intake, statistics

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import notices
-from bot.emergency import talk_lines
+from bot.config.lines import talk_lines
+from bot.delivery import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import communities, peer_care, relay

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import notices
+from bot.delivery import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services.office_hours import is_open

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot import labels, metrics, notices
-from bot.emergency import emergency_lines
+from bot import metrics
+from bot.config import labels
+from bot.config.lines import emergency_lines
+from bot.delivery import notices
 from bot.errors import NotAllowed
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime

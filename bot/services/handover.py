@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
-from bot import notices
+from bot.delivery import notices
 from bot.errors import UserInputError
 from bot.i18n import N_
 from bot.runtime import Runtime

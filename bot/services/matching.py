@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot import labels, notices
+from bot.config import labels
+from bot.delivery import notices
 from bot.runtime import Runtime
 from bot.services import escalation
 from bot.services.office_hours import in_slot, office_time_between

@@ -6,8 +6,8 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import notices
 from bot.config import Config
+from bot.delivery import notices
 from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime

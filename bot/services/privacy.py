@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import notices
 from bot.config import Config
+from bot.delivery import notices
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import backups, intake, matching

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import notices
-from bot.emergency import emergency_lines
+from bot.config.lines import emergency_lines
+from bot.delivery import notices
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service

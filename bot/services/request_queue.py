@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot import notices
+from bot.delivery import notices
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service

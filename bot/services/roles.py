@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot import notices
+from bot.delivery import notices
 from bot.runtime import Runtime
 from bot.services import escalation
 from bot.staff import StaffRoles

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot import notices
+from bot.delivery import notices
 from bot.runtime import Runtime
 from bot.services import contacts as contact_service
 from bot.services import request_queue

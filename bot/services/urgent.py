@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.notices import help_now_labels
+from bot.delivery.notices import help_now_labels
 from bot.runtime import Runtime
 from bot.services import escalation, intake, pseudonyms, safety
 from bot.services.office_hours import is_open, next_opening

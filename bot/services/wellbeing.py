@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot import notices
+from bot.delivery import notices
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import escalation, intake

@@ -1,4 +1,5 @@
-"""E-mail alarms: written with the decision that causes them, sent by `bot.alarm.AlarmDispatcher`.
+"""E-mail alarms: written with the decision that causes them, sent by
+`bot.delivery.email_alarm.AlarmDispatcher`.
 
 One row per escalation and stage (the UNIQUE constraint is the deduplication). A row is pending
 until every configured address accepted it; the addresses already served are kept meanwhile so

@@ -407,7 +407,8 @@ def _chat(item: Any) -> int | None:
 
 
 def _kind(exc: TelegramError) -> str:
-    """The same kinds as the outbox counts (bot.delivery), and "conflict" for a second poller."""
+    """The same kinds as the outbox counts (bot.delivery.dispatcher), and "conflict" for a
+    second poller."""
     if isinstance(exc, RetryAfter):
         return "retry_after"
     if isinstance(exc, Conflict | InvalidToken):

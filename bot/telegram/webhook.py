@@ -1,6 +1,6 @@
 """The webhook: Telegram POSTs each update here, and hears 200 only once it is in the inbox.
 
-Served by aiohttp through `bot.http_server` (connection cap, first-request deadline, header
+Served by aiohttp through `bot.http.server` (connection cap, first-request deadline, header
 limits). Every request that is not a well-formed update on the configured path with the right
 secret gets a 4xx and no traceback, and is counted in ``peerbot_webhook_rejected{reason}``:
 
@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.http_server import LimitedServer
+from bot.http.server import LimitedServer
 from bot.storage.inbox import is_sql_int
 from bot.telegram.updates import UpdatePath
 

@@ -4,7 +4,7 @@ Real-process tests add this to their TOML; without it `run` refuses to start (se
 `Config.not_ready_for_citizens`).
 """
 
-from bot.regions import NATIONAL
+from bot.config.regions import NATIONAL
 
 VERIFIED = "2026-12-01"
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import notices
 from bot.clock import FakeClock
+from bot.delivery import notices
 from bot.runtime import Runtime
 from bot.services import coordinators, roles
 from bot.storage import users as user_store

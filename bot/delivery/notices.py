@@ -1,6 +1,7 @@
 """Messages to people other than the one acting, rendered in the recipient's language.
 
-They travel through the outbox (see `bot.delivery`), so they are plain Bot API parameters: a
+They travel through the outbox (see `bot.delivery.dispatcher`), so they are plain Bot API
+parameters: a
 text and inline buttons as ``(label, callback_data)`` pairs, no Telegram objects.
 """
 

@@ -1,7 +1,8 @@
 """What the e-mail alarm says: short enough for an SMS gateway, with no personal data.
 
 The urgent number, the kind of reason, its age and "open the bot", in the configured default
-language; `bot.alarm.AlarmDispatcher` sends it and `peerbot test-alarm` sends its test.
+language; `bot.delivery.email_alarm.AlarmDispatcher` sends it and `peerbot test-alarm` sends
+its test.
 """
 
 from __future__ import annotations

@@ -24,11 +24,11 @@ from telegram.warnings import PTBUserWarning
 
 from bot import metrics
 from bot.clock import Clock
+from bot.delivery.worker import Worker
 from bot.storage import Database
 from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
 from bot.storage.outbox import OutboxMessage
-from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 

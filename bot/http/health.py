@@ -1,7 +1,7 @@
 """A small HTTP listener for operators: ``/healthz`` (JSON) and ``/metrics``.
 
 Off unless ``health.listen`` is set (e.g. ``127.0.0.1:9108``); works in polling and webhook
-mode alike. Served by aiohttp through `bot.http_server` (connection cap, timeouts, limits).
+mode alike. Served by aiohttp through `bot.http.server` (connection cap, timeouts, limits).
 `check-config` refuses a non-loopback address unless ``health.allow_public`` is true: the
 report says how many urgent requests wait, which is nobody else's business.
 """
@@ -14,7 +14,7 @@ import logging
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.http_server import LimitedServer, start_listener
+from bot.http.server import LimitedServer, start_listener
 from bot.metrics import REGISTRY
 from bot.runtime import Runtime
 from bot.services import health

@@ -3,7 +3,7 @@
     dispatcher = AlarmDispatcher(config, db, clock)
     task = asyncio.create_task(dispatcher.run())   # started by bot.app.start_bot
 
-Like the outbox (`bot.delivery`), the dispatcher only sends what was committed to the
+Like the outbox (`bot.delivery.dispatcher`), the dispatcher only sends what was committed to the
 ``alarms`` table. aiosmtplib keeps the event loop free while a mail server is slow, down or
 refusing: the bot goes on answering people meanwhile. Every failure (connection refused,
 time-out, TLS or login refused, a recipient refused) postpones the alarm with exponential
@@ -26,15 +26,15 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 
 from bot import metrics
-from bot.alarm_text import compose
 from bot.clock import Clock
 from bot.config import AlarmSettings, Config
+from bot.delivery.alarm_text import compose
+from bot.delivery.worker import Worker
 from bot.errors import PeerbotError
 from bot.i18n import Translator
 from bot.storage import Database
 from bot.storage import alarms as alarm_store
 from bot.storage.alarms import Alarm
-from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 

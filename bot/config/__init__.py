@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config.regions import REGIONS, default_lines
 from bot.errors import ConfigError
-from bot.regions import REGIONS, default_lines
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 # How a citizen and their peer can be in contact (`[contact_forms] offered`): chat through the

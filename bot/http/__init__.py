@@ -1,0 +1,1 @@
+"""The HTTP listeners, all on aiohttp's server: the hardened base, and health and metrics."""
