@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.services import triage_model
-from bot.services.triage import CrisisDetector
+from bot.services.crisis import triage_model
+from bot.services.crisis.triage import CrisisDetector
 
 LENGTH = 200
 ROUNDS = 7

@@ -28,11 +28,12 @@ from bot.delivery.email_alarm import AlarmDispatcher
 from bot.i18n import LANGUAGES
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling import schedule_sweeper
-from bot.services import backups, escalation, group_chats, health, menus, unreachable
+from bot.services import backups, group_chats, health, menus, unreachable
 from bot.services import peers as peer_service
 from bot.services import roles as role_service
-from bot.services.triage import CrisisDetector
-from bot.services.urgent import urgent_update_check
+from bot.services.crisis import escalation
+from bot.services.crisis.triage import CrisisDetector
+from bot.services.crisis.urgent import urgent_update_check
 from bot.storage import Database, inbox
 from bot.storage import checkins as checkin_store
 from bot.storage import peers as peer_store

@@ -20,7 +20,7 @@ from bot.storage import Database
 if TYPE_CHECKING:
     from bot.delivery.dispatcher import OutboxDispatcher
     from bot.delivery.email_alarm import AlarmDispatcher
-    from bot.services.triage import CrisisDetector, TriageResult
+    from bot.services.crisis.triage import CrisisDetector, TriageResult
     from bot.storage.group_commit import GroupWriter
     from bot.telegram.sent import MessageLog
     from bot.telegram.updates import UpdatePath

@@ -28,13 +28,13 @@ from bot.services import (
     backups,
     checkins,
     communities,
-    escalation,
     health,
     matching,
     peer_care,
     privacy,
     wellbeing,
 )
+from bot.services.crisis import escalation
 from bot.storage import checkins as checkin_store
 from bot.storage import inbox, recent_messages
 from bot.storage import peers as peer_store

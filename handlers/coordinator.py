@@ -13,7 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain import Contact
 from bot.errors import NotAllowed
 from bot.i18n import N_
-from bot.services import coordinators, escalation, peers
+from bot.services import coordinators, peers
+from bot.services.crisis import escalation
 from handlers.base import Context, Turn, coordinator_action
 from handlers.keyboards import action_and_id, button, parse_id
 from handlers.menus import sync_menu

@@ -4,7 +4,7 @@ message edited afterwards.
 
 Registered in the urgent group (-1), before every dialogue, so that no conversation state and
 no catch-all can take such a message as an ordinary answer. The detector's verdict comes from
-the poller (`bot.services.safety`), so an ordinary message costs a dictionary look-up here.
+the poller (`bot.services.crisis.safety`), so an ordinary message costs a dictionary look-up here.
 
 Decided per situation, and then nothing else handles the update:
 - in a contact (with a peer or a coordinator) the message is relayed as always, never blocked,
@@ -26,9 +26,10 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import safety, situation, urgent
+from bot.services import situation
+from bot.services.crisis import safety, urgent
+from bot.services.crisis.triage import TriageResult
 from bot.services.situation import Where
-from bot.services.triage import TriageResult
 from conversations import intake as intake_dialogue
 from handlers import citizen, relay
 from handlers.base import Context, begin

@@ -13,7 +13,8 @@ from bot.domain import Contact
 from bot.errors import UserInputError
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import contacts as contact_service
-from bot.services import escalation, handover, matching, peer_care, peers, relay
+from bot.services import handover, matching, peer_care, peers, relay
+from bot.services.crisis import escalation
 from bot.services.matching import AcceptOutcome
 from bot.services.relay import Side
 from handlers import keyboards

@@ -23,9 +23,10 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import metrics
 from bot.domain import Contact, User
 from bot.services import contacts as contact_service
-from bot.services import relay, safety, unreachable
+from bot.services import relay, unreachable
+from bot.services.crisis import safety
+from bot.services.crisis.triage import TriageResult
 from bot.services.relay import Replied, Route, RouteProblem, Side
-from bot.services.triage import TriageResult
 from handlers import keyboards, outside, peer, protection
 from handlers.base import CONVERSATION_MESSAGE, Context, Turn, begin
 from handlers.citizen import show_crisis_lines

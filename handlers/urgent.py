@@ -15,7 +15,8 @@ from telegram.ext import (
 
 from bot.config.lines import emergency_lines
 from bot.delivery.notices import help_now_labels
-from bot.services import escalation, unreachable, urgent
+from bot.services import unreachable
+from bot.services.crisis import escalation, urgent
 from handlers import citizen, keyboards
 from handlers.base import Context, begin, runtime
 

@@ -9,7 +9,8 @@ import pytest
 
 from bot import metrics, scheduling
 from bot.runtime import Runtime
-from bot.services import backups, checkins, escalation, health, privacy
+from bot.services import backups, checkins, health, privacy
+from bot.services.crisis import escalation
 from tests.helpers.flows import coordinator, in_contact, press
 from tests.helpers.harness import Harness
 

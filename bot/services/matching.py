@@ -14,7 +14,7 @@ from enum import StrEnum
 from bot.config import labels
 from bot.delivery import notices
 from bot.runtime import Runtime
-from bot.services import escalation
+from bot.services.crisis import escalation
 from bot.services.office_hours import in_slot, office_time_between
 from bot.storage import Transaction
 from bot.storage import contacts as contact_store

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bot.delivery import notices
 from bot.runtime import Runtime
-from bot.services import escalation
+from bot.services.crisis import escalation
 from bot.staff import StaffRoles
 from bot.storage import audit as audit_store
 from bot.storage import chat_migrations

@@ -21,9 +21,10 @@ from datetime import UTC, datetime, timedelta
 from bot.delivery import notices
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import escalation, intake
+from bot.services import intake
 from bot.services.checkins import in_quiet_hours, local_now
 from bot.services.coordinators import coordinator_translator, on_duty_chats
+from bot.services.crisis import escalation
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage import wellbeing as wellbeing_store

@@ -15,7 +15,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.runtime import Runtime
 from bot.services import peers, roles
-from bot.services.triage import default_detector
+from bot.services.crisis.triage import default_detector
 from bot.storage import Database
 from bot.storage.group_commit import GroupWriter
 from tests.helpers.harness import make_config

@@ -12,8 +12,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
 from bot.runtime import Runtime
-from bot.services import alarms, escalation
-from bot.services.escalation import Reason
+from bot.services.crisis import alarms, escalation
+from bot.services.crisis.escalation import Reason
 from bot.storage import alarms as alarm_store
 from bot.storage import escalations as escalation_store
 from bot.storage import outbox as outbox_store

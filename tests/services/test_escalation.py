@@ -15,8 +15,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
 from bot.runtime import Runtime
-from bot.services import escalation
-from bot.services.escalation import Reason
+from bot.services.crisis import escalation
+from bot.services.crisis.escalation import Reason
 from bot.storage import alarms as alarm_store
 from bot.storage import escalations as escalation_store
 from bot.storage.users import User

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import NotAllowed
-from bot.services import escalation
+from bot.services.crisis import escalation
 from bot.staff import Actor
 from bot.storage import escalations as escalation_store
 from tests.helpers.world import GROUP, World

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import FakeClock
 from bot.runtime import Runtime
-from bot.services import escalation, health
+from bot.services import health
+from bot.services.crisis import escalation
 from tests.services import given
 from tests.services.test_checkins import plan, utc
 

@@ -5,7 +5,7 @@ actually received."""
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from bot.services import escalation, safety
+from bot.services.crisis import escalation, safety
 from bot.storage import escalations as escalation_store
 from bot.storage.contacts import Contact
 from tests.helpers.harness import COORDINATOR

@@ -14,7 +14,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.errors import UserInputError
 from bot.runtime import Runtime
-from bot.services import checkins, escalation, statistics
+from bot.services import checkins, statistics
+from bot.services.crisis import escalation
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
 from bot.storage import checkins as checkin_store

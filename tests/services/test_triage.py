@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.triage import (
+from bot.services.crisis.triage import (
     NOT_FLAGGED,
     CrisisDetector,
     Level,

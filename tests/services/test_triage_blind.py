@@ -6,7 +6,7 @@ half is only ever measured. This module prints recall (crisis sentences flagged 
 and the false-positive rate (ordinary and hard-negative sentences flagged) per language and
 half, and asserts them, for the whole detector (phrase lists, then the wording model). The
 model was trained on the development half, so its figures there are a fit (cross-validated
-figures: `python -m bot.services.triage_training`, docs/triage.md). Nothing here prints or
+figures: `python -m bot.services.crisis.triage_training`, docs/triage.md). Nothing here prints or
 reports a sealed sentence: on the sealed half only the figures leave this module, so that the
 half keeps measuring.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.triage import default_detector
+from bot.services.crisis.triage import default_detector
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LANGUAGES = ("da", "en")

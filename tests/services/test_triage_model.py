@@ -1,7 +1,7 @@
 """The crisis-wording model beside the phrase lists: reproducible, named, and heard by humans.
 
 The weights in bot/data/triage_model.tsv.gz are only ever written by
-`python -m bot.services.triage_training`; retraining here must give the same file, so a
+`python -m bot.services.crisis.triage_training`; retraining here must give the same file, so a
 hand-edited weight or a changed training set fails. The model's hits carry one concept
 ("crisis_wording", at DISTRESS) and travel the same path to a coordinator as a phrase hit.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import gzip
 
-from bot.services import triage_model, triage_training
-from bot.services.triage import (
+from bot.services.crisis import triage_model, triage_training
+from bot.services.crisis.triage import (
     MODEL_CATEGORY,
     MODEL_RESULT,
     CrisisDetector,
     Level,
     default_detector,
 )
-from bot.services.triage_model import WordingModel
+from bot.services.crisis.triage_model import WordingModel
 from tests.helpers.flows import coordinator, in_contact
 from tests.helpers.harness import COORDINATOR, Harness
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.clock import FakeClock
 from bot.runtime import Runtime
-from bot.services import safety, urgent
+from bot.services.crisis import safety, urgent
 from bot.storage import escalations as escalation_store
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 from tests.services import given

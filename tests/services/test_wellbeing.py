@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
 from bot.runtime import Runtime
-from bot.services import escalation, wellbeing
+from bot.services import wellbeing
+from bot.services.crisis import escalation
 from bot.storage.users import User
 from bot.storage.wellbeing import Occasion, Wellbeing, WellbeingStatus
 from tests.helpers.harness import COORDINATOR

@@ -24,8 +24,8 @@ from bot.delivery import notices
 from bot.errors import NotAllowed
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.services import alarms, peer_care, pseudonyms, relay
 from bot.services import contacts as contact_service
+from bot.services import peer_care, pseudonyms, relay
 from bot.services.coordinators import (
     coordinator_chats,
     coordinator_translator,
@@ -33,6 +33,7 @@ from bot.services.coordinators import (
     reachable_chats,
     tell_coordinators,
 )
+from bot.services.crisis import alarms
 from bot.services.office_hours import is_open, next_opening
 from bot.staff import Actor
 from bot.storage import Transaction

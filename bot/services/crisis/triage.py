@@ -7,7 +7,7 @@ matches "a & b"), small words are ignored on both sides, and a sentence about so
 (news, statistics, a film: [context]) only counts when it names the writer. Measured on
 sentences never used for tuning, the lists flag about half of crisis messages
 (docs/triage.md, tests/services/test_triage_blind.py), so when no phrase matches, a small
-learned model of crisis wording (bot/services/triage_model.py) has the last word; its hit
+learned model of crisis wording (bot/services/crisis/triage_model.py) has the last word; its hit
 names one concept, "crisis_wording", at DISTRESS. A hit only raises a flag
 (the caller shows emergency resources and alerts coordinators, who decide); it never blocks a
 message and never judges risk (DESIGN, principle 2). Results carry categories, never text, so
@@ -32,8 +32,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from bot.services.triage_model import WordingModel
-from bot.services.triage_model import load_default as load_default_model
+from bot.services.crisis.triage_model import WordingModel
+from bot.services.crisis.triage_model import load_default as load_default_model
 
 EXCLUDE_SECTION = "exclude"
 CONTEXT_SECTION = "context"
@@ -199,9 +199,9 @@ class TriageResult:
 
 NOT_FLAGGED = TriageResult(flagged=False, categories=frozenset())
 
-# A hit of the wording model (bot/services/triage_model.py) when no phrase matched: the concept
-# a coordinator may see is "worded like crisis messages", never weights or n-grams. DISTRESS,
-# because the model cannot tell a method from a thought or from deep distress, and its
+# A hit of the wording model (bot/services/crisis/triage_model.py) when no phrase matched: the
+# concept a coordinator may see is "worded like crisis messages", never weights or n-grams.
+# DISTRESS, because the model cannot tell a method from a thought or from deep distress, and its
 # cross-validated false alarms are ordinary sentences; the alert still reaches a human.
 MODEL_CATEGORY = "crisis_wording"
 MODEL_LEVEL = Level.DISTRESS

@@ -4,8 +4,8 @@ The phrase lists catch the ways of saying it they were written for and miss abou
 crisis messages worded otherwise (docs/triage.md). This model sits beside them: a logistic
 regression over word unigrams and bigrams and character 3-5-grams inside words (which carry
 Danish compounds and inflections, missing æøå and typos), trained offline by
-`python -m bot.services.triage_training` on the project's labelled sentences (never the sealed
-half) and committed as `bot/data/triage_model.tsv.gz` (a gzipped text file). A message is
+`python -m bot.services.crisis.triage_training` on the project's labelled sentences (never the
+sealed half) and committed as `bot/data/triage_model.tsv.gz` (a gzipped text file). A message is
 flagged when its score passes the threshold written in that file, chosen by
 cross-validation, not on the training fit.
 
@@ -88,7 +88,7 @@ class WordingModel:
     def dump(self) -> str:
         """The committed file: a header, then one `weight<TAB>feature` line per feature."""
         lines = [
-            "# Crisis-wording model, written by `python -m bot.services.triage_training`;",
+            "# Crisis-wording model, written by `python -m bot.services.crisis.triage_training`;",
             "# never edit by hand (tests/services/test_triage_model.py retrains and compares).",
             f"threshold\t{self.threshold:.4f}",
             f"bias\t{self.bias:.4f}",

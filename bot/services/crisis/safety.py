@@ -3,8 +3,8 @@
 The detector runs once per message: the poller asks it when it sorts urgent updates first
 (`remember`), and the handlers read that verdict (`verdict`) instead of asking again. A hit
 raises an escalation (once per source update) and tells the caller to show the emergency lines;
-in a contact the relay also tells the peer discreetly, outside one `bot.services.urgent` raises
-it like "I need help now". Matched text is never stored or logged.
+in a contact the relay also tells the peer discreetly, outside one `bot.services.crisis.urgent`
+raises it like "I need help now". Matched text is never stored or logged.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import Runtime
-from bot.services import escalation, peer_care
-from bot.services.triage import TriageResult
+from bot.services import peer_care
+from bot.services.crisis import escalation
+from bot.services.crisis.triage import TriageResult
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage import peer_events as event_store

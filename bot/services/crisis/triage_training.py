@@ -1,7 +1,7 @@
 """Train the crisis-wording model offline and choose its threshold by cross-validation.
 
-    .venv/bin/python -m bot.services.triage_training          # writes bot/data/triage_model.tsv
-    .venv/bin/python -m bot.services.triage_training --check  # retrains, compares, writes nothing
+    .venv/bin/python -m bot.services.crisis.triage_training          # writes the weights file
+    .venv/bin/python -m bot.services.crisis.triage_training --check  # retrains and compares
 
 Deterministic: the same data gives the same file (fixed seed, fixed order, pure Python floats),
 so the committed weights are only ever produced by this module, and a test retrains and
@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.services import triage_model
-from bot.services.triage import CrisisDetector, _prepare
-from bot.services.triage_model import WordingModel, features
+from bot.services.crisis import triage_model
+from bot.services.crisis.triage import CrisisDetector, _prepare
+from bot.services.crisis.triage_model import WordingModel, features
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data"
 MODEL_PATH = ROOT / "bot" / "data" / triage_model.MODEL_FILE
 LANGUAGES = ("da", "en")

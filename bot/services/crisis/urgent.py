@@ -20,9 +20,10 @@ from typing import Any
 
 from bot.delivery.notices import help_now_labels
 from bot.runtime import Runtime
-from bot.services import escalation, intake, pseudonyms, safety
+from bot.services import intake, pseudonyms
+from bot.services.crisis import escalation, safety
+from bot.services.crisis.triage import TriageResult
 from bot.services.office_hours import is_open, next_opening
-from bot.services.triage import TriageResult
 from bot.storage import contacts as contact_store
 from bot.storage import escalations as escalation_store
 from bot.storage import requests as request_store
