@@ -2,7 +2,8 @@
 
 PTB's default handles one update at a time, so one slow chat would hold up an urgent one. Each
 update is removed from the inbox only after its handlers finished (see `bot.polling`). Urgent
-updates (marked by the poller) do not wait for a free slot among ordinary ones.
+updates (marked by the poller) do not wait for a free slot among ordinary ones, nor for the
+database turns of ordinary work (`bot.storage.database.urgent_work`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.storage.database import urgent_work
 
 Finished = Callable[[Update], Awaitable[None]]
 
@@ -40,7 +43,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 if urgent:
-                    await self.do_process_update(update, coroutine)
+                    with urgent_work():  # its database turns come first too
+                        await self.do_process_update(update, coroutine)
                 else:
                     await super().process_update(update, coroutine)
         finally:

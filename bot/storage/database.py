@@ -1,8 +1,11 @@
 """One long-lived aiosqlite connection with serialised write transactions.
 
-SQLite allows one writer; an `asyncio.Lock` makes every `transaction()` (``BEGIN IMMEDIATE``)
-and every read take turns on the single connection, so no task ever sees another task's
-uncommitted rows. The file is created with mode 0600 because it holds personal data.
+SQLite allows one writer; every `transaction()` (``BEGIN IMMEDIATE``) and every read take
+turns on the single connection, so no task ever sees another task's uncommitted rows. Urgent
+work (`urgent_work()`: an urgent update, the outbox sending an urgent row) takes the next turn
+before ordinary work that is waiting, so under load it never queues behind ordinary traffic;
+it still waits for the turn in progress, and nothing else changes for it (same transactions,
+same commits). The file is created with mode 0600 because it holds personal data.
 
 Every read goes to SQLite: nothing here remembers answers. Where a service needs memory for
 speed, it keeps it itself, typed, and changes it in the same code path as the write.
@@ -13,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +30,65 @@ from bot.storage.migrations import MIGRATIONS, apply_migrations
 
 Row = sqlite3.Row
 
+_URGENT: ContextVar[bool] = ContextVar("peerbot_urgent_work", default=False)
+
+
+@contextmanager
+def urgent_work() -> Iterator[None]:
+    """Mark what runs inside (and the tasks it starts) as urgent: its turns on the database
+    come before those of ordinary work waiting at the same moment."""
+    token = _URGENT.set(True)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
+class Turns:
+    """A lock whose waiters are served urgent first, then in arrival order."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self._held and not self._urgent and not self._ordinary:
+            self._held = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the turn was handed over just as the waiter was cancelled
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Hand the turn straight to the next waiter (urgent first), or free it."""
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._held = False
+
 
 class Database:
     """The project's only door to SQLite; repositories receive it and run their SQL through it."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._turns = Turns()
         self._owner: asyncio.Task[object] | None = None
         self.path = path
 
@@ -41,12 +98,13 @@ class Database:
         task = asyncio.current_task()
         if self._owner is not None and self._owner is task:
             raise StorageError("database used inside its own transaction; pass the transaction")
-        async with self._lock:
-            self._owner = task
-            try:
-                yield
-            finally:
-                self._owner = None
+        await self._turns.acquire(_URGENT.get())
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            self._turns.release()
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
