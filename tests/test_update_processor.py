@@ -94,3 +94,55 @@ async def test_poller_marks_urgent_updates(tmp_path: Path) -> None:
     assert marked == [2]
     assert [queue.get_nowait().update_id for _ in range(2)] == [2, 1]
     await db.close()
+
+
+async def test_urgent_work_reaches_the_database_before_ordinary_work_waiting(
+    tmp_path: Path,
+) -> None:
+    """An urgent update's reads, and the outbox finding and sending an urgent row, take the
+    database's next turn although ordinary reads were queued first."""
+    from bot.delivery import OutboxDispatcher
+    from bot.storage import outbox
+
+    db = await Database.open(tmp_path / "db.sqlite3")
+    order: list[str] = []
+
+    async def ordinary(n: int) -> None:
+        await db.fetchone("SELECT 1")
+        order.append(f"ordinary {n}")
+
+    async def urgent_handler() -> None:
+        await db.fetchone("SELECT 1")
+        order.append("urgent update")
+
+    async def send(method: str, *, api_kwargs: dict[str, object], return_type: None) -> dict:
+        order.append(f"sent {api_kwargs['text']}")
+        return {"message_id": 1}
+
+    bot = SimpleNamespace(do_api_request=send)
+    dispatcher = OutboxDispatcher(bot, db, FakeClock(START))  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        await outbox.enqueue(
+            tx,
+            chat_id=1,
+            method="sendMessage",
+            params={"text": "alert"},
+            purpose="escalation",
+            now=START,
+            priority=outbox.Priority.URGENT,
+        )
+    processor = ChatOrderedProcessor()
+    async with db.transaction():
+        queued = [asyncio.create_task(ordinary(n)) for n in range(3)]
+        await asyncio.sleep(0)
+        processor.urgent.add(7)
+        tasks = [
+            asyncio.create_task(processor.process_update(update(7, 70), urgent_handler())),
+            asyncio.create_task(dispatcher.drain()),
+        ]
+        await asyncio.sleep(0.01)
+        assert order == []  # the transaction in progress is never interrupted
+    await asyncio.gather(*queued, *tasks)
+    assert order.index("sent alert") < order.index("ordinary 0")
+    assert order.index("urgent update") < order.index("ordinary 0")
+    await db.close()
