@@ -45,16 +45,14 @@ def urgent_work() -> Iterator[None]:
 
 
 class Turns:
-    """A lock whose waiters are served urgent first, then in arrival order."""
+    """A lock whose waiters are served urgent first, then in arrival order. Urgent work is
+    rare and short (urgent updates; the outbox looking for due rows), so it cannot starve
+    ordinary work."""
 
     def __init__(self) -> None:
         self._held = False
         self._urgent: deque[asyncio.Future[None]] = deque()
         self._ordinary: deque[asyncio.Future[None]] = deque()
-
-    @property
-    def held(self) -> bool:
-        return self._held
 
     async def acquire(self, urgent: bool) -> None:
         if not self._held and not self._urgent and not self._ordinary:
