@@ -229,12 +229,14 @@ def _sole_writer(config: Config) -> Iterator[None]:
     """Hold the lock `peerbot run` holds, so that a schema change never meets a running bot
     (or another migration); refuses with one line when the database is in use."""
     from bot.runner import InstanceLock
+    from bot.storage.backups import give_to_owner_of
 
     lock = InstanceLock(config.database)
     lock.acquire()
     try:
         yield
     finally:
+        give_to_owner_of(lock.path, config.database)  # run as root, the service opens it later
         lock.release()
 
 
