@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
+from telegram.request import BaseRequest
 
 from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.clock import Clock, FakeClock, SystemClock
@@ -28,6 +29,8 @@ from bot.storage.users import Role
 from bot.telegram.updates import UpdatePath
 
 COORDINATOR = 9001
+# What the benchmark's people write when they need help at once ("I need help now", crisis words).
+URGENT_TEXTS = frozenset({"/help_now", "jeg vil ikke leve mere"})
 OFFICE_HOURS = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Copenhagen
 
 
@@ -68,9 +71,16 @@ class Timings:
     received: dict[int, float] = field(default_factory=dict)
     arrivals: dict[int, float] = field(default_factory=dict)
     handled: list[float] = field(default_factory=list)
+    # The same for ordinary updates only (not "I need help now" or crisis words).
+    ordinary: list[float] = field(default_factory=list)
+    urgent_ids: set[int] = field(default_factory=set)
 
     def p(self, pct: float) -> float:
         return ms(percentile(self.handled, pct))
+
+    def clear(self) -> None:
+        self.handled.clear()
+        self.ordinary.clear()
 
     @property
     def median(self) -> float:
@@ -129,12 +139,16 @@ async def start(
     clock: Clock | None = None,
     rate_limiter: bool = False,
     flood_limit: bool = False,
+    transport: BaseRequest | None = None,
+    token: str | None = None,
     **config: Any,
 ) -> BenchBot:
+    """The bot on the strict fake, or on `transport` (whose `token` it then uses; the strict
+    fake is still made, but nothing reaches it)."""
     clock = clock or FakeClock(OFFICE_HOURS)
     fake = FakeTelegram(now=clock.now, flood_limit=flood_limit)
     data = {
-        "telegram": {"token": fake.token},
+        "telegram": {"token": token or fake.token},
         "storage": {"database": str(directory / "bench.sqlite3")},
         "coordinators": {"user_ids": [COORDINATOR]},
     }
@@ -142,8 +156,8 @@ async def start(
     fake.user(COORDINATOR, "Coco", language_code="en")
     app = build_application(
         settings,
-        request=FakeRequest(fake),
-        updates_request=FakeRequest(fake),
+        request=transport or FakeRequest(fake),
+        updates_request=transport or FakeRequest(fake),
         clock=clock,
         rate_limiter=rate_limiter,
     )
@@ -161,13 +175,19 @@ def _instrument(app: Application, poller: UpdatePath, timings: Timings) -> None:
         timings.received[update.update_id] = timings.arrivals[update.update_id] = (
             time.perf_counter()
         )
+        message = update.effective_message
+        if message is not None and message.text in URGENT_TEXTS:
+            timings.urgent_ids.add(update.update_id)
         await accept(update, stored=stored, urgent=urgent)
 
     async def timed_finished(update: Update) -> None:
         await finished(update)
         started = timings.received.pop(update.update_id, None)
         if started is not None:
-            timings.handled.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            timings.handled.append(took)
+            if update.update_id not in timings.urgent_ids:
+                timings.ordinary.append(took)
 
     poller.accept = timed_accept  # type: ignore[method-assign]
     poller.finish = timed_finished  # type: ignore[method-assign]

@@ -11,6 +11,8 @@ import json
 import os
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -228,8 +230,25 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _sole_writer(config: Config) -> Iterator[None]:
+    """Hold the lock `peerbot run` holds, so that a schema change never meets a running bot
+    (or another migration); refuses with one line when the database is in use."""
+    from bot.runner import InstanceLock
+    from bot.storage.backups import give_to_owner_of
+
+    lock = InstanceLock(config.database)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        give_to_owner_of(lock.path, config.database)  # run as root, the service opens it later
+        lock.release()
+
+
 def cmd_init_db(args: argparse.Namespace) -> int:
-    """Create the database file (mode 0600) or bring its schema up to date.
+    """Create the database file (mode 0600) or bring its schema up to date. Refuses while the
+    bot runs on it.
 
     Example: peerbot init-db --config peerbot.toml
     """
@@ -243,13 +262,15 @@ def cmd_init_db(args: argparse.Namespace) -> int:
         await db.close()
         return version
 
-    version = asyncio.run(init())
+    with _sole_writer(config):
+        version = asyncio.run(init())
     print(f"database ready: {config.database} (schema version {version})")
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """List the schema migrations a database still needs, and apply them unless --dry-run.
+    Applying refuses while the bot runs on the database; a dry run writes nothing, so it may.
 
     Example: peerbot migrate --dry-run
     """
@@ -275,7 +296,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         finally:
             await db.close()
 
-    todo = asyncio.run(migrate())
+    if args.dry_run:
+        todo = asyncio.run(migrate())
+    else:
+        with _sole_writer(config):
+            todo = asyncio.run(migrate())
     for number, description in todo:
         print(f"{number}: {description}")
     verb = "pending" if args.dry_run else "applied"

@@ -1,4 +1,3 @@
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -7,12 +6,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.fakebot import FakeTelegram
-from bot.storage.database import VERIFY_CACHED_READS
 from tests.helpers.harness import Harness, make_config
-
-# Every answer the database gives from memory is checked against a fresh read, in this process
-# and in the bot processes tests start (they inherit the environment).
-os.environ[VERIFY_CACHED_READS] = "1"
 
 # Monday 2 March 2026, 10:00 in Copenhagen: office hours, weekday daytime.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -220,6 +220,58 @@ def test_migrate_dry_run_lists_and_changes_nothing(
     assert asyncio.run(version()) == len(MIGRATIONS)
 
 
+def test_migrate_and_init_db_refuse_while_another_process_holds_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """They take the lock `peerbot run` takes: two writers never meet. A dry run writes
+    nothing and may look while the bot runs."""
+    import asyncio
+
+    from bot.storage import Database
+    from bot.storage.migrations import MIGRATIONS
+
+    async def version() -> int:
+        db = await Database.open(tmp_path / "db.sqlite3", migrate=False)
+        try:
+            if version_wanted is not None:
+                await db.migrate(version_wanted)
+            return await db.schema_version()
+        finally:
+            await db.close()
+
+    version_wanted: int | None = 2
+    asyncio.run(version())
+    version_wanted = None
+    config = write(tmp_path, GOOD)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from bot.runner import InstanceLock; "
+            "lock = InstanceLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True); "
+            "sys.stdin.read()",
+            str(tmp_path / "db.sqlite3"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        for command in (["migrate"], ["init-db"]):
+            assert main(["--config", str(config), *command]) == 1
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "already running" in err
+        assert asyncio.run(version()) == 2  # nothing was migrated
+        assert main(["--config", str(config), "migrate", "--dry-run"]) == 0
+    finally:
+        holder.communicate("")
+    assert main(["--config", str(config), "migrate"]) == 0
+    assert asyncio.run(version()) == len(MIGRATIONS)
+    assert main(["--config", str(config), "init-db"]) == 0
+
+
 def test_check_config_warns_about_unverified_emergency_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

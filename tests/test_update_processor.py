@@ -186,3 +186,56 @@ async def test_the_inbox_marks_urgent_updates_and_hands_them_on_first(tmp_path: 
     await path.store(raw)
     assert handed == [(2, True), (1, False)]
     await db.close()
+
+
+async def test_urgent_work_reaches_the_database_before_ordinary_work_waiting(
+    tmp_path: Path,
+) -> None:
+    """An urgent update's reads, and the outbox finding and sending an urgent row, take the
+    database's next turn although ordinary reads were queued first."""
+    from bot.delivery.dispatcher import OutboxDispatcher
+    from bot.storage import outbox
+
+    db = await Database.open(tmp_path / "db.sqlite3")
+    order: list[str] = []
+
+    async def ordinary(n: int) -> None:
+        await db.fetchone("SELECT 1")
+        order.append(f"ordinary {n}")
+
+    async def urgent_handler() -> None:
+        await db.fetchone("SELECT 1")
+        order.append("urgent update")
+
+    async def send(method: str, *, api_kwargs: dict[str, object], return_type: None) -> dict:
+        order.append(f"sent {api_kwargs['text']}")
+        return {"message_id": 1}
+
+    bot = SimpleNamespace(do_api_request=send)
+    dispatcher = OutboxDispatcher(bot, db, FakeClock(START))  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        await outbox.enqueue(
+            tx,
+            chat_id=1,
+            method="sendMessage",
+            params={"text": "alert"},
+            purpose="escalation",
+            now=START,
+            priority=outbox.Priority.URGENT,
+        )
+
+    async def handle(_: Update) -> None:
+        await urgent_handler()
+
+    chats = ChatOrder(handle)
+    async with db.transaction():
+        queued = [asyncio.create_task(ordinary(n)) for n in range(3)]
+        await asyncio.sleep(0)
+        chats.submit(update(7, 70), urgent=True)
+        drained = asyncio.create_task(dispatcher.drain())
+        await asyncio.sleep(0.01)
+        assert order == []  # the transaction in progress is never interrupted
+    await asyncio.gather(*queued, drained, chats.wait_idle())
+    assert order.index("sent alert") < order.index("ordinary 0")
+    assert order.index("urgent update") < order.index("ordinary 0")
+    await db.close()

@@ -28,7 +28,8 @@ from bot.delivery.worker import Worker
 from bot.storage import Database
 from bot.storage import outbox as outbox_store
 from bot.storage import users as user_store
-from bot.storage.outbox import OutboxMessage
+from bot.storage.database import urgent_work
+from bot.storage.outbox import OutboxMessage, Priority
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,13 @@ class OutboxDispatcher(Worker):
         """Send everything that is due now; returns how many rows were handled."""
         handled = 0
         async with self._drain_lock:
-            while batch := await outbox_store.due(self.db, self.clock.now(), limit=20):
+            while batch := await self._due(limit=20):
                 for message in batch:
-                    await self._send(message)
+                    if message.priority is Priority.URGENT:
+                        with urgent_work():
+                            await self._send(message)
+                    else:
+                        await self._send(message)
                     handled += 1
                     if self._stopping.is_set():
                         return handled
@@ -77,9 +82,14 @@ class OutboxDispatcher(Worker):
                         break
         return handled
 
+    async def _due(self, limit: int) -> list[OutboxMessage]:
+        """Looking is urgent work: it is how an urgent row just committed is found."""
+        with urgent_work():
+            return await outbox_store.due(self.db, self.clock.now(), limit=limit)
+
     async def _urgent_waiting(self) -> bool:
-        due = await outbox_store.due(self.db, self.clock.now(), limit=1)
-        return bool(due) and due[0].priority == 0
+        due = await self._due(limit=1)
+        return bool(due) and due[0].priority is Priority.URGENT
 
     async def _send(self, message: OutboxMessage) -> None:
         now = self.clock.now()

@@ -69,7 +69,7 @@ class Route:
 
 
 async def route(rt: Runtime, sender: User, replied: Replied | None) -> Route:
-    """Decide where a message from `sender` goes (one cached read; a reply adds the mapping)."""
+    """Decide where a message from `sender` goes (one read; a reply adds the mapping)."""
     db = rt.storage
     involving = [_fresh(rt, c) for c in await contact_store.active_involving(db, sender.id)]
     if replied is not None:
@@ -280,12 +280,11 @@ def _last_spoken(rt: Runtime) -> dict[int, tuple[str, datetime]]:
 
 def _forget_old_spoken(rt: Runtime, spoken: dict[int, tuple[str, datetime]], now: datetime) -> None:
     """Keep memory bounded: forget contacts quiet for `SPOKEN_SETTLED`, whose group commit
-    landed long ago, and drop cached contacts so that theirs are read afresh from the rows.
-    Recent entries stay: their rows may still be waiting for the group commit."""
+    landed long ago (their rows say the same). Recent entries stay: their rows may still be
+    waiting for the group commit."""
     for contact_id, (_, at) in list(spoken.items()):
         if now - at > SPOKEN_SETTLED:
             del spoken[contact_id]
-    rt.storage.forget_cached(["contacts"])
 
 
 def _fresh(rt: Runtime, contact: Contact) -> Contact:

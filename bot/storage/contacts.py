@@ -9,7 +9,6 @@ from enum import StrEnum
 from bot.domain import Contact
 from bot.storage.database import Database, Row, Transaction
 from bot.storage.group_commit import GroupWriter
-from bot.storage.read_cache import Reads
 
 
 class OfferStatus(StrEnum):
@@ -38,16 +37,6 @@ def _offer(row: Row) -> Offer:
         expires_at=datetime.fromisoformat(row["expires_at"]),
     )
 
-
-# Contacts are read for every relayed message and urgent alert, so answers are kept in memory
-# (see `Database.fetchall_cached`). Columns whose changes do not drop them: who spoke last is
-# written by group commits
-# (`note_relayed_later`) and kept newer in memory by the relay; the crisis-notice time is only
-# ever read by its own claim. `Contact` does not carry the latter, so nobody reads it stale.
-READS = Reads.of(
-    ["contacts", "users"],
-    trailing=["contacts.last_sender", "contacts.last_message_at", "contacts.crisis_notice_at"],
-)
 
 CONTACT_SQL = """
     SELECT c.*, cu.telegram_id AS citizen_chat, pu.telegram_id AS peer_chat,
@@ -218,7 +207,7 @@ async def active_between(
 
 
 async def contact(db: Database | Transaction, contact_id: int) -> Contact | None:
-    row = await db.fetchone_cached(CONTACT_SQL + " WHERE c.id = ?", (contact_id,), reads=READS)
+    row = await db.fetchone(CONTACT_SQL + " WHERE c.id = ?", (contact_id,))
     return _contact(row) if row else None
 
 
@@ -245,15 +234,13 @@ async def active_involving(db: Database | Transaction, user_id: int) -> list[Con
     """Every active contact the user is part of, on either side, in one query.
 
     A citizen's coordinator conversation comes first (it takes over while open), then the
-    newest; a peer's contacts follow in the order they started. Asked for every relayed
-    message, so answered from memory until contacts or users are written; who spoke last may
-    trail there (group commits write it), which the relay keeps in memory for that reason.
+    newest; a peer's contacts follow in the order they started. Who spoke last trails here by
+    up to a group commit (`note_relayed_later`); the relay keeps the newer value in memory.
     """
-    rows = await db.fetchall_cached(
+    rows = await db.fetchall(
         CONTACT_SQL + " WHERE c.status = 'active' AND (c.citizen_id = ? OR c.peer_id = ?)"
         " ORDER BY c.kind = 'coordinator' DESC, c.id DESC",
         (user_id, user_id),
-        reads=READS,
     )
     found = [_contact(row) for row in rows]
     as_peer = sorted((c for c in found if c.peer_id == user_id), key=lambda c: c.id)

@@ -6,9 +6,6 @@ from datetime import datetime
 
 from bot.domain import Request, RequestStatus
 from bot.storage.database import Database, Row, Transaction
-from bot.storage.read_cache import Reads
-
-READS = Reads.of(["requests"])  # a request by id, as an urgent alert shows it
 
 DRAFT_FIELDS = ("age_band", "topic", "language", "contact_form", "times", "note")
 
@@ -41,9 +38,7 @@ def _request(row: Row) -> Request:
 
 
 async def by_id(db: Database | Transaction, request_id: int) -> Request | None:
-    row = await db.fetchone_cached(
-        "SELECT * FROM requests WHERE id = ?", (request_id,), reads=READS
-    )
+    row = await db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
     return _request(row) if row else None
 
 

@@ -7,9 +7,6 @@ from datetime import datetime
 from bot.domain import Role, User
 from bot.storage import reports
 from bot.storage.database import Database, Row, Transaction
-from bot.storage.read_cache import Reads
-
-READS = Reads.of(["users"])  # who is writing, who is on duty: asked on every update or alert
 
 
 def _user(row: Row) -> User:
@@ -26,15 +23,12 @@ def _user(row: Row) -> User:
 
 
 async def by_telegram_id(db: Database | Transaction, telegram_id: int) -> User | None:
-    """Asked on every update, so answered from memory until the users table is written."""
-    row = await db.fetchone_cached(
-        "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,), reads=READS
-    )
+    row = await db.fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
     return _user(row) if row else None
 
 
 async def by_id(db: Database | Transaction, user_id: int) -> User | None:
-    row = await db.fetchone_cached("SELECT * FROM users WHERE id = ?", (user_id,), reads=READS)
+    row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
     return _user(row) if row else None
 
 
@@ -101,9 +95,7 @@ async def set_on_duty(db: Database, telegram_id: int, on_duty: bool) -> None:
 async def on_duty(db: Database | Transaction) -> list[int]:
     """Telegram ids of people who said they are on duty (who is staff is decided in memory,
     see `bot.services.coordinators.on_duty_chats`: a peer can be a coordinator too)."""
-    rows = await db.fetchall_cached(
-        "SELECT telegram_id FROM users WHERE on_duty = 1", (), reads=READS
-    )
+    rows = await db.fetchall("SELECT telegram_id FROM users WHERE on_duty = 1")
     return [row[0] for row in rows]
 
 

@@ -34,6 +34,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.clock import Clock
 from bot.storage import Database, inbox
+from bot.storage.database import urgent_work
 from bot.storage.group_commit import GroupWriter
 
 if TYPE_CHECKING:
@@ -122,7 +123,8 @@ class ChatOrder:
             while waiting:
                 update, urgent = waiting[0]
                 if urgent:
-                    await self._start(update)
+                    with urgent_work():  # its database turns come first too
+                        await self._start(update)
                 else:
                     async with self._slots:
                         await self._start(update)

@@ -33,22 +33,28 @@ SENDS = ("sendMessage", "copyMessage", "editMessageText", "editMessageReplyMarku
 
 class KillSwitch:
     """Kills the bot process, before answering, at the first request that shows it has the
-    watched update; the request itself is refused, so nothing of it reaches anyone."""
+    watched update; the request itself is refused, and so is every request of the killed
+    process still on its way (two sends can be in flight at once: the reply and an urgent
+    alert), so nothing of that attempt reaches anyone. `revive()` before the restart."""
 
     def __init__(self, fake: FakeTelegram, bot: BotProcess) -> None:
         self.bot = bot
         self.watched: int | None = None
         self.handed_out = False
         self.killed_at: str | None = None
+        self.dead = False
         original = fake.call_wire
 
         async def watch(method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+            if self.dead:
+                return 502, b'{"ok": false, "error_code": 502, "description": "Bad Gateway"}'
             if self.watched is not None and self.killed_at is None:
                 confirmed = method == "getUpdates" and int(params.get("offset", 0)) > self.watched
                 if confirmed or (self.handed_out and method in SENDS):
                     assert self.bot.process is not None
                     os.kill(self.bot.process.pid, signal.SIGKILL)
                     self.killed_at = method
+                    self.dead = True
                     if confirmed:  # Telegram takes the confirmation: it never sends it again
                         await original(method, {**params, "timeout": 0})
                     return 502, b'{"ok": false, "error_code": 502, "description": "Bad Gateway"}'
@@ -59,6 +65,10 @@ class KillSwitch:
             return status, body
 
         fake.call_wire = watch  # type: ignore[method-assign]
+
+    def revive(self) -> None:
+        """The next process is a new one: its requests are answered again."""
+        self.dead = False
 
 
 async def answered(citizen: FakeUser, text: str) -> None:
@@ -146,6 +156,7 @@ async def test_crisis_words_outside_a_contact_survive_sigkill_right_after_the_fe
             stored = killed.execute("SELECT 1 FROM inbox WHERE update_id = ?", (switch.watched,))
             assert stored.fetchone() is not None  # fetched, stored, not yet finished
 
+        switch.revive()
         await bot.start()
         await eventually(lambda: any(ANSWER in t for t in citizen.texts))
         await eventually(lambda: any(t.startswith("Urgent #") for t in coordinator.texts))

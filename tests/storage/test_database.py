@@ -1,3 +1,5 @@
+import asyncio
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -5,6 +7,7 @@ import pytest
 
 from bot.errors import MigrationError, StorageError
 from bot.storage import Database
+from bot.storage.database import urgent_work
 from bot.storage.migrations import MIGRATIONS
 
 
@@ -101,3 +104,68 @@ async def test_start_up_backs_up_an_old_database_before_migrating(tmp_path: Path
     assert await restored.schema_version() == 1
     assert (await restored.fetchone("SELECT COUNT(*) FROM users"))[0] == 1
     await restored.close()
+
+
+async def test_every_read_sees_what_another_writer_committed(tmp_path: Path) -> None:
+    """Nothing answers from memory: a change made behind the bot's back is read at once."""
+    from datetime import UTC, datetime
+
+    from bot.storage import contacts, users
+    from bot.storage.users import Role
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    db = await Database.open(tmp_path / "db.sqlite3")
+    async with db.transaction() as tx:
+        citizen = await users.ensure(tx, 1, Role.CITIZEN, now, language="da", pseudonym="Ida")
+        peer = await users.ensure(tx, 2, Role.PEER, now, language="da", pseudonym="Bo")
+        contact_id = await contacts.create_contact(tx, None, citizen.id, peer.id, now)
+    assert (await users.by_telegram_id(db, 1)).language == "da"  # type: ignore[union-attr]
+    assert [c.id for c in await contacts.active_involving(db, citizen.id)] == [contact_id]
+    with sqlite3.connect(tmp_path / "db.sqlite3") as other:
+        other.execute("UPDATE users SET language = 'en', pseudonym = 'Ada' WHERE id = ?", (1,))
+        other.execute("UPDATE contacts SET status = 'ended' WHERE id = ?", (contact_id,))
+    assert (await users.by_telegram_id(db, 1)).language == "en"  # type: ignore[union-attr]
+    assert (await users.by_id(db, citizen.id)).pseudonym == "Ada"  # type: ignore[union-attr]
+    assert await contacts.active_involving(db, citizen.id) == []
+    assert not (await contacts.contact(db, contact_id)).active  # type: ignore[union-attr]
+    await db.close()
+
+
+async def test_urgent_work_takes_the_next_turn_before_ordinary_work(tmp_path: Path) -> None:
+    """Ordinary reads queued first still wait while an urgent one goes ahead of them; the
+    turn in progress (an open transaction) is never interrupted."""
+    db = await Database.open(tmp_path / "db.sqlite3")
+    order: list[str] = []
+
+    async def read(name: str, urgent: bool) -> None:
+        if urgent:
+            with urgent_work():
+                await db.fetchone("SELECT 1")
+        else:
+            await db.fetchone("SELECT 1")
+        order.append(name)
+
+    async with db.transaction() as tx:
+        waiting = [asyncio.create_task(read(f"ordinary {n}", False)) for n in range(3)]
+        await asyncio.sleep(0)
+        waiting.append(asyncio.create_task(read("urgent", True)))
+        await asyncio.sleep(0)
+        await tx.execute("CREATE TABLE t (x)")
+        order.append("transaction")
+    await asyncio.gather(*waiting)
+    assert order == ["transaction", "urgent", "ordinary 0", "ordinary 1", "ordinary 2"]
+    await db.close()
+
+
+async def test_a_waiter_cancelled_gives_its_turn_on(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    async with db.transaction():
+        gone = asyncio.create_task(db.fetchone("SELECT 1"))
+        after = asyncio.create_task(db.fetchone("SELECT 2"))
+        await asyncio.sleep(0)
+        gone.cancel()
+    assert (await after)[0] == 2
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert (await db.fetchone("SELECT 3"))[0] == 3  # the connection is free again
+    await db.close()
