@@ -68,7 +68,7 @@ def limits(t: Translator, config: Config) -> str:
 
 def confidentiality(t: Translator) -> list[str]:
     """Who else learns what a citizen writes: shown before consent (and in /privacy). Each
-    sentence is what the code does (`tests/test_confidentiality.py`)."""
+    sentence is what the code does (`tests/journeys/test_confidentiality.py`)."""
     return [
         t._("What you write to your peer is between the two of you, except:"),
         t._(

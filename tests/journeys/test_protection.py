@@ -16,7 +16,7 @@ from tests.helpers.flows import (
     press,
 )
 from tests.helpers.harness import COORDINATOR, Harness
-from tests.test_privacy import scan_for
+from tests.journeys.test_privacy import scan_for
 
 
 async def end_and_report(h: Harness, peer, reason: str = "Abusive or threatening") -> None:  # type: ignore[no-untyped-def]

@@ -23,8 +23,8 @@ from bot.storage import users as user_store
 from handlers.keyboards import MAX_DATA_BYTES, well_formed
 from tests.helpers.flows import ask_for_peer, coordinator, in_contact, make_peer, press
 from tests.helpers.harness import Harness, make_config
-from tests.test_privacy import scan_for
-from tests.test_wrong_actors import snapshot
+from tests.journeys.test_privacy import scan_for
+from tests.journeys.test_wrong_actors import snapshot
 
 
 def entry(key: str, name: str, topics: list[str], languages: list[str]) -> dict[str, Any]:
@@ -500,7 +500,7 @@ def test_check_config_warns_and_run_refuses_an_unverified_community(
     from bot.cli import main
 
     monkeypatch.setenv("PEERBOT_TOKEN", "1:x")
-    example = Path(__file__).resolve().parent.parent / "peerbot.example.toml"
+    example = Path(__file__).resolve().parents[2] / "peerbot.example.toml"
     text = example.read_text(encoding="utf-8")
     start = text.index("# [[communities]]")
     entry = "\n".join(line.removeprefix("# ") for line in text[start:].splitlines())

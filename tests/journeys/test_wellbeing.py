@@ -21,8 +21,8 @@ from tests.helpers.flows import (
     press,
 )
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR, Harness, make_config
-from tests.test_discretion import first_lines, revealing, speak
-from tests.test_privacy import scan_for
+from tests.journeys.test_discretion import first_lines, revealing, speak
+from tests.journeys.test_privacy import scan_for
 
 SCALE = (
     "All of the time",

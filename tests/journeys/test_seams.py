@@ -10,7 +10,7 @@ from bot.services import privacy
 from bot.storage import users as user_store
 from tests.helpers.flows import coordinator, in_contact, make_peer, press
 from tests.helpers.harness import Harness
-from tests.test_relay_routing import ask_again
+from tests.journeys.test_relay_routing import ask_again
 
 
 async def pseudonym(h: Harness, user: FakeUser) -> str:

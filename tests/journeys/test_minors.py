@@ -12,7 +12,7 @@ from bot.config import parse_config
 from bot.errors import ConfigError
 from tests.helpers.flows import ADULT, INTAKE_ANSWERS, MINOR, ask_for_peer, coordinator, press
 from tests.helpers.harness import COORDINATOR, Harness
-from tests.test_privacy import scan_for
+from tests.journeys.test_privacy import scan_for
 
 KID = 1234567
 

@@ -144,7 +144,7 @@ async def test_nobody_reachable_and_bar_notices_open_discreetly(
 ) -> None:
     """Notices that carry the emergency lines arrive unprompted: the lines come later than
     what an expanded notification shows, and 112 stays in the message."""
-    from tests.test_protection import ask_again, end_and_report
+    from tests.journeys.test_protection import ask_again, end_and_report
 
     h = harness
     coco = await coordinator(h)

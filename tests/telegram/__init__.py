@@ -1,0 +1,1 @@
+"""The update path, webhook aside: per-chat order, the urgent lane, the inbox, sent-message ids."""
