@@ -100,3 +100,10 @@ async def mark(rt: Runtime) -> int:
 
 async def since(rt: Runtime, before: int) -> list[tuple[int, str]]:
     return (await outbox(rt))[before:]
+
+
+async def peer_of(rt: Runtime, contact: Contact) -> User:
+    """The contact's peer, as the services that take the acting person want them."""
+    found = await user_store.by_id(rt.storage, contact.peer_id)
+    assert found is not None
+    return found

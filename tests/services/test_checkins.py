@@ -31,14 +31,11 @@ async def plan(
 ) -> Checkin:
     """What the planning dialogue stores, step by step, then confirms."""
     who = contact.peer_id if by_peer else contact.citizen_id
-    draft = await checkins.start_draft(rt, contact, who)
-    # The dialogue writes its answers with the storage function (no service path yet).
-    await checkin_store.update_draft(
-        rt.storage, draft.id, kind=kind, local_time=local, repeat_weeks=weeks
+    draft = await checkins.start_draft(rt, who, contact_id=contact.id)
+    draft = await checkins.plan_step(
+        rt, draft, who, "confirm", kind=kind, local_time=local, repeat_weeks=weeks
     )
-    stored = await checkin_store.by_id(rt.storage, draft.id)
-    assert stored is not None
-    return await checkins.confirm(rt, stored)
+    return await checkins.confirm(rt, draft, who)
 
 
 def utc(*args: int) -> datetime:
@@ -217,6 +214,6 @@ async def test_a_call_is_reminded_to_both_an_hour_before_and_sends_no_check_in(
 async def test_cancelled_check_ins_never_fire(rt: Runtime, clock: FakeClock) -> None:
     contact = await given.pair(rt)
     planned = await plan(rt, contact, datetime(2026, 3, 3, 10, 0))
-    assert await checkins.cancel(rt, planned)
+    assert await checkins.cancel(rt, planned.id, contact.citizen_id)
     clock.set(utc(2026, 3, 3, 12, 0))
     assert (await checkins.sweep(rt)).fired == 0

@@ -15,7 +15,7 @@ from bot.runtime import Runtime
 from bot.services import contacts, intake, reports
 from bot.storage import requests as request_store
 from bot.storage.requests import RequestStatus
-from tests.services import making
+from tests.services import given, making
 
 CITIZEN = 5001
 PEER = 6001
@@ -99,6 +99,9 @@ async def test_the_earlier_peer_is_offered_again_unless_they_reported_the_citize
 
     clock.advance(timedelta(days=1))
     second = await making.in_contact(rt, CITIZEN, 6002, name="Falk")
-    assert await reports.end_and_report(rt, second, "boundaries") is not None
+    assert (
+        await reports.end_and_report(rt, await given.peer_of(rt, second), second.id, "boundaries")
+        is not None
+    )
     # The last peer is now the one who reported: they are never offered again.
     assert await intake.previous_peer(rt, contact.citizen_id) is None

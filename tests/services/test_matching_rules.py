@@ -151,11 +151,13 @@ async def test_a_cancelled_request_takes_its_offer_back(rt: Runtime) -> None:
     await making.peer(rt, PEER_A)
     waiting = await making.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, waiting.id) or 0
-    assert await matching.cancel_request(rt, waiting)
+    assert await matching.cancel_request(rt, waiting.id, waiting.citizen_id)
     assert (await making.fresh(rt, waiting.id)).status is RequestStatus.CANCELLED
     offer = await contact_store.offer(rt.storage, offer_id)
     assert offer is not None and offer.status is not OfferStatus.PENDING
-    assert not await matching.cancel_request(rt, waiting)  # a second press changes nothing
+    assert not await matching.cancel_request(
+        rt, waiting.id, waiting.citizen_id
+    )  # a second press changes nothing
 
 
 async def test_a_request_nobody_took_in_office_time_is_raised_once(

@@ -31,7 +31,7 @@ async def test_a_peer_gets_the_peer_menu_only_once_approved(rt: Runtime) -> None
     await menus.given(rt, PEER, menu)
     assert not (await menus.change_needed(rt, PEER))[1]
 
-    await people.choose_language(rt.storage, PEER, "en")
+    await people.choose_language(rt, PEER, "en")
     menu, changed = await menus.change_needed(rt, PEER)
     assert menu.key == "peer:en" and changed
 

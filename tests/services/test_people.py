@@ -33,12 +33,12 @@ async def test_a_configured_coordinator_is_registered_in_their_language(rt: Runt
 async def test_a_stored_choice_of_language_wins_over_telegrams(rt: Runtime) -> None:
     await making.citizen(rt, CITIZEN, "da")
     assert (await who(rt, CITIZEN, "en")).language == "da"
-    assert await people.choose_language(rt.storage, CITIZEN, "en")
+    assert await people.choose_language(rt, CITIZEN, "en")
     assert (await who(rt, CITIZEN, "da")).language == "en"
 
 
 async def test_without_a_row_the_choice_is_kept_in_memory_only(rt: Runtime) -> None:
-    assert not await people.choose_language(rt.storage, 4242, "en")
+    assert not await people.choose_language(rt, 4242, "en")
     person = await people.identify(
         rt.storage, rt.config, 4242, "da", "en", now=rt.now(), staff=rt.roles
     )

@@ -13,7 +13,7 @@ from bot.storage import users as user_store
 from bot.storage.inventory import INVENTORY
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given, making
 
 CITIZEN = 5001
 PEER, OTHER_PEER = 6001, 6002
@@ -50,7 +50,9 @@ async def a_citizen_with_a_history(rt: Runtime, clock: FakeClock) -> User:
     await handover.propose(rt, await user(rt, PEER), first.id, "Likes walks")
     clock.advance(timedelta(hours=1))
     second = await making.in_contact(rt, CITIZEN, OTHER_PEER, name="Falk")
-    report_id = await reports.end_and_report(rt, second, "abuse")
+    report_id = await reports.end_and_report(
+        rt, await given.peer_of(rt, second), second.id, "abuse"
+    )
     assert report_id is not None
     await reports.add_note(rt, report_id, await user(rt, OTHER_PEER), "Threats")
     await reports.decide(rt, report_id, "w1", COORDINATOR)

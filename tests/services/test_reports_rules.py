@@ -15,7 +15,7 @@ from bot.storage.reports import ReportStatus
 from bot.storage.requests import RequestStatus
 from bot.storage.users import User
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
-from tests.services import making
+from tests.services import given, making
 
 CITIZEN = 5001
 PEER = 6001
@@ -29,7 +29,9 @@ async def citizen(rt: Runtime) -> User:
 
 async def reported(rt: Runtime) -> int:
     contact = await making.in_contact(rt, CITIZEN, PEER)
-    report_id = await reports.end_and_report(rt, contact, "abuse")
+    report_id = await reports.end_and_report(
+        rt, await given.peer_of(rt, contact), contact.id, "abuse"
+    )
     assert report_id is not None
     return report_id
 
@@ -38,8 +40,14 @@ async def test_reporting_ends_the_contact_and_the_citizen_hears_only_that_it_end
     rt: Runtime,
 ) -> None:
     contact = await making.in_contact(rt, CITIZEN, PEER)
-    assert await reports.end_and_report(rt, contact, "threats") is None  # not a reason
-    assert await reports.end_and_report(rt, contact, "abuse") is not None
+    assert (
+        await reports.end_and_report(rt, await given.peer_of(rt, contact), contact.id, "threats")
+        is None
+    )  # not a reason
+    assert (
+        await reports.end_and_report(rt, await given.peer_of(rt, contact), contact.id, "abuse")
+        is not None
+    )
 
     ended = await contact_store.contact(rt.storage, contact.id)
     assert ended is not None and not ended.active and ended.ended_by == "peer"

@@ -69,7 +69,7 @@ async def test_an_offer_to_a_peer_who_is_not_free_or_a_request_not_waiting_chang
     assert await request_queue.offer_to(rt, waiting.id, english.user_id, COORDINATOR) is (
         OfferOutcome.PEER_BUSY
     )
-    assert await matching.cancel_request(rt, waiting)
+    assert await matching.cancel_request(rt, waiting.id, waiting.citizen_id)
     assert await request_queue.offer_to(rt, waiting.id, english.user_id, COORDINATOR) is (
         OfferOutcome.STALE
     )

@@ -50,7 +50,9 @@ async def test_a_bar_counts_until_its_date_and_a_contact_wins_over_it(
     rt: Runtime, clock: FakeClock
 ) -> None:
     contact = await given.pair(rt)
-    report_id = await reports.end_and_report(rt, contact, "abuse")
+    report_id = await reports.end_and_report(
+        rt, await given.peer_of(rt, contact), contact.id, "abuse"
+    )
     assert report_id is not None
     assert (await reports.decide(rt, report_id, "w1", COORDINATOR)).decided_now
     found = await where(rt, given.CITIZEN)

@@ -17,7 +17,6 @@ from bot.runtime import Runtime
 from bot.services import checkins, escalation, statistics
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
-from bot.storage import checkins as checkin_store
 from bot.storage import statistics as statistics_store
 from bot.storage.migrations import MIGRATIONS
 from tests.helpers.harness import make_config
@@ -487,11 +486,11 @@ async def test_what_the_services_record_is_counted(live: Runtime, clock: FakeClo
     assert raised is not None
     clock.advance(timedelta(minutes=6))
     await escalation.acknowledge(rt, raised, 9001, "Ida")
-    draft = await checkins.start_draft(rt, contact, contact.citizen_id)
-    await checkin_store.update_draft(rt.storage, draft.id, local_time=datetime(2026, 3, 3, 10))
-    stored = await checkin_store.by_id(rt.storage, draft.id)
-    assert stored is not None
-    planned = await checkins.confirm(rt, stored)
+    draft = await checkins.start_draft(rt, contact.citizen_id, contact_id=contact.id)
+    draft = await checkins.plan_step(
+        rt, draft, contact.citizen_id, "confirm", local_time=datetime(2026, 3, 3, 10)
+    )
+    planned = await checkins.confirm(rt, draft, contact.citizen_id)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     await checkins.sweep(rt)
     assert await checkins.answer(rt, planned.id, contact.citizen_id, "better")
