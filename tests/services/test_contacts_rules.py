@@ -8,7 +8,7 @@ from bot.services import contacts
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
-from tests.services import making
+from tests.services import given
 
 CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER = 6001
@@ -17,27 +17,27 @@ PEER = 6001
 async def test_when_the_peer_ends_only_the_citizen_is_told_and_offered_feedback(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
 
     assert await contacts.end(rt, contact, "peer")
     assert not await contacts.end(rt, contact, "peer")  # a second press ends nothing
 
-    assert [chat for chat, _ in await making.sent(rt, "contact-ended")] == [CITIZEN]
-    assert [chat for chat, _ in await making.sent(rt, "feedback")] == [CITIZEN]
+    assert [chat for chat, _ in await given.sent(rt, "contact-ended")] == [CITIZEN]
+    assert [chat for chat, _ in await given.sent(rt, "feedback")] == [CITIZEN]
     assert contact.request_id is not None
-    closed = await making.fresh(rt, contact.request_id)
+    closed = await given.fresh(rt, contact.request_id)
     assert closed.status is RequestStatus.CLOSED
 
 
 async def test_when_the_citizen_ends_the_peer_is_told(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     assert await contacts.end(rt, contact, "citizen")
-    assert [chat for chat, _ in await making.sent(rt, "contact-ended")] == [PEER]
-    assert [chat for chat, _ in await making.sent(rt, "feedback")] == [CITIZEN]
+    assert [chat for chat, _ in await given.sent(rt, "contact-ended")] == [PEER]
+    assert [chat for chat, _ in await given.sent(rt, "feedback")] == [CITIZEN]
 
 
 async def test_a_citizen_who_blocked_the_bot_is_not_asked_for_feedback(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
     assert citizen is not None
 
@@ -45,16 +45,16 @@ async def test_a_citizen_who_blocked_the_bot_is_not_asked_for_feedback(rt: Runti
 
     ended = await contact_store.contact(rt.storage, contact.id)
     assert ended is not None and ended.ended_by == "unreachable"
-    assert await making.sent(rt, "feedback") == []
-    assert [chat for chat, _ in await making.sent(rt, "contact-ended")] == [PEER]
+    assert await given.sent(rt, "feedback") == []
+    assert [chat for chat, _ in await given.sent(rt, "contact-ended")] == [PEER]
 
 
 async def test_a_rating_counts_once_and_only_for_the_citizens_own_ended_contact(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
-    stranger = await making.citizen(rt, OTHER_CITIZEN)
+    stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
     assert citizen is not None
 
     assert not await contacts.rate(rt, citizen, contact.id, 5)  # still active
@@ -70,7 +70,7 @@ async def test_a_rating_counts_once_and_only_for_the_citizens_own_ended_contact(
 
 
 async def test_no_thanks_stores_nothing(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
     assert citizen is not None
     await contacts.end(rt, contact, "citizen")
@@ -79,7 +79,7 @@ async def test_no_thanks_stores_nothing(rt: Runtime) -> None:
 
 
 async def test_a_comment_is_one_line_of_at_most_500_characters(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
     assert citizen is not None
     await contacts.end(rt, contact, "citizen")

@@ -9,7 +9,7 @@ from bot.errors import NotAllowed
 from bot.services import escalation
 from bot.staff import Actor
 from bot.storage import escalations as escalation_store
-from tests.helpers.world import GROUP, World
+from tests.services.given import GROUP, World
 
 
 async def _concern(world: World) -> int:
@@ -17,14 +17,15 @@ async def _concern(world: World) -> int:
         world.rt,
         reason=escalation.Reason.PEER_CONCERN,
         citizen_id=world.citizen.id,
-        request_id=1,
-        contact_id=1,
+        request_id=world.contact.request_id,
+        contact_id=world.contact.id,
         source_key="test:concern",
     )
     assert escalation_id is not None
     return escalation_id
 
 
+@pytest.mark.coordinator_group
 async def test_only_coordinators_see_the_escalations(world: World) -> None:
     rt = world.rt
     escalation_id = await _concern(world)

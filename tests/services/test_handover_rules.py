@@ -17,7 +17,7 @@ from bot.storage.contacts import Contact
 from bot.storage.peers import PeerProfile
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given
 
 CITIZEN = 5001
 PEER, NEXT_PEER = 6001, 6002
@@ -30,7 +30,7 @@ async def user(rt: Runtime, telegram_id: int) -> User:
 
 
 async def ended_by_peer(rt: Runtime) -> tuple[Contact, User]:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     assert await contacts.end(rt, contact, "peer")
     return contact, await user(rt, PEER)
 
@@ -46,7 +46,7 @@ async def test_the_peer_proposes_once_and_the_citizen_is_asked(rt: Runtime) -> N
     assert await handover.propose(rt, peer, contact.id, "Likes  short\nmessages") is None
     assert await handover.propose(rt, peer, contact.id, "again") is Refusal.ALREADY
 
-    [(chat, text)] = await making.sent(rt, "handover")
+    [(chat, text)] = await given.sent(rt, "handover")
     assert chat == CITIZEN and "Likes short messages" in text
     assert len(await note_ids(rt)) == 1
 
@@ -54,12 +54,12 @@ async def test_the_peer_proposes_once_and_the_citizen_is_asked(rt: Runtime) -> N
 async def test_only_the_contacts_own_peer_after_they_ended_it_may_leave_a_note(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     peer = await user(rt, PEER)
     assert await handover.may_propose(rt, peer, contact.id) is Refusal.NOT_YOURS  # active
     await contacts.end(rt, contact, "citizen")
     assert await handover.may_propose(rt, peer, contact.id) is Refusal.NOT_YOURS  # not theirs
-    other = await making.peer(rt, NEXT_PEER)
+    other = await given.peer(rt, NEXT_PEER)
     stranger = await user(rt, other.telegram_id)
     assert await handover.propose(rt, stranger, contact.id, "hi") is Refusal.NOT_YOURS
     assert await note_ids(rt) == []
@@ -93,17 +93,17 @@ async def test_a_kept_note_reaches_the_next_peers_offer_and_nobody_else_decides(
     await handover.propose(rt, peer, contact.id, "Prefers evenings")
     [note_id] = await note_ids(rt)
     citizen = await user(rt, CITIZEN)
-    stranger = await making.citizen(rt, 5002)
+    stranger = await given.citizen(rt, 5002, "da")
 
     assert await handover.decide(rt, stranger, note_id, keep=False) is Decision.STALE
     assert await handover.decide(rt, citizen, note_id, keep=True) is Decision.KEPT
     assert await handover.decide(rt, citizen, note_id, keep=True) is Decision.ALREADY_KEPT
 
     await peers.set_away(rt, await _profile(rt, peer), True)
-    await making.peer(rt, NEXT_PEER)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, NEXT_PEER)
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is not None
-    chat, text = (await making.sent(rt, "offer"))[-1]  # the first offer went to the first peer
+    chat, text = (await given.sent(rt, "offer"))[-1]  # the first offer went to the first peer
     assert chat == NEXT_PEER and "Prefers evenings" in text
 
 

@@ -15,7 +15,7 @@ from bot.runtime import Runtime
 from bot.services import contacts, intake, reports
 from bot.storage import requests as request_store
 from bot.storage.requests import RequestStatus
-from tests.services import given, making
+from tests.services import given
 
 CITIZEN = 5001
 PEER = 6001
@@ -30,12 +30,12 @@ async def test_consent_stores_a_made_up_name_and_the_current_version(rt: Runtime
 
 
 async def test_a_citizen_has_one_open_request_at_a_time(rt: Runtime) -> None:
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     first = await intake.start(rt, citizen, rt.config.age_bands[-1])
     again = await intake.start(rt, citizen)
     assert not first.resumed and again.resumed and again.request.id == first.request.id
 
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     assert waiting.id == first.request.id and waiting.status is RequestStatus.WAITING
     assert (await intake.start(rt, citizen)).request.id == waiting.id
 
@@ -47,15 +47,15 @@ async def test_an_adult_starts_at_the_topic_and_anyone_else_is_asked_their_age(
     minor_band = rt.config.age_bands[0]
     assert rt.config.is_minor(minor_band) and not rt.config.is_minor(adult_band)
 
-    adult = (await intake.start(rt, await making.citizen(rt, CITIZEN), adult_band)).request
-    minor = (await intake.start(rt, await making.citizen(rt, 5002), minor_band)).request
+    adult = (await intake.start(rt, await given.citizen(rt, CITIZEN, "da"), adult_band)).request
+    minor = (await intake.start(rt, await given.citizen(rt, 5002, "da"), minor_band)).request
 
     assert (adult.step, adult.age_band) == ("topic", "18+")
     assert (minor.step, minor.age_band) == ("age_band", None)  # a minor's band is never kept
 
 
 async def test_each_answer_is_stored_as_it_is_given(rt: Runtime) -> None:
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     draft = (await intake.start(rt, citizen, rt.config.age_bands[-1])).request
     await intake.answer(rt, draft, intake.Step.TOPIC, "anxiety")
     stored = await request_store.by_id(rt.storage, draft.id)
@@ -68,7 +68,7 @@ async def test_with_chat_as_the_only_form_nobody_is_asked_and_chat_is_stored(
     assert rt.config.contact_forms == ("chat",)
     assert intake.Step.CONTACT_FORM not in intake.steps(rt.config)
     assert intake.next_step(intake.Step.LANGUAGE, rt.config) is intake.Step.TIMES
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     assert waiting.contact_form == "chat"
 
 
@@ -82,7 +82,7 @@ def test_a_note_is_trimmed_and_must_be_short_and_not_empty() -> None:
 
 
 async def test_a_cancelled_draft_is_deleted(rt: Runtime) -> None:
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     draft = (await intake.start(rt, citizen, rt.config.age_bands[-1])).request
     await intake.answer(rt, draft, intake.Step.TOPIC, "anxiety")
     await intake.abandon(rt, draft)
@@ -93,12 +93,12 @@ async def test_a_cancelled_draft_is_deleted(rt: Runtime) -> None:
 async def test_the_earlier_peer_is_offered_again_unless_they_reported_the_citizen(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     await contacts.end(rt, contact, "citizen")
     assert await intake.previous_peer(rt, contact.citizen_id) == (contact.peer_id, "Ravn")
 
     clock.advance(timedelta(days=1))
-    second = await making.in_contact(rt, CITIZEN, 6002, name="Falk")
+    second = await given.in_contact(rt, CITIZEN, 6002, name="Falk")
     assert (
         await reports.end_and_report(rt, await given.peer_of(rt, second), second.id, "boundaries")
         is not None

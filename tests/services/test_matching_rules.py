@@ -11,7 +11,7 @@ from bot.services import matching, peers, unreachable
 from bot.storage import contacts as contact_store
 from bot.storage.contacts import OfferStatus
 from bot.storage.requests import RequestStatus
-from tests.services import making
+from tests.services import given
 
 CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER_A, PEER_B = 6001, 6002
@@ -26,31 +26,31 @@ async def offered_peer(rt: Runtime, offer_id: int | None) -> int | None:
 
 
 async def test_the_offer_goes_to_the_free_peer_who_shares_topic_and_language(rt: Runtime) -> None:
-    await making.peer(rt, PEER_A, topics=("anxiety",))
-    await making.peer(rt, PEER_B, languages=("en",))
-    right = await making.peer(rt, 6003, topics=("loneliness", "anxiety"), languages=("da",))
-    waiting = await making.request(rt, CITIZEN, topic="loneliness", language="da")
+    await given.peer(rt, PEER_A, topics=("anxiety",))
+    await given.peer(rt, PEER_B, languages=("en",))
+    right = await given.peer(rt, 6003, topics=("loneliness", "anxiety"), languages=("da",))
+    waiting = await given.request(rt, CITIZEN, topic="loneliness", language="da")
 
     offer_id = await matching.offer_next(rt, waiting.id)
 
     assert await offered_peer(rt, offer_id) == right.user_id
-    assert [chat for chat, _ in await making.sent(rt, "offer")] == [right.telegram_id]
+    assert [chat for chat, _ in await given.sent(rt, "offer")] == [right.telegram_id]
 
 
 async def test_nobody_is_offered_a_request_when_no_peer_fits(rt: Runtime) -> None:
-    await making.peer(rt, PEER_A, topics=("anxiety",))
-    waiting = await making.request(rt, CITIZEN, topic="loneliness")
+    await given.peer(rt, PEER_A, topics=("anxiety",))
+    waiting = await given.request(rt, CITIZEN, topic="loneliness")
     assert await matching.offer_next(rt, waiting.id) is None
-    assert (await making.fresh(rt, waiting.id)).status is RequestStatus.WAITING
+    assert (await given.fresh(rt, waiting.id)).status is RequestStatus.WAITING
 
 
 async def test_away_unreachable_and_not_yet_approved_peers_are_skipped(rt: Runtime) -> None:
-    away = await making.peer(rt, PEER_A)
+    away = await given.peer(rt, PEER_A)
     await peers.set_away(rt, away, True)
-    await making.peer(rt, PEER_B)
+    await given.peer(rt, PEER_B)
     assert await unreachable.peer_unreachable(rt, PEER_B)
-    await making.peer(rt, 6003, approve=False)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, 6003, approve=False)
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None
 
     await peers.set_away(rt, away, False)
@@ -58,28 +58,28 @@ async def test_away_unreachable_and_not_yet_approved_peers_are_skipped(rt: Runti
 
 
 async def test_a_peer_is_offered_only_in_their_chosen_hours(rt: Runtime, clock: FakeClock) -> None:
-    evening = await making.peer(rt, PEER_A, availability=("evening",))
-    waiting = await making.request(rt, CITIZEN)
+    evening = await given.peer(rt, PEER_A, availability=("evening",))
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None  # 10:00 on a Monday in Denmark
     clock.advance(timedelta(hours=8))  # 18:00
     assert await offered_peer(rt, await matching.offer_next(rt, waiting.id)) == evening.user_id
 
 
 async def test_pending_offers_count_against_a_peers_capacity(rt: Runtime) -> None:
-    only = await making.peer(rt, PEER_A, capacity=1)
-    first = await making.request(rt, CITIZEN)
-    second = await making.request(rt, OTHER_CITIZEN)
+    only = await given.peer(rt, PEER_A, capacity=1)
+    first = await given.request(rt, CITIZEN)
+    second = await given.request(rt, OTHER_CITIZEN)
     assert await offered_peer(rt, await matching.offer_next(rt, first.id)) == only.user_id
     assert await matching.offer_next(rt, second.id) is None
 
 
 async def test_the_peer_with_fewest_contacts_is_asked_first(rt: Runtime) -> None:
-    busy = await making.peer(rt, PEER_A, capacity=3)
-    first = await making.request(rt, CITIZEN)
+    busy = await given.peer(rt, PEER_A, capacity=3)
+    first = await given.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, first.id)
     assert (await matching.accept(rt, offer_id or 0, PEER_A)).contact is not None
-    quiet = await making.peer(rt, PEER_B, capacity=3)
-    second = await making.request(rt, OTHER_CITIZEN)
+    quiet = await given.peer(rt, PEER_B, capacity=3)
+    second = await given.request(rt, OTHER_CITIZEN)
     assert await offered_peer(rt, await matching.offer_next(rt, second.id)) == quiet.user_id
     assert busy.user_id != quiet.user_id
 
@@ -87,9 +87,9 @@ async def test_the_peer_with_fewest_contacts_is_asked_first(rt: Runtime) -> None
 async def test_an_unanswered_offer_expires_and_passes_to_the_next_peer_never_back(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    a = await making.peer(rt, PEER_A)
-    b = await making.peer(rt, PEER_B)
-    waiting = await making.request(rt, CITIZEN)
+    a = await given.peer(rt, PEER_A)
+    b = await given.peer(rt, PEER_B)
+    waiting = await given.request(rt, CITIZEN)
     first = await matching.offer_next(rt, waiting.id)
     assert await offered_peer(rt, first) == a.user_id  # fewest contacts, then the lowest id
 
@@ -110,8 +110,8 @@ async def test_an_unanswered_offer_expires_and_passes_to_the_next_peer_never_bac
 async def test_one_peer_wins_and_a_late_or_foreign_accept_changes_nothing(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    await making.peer(rt, PEER_A)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, PEER_A)
+    waiting = await given.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, waiting.id) or 0
 
     wrong = await matching.accept(rt, offer_id, PEER_B)
@@ -121,25 +121,25 @@ async def test_one_peer_wins_and_a_late_or_foreign_accept_changes_nothing(
     assert won.contact.citizen_chat == CITIZEN and won.contact.peer_chat == PEER_A
     again = await matching.accept(rt, offer_id, PEER_A)
     assert again.outcome is matching.AcceptOutcome.TAKEN
-    assert (await making.fresh(rt, waiting.id)).status is RequestStatus.ACTIVE
-    [(chat, text)] = await making.sent(rt, "accepted")
+    assert (await given.fresh(rt, waiting.id)).status is RequestStatus.ACTIVE
+    [(chat, text)] = await given.sent(rt, "accepted")
     assert chat == CITIZEN and "Ravn" in text  # the citizen hears the peer's name
 
 
 async def test_an_offer_accepted_after_it_expired_is_taken(rt: Runtime, clock: FakeClock) -> None:
-    await making.peer(rt, PEER_A)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, PEER_A)
+    waiting = await given.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, waiting.id) or 0
     clock.advance(timedelta(minutes=rt.config.offer_timeout_minutes))
     late = await matching.accept(rt, offer_id, PEER_A)
     assert late.outcome is matching.AcceptOutcome.TAKEN
-    assert (await making.fresh(rt, waiting.id)).status is RequestStatus.WAITING
+    assert (await given.fresh(rt, waiting.id)).status is RequestStatus.WAITING
 
 
 async def test_a_decline_passes_the_request_on_at_once(rt: Runtime) -> None:
-    await making.peer(rt, PEER_A)
-    b = await making.peer(rt, PEER_B)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, PEER_A)
+    b = await given.peer(rt, PEER_B)
+    waiting = await given.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, waiting.id) or 0
     assert not await matching.decline(rt, offer_id, PEER_B)  # not B's offer
     assert await matching.decline(rt, offer_id, PEER_A)
@@ -148,11 +148,11 @@ async def test_a_decline_passes_the_request_on_at_once(rt: Runtime) -> None:
 
 
 async def test_a_cancelled_request_takes_its_offer_back(rt: Runtime) -> None:
-    await making.peer(rt, PEER_A)
-    waiting = await making.request(rt, CITIZEN)
+    await given.peer(rt, PEER_A)
+    waiting = await given.request(rt, CITIZEN)
     offer_id = await matching.offer_next(rt, waiting.id) or 0
     assert await matching.cancel_request(rt, waiting.id, waiting.citizen_id)
-    assert (await making.fresh(rt, waiting.id)).status is RequestStatus.CANCELLED
+    assert (await given.fresh(rt, waiting.id)).status is RequestStatus.CANCELLED
     offer = await contact_store.offer(rt.storage, offer_id)
     assert offer is not None and offer.status is not OfferStatus.PENDING
     assert not await matching.cancel_request(
@@ -163,11 +163,11 @@ async def test_a_cancelled_request_takes_its_offer_back(rt: Runtime) -> None:
 async def test_a_request_nobody_took_in_office_time_is_raised_once(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     clock.advance(timedelta(hours=rt.config.total_wait_hours) - timedelta(minutes=1))
     assert await matching.raise_unanswered(rt) == 0
     clock.advance(timedelta(minutes=1))
     assert await matching.raise_unanswered(rt) == 1
     assert await matching.raise_unanswered(rt) == 0
-    assert (await making.fresh(rt, waiting.id)).unanswered_at is not None
-    assert [chat for chat, _ in await making.sent(rt, "unanswered")] == [CITIZEN]
+    assert (await given.fresh(rt, waiting.id)).unanswered_at is not None
+    assert [chat for chat, _ in await given.sent(rt, "unanswered")] == [CITIZEN]

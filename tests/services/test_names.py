@@ -10,7 +10,7 @@ from bot.services import contacts, names
 from bot.services.names import NameStatus
 from bot.storage import users as user_store
 from bot.storage.users import User
-from tests.services import making
+from tests.services import given
 
 CITIZEN = 5001
 PEER = 6001
@@ -23,7 +23,7 @@ async def user(rt: Runtime, telegram_id: int) -> User:
 
 
 async def test_a_citizen_chooses_a_name_and_it_is_stored(rt: Runtime) -> None:
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     choice = await names.choice_for(rt, citizen)
     assert choice.status is NameStatus.CAN_CHOOSE and choice.current == citizen.pseudonym
     assert len(choice.suggestions) == 3 and citizen.pseudonym not in choice.suggestions
@@ -35,14 +35,14 @@ async def test_a_citizen_chooses_a_name_and_it_is_stored(rt: Runtime) -> None:
 
 
 async def test_a_name_with_a_link_is_refused_and_nothing_changes(rt: Runtime) -> None:
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     with pytest.raises(UserInputError):
         await names.choose(rt, citizen, "maja@example")
     assert (await user(rt, CITIZEN)).pseudonym == citizen.pseudonym
 
 
 async def test_the_name_cannot_change_during_a_contact(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     citizen = await user(rt, CITIZEN)
     refused = await names.choose(rt, citizen, "Maja")
     assert refused.status is NameStatus.IN_CONTACT and refused.current == citizen.pseudonym
@@ -53,7 +53,7 @@ async def test_the_name_cannot_change_during_a_contact(rt: Runtime) -> None:
 
 
 async def test_peers_and_people_without_a_name_do_not_choose_here(rt: Runtime) -> None:
-    await making.peer(rt, PEER)
+    await given.peer(rt, PEER)
     assert (await names.choice_for(rt, await user(rt, PEER))).status is NameStatus.NOT_A_CITIZEN
     assert (await names.choice_for(rt, None)).status is NameStatus.NO_NAME_YET
     assert (await names.choose(rt, None, "Maja")).status is NameStatus.NO_NAME_YET

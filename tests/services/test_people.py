@@ -6,7 +6,7 @@ from bot.runtime import Runtime
 from bot.services import people
 from bot.storage.users import Role
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given
 
 CITIZEN = 5001
 PEER = 6001
@@ -31,7 +31,7 @@ async def test_a_configured_coordinator_is_registered_in_their_language(rt: Runt
 
 
 async def test_a_stored_choice_of_language_wins_over_telegrams(rt: Runtime) -> None:
-    await making.citizen(rt, CITIZEN, "da")
+    await given.citizen(rt, CITIZEN, "da")
     assert (await who(rt, CITIZEN, "en")).language == "da"
     assert await people.choose_language(rt, CITIZEN, "en")
     assert (await who(rt, CITIZEN, "da")).language == "en"
@@ -46,7 +46,7 @@ async def test_without_a_row_the_choice_is_kept_in_memory_only(rt: Runtime) -> N
 
 
 async def test_a_peer_is_a_peer_and_a_former_coordinator_a_citizen(rt: Runtime) -> None:
-    await making.peer(rt, PEER)
+    await given.peer(rt, PEER)
     assert (await who(rt, PEER)).is_peer
     await who(rt, COORDINATOR)  # registers the row with the coordinator role
     rt.roles.config_coordinators = frozenset()  # the configuration no longer names them

@@ -8,7 +8,7 @@ from bot.storage import peers as peer_store
 from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from bot.storage.users import User
-from tests.services import making
+from tests.services import given
 
 
 def test_memory_of_who_spoke_last_forgets_only_settled_contacts() -> None:
@@ -84,10 +84,10 @@ async def _user(rt: Runtime, telegram_id: int) -> User:
 
 async def _two_contacts(rt: Runtime) -> tuple[Contact, Contact]:
     """One peer in contact with two citizens."""
-    first = await making.in_contact(rt, CITIZEN, PEER)
+    first = await given.in_contact(rt, CITIZEN, PEER)
     profile = await peer_store.profile(rt.storage, first.peer_id)
     assert profile is not None
-    waiting = await making.request(rt, OTHER_CITIZEN)
+    waiting = await given.request(rt, OTHER_CITIZEN)
     async with rt.storage.transaction() as tx:
         offer_id = await matching.offer_in(tx, rt, waiting, profile)
     second = (await matching.accept(rt, offer_id, PEER)).contact
@@ -105,14 +105,14 @@ async def _relay(rt: Runtime, sender: User, source: int, copy: int) -> relay.Rou
 
 
 async def test_a_citizens_message_goes_to_their_peer_and_a_strangers_nowhere(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     found = await relay.route(rt, await _user(rt, CITIZEN), None)
     assert (found.contact, found.side, found.target_chat) == (
         contact,
         relay.Side.CITIZEN,
         PEER,
     )
-    nobody = await relay.route(rt, await making.citizen(rt, OTHER_CITIZEN), None)
+    nobody = await relay.route(rt, await given.citizen(rt, OTHER_CITIZEN, "da"), None)
     assert nobody.problem is relay.RouteProblem.NO_CONTACT and nobody.target_chat == 0
 
 
@@ -157,7 +157,7 @@ async def test_a_reply_threads_to_its_own_contact_and_moves_the_focus(
 
 
 async def test_a_reply_into_an_ended_contact_reaches_nobody(rt: Runtime, clock: FakeClock) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     await _relay(rt, await _user(rt, CITIZEN), source=11, copy=101)
     await contacts.end(rt, contact, "citizen")
 
@@ -168,8 +168,8 @@ async def test_a_reply_into_an_ended_contact_reaches_nobody(rt: Runtime, clock: 
 
 
 async def test_nobody_can_choose_or_focus_a_contact_that_is_not_theirs(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    stranger = await making.citizen(rt, OTHER_CITIZEN)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
     assert await relay.chosen(rt, stranger, contact.id) is None
     assert await relay.focus(rt, await _user(rt, CITIZEN), contact.id) is None  # not a peer
     chosen = await relay.chosen(rt, await _user(rt, CITIZEN), contact.id)
@@ -179,7 +179,7 @@ async def test_nobody_can_choose_or_focus_a_contact_that_is_not_theirs(rt: Runti
 async def test_the_crisis_lines_are_shown_at_most_once_an_hour(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     assert await relay.should_show_crisis_lines(rt, contact)
     clock.advance(relay.CRISIS_NOTICE_EVERY - timedelta(seconds=1))
     assert not await relay.should_show_crisis_lines(rt, contact)

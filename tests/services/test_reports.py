@@ -9,22 +9,22 @@ from bot.errors import NotAllowed
 from bot.services import contacts as contact_service
 from bot.services import reports
 from bot.staff import Actor
-from tests.helpers.world import GROUP, World
+from tests.services.given import GROUP, World
 
 
 async def test_only_the_contacts_peer_can_end_and_report_it(world: World) -> None:
     rt = world.rt
-    assert await reports.end_and_report(rt, world.other_peer, 1, "abuse") is None
-    assert await reports.end_and_report(rt, world.citizen, 1, "abuse") is None
-    assert [c.id for c in await contact_service.of_peer(rt, world.peer.id)] == [1]
-    report_id = await reports.end_and_report(rt, world.peer, 1, "abuse")
+    assert await reports.end_and_report(rt, world.other_peer, world.contact.id, "abuse") is None
+    assert await reports.end_and_report(rt, world.citizen, world.contact.id, "abuse") is None
+    assert [c.id for c in await contact_service.of_peer(rt, world.peer.id)] == [world.contact.id]
+    report_id = await reports.end_and_report(rt, world.peer, world.contact.id, "abuse")
     assert report_id is not None
     assert await contact_service.of_peer(rt, world.peer.id) == []
 
 
 async def test_the_note_prompt_is_known_by_its_message_id_for_its_peer_only(world: World) -> None:
     rt = world.rt
-    report_id = await reports.end_and_report(rt, world.peer, 1, "abuse")
+    report_id = await reports.end_and_report(rt, world.peer, world.contact.id, "abuse")
     assert report_id is not None
     assert not await reports.note_prompt_sent(rt, report_id, world.other_peer, 77)
     assert await reports.prompted_report(rt, world.other_peer, 77) is None
@@ -36,9 +36,10 @@ async def test_the_note_prompt_is_known_by_its_message_id_for_its_peer_only(worl
     assert await reports.add_note(rt, report_id, world.peer, "what happened")
 
 
+@pytest.mark.coordinator_group
 async def test_only_coordinators_read_the_reports(world: World) -> None:
     rt = world.rt
-    await reports.end_and_report(rt, world.peer, 1, "abuse")
+    await reports.end_and_report(rt, world.peer, world.contact.id, "abuse")
     for actor in (world.in_private(world.peer), world.in_private(world.citizen)):
         with pytest.raises(NotAllowed):
             await reports.recent(rt, actor)

@@ -15,7 +15,7 @@ from bot.storage.reports import ReportStatus
 from bot.storage.requests import RequestStatus
 from bot.storage.users import User
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
-from tests.services import given, making
+from tests.services import given
 
 CITIZEN = 5001
 PEER = 6001
@@ -28,7 +28,7 @@ async def citizen(rt: Runtime) -> User:
 
 
 async def reported(rt: Runtime) -> int:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     report_id = await reports.end_and_report(
         rt, await given.peer_of(rt, contact), contact.id, "abuse"
     )
@@ -39,7 +39,7 @@ async def reported(rt: Runtime) -> int:
 async def test_reporting_ends_the_contact_and_the_citizen_hears_only_that_it_ended(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     assert (
         await reports.end_and_report(rt, await given.peer_of(rt, contact), contact.id, "threats")
         is None
@@ -51,9 +51,9 @@ async def test_reporting_ends_the_contact_and_the_citizen_hears_only_that_it_end
 
     ended = await contact_store.contact(rt.storage, contact.id)
     assert ended is not None and not ended.active and ended.ended_by == "peer"
-    to_citizen = [text for chat, text in await making.sent(rt, "contact-ended") if chat == CITIZEN]
+    to_citizen = [text for chat, text in await given.sent(rt, "contact-ended") if chat == CITIZEN]
     assert len(to_citizen) == 1 and "rapport" not in to_citizen[0].lower()
-    assert [chat for chat, _ in await making.sent(rt, "report")] == [COORDINATOR]
+    assert [chat for chat, _ in await given.sent(rt, "report")] == [COORDINATOR]
 
 
 async def test_a_bar_lasts_until_its_date_and_then_ends_by_itself(
@@ -79,19 +79,19 @@ async def test_the_first_decision_wins(rt: Runtime) -> None:
     assert not late.decided_now and late.report is not None
     assert late.report.status is ReportStatus.DISMISSED
     assert reports.barred_until(rt, await citizen(rt)) is None
-    assert [chat for chat, _ in await making.sent(rt, "report-decided")] == [PEER]
+    assert [chat for chat, _ in await given.sent(rt, "report-decided")] == [PEER]
 
 
 async def test_a_bar_withdraws_the_citizens_waiting_request_and_says_so_neutrally(
     rt: Runtime,
 ) -> None:
     report_id = await reported(rt)
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     await reports.decide(rt, report_id, "m1", COORDINATOR)
 
-    withdrawn = await making.fresh(rt, waiting.id)
+    withdrawn = await given.fresh(rt, waiting.id)
     assert withdrawn.status is RequestStatus.CANCELLED
-    [(chat, text)] = await making.sent(rt, "request-withdrawn")
+    [(chat, text)] = await given.sent(rt, "request-withdrawn")
     assert chat == CITIZEN and "kan vi ikke sætte dig i kontakt" in text
     assert "1. april 2026" in text  # 30 days from 2 March
     assert "rapport" not in text.lower() and "krænk" not in text.lower()
@@ -99,9 +99,9 @@ async def test_a_bar_withdraws_the_citizens_waiting_request_and_says_so_neutrall
 
 async def test_the_reporting_peer_is_never_offered_that_citizen_again(rt: Runtime) -> None:
     await reported(rt)
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None  # the only peer reported them
-    other = await making.peer(rt, 6002, name="Falk")
+    other = await given.peer(rt, 6002, name="Falk")
     offer_id = await matching.offer_next(rt, waiting.id)
     offer = await contact_store.offer(rt.storage, offer_id or 0)
     assert offer is not None and offer.peer_id == other.user_id
@@ -109,12 +109,12 @@ async def test_the_reporting_peer_is_never_offered_that_citizen_again(rt: Runtim
 
 async def test_only_the_reporting_peer_adds_a_note(rt: Runtime) -> None:
     report_id = await reported(rt)
-    stranger = await making.citizen(rt, 5002)
+    stranger = await given.citizen(rt, 5002, "da")
     peer = await user_store.by_telegram_id(rt.storage, PEER)
     assert peer is not None
     assert not await reports.add_note(rt, report_id, stranger, "he said")
     assert not await reports.add_note(rt, report_id, peer, "   ")
     assert await reports.add_note(rt, report_id, peer, "Threatening   words")
     assert not await reports.add_note(rt, report_id, peer, "more")  # one note
-    [(chat, text)] = await making.sent(rt, "report-note")
+    [(chat, text)] = await given.sent(rt, "report-note")
     assert chat == COORDINATOR and "Threatening words" in text

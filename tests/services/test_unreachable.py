@@ -11,7 +11,7 @@ from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given
 
 CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER, NEXT_PEER = 6001, 6002
@@ -24,19 +24,19 @@ async def user(rt: Runtime, telegram_id: int) -> User:
 
 
 async def test_the_first_time_coordinators_and_citizens_are_told_once(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
 
     assert await unreachable.peer_unreachable(rt, PEER)
     assert not await unreachable.peer_unreachable(rt, PEER)
 
-    told = [chat for chat, _ in await making.sent(rt, "peer-unreachable")]
+    told = [chat for chat, _ in await given.sent(rt, "peer-unreachable")]
     assert sorted(told) == sorted([CITIZEN, COORDINATOR])
     ongoing = await contact_store.contact(rt.storage, contact.id)
     assert ongoing is not None and ongoing.active and ongoing.peer_unreachable
 
 
 async def test_someone_who_is_no_peer_is_not_marked(rt: Runtime) -> None:
-    await making.citizen(rt, CITIZEN)
+    await given.citizen(rt, CITIZEN, "da")
     assert not await unreachable.peer_unreachable(rt, CITIZEN)
     assert not await unreachable.peer_unreachable(rt, 4242)
     assert (await user(rt, CITIZEN)).unreachable is False
@@ -45,10 +45,10 @@ async def test_someone_who_is_no_peer_is_not_marked(rt: Runtime) -> None:
 async def test_the_citizen_asks_for_a_new_peer_and_the_request_is_offered_again(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    other = await making.peer(rt, NEXT_PEER, name="Falk")
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    other = await given.peer(rt, NEXT_PEER, name="Falk")
     await unreachable.peer_unreachable(rt, PEER)
-    stranger = await making.citizen(rt, OTHER_CITIZEN)
+    stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
 
     assert await unreachable.find_new_peer(rt, stranger, contact.id) is NewPeer.STALE
     assert await unreachable.find_new_peer(rt, await user(rt, CITIZEN), contact.id) is (
@@ -59,13 +59,13 @@ async def test_the_citizen_asks_for_a_new_peer_and_the_request_is_offered_again(
     )
 
     assert contact.request_id is not None
-    assert (await making.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
+    assert (await given.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
     pending = await contact_store.pending_offer(rt.storage, contact.request_id)
     assert pending is not None and pending.peer_id == other.user_id  # never the lost peer
 
 
 async def test_a_peer_who_came_back_keeps_the_contact(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     await unreachable.peer_unreachable(rt, PEER)
     await user_store.mark_unreachable(rt.storage, PEER, None)  # they wrote to the bot again
     assert await unreachable.find_new_peer(rt, await user(rt, CITIZEN), contact.id) is (
@@ -76,9 +76,9 @@ async def test_a_peer_who_came_back_keeps_the_contact(rt: Runtime) -> None:
 
 
 async def test_matching_skips_an_unreachable_peer_until_they_come_back(rt: Runtime) -> None:
-    lost = await making.peer(rt, PEER)
+    lost = await given.peer(rt, PEER)
     await unreachable.peer_unreachable(rt, PEER)
-    waiting = await making.request(rt, CITIZEN)
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None
     await user_store.mark_unreachable(rt.storage, PEER, None)
     offer_id = await matching.offer_next(rt, waiting.id)

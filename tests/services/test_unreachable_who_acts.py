@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.services import unreachable
 from bot.storage import users as user_store
-from tests.helpers.world import World
+from tests.services.given import World
 
 
 async def test_a_peer_who_blocks_is_marked_once_and_comes_back_by_unblocking(world: World) -> None:
