@@ -21,20 +21,9 @@ from tests.helpers.harness import make_config
 from tests.services import given
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "coordinator_group: the configuration names a coordinators' group (GROUP)"
-    )
-
-
 @pytest.fixture
-async def rt(
-    tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest
-) -> AsyncIterator[Runtime]:
-    overrides = {}
-    if request.node.get_closest_marker("coordinator_group"):
-        overrides["coordinator_group_id"] = given.GROUP
-    runtime = Runtime(make_config(tmp_path, **overrides), clock)
+async def rt(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runtime]:
+    runtime = Runtime(make_config(tmp_path), clock)
     runtime.db = await Database.open(runtime.config.database)
     runtime.detector = default_detector()
     runtime.writer = GroupWriter(runtime.db)

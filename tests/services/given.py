@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.runtime import Runtime
-from bot.services import intake, matching, peers, people
+from bot.services import intake, matching, peers, people, roles
 from bot.staff import Actor
 from bot.storage import peers as peer_store
 from bot.storage import requests as request_store
@@ -26,7 +26,7 @@ from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 
 CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER, OTHER_PEER = 6001, 6002
-GROUP = -100500  # the coordinators' group of a test marked `coordinator_group`
+GROUP = -100500  # the coordinators' group, where the world has one
 EVERY_SLOT = ("weekday_day", "evening", "weekend")
 
 
@@ -234,6 +234,9 @@ class World:
 
 
 async def world(rt: Runtime) -> World:
+    """The world, in a configuration with a coordinators' group (`GROUP`)."""
+    rt.config = replace(rt.config, coordinator_group_id=GROUP)
+    await roles.load(rt)
     first = await citizen(rt, CITIZEN, "da")
     first_peer = await free_peer(rt, PEER, "Lind", "da")
     opened = await contact(rt, first, first_peer)

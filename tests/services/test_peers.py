@@ -1,5 +1,8 @@
 """Volunteer peers without Telegram: a single-use invitation, a checked profile, approval by a
-coordinator, and what pausing and removing a peer does to their offers and contacts."""
+coordinator, and what pausing and removing a peer does to their offers and contacts.
+
+Coordinators' view of the peers refuses anyone else, without Telegram.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.errors import UserInputError
+from bot.errors import NotAllowed, UserInputError
 from bot.runtime import Runtime
 from bot.services import matching, peers
 from bot.storage import contacts as contact_store
@@ -20,6 +23,7 @@ from bot.storage.peers import PeerStatus
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
+from tests.services.given import World
 
 CITIZEN = 5001
 PEER, NEXT_PEER, NEWCOMER = 6001, 6002, 6003
@@ -139,3 +143,18 @@ async def test_a_new_undertaking_is_sent_once_per_peer_and_version(rt: Runtime) 
     assert [chat for chat, _ in await given.sent(rt, "undertaking-nobody")] == [COORDINATOR]
     waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None
+
+
+async def test_peer_profiles_are_shown_to_coordinators_only(world: World) -> None:
+    rt = world.rt
+    for user in (world.peer, world.citizen):
+        with pytest.raises(NotAllowed):
+            await peers.roster(rt, world.in_private(user))
+        with pytest.raises(NotAllowed):
+            await peers.profile_for_staff(rt, world.in_private(user), world.other_peer.id)
+    assert {p.user_id for p in await peers.roster(rt, world.coordinator)} == {
+        world.peer.id,
+        world.other_peer.id,
+    }
+    profile = await peers.profile_for_staff(rt, world.coordinator, world.other_peer.id)
+    assert profile is not None and profile.user_id == world.other_peer.id

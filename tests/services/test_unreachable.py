@@ -1,5 +1,8 @@
 """A peer who blocked the bot: told about once, skipped by matching, their citizens offered a
-new peer; a peer who comes back keeps their contacts."""
+new peer; a peer who comes back keeps their contacts.
+
+A person blocking and unblocking the bot, as Telegram reports it, without Telegram.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from bot.storage.requests import RequestStatus
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
+from tests.services.given import World
 
 CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER, NEXT_PEER = 6001, 6002
@@ -84,3 +88,25 @@ async def test_matching_skips_an_unreachable_peer_until_they_come_back(rt: Runti
     offer_id = await matching.offer_next(rt, waiting.id)
     offer = await contact_store.offer(rt.storage, offer_id or 0)
     assert offer is not None and offer.peer_id == lost.user_id
+
+
+async def test_a_peer_who_blocks_is_marked_once_and_comes_back_by_unblocking(world: World) -> None:
+    rt, peer = world.rt, world.peer
+    await unreachable.membership_changed(rt, peer.telegram_id, blocked=True)
+    marked = await user_store.by_telegram_id(rt.storage, peer.telegram_id)
+    assert marked is not None and marked.unreachable
+    told = await rt.storage.fetchall(
+        "SELECT chat_id FROM outbox WHERE purpose = 'peer-unreachable' ORDER BY id"
+    )
+    assert world.citizen.telegram_id in [row[0] for row in told]
+    await unreachable.membership_changed(rt, peer.telegram_id, blocked=True)  # told once
+    again = await rt.storage.fetchall("SELECT 1 FROM outbox WHERE purpose = 'peer-unreachable'")
+    assert len(again) == len(told)
+    await unreachable.membership_changed(rt, peer.telegram_id, blocked=False)
+    back = await user_store.by_telegram_id(rt.storage, peer.telegram_id)
+    assert back is not None and not back.unreachable
+
+
+async def test_someone_unknown_changes_nothing(world: World) -> None:
+    await unreachable.membership_changed(world.rt, 999, blocked=True)
+    assert await user_store.by_telegram_id(world.rt.storage, 999) is None
