@@ -61,6 +61,17 @@ async def sent(rt: Runtime, purpose: str) -> list[tuple[int, str]]:
     return [(chat, json.loads(params).get("text") or "") for chat, params in rows]
 
 
+# The configuration.
+
+
+async def configured(rt: Runtime, **changes: object) -> Runtime:
+    """The runtime with its configuration changed (e.g. a coordinators' group) and the staff
+    roles loaded again from it, as a restart with that configuration would."""
+    rt.config = replace(rt.config, **changes)  # type: ignore[arg-type]
+    await roles.load(rt)
+    return rt
+
+
 # People.
 
 
@@ -74,8 +85,15 @@ async def citizen(rt: Runtime, telegram_id: int = CITIZEN, language: str = "en")
     return await intake.give_consent(rt, telegram_id, language)
 
 
-async def user(rt: Runtime, user_id: int) -> User:
-    """A stored person by their id, as the services that take the acting person want them."""
+async def user(rt: Runtime, telegram_id: int) -> User:
+    """The stored person behind a Telegram id, as the services that take the acting person
+    want them."""
+    found = await user_store.by_telegram_id(rt.storage, telegram_id)
+    assert found is not None
+    return found
+
+
+async def _by_id(rt: Runtime, user_id: int) -> User:
     found = await user_store.by_id(rt.storage, user_id)
     assert found is not None
     return found
@@ -127,7 +145,7 @@ async def free_peer(
         availability=EVERY_SLOT,
         capacity=3,
     )
-    return await user(rt, profile.user_id)
+    return await _by_id(rt, profile.user_id)
 
 
 async def _profile(rt: Runtime, user_id: int) -> PeerProfile:
@@ -209,7 +227,7 @@ async def in_contact(rt: Runtime, citizen_id: int, peer_id: int, **peer_options:
 
 async def peer_of(rt: Runtime, found: Contact) -> User:
     """The contact's peer, the one who acts for it."""
-    return await user(rt, found.peer_id)
+    return await _by_id(rt, found.peer_id)
 
 
 # Who acts: two citizens and two peers, one contact and one waiting request.
@@ -235,8 +253,7 @@ class World:
 
 async def world(rt: Runtime) -> World:
     """The world, in a configuration with a coordinators' group (`GROUP`)."""
-    rt.config = replace(rt.config, coordinator_group_id=GROUP)
-    await roles.load(rt)
+    await configured(rt, coordinator_group_id=GROUP)
     first = await citizen(rt, CITIZEN, "da")
     first_peer = await free_peer(rt, PEER, "Lind", "da")
     opened = await contact(rt, first, first_peer)

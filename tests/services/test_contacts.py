@@ -13,10 +13,7 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
 from tests.services import given
-from tests.services.given import World
-
-CITIZEN, OTHER_CITIZEN = 5001, 5002
-PEER = 6001
+from tests.services.given import CITIZEN, OTHER_CITIZEN, PEER, World
 
 
 async def test_when_the_peer_ends_only_the_citizen_is_told_and_offered_feedback(

@@ -7,7 +7,6 @@ Telegram; `bot.staff` decides who counts.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,12 @@ from bot import notices
 from bot.clock import FakeClock
 from bot.errors import NotAllowed
 from bot.runtime import Runtime
-from bot.services import coordinators, roles
+from bot.services import coordinators
 from bot.staff import Access, Actor
 from bot.storage import users as user_store
 from bot.storage.users import Role
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
+from tests.services import given
 from tests.services.given import GROUP, World
 
 SECOND = 9101
@@ -28,10 +28,7 @@ SECOND = 9101
 
 @pytest.fixture
 async def staffed(rt: Runtime) -> Runtime:
-    rt.config = replace(
-        rt.config, coordinator_ids=(COORDINATOR, SECOND), coordinator_group_id=GROUP
-    )
-    await roles.load(rt)
+    await given.configured(rt, coordinator_ids=(COORDINATOR, SECOND), coordinator_group_id=GROUP)
     for chat in (COORDINATOR, SECOND):  # their rows, as their first message would store them
         async with rt.storage.transaction() as tx:
             await user_store.ensure(tx, chat, Role.COORDINATOR, rt.now(), language="da")

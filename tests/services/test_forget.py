@@ -10,8 +10,7 @@ from bot.runtime import Runtime
 from bot.services import forget
 from bot.storage import recent_messages
 from tests.services import given
-
-CITIZEN = 5001
+from tests.services.given import CITIZEN
 
 
 async def test_only_young_messages_are_deletable_in_batches_of_100(

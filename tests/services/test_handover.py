@@ -16,28 +16,20 @@ from bot.errors import UserInputError
 from bot.runtime import Runtime
 from bot.services import contacts, handover, matching, peers
 from bot.services.handover import Decision, Refusal
-from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from bot.storage.peers import PeerProfile
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
-from tests.services.given import World
+from tests.services.given import CITIZEN, PEER, World
 
-CITIZEN = 5001
-PEER, NEXT_PEER = 6001, 6002
-
-
-async def user(rt: Runtime, telegram_id: int) -> User:
-    found = await user_store.by_telegram_id(rt.storage, telegram_id)
-    assert found is not None
-    return found
+NEXT_PEER = 6002
 
 
 async def ended_by_peer(rt: Runtime) -> tuple[Contact, User]:
     contact = await given.in_contact(rt, CITIZEN, PEER)
     assert await contacts.end(rt, contact, "peer")
-    return contact, await user(rt, PEER)
+    return contact, await given.user(rt, PEER)
 
 
 async def note_ids(rt: Runtime) -> list[int]:
@@ -60,12 +52,12 @@ async def test_only_the_contacts_own_peer_after_they_ended_it_may_leave_a_note(
     rt: Runtime,
 ) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
-    peer = await user(rt, PEER)
+    peer = await given.user(rt, PEER)
     assert await handover.may_propose(rt, peer, contact.id) is Refusal.NOT_YOURS  # active
     await contacts.end(rt, contact, "citizen")
     assert await handover.may_propose(rt, peer, contact.id) is Refusal.NOT_YOURS  # not theirs
     other = await given.peer(rt, NEXT_PEER)
-    stranger = await user(rt, other.telegram_id)
+    stranger = await given.user(rt, other.telegram_id)
     assert await handover.propose(rt, stranger, contact.id, "hi") is Refusal.NOT_YOURS
     assert await note_ids(rt) == []
 
@@ -97,7 +89,7 @@ async def test_a_kept_note_reaches_the_next_peers_offer_and_nobody_else_decides(
     contact, peer = await ended_by_peer(rt)
     await handover.propose(rt, peer, contact.id, "Prefers evenings")
     [note_id] = await note_ids(rt)
-    citizen = await user(rt, CITIZEN)
+    citizen = await given.user(rt, CITIZEN)
     stranger = await given.citizen(rt, 5002, "da")
 
     assert await handover.decide(rt, stranger, note_id, keep=False) is Decision.STALE
@@ -116,7 +108,7 @@ async def test_a_deleted_note_is_gone(rt: Runtime) -> None:
     contact, peer = await ended_by_peer(rt)
     await handover.propose(rt, peer, contact.id, "Prefers evenings")
     [note_id] = await note_ids(rt)
-    assert await handover.decide(rt, await user(rt, CITIZEN), note_id, keep=False) is (
+    assert await handover.decide(rt, await given.user(rt, CITIZEN), note_id, keep=False) is (
         Decision.DELETED
     )
     assert await note_ids(rt) == []

@@ -19,10 +19,7 @@ from bot.services import contacts, intake, reports
 from bot.storage import requests as request_store
 from bot.storage.requests import RequestStatus
 from tests.services import given
-from tests.services.given import World
-
-CITIZEN = 5001
-PEER = 6001
+from tests.services.given import CITIZEN, PEER, World
 
 
 async def test_consent_stores_a_made_up_name_and_the_current_version(rt: Runtime) -> None:

@@ -16,9 +16,8 @@ from bot.storage import contacts as contact_store
 from bot.storage import requests as request_store
 from bot.storage.contacts import OfferStatus
 from tests.services import given
-from tests.services.given import World
+from tests.services.given import CITIZEN, OTHER_CITIZEN, World
 
-CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER_A, PEER_B = 6001, 6002
 
 

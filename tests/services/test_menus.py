@@ -10,9 +10,7 @@ from bot.services import menus, peers, people, roles
 from bot.services.menus import Menu
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
-
-CITIZEN = 5001
-PEER = 6001
+from tests.services.given import CITIZEN, PEER
 
 
 async def test_a_citizen_has_the_default_menu_and_nothing_is_kept(rt: Runtime) -> None:

@@ -23,10 +23,9 @@ from bot.storage.peers import PeerStatus
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
-from tests.services.given import World
+from tests.services.given import CITIZEN, PEER, World
 
-CITIZEN = 5001
-PEER, NEXT_PEER, NEWCOMER = 6001, 6002, 6003
+NEXT_PEER, NEWCOMER = 6002, 6003
 
 
 async def test_an_invitation_works_once_and_not_after_it_expires(

@@ -7,9 +7,7 @@ from bot.services import people
 from bot.storage.users import Role
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
-
-CITIZEN = 5001
-PEER = 6001
+from tests.services.given import CITIZEN, PEER
 
 
 async def who(rt: Runtime, telegram_id: int, telegram_language: str | None = "en") -> people.Person:

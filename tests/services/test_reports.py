@@ -22,19 +22,9 @@ from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.reports import ReportStatus
 from bot.storage.requests import RequestStatus
-from bot.storage.users import User
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 from tests.services import given
-from tests.services.given import GROUP, World
-
-CITIZEN = 5001
-PEER = 6001
-
-
-async def citizen(rt: Runtime) -> User:
-    found = await user_store.by_telegram_id(rt.storage, CITIZEN)
-    assert found is not None
-    return found
+from tests.services.given import CITIZEN, GROUP, PEER, World
 
 
 async def reported(rt: Runtime) -> int:
@@ -74,12 +64,12 @@ async def test_a_bar_lasts_until_its_date_and_then_ends_by_itself(
     assert decision.decided_now and decision.report is not None
     assert decision.report.status is ReportStatus.BARRED
 
-    until = reports.barred_until(rt, await citizen(rt))
+    until = reports.barred_until(rt, await given.user(rt, CITIZEN))
     assert until == clock.now() + timedelta(days=7)
     clock.advance(timedelta(days=7) - timedelta(seconds=1))
-    assert reports.barred_until(rt, await citizen(rt)) == until
+    assert reports.barred_until(rt, await given.user(rt, CITIZEN)) == until
     clock.advance(timedelta(seconds=1))
-    assert reports.barred_until(rt, await citizen(rt)) is None
+    assert reports.barred_until(rt, await given.user(rt, CITIZEN)) is None
 
 
 async def test_the_first_decision_wins(rt: Runtime) -> None:
@@ -88,7 +78,7 @@ async def test_the_first_decision_wins(rt: Runtime) -> None:
     late = await reports.decide(rt, report_id, "m3", BACKUP_COORDINATOR)
     assert not late.decided_now and late.report is not None
     assert late.report.status is ReportStatus.DISMISSED
-    assert reports.barred_until(rt, await citizen(rt)) is None
+    assert reports.barred_until(rt, await given.user(rt, CITIZEN)) is None
     assert [chat for chat, _ in await given.sent(rt, "report-decided")] == [PEER]
 
 

@@ -11,8 +11,8 @@ from bot.storage import contacts as contact_store
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
+from tests.services.given import CITIZEN, OTHER_CITIZEN
 
-CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER_A, PEER_B = 6001, 6002
 
 

@@ -14,10 +14,10 @@ from bot.storage import audit as audit_store
 from bot.storage.roles import StaffRole
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 from tests.services import given
+from tests.services.given import CITIZEN
 
 ADMIN = 7001
 NEWCOMER = 7002
-CITIZEN = 5001
 
 
 @pytest.fixture

@@ -12,19 +12,11 @@ from bot.services.unreachable import NewPeer
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
-from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
 from tests.services import given
-from tests.services.given import World
+from tests.services.given import CITIZEN, OTHER_CITIZEN, PEER, World
 
-CITIZEN, OTHER_CITIZEN = 5001, 5002
-PEER, NEXT_PEER = 6001, 6002
-
-
-async def user(rt: Runtime, telegram_id: int) -> User:
-    found = await user_store.by_telegram_id(rt.storage, telegram_id)
-    assert found is not None
-    return found
+NEXT_PEER = 6002
 
 
 async def test_the_first_time_coordinators_and_citizens_are_told_once(rt: Runtime) -> None:
@@ -43,7 +35,7 @@ async def test_someone_who_is_no_peer_is_not_marked(rt: Runtime) -> None:
     await given.citizen(rt, CITIZEN, "da")
     assert not await unreachable.peer_unreachable(rt, CITIZEN)
     assert not await unreachable.peer_unreachable(rt, 4242)
-    assert (await user(rt, CITIZEN)).unreachable is False
+    assert (await given.user(rt, CITIZEN)).unreachable is False
 
 
 async def test_the_citizen_asks_for_a_new_peer_and_the_request_is_offered_again(
@@ -55,10 +47,10 @@ async def test_the_citizen_asks_for_a_new_peer_and_the_request_is_offered_again(
     stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
 
     assert await unreachable.find_new_peer(rt, stranger, contact.id) is NewPeer.STALE
-    assert await unreachable.find_new_peer(rt, await user(rt, CITIZEN), contact.id) is (
+    assert await unreachable.find_new_peer(rt, await given.user(rt, CITIZEN), contact.id) is (
         NewPeer.REQUEUED
     )
-    assert await unreachable.find_new_peer(rt, await user(rt, CITIZEN), contact.id) is (
+    assert await unreachable.find_new_peer(rt, await given.user(rt, CITIZEN), contact.id) is (
         NewPeer.STALE
     )
 
@@ -72,7 +64,7 @@ async def test_a_peer_who_came_back_keeps_the_contact(rt: Runtime) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
     await unreachable.peer_unreachable(rt, PEER)
     await user_store.mark_unreachable(rt.storage, PEER, None)  # they wrote to the bot again
-    assert await unreachable.find_new_peer(rt, await user(rt, CITIZEN), contact.id) is (
+    assert await unreachable.find_new_peer(rt, await given.user(rt, CITIZEN), contact.id) is (
         NewPeer.BACK
     )
     still = await contact_store.contact(rt.storage, contact.id)
