@@ -3,7 +3,7 @@ quiet hours, honest when late, weekly across daylight saving, and answered by th
 
 The clock starts on Monday 2 March 2026 at 10:00 in Copenhagen (UTC+1).
 
-Check-in planning refuses anyone but the two people of the contact, without Telegram.
+Who acts: only the two people of a contact plan, change, confirm, cancel or see its check-ins.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ending a contact and the citizen's feedback, without Telegram: who is told what, that the
 request closes, and that a rating is stored once and only for the citizen's own ended contact.
 
-A contact is a person's own or nothing, without Telegram.
+Who acts: a contact is a person's own or nothing, and only its two people end it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from bot.runtime import Runtime
 from bot.services import contacts
 from bot.services import contacts as contact_service
 from bot.storage import contacts as contact_store
-from bot.storage import users as user_store
 from bot.storage.requests import RequestStatus
 from tests.services import given
 from tests.services.given import CITIZEN, OTHER_CITIZEN, PEER, World
@@ -40,8 +39,7 @@ async def test_when_the_citizen_ends_the_peer_is_told(rt: Runtime) -> None:
 
 async def test_a_citizen_who_blocked_the_bot_is_not_asked_for_feedback(rt: Runtime) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
-    citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
-    assert citizen is not None
+    citizen = await given.user(rt, CITIZEN)
 
     assert await contacts.citizen_unreachable(rt, citizen) == 1
 
@@ -55,9 +53,8 @@ async def test_a_rating_counts_once_and_only_for_the_citizens_own_ended_contact(
     rt: Runtime,
 ) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
-    citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
+    citizen = await given.user(rt, CITIZEN)
     stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
-    assert citizen is not None
 
     assert not await contacts.rate(rt, citizen, contact.id, 5)  # still active
     await contacts.end(rt, contact, "citizen")
@@ -73,8 +70,7 @@ async def test_a_rating_counts_once_and_only_for_the_citizens_own_ended_contact(
 
 async def test_no_thanks_stores_nothing(rt: Runtime) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
-    citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
-    assert citizen is not None
+    citizen = await given.user(rt, CITIZEN)
     await contacts.end(rt, contact, "citizen")
     assert await contacts.rate(rt, citizen, contact.id, 0)
     assert not await contact_store.feedback_exists(rt.storage, contact.id)
@@ -82,8 +78,7 @@ async def test_no_thanks_stores_nothing(rt: Runtime) -> None:
 
 async def test_a_comment_is_one_line_of_at_most_500_characters(rt: Runtime) -> None:
     contact = await given.in_contact(rt, CITIZEN, PEER)
-    citizen = await user_store.by_telegram_id(rt.storage, CITIZEN)
-    assert citizen is not None
+    citizen = await given.user(rt, CITIZEN)
     await contacts.end(rt, contact, "citizen")
     await contacts.rate(rt, citizen, contact.id, 5)
     feedback_id = await contacts.comment_pending(rt, citizen)

@@ -1,8 +1,8 @@
 """Who an alert reaches: those on duty, else everyone configured; the group always; nobody
 outside office hours unless someone is on call; never a chat Telegram refused.
 
-Coordinators' own tools (the audit trail, being on duty) refuse anyone else, without
-Telegram; `bot.staff` decides who counts.
+Who acts: coordinators' own tools (the audit trail, being on duty) refuse anyone else;
+`bot.staff` decides who counts.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ what an acknowledgement stops, and how repeated presses join one alert.
 The clock starts on Monday 2 March 2026 at 10:00 in Copenhagen (office hours, 09-16); the
 acknowledgement wait is the default 5 minutes.
 
-Escalations: the coordinators' list refuses anyone else, and a peer's concern note prompt is
-known by its message id for that peer only. Without Telegram.
+Who acts: the coordinators' list refuses anyone else, and a peer's concern note prompt is
+known by its message id for that peer only.
 """
 
 from __future__ import annotations

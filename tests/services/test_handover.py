@@ -1,8 +1,7 @@
 """Handover notes without Telegram: only the peer who ended the contact, once, within a week;
 the citizen decides; a kept note reaches the next peer's offer.
 
-The handover note prompt is known by its message id, for the contact's own peer only,
-without Telegram.
+Who acts: the note prompt is known by its message id, for the contact's own peer only.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Consent and intake without Telegram: one open request per citizen, every answer stored as
 it is given, a minor's age never stored, and a cancelled draft leaves nothing.
 
-A citizen's requests are found by their own id only, without Telegram.
+Who acts: a citizen's requests are found by their own id only.
 """
 
 from __future__ import annotations

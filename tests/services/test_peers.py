@@ -1,7 +1,7 @@
 """Volunteer peers without Telegram: a single-use invitation, a checked profile, approval by a
 coordinator, and what pausing and removing a peer does to their offers and contacts.
 
-Coordinators' view of the peers refuses anyone else, without Telegram.
+Who acts: coordinators' view of the peers refuses anyone else.
 """
 
 from __future__ import annotations

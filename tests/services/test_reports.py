@@ -2,8 +2,8 @@
 date or dismisses (first decision wins), the bar ends by itself, and the reporting peer is never
 offered that citizen again.
 
-Reports: only the contact's own peer ends and reports it, adds the note, and is known by the
-note prompt's message id; only coordinators read them. Without Telegram.
+Who acts: only the contact's own peer ends and reports it, adds the note, and is known by the
+note prompt's message id; only coordinators read reports.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from bot.services import contacts as contact_service
 from bot.services import matching, reports
 from bot.staff import Actor
 from bot.storage import contacts as contact_store
-from bot.storage import users as user_store
 from bot.storage.reports import ReportStatus
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
@@ -110,8 +109,7 @@ async def test_the_reporting_peer_is_never_offered_that_citizen_again(rt: Runtim
 async def test_only_the_reporting_peer_adds_a_note(rt: Runtime) -> None:
     report_id = await reported(rt)
     stranger = await given.citizen(rt, 5002, "da")
-    peer = await user_store.by_telegram_id(rt.storage, PEER)
-    assert peer is not None
+    peer = await given.user(rt, PEER)
     assert not await reports.add_note(rt, report_id, stranger, "he said")
     assert not await reports.add_note(rt, report_id, peer, "   ")
     assert await reports.add_note(rt, report_id, peer, "Threatening   words")

@@ -3,7 +3,7 @@
 The sentence sets in tests/data are the measured basis of docs/triage.md: every crisis sentence
 must flag and no ordinary sentence may, each as its own test so a failure names the sentence.
 
-Crisis-signal triage measured on sentences written without sight of the phrase files.
+The blind sets: triage measured on sentences written without sight of the phrase files.
 
 tests/data/triage_blind_{dev,sealed}_{da,en}.tsv were written by someone who had not seen the
 lists, then split once at random. The development half may be read and tuned on; the sealed
