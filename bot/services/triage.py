@@ -6,7 +6,7 @@ concepts that combine (word lists such as $pille, compound heads such as *piller
 matches "a & b"), small words are ignored on both sides, and a sentence about something else
 (news, statistics, a film: [context]) only counts when it names the writer. Measured on
 sentences never used for tuning, the lists flag about half of crisis messages
-(docs/triage.md, tests/services/test_triage_blind.py). A hit only raises a flag
+(docs/triage.md, tests/services/test_triage.py). A hit only raises a flag
 (the caller shows emergency resources and alerts coordinators, who decide); it never blocks a
 message and never judges risk (DESIGN, principle 2). Results carry categories, never text, so
 they can be logged by id. The pattern language is documented in the data files and in
