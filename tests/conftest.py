@@ -30,7 +30,3 @@ async def harness(tmp_path: Path, fake: FakeTelegram, clock: FakeClock) -> Async
         yield h
     finally:
         await h.stop()
-
-
-# The seeded world of the service tests (its `world` fixture).
-pytest_plugins = ("tests.helpers.world",)

@@ -1,12 +1,11 @@
 """A Runtime without Telegram: real SQLite, a fake clock, the default detector.
 
-Services are called directly; what they would send is read from the outbox, where every
-message waits until the dispatcher (absent here) would deliver it.
+Services are called directly; what they would send is read from the outbox (see
+`given.outbox`), where every message waits until the dispatcher (absent here) would deliver it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.services.crisis.triage import default_detector
 from bot.storage import Database
 from bot.storage.group_commit import GroupWriter
 from tests.helpers.harness import make_config
+from tests.services import given
 
 
 @pytest.fixture
@@ -36,11 +36,7 @@ async def rt(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runtime]:
         await runtime.db.close()
 
 
-async def outbox(rt: Runtime) -> list[tuple[int, str]]:
-    """(chat, text) of every message waiting to be sent, oldest first."""
-    rows = await rt.storage.fetchall("SELECT chat_id, params FROM outbox ORDER BY id")
-    found = []
-    for chat_id, params in rows:
-        body = json.loads(params)
-        found.append((chat_id, body.get("text") or body.get("caption") or ""))
-    return found
+@pytest.fixture
+async def world(rt: Runtime) -> given.World:
+    """Two citizens and two peers made through the services: one contact, one waiting request."""
+    return await given.world(rt)

@@ -22,8 +22,8 @@ TEXT = "Supervision on Thursday at 17:00."
 @pytest.fixture
 async def team(rt: Runtime) -> list[User]:
     """Two approved peers, one of them paused, and one still waiting for approval."""
-    sol = await given.peer(rt, 6001, "Sol")
-    bo = await given.peer(rt, 6002, "Bo", language="da")
+    sol = await given.free_peer(rt, 6001, "Sol")
+    bo = await given.free_peer(rt, 6002, "Bo", language="da")
     assert await peers.pause(rt, bo.id, COORDINATOR) is not None
     newcomer = await peers.redeem(rt, await peers.create_invite(rt), 6003, "en")
     assert newcomer is not None

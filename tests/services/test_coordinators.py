@@ -1,30 +1,34 @@
 """Who an alert reaches: those on duty, else everyone configured; the group always; nobody
-outside office hours unless someone is on call; never a chat Telegram refused."""
+outside office hours unless someone is on call; never a chat Telegram refused.
+
+Who acts: coordinators' own tools (the audit trail, being on duty) refuse anyone else;
+`bot.staff` decides who counts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.delivery import notices
+from bot.errors import NotAllowed
 from bot.runtime import Runtime
-from bot.services import coordinators, roles
+from bot.services import coordinators
+from bot.staff import Access, Actor
 from bot.storage import users as user_store
 from bot.storage.users import Role
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
+from tests.services import given
+from tests.services.given import GROUP, World
 
-SECOND, GROUP = 9101, -100
+SECOND = 9101
 
 
 @pytest.fixture
 async def staffed(rt: Runtime) -> Runtime:
-    rt.config = replace(
-        rt.config, coordinator_ids=(COORDINATOR, SECOND), coordinator_group_id=GROUP
-    )
-    await roles.load(rt)
+    await given.configured(rt, coordinator_ids=(COORDINATOR, SECOND), coordinator_group_id=GROUP)
     for chat in (COORDINATOR, SECOND):  # their rows, as their first message would store them
         async with rt.storage.transaction() as tx:
             await user_store.ensure(tx, chat, Role.COORDINATOR, rt.now(), language="da")
@@ -75,3 +79,36 @@ async def test_each_coordinator_is_told_in_their_own_language(staffed: Runtime) 
     texts = {row[0]: row[1] for row in rows}
     assert set(texts) == {COORDINATOR, SECOND, GROUP}
     assert '"da"' in texts[COORDINATOR] and '"en"' in texts[SECOND]
+
+
+def test_who_may_use_coordinators_tools_where(world: World) -> None:
+    roles = world.rt.roles
+    assert roles.coordinator_access(Actor(COORDINATOR, COORDINATOR, True)) is Access.ALLOWED
+    assert roles.coordinator_access(Actor(BACKUP_COORDINATOR, 1, True)) is Access.ALLOWED
+    assert roles.coordinator_access(Actor(COORDINATOR, GROUP, False)) is Access.ALLOWED
+    assert roles.coordinator_access(Actor(COORDINATOR, -42, False)) is Access.OTHER_CHAT
+    assert (
+        roles.coordinator_access(Actor(world.citizen.telegram_id, GROUP, False)) is Access.ALLOWED
+    )
+    assert roles.coordinator_access(world.in_private(world.citizen)) is Access.REFUSED
+    assert roles.coordinator_access(Actor(world.citizen.telegram_id, -42, False)) is Access.REFUSED
+
+
+async def test_the_audit_trail_and_duty_are_for_coordinators_only(world: World) -> None:
+    rt = world.rt
+    citizen = world.in_private(world.citizen)
+    with pytest.raises(NotAllowed):
+        await coordinators.audit_trail(rt, citizen)
+    with pytest.raises(NotAllowed):
+        await coordinators.set_on_duty(rt, citizen, True)
+    # The coordinator approved both peers of the world, the newest first.
+    trail = await coordinators.audit_trail(rt, world.coordinator)
+    assert [(e.actor_id, e.action, e.target) for e in trail] == [
+        (COORDINATOR, "approve_peer", f"peer:{world.other_peer.id}"),
+        (COORDINATOR, "approve_peer", f"peer:{world.peer.id}"),
+    ]
+    async with rt.storage.transaction() as tx:
+        await user_store.ensure(tx, COORDINATOR, user_store.Role.COORDINATOR, rt.now())
+    assert await user_store.on_duty(rt.storage) == []
+    await coordinators.set_on_duty(rt, world.coordinator, True)
+    assert await user_store.on_duty(rt.storage) == [COORDINATOR]

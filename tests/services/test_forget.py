@@ -9,15 +9,14 @@ from bot.clock import FakeClock
 from bot.runtime import Runtime
 from bot.services import forget
 from bot.storage import recent_messages
-from tests.services import making
-
-CITIZEN = 5001
+from tests.services import given
+from tests.services.given import CITIZEN
 
 
 async def test_only_young_messages_are_deletable_in_batches_of_100(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    await making.citizen(rt, CITIZEN)
+    await given.citizen(rt, CITIZEN, "da")
     recent_messages.record_later(rt.later, CITIZEN, 1, clock.now(), from_bot=False)
     clock.advance(timedelta(minutes=20))
     for message_id in range(2, 252):
@@ -33,7 +32,7 @@ async def test_only_young_messages_are_deletable_in_batches_of_100(
 
 
 async def test_deleted_messages_are_forgotten(rt: Runtime) -> None:
-    await making.citizen(rt, CITIZEN)
+    await given.citizen(rt, CITIZEN, "da")
     for message_id in (10, 11, 12):
         recent_messages.record_later(rt.later, CITIZEN, message_id, rt.now(), from_bot=False)
     assert await forget.deletable(rt, CITIZEN) == [[10, 11, 12]]

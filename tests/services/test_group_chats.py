@@ -3,21 +3,19 @@ for that group."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.runtime import Runtime
 from bot.services import group_chats, roles
+from tests.services import given
+from tests.services.given import GROUP
 
-GROUP, SUPERGROUP, OTHER_GROUP = -100, -1001234, -200
+SUPERGROUP, OTHER_GROUP = -1001234, -200
 
 
 @pytest.fixture
 async def group_rt(rt: Runtime) -> Runtime:
-    rt.config = replace(rt.config, coordinator_group_id=GROUP)
-    await roles.load(rt)
-    return rt
+    return await given.configured(rt, coordinator_group_id=GROUP)
 
 
 async def test_the_bot_follows_the_coordinators_group_and_remembers_it(group_rt: Runtime) -> None:

@@ -9,21 +9,19 @@ from bot.runtime import Runtime
 from bot.services import menus, peers, people, roles
 from bot.services.menus import Menu
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
-
-CITIZEN = 5001
-PEER = 6001
+from tests.services import given
+from tests.services.given import CITIZEN, PEER
 
 
 async def test_a_citizen_has_the_default_menu_and_nothing_is_kept(rt: Runtime) -> None:
-    await making.citizen(rt, CITIZEN)
+    await given.citizen(rt, CITIZEN, "da")
     menu, changed = await menus.change_needed(rt, CITIZEN)
     assert menu.key is None and menu.commands == menus.COMMANDS[Menu.CITIZEN]
     assert not changed  # the default needs no chat menu
 
 
 async def test_a_peer_gets_the_peer_menu_only_once_approved(rt: Runtime) -> None:
-    pending = await making.peer(rt, PEER, approve=False)
+    pending = await given.peer(rt, PEER, approve=False)
     assert await menus.menus_of(rt, rt.storage, PEER) == (Menu.CITIZEN,)
     await peers.approve(rt, pending.user_id, COORDINATOR)
     menu, changed = await menus.change_needed(rt, PEER)
@@ -31,7 +29,7 @@ async def test_a_peer_gets_the_peer_menu_only_once_approved(rt: Runtime) -> None
     await menus.given(rt, PEER, menu)
     assert not (await menus.change_needed(rt, PEER))[1]
 
-    await people.choose_language(rt.storage, PEER, "en")
+    await people.choose_language(rt, PEER, "en")
     menu, changed = await menus.change_needed(rt, PEER)
     assert menu.key == "peer:en" and changed
 

@@ -77,7 +77,7 @@ async def test_a_debrief_request_reaches_coordinators_once_and_only_from_the_pee
 ) -> None:
     await given.coordinators_in_english(rt)
     contact = await given.pair(rt)
-    other = await given.peer(rt, 6002, "Bo")
+    other = await given.free_peer(rt, 6002, "Bo")
     await heavy(rt, contact)
     event_id = await last_event(rt)
     before = await given.mark(rt)
@@ -95,5 +95,5 @@ async def test_a_break_stops_new_offers(rt: Runtime) -> None:
     profile = await peer_store.profile(rt.storage, contact.peer_id)
     assert profile is not None and profile.away
     citizen = await given.citizen(rt, 5002)
-    request = await given.waiting_request(rt, citizen)
+    request = await given.request(rt, citizen)
     assert await matching.offer_next(rt, request.id) is None

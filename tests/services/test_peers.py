@@ -1,5 +1,8 @@
 """Volunteer peers without Telegram: a single-use invitation, a checked profile, approval by a
-coordinator, and what pausing and removing a peer does to their offers and contacts."""
+coordinator, and what pausing and removing a peer does to their offers and contacts.
+
+Who acts: coordinators' view of the peers refuses anyone else.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.errors import UserInputError
+from bot.errors import NotAllowed, UserInputError
 from bot.runtime import Runtime
 from bot.services import matching, peers
 from bot.storage import contacts as contact_store
@@ -19,10 +22,10 @@ from bot.storage.contacts import OfferStatus
 from bot.storage.peers import PeerStatus
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given
+from tests.services.given import CITIZEN, PEER, World
 
-CITIZEN = 5001
-PEER, NEXT_PEER, NEWCOMER = 6001, 6002, 6003
+NEXT_PEER, NEWCOMER = 6002, 6003
 
 
 async def test_an_invitation_works_once_and_not_after_it_expires(
@@ -42,7 +45,7 @@ async def test_an_invitation_works_once_and_not_after_it_expires(
 async def test_a_peer_who_opens_another_invitation_keeps_their_profile_and_approval(
     rt: Runtime,
 ) -> None:
-    approved = await making.peer(rt, PEER, topics=("anxiety",), capacity=3)
+    approved = await given.peer(rt, PEER, topics=("anxiety",), capacity=3)
     code = await peers.create_invite(rt)
 
     again = await peers.redeem(rt, code, PEER, "da")
@@ -71,18 +74,18 @@ async def test_the_profile_is_checked_as_it_is_filled_in(rt: Runtime) -> None:
 async def test_a_finished_profile_waits_for_approval_and_coordinators_are_told(
     rt: Runtime,
 ) -> None:
-    pending = await making.peer(rt, NEWCOMER, approve=False)
+    pending = await given.peer(rt, NEWCOMER, approve=False)
     assert pending.status is PeerStatus.PENDING
-    assert [chat for chat, _ in await making.sent(rt, "peer-pending")] == [COORDINATOR]
+    assert [chat for chat, _ in await given.sent(rt, "peer-pending")] == [COORDINATOR]
     assert await peers.approve(rt, pending.user_id, COORDINATOR) is not None
     assert await peers.approve(rt, pending.user_id, COORDINATOR) is None  # once
-    assert [chat for chat, _ in await making.sent(rt, "peer-approved")] == [NEWCOMER]
+    assert [chat for chat, _ in await given.sent(rt, "peer-approved")] == [NEWCOMER]
 
 
 async def test_an_approved_peer_editing_the_profile_is_not_asked_the_undertaking_again(
     rt: Runtime,
 ) -> None:
-    profile = await making.peer(rt, PEER)
+    profile = await given.peer(rt, PEER)
     assert await peers.advance(rt, profile, peers.Step.AVAILABILITY) is None
     newer = replace(rt.config, undertaking_version=rt.config.undertaking_version + 1)
     rt.config = newer
@@ -92,9 +95,9 @@ async def test_an_approved_peer_editing_the_profile_is_not_asked_the_undertaking
 async def test_pausing_passes_a_pending_offer_on_and_resuming_brings_offers_back(
     rt: Runtime,
 ) -> None:
-    paused = await making.peer(rt, PEER)
-    other = await making.peer(rt, NEXT_PEER, name="Falk")
-    waiting = await making.request(rt, CITIZEN)
+    paused = await given.peer(rt, PEER)
+    other = await given.peer(rt, NEXT_PEER, name="Falk")
+    waiting = await given.request(rt, CITIZEN)
     first = await matching.offer_next(rt, waiting.id)
 
     assert await peers.pause(rt, paused.user_id, COORDINATOR) is not None
@@ -112,30 +115,45 @@ async def test_pausing_passes_a_pending_offer_on_and_resuming_brings_offers_back
 async def test_removing_a_peer_ends_their_contacts_and_hands_the_requests_on(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    other = await making.peer(rt, NEXT_PEER, name="Falk")
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    other = await given.peer(rt, NEXT_PEER, name="Falk")
 
     assert await peers.revoke(rt, contact.peer_id, COORDINATOR) is not None
 
     ended = await contact_store.contact(rt.storage, contact.id)
     assert ended is not None and not ended.active
     assert contact.request_id is not None
-    assert (await making.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
+    assert (await given.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
     pending = await contact_store.pending_offer(rt.storage, contact.request_id)
     assert pending is not None and pending.peer_id == other.user_id
-    assert [chat for chat, _ in await making.sent(rt, "contact-moved")] == [CITIZEN]
+    assert [chat for chat, _ in await given.sent(rt, "contact-moved")] == [CITIZEN]
     assert (
         await peers.profile_of(rt, await user_store.by_telegram_id(rt.storage, PEER)) is None
     )  # removed
 
 
 async def test_a_new_undertaking_is_sent_once_per_peer_and_version(rt: Runtime) -> None:
-    await making.peer(rt, PEER)
+    await given.peer(rt, PEER)
     rt.config = replace(rt.config, undertaking_version=rt.config.undertaking_version + 1)
     assert await peers.ask_undertaking(rt) == 1
     assert await peers.ask_undertaking(rt) == 0  # a restart sends nothing twice
-    assert [chat for chat, _ in await making.sent(rt, "undertaking")] == [PEER]
+    assert [chat for chat, _ in await given.sent(rt, "undertaking")] == [PEER]
     # Nobody has accepted it: nobody can be matched, and the coordinators hear so once.
-    assert [chat for chat, _ in await making.sent(rt, "undertaking-nobody")] == [COORDINATOR]
-    waiting = await making.request(rt, CITIZEN)
+    assert [chat for chat, _ in await given.sent(rt, "undertaking-nobody")] == [COORDINATOR]
+    waiting = await given.request(rt, CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None
+
+
+async def test_peer_profiles_are_shown_to_coordinators_only(world: World) -> None:
+    rt = world.rt
+    for user in (world.peer, world.citizen):
+        with pytest.raises(NotAllowed):
+            await peers.roster(rt, world.in_private(user))
+        with pytest.raises(NotAllowed):
+            await peers.profile_for_staff(rt, world.in_private(user), world.other_peer.id)
+    assert {p.user_id for p in await peers.roster(rt, world.coordinator)} == {
+        world.peer.id,
+        world.other_peer.id,
+    }
+    profile = await peers.profile_for_staff(rt, world.coordinator, world.other_peer.id)
+    assert profile is not None and profile.user_id == world.other_peer.id

@@ -6,10 +6,8 @@ from bot.runtime import Runtime
 from bot.services import people
 from bot.storage.users import Role
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
-
-CITIZEN = 5001
-PEER = 6001
+from tests.services import given
+from tests.services.given import CITIZEN, PEER
 
 
 async def who(rt: Runtime, telegram_id: int, telegram_language: str | None = "en") -> people.Person:
@@ -31,14 +29,14 @@ async def test_a_configured_coordinator_is_registered_in_their_language(rt: Runt
 
 
 async def test_a_stored_choice_of_language_wins_over_telegrams(rt: Runtime) -> None:
-    await making.citizen(rt, CITIZEN, "da")
+    await given.citizen(rt, CITIZEN, "da")
     assert (await who(rt, CITIZEN, "en")).language == "da"
-    assert await people.choose_language(rt.storage, CITIZEN, "en")
+    assert await people.choose_language(rt, CITIZEN, "en")
     assert (await who(rt, CITIZEN, "da")).language == "en"
 
 
 async def test_without_a_row_the_choice_is_kept_in_memory_only(rt: Runtime) -> None:
-    assert not await people.choose_language(rt.storage, 4242, "en")
+    assert not await people.choose_language(rt, 4242, "en")
     person = await people.identify(
         rt.storage, rt.config, 4242, "da", "en", now=rt.now(), staff=rt.roles
     )
@@ -46,7 +44,7 @@ async def test_without_a_row_the_choice_is_kept_in_memory_only(rt: Runtime) -> N
 
 
 async def test_a_peer_is_a_peer_and_a_former_coordinator_a_citizen(rt: Runtime) -> None:
-    await making.peer(rt, PEER)
+    await given.peer(rt, PEER)
     assert (await who(rt, PEER)).is_peer
     await who(rt, COORDINATOR)  # registers the row with the coordinator role
     rt.roles.config_coordinators = frozenset()  # the configuration no longer names them

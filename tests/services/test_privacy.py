@@ -9,20 +9,11 @@ from datetime import timedelta
 from bot.clock import FakeClock
 from bot.runtime import Runtime
 from bot.services import contacts, handover, privacy, reports
-from bot.storage import users as user_store
 from bot.storage.inventory import INVENTORY
 from bot.storage.users import User
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
-
-CITIZEN = 5001
-PEER, OTHER_PEER = 6001, 6002
-
-
-async def user(rt: Runtime, telegram_id: int) -> User:
-    found = await user_store.by_telegram_id(rt.storage, telegram_id)
-    assert found is not None
-    return found
+from tests.services import given
+from tests.services.given import CITIZEN, OTHER_PEER, PEER
 
 
 async def rows_about(rt: Runtime, user_id: int, telegram_id: int) -> dict[str, int]:
@@ -43,19 +34,21 @@ async def rows_about(rt: Runtime, user_id: int, telegram_id: int) -> dict[str, i
 
 async def a_citizen_with_a_history(rt: Runtime, clock: FakeClock) -> User:
     """Rated contact, handover note, a report with a bar, and a contact going on now."""
-    first = await making.in_contact(rt, CITIZEN, PEER)
+    first = await given.in_contact(rt, CITIZEN, PEER)
     await contacts.end(rt, first, "peer")
-    citizen = await user(rt, CITIZEN)
+    citizen = await given.user(rt, CITIZEN)
     await contacts.rate(rt, citizen, first.id, 5)
-    await handover.propose(rt, await user(rt, PEER), first.id, "Likes walks")
+    await handover.propose(rt, await given.user(rt, PEER), first.id, "Likes walks")
     clock.advance(timedelta(hours=1))
-    second = await making.in_contact(rt, CITIZEN, OTHER_PEER, name="Falk")
-    report_id = await reports.end_and_report(rt, second, "abuse")
+    second = await given.in_contact(rt, CITIZEN, OTHER_PEER, name="Falk")
+    report_id = await reports.end_and_report(
+        rt, await given.peer_of(rt, second), second.id, "abuse"
+    )
     assert report_id is not None
-    await reports.add_note(rt, report_id, await user(rt, OTHER_PEER), "Threats")
+    await reports.add_note(rt, report_id, await given.user(rt, OTHER_PEER), "Threats")
     await reports.decide(rt, report_id, "w1", COORDINATOR)
     clock.advance(timedelta(days=8))
-    await making.in_contact(rt, CITIZEN, 6003, name="Lind")
+    await given.in_contact(rt, CITIZEN, 6003, name="Lind")
     return citizen
 
 
@@ -84,17 +77,17 @@ async def test_erasure_leaves_no_inventoried_row_and_only_the_keyed_report_mark(
 async def test_erasure_tells_the_peer_without_the_citizens_name(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    await privacy.erase(rt, await user(rt, CITIZEN))
-    [(chat, text)] = await making.sent(rt, "contact-ended")
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    await privacy.erase(rt, await given.user(rt, CITIZEN))
+    [(chat, text)] = await given.sent(rt, "contact-ended")
     assert chat == PEER and contact.citizen_name and contact.citizen_name not in text
     assert await rt.storage.fetchone("SELECT 1 FROM outbox WHERE chat_id = ?", (CITIZEN,)) is None
 
 
 async def test_a_copy_of_the_data_holds_the_persons_rows(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     await contacts.end(rt, contact, "citizen")
-    citizen = await user(rt, CITIZEN)
+    citizen = await given.user(rt, CITIZEN)
     await contacts.rate(rt, citizen, contact.id, 3)
     copy = await privacy.copy_of_data(rt, citizen)
     assert (copy.requests, copy.contacts, copy.feedback, copy.escalations) == (1, 1, 1, 0)
@@ -105,7 +98,7 @@ async def test_a_copy_of_the_data_holds_the_persons_rows(rt: Runtime) -> None:
 async def test_retention_runs_once_a_day_and_purges_closed_cases_past_the_period(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     await contacts.end(rt, contact, "citizen")
     assert await privacy.apply_retention(rt) == 0
     assert await privacy.apply_retention(rt) is None  # already ran today

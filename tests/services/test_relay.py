@@ -5,10 +5,10 @@ from bot.clock import FakeClock
 from bot.runtime import Runtime
 from bot.services import contacts, matching, relay
 from bot.storage import peers as peer_store
-from bot.storage import users as user_store
 from bot.storage.contacts import Contact
 from bot.storage.users import User
-from tests.services import making
+from tests.services import given
+from tests.services.given import CITIZEN, OTHER_CITIZEN, PEER
 
 
 def test_memory_of_who_spoke_last_forgets_only_settled_contacts() -> None:
@@ -71,21 +71,13 @@ def test_compose_keeps_the_senders_words_whole_when_the_name_does_not_fit() -> N
 
 # Routing on real SQLite: where a message goes, and when the sender must choose -------------
 
-CITIZEN, OTHER_CITIZEN, PEER = 5001, 5002, 6001
-
-
-async def _user(rt: Runtime, telegram_id: int) -> User:
-    found = await user_store.by_telegram_id(rt.storage, telegram_id)
-    assert found is not None
-    return found
-
 
 async def _two_contacts(rt: Runtime) -> tuple[Contact, Contact]:
     """One peer in contact with two citizens."""
-    first = await making.in_contact(rt, CITIZEN, PEER)
+    first = await given.in_contact(rt, CITIZEN, PEER)
     profile = await peer_store.profile(rt.storage, first.peer_id)
     assert profile is not None
-    waiting = await making.request(rt, OTHER_CITIZEN)
+    waiting = await given.request(rt, OTHER_CITIZEN)
     async with rt.storage.transaction() as tx:
         offer_id = await matching.offer_in(tx, rt, waiting, profile)
     second = (await matching.accept(rt, offer_id, PEER)).contact
@@ -103,20 +95,20 @@ async def _relay(rt: Runtime, sender: User, source: int, copy: int) -> relay.Rou
 
 
 async def test_a_citizens_message_goes_to_their_peer_and_a_strangers_nowhere(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    found = await relay.route(rt, await _user(rt, CITIZEN), None)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    found = await relay.route(rt, await given.user(rt, CITIZEN), None)
     assert (found.contact, found.side, found.target_chat) == (
         contact,
         relay.Side.CITIZEN,
         PEER,
     )
-    nobody = await relay.route(rt, await making.citizen(rt, OTHER_CITIZEN), None)
+    nobody = await relay.route(rt, await given.citizen(rt, OTHER_CITIZEN, "da"), None)
     assert nobody.problem is relay.RouteProblem.NO_CONTACT and nobody.target_chat == 0
 
 
 async def test_a_peer_with_two_citizens_writes_to_their_focus(rt: Runtime) -> None:
     first, second = await _two_contacts(rt)
-    peer = await _user(rt, PEER)
+    peer = await given.user(rt, PEER)
     newest = await relay.route(rt, peer, None)  # accepting a contact puts the focus on it
     assert newest.contact == second and newest.target_chat == OTHER_CITIZEN
 
@@ -127,9 +119,9 @@ async def test_a_peer_with_two_citizens_writes_to_their_focus(rt: Runtime) -> No
 
 async def test_when_the_other_citizen_wrote_last_the_peer_is_asked_again(rt: Runtime) -> None:
     first, second = await _two_contacts(rt)
-    peer = await _user(rt, PEER)
+    peer = await given.user(rt, PEER)
     await relay.focus(rt, peer, second.id)
-    await _relay(rt, await _user(rt, CITIZEN), source=11, copy=101)
+    await _relay(rt, await given.user(rt, CITIZEN), source=11, copy=101)
     unsure = await relay.route(rt, peer, None)
     assert unsure.problem is relay.RouteProblem.CHOOSE and unsure.target_chat == 0
     assert {c.id for c in unsure.choices} == {first.id, second.id}
@@ -139,9 +131,9 @@ async def test_a_reply_threads_to_its_own_contact_and_moves_the_focus(
     rt: Runtime, clock: FakeClock
 ) -> None:
     first, second = await _two_contacts(rt)
-    peer = await _user(rt, PEER)
+    peer = await given.user(rt, PEER)
     await relay.focus(rt, peer, second.id)
-    await _relay(rt, await _user(rt, CITIZEN), source=11, copy=101)
+    await _relay(rt, await given.user(rt, CITIZEN), source=11, copy=101)
 
     replied = relay.Replied(101, clock.now(), conversational=True)
     threaded = await relay.route(rt, peer, replied)
@@ -155,29 +147,29 @@ async def test_a_reply_threads_to_its_own_contact_and_moves_the_focus(
 
 
 async def test_a_reply_into_an_ended_contact_reaches_nobody(rt: Runtime, clock: FakeClock) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    await _relay(rt, await _user(rt, CITIZEN), source=11, copy=101)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    await _relay(rt, await given.user(rt, CITIZEN), source=11, copy=101)
     await contacts.end(rt, contact, "citizen")
 
-    found = await relay.route(rt, await _user(rt, PEER), relay.Replied(101, clock.now(), True))
+    found = await relay.route(rt, await given.user(rt, PEER), relay.Replied(101, clock.now(), True))
 
     assert found.problem is relay.RouteProblem.ENDED and found.target_chat == 0
     assert found.contact is not None and found.contact.id == contact.id
 
 
 async def test_nobody_can_choose_or_focus_a_contact_that_is_not_theirs(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
-    stranger = await making.citizen(rt, OTHER_CITIZEN)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
+    stranger = await given.citizen(rt, OTHER_CITIZEN, "da")
     assert await relay.chosen(rt, stranger, contact.id) is None
-    assert await relay.focus(rt, await _user(rt, CITIZEN), contact.id) is None  # not a peer
-    chosen = await relay.chosen(rt, await _user(rt, CITIZEN), contact.id)
+    assert await relay.focus(rt, await given.user(rt, CITIZEN), contact.id) is None  # not a peer
+    chosen = await relay.chosen(rt, await given.user(rt, CITIZEN), contact.id)
     assert chosen is not None and chosen[1] is relay.Side.CITIZEN
 
 
 async def test_the_crisis_lines_are_shown_at_most_once_an_hour(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER)
+    contact = await given.in_contact(rt, CITIZEN, PEER)
     assert await relay.should_show_crisis_lines(rt, contact)
     clock.advance(relay.CRISIS_NOTICE_EVERY - timedelta(seconds=1))
     assert not await relay.should_show_crisis_lines(rt, contact)

@@ -10,9 +10,9 @@ from bot.storage import audit as audit_store
 from bot.storage import contacts as contact_store
 from bot.storage.requests import RequestStatus
 from tests.helpers.harness import COORDINATOR
-from tests.services import making
+from tests.services import given
+from tests.services.given import CITIZEN, OTHER_CITIZEN
 
-CITIZEN, OTHER_CITIZEN = 5001, 5002
 PEER_A, PEER_B = 6001, 6002
 
 
@@ -27,10 +27,10 @@ async def audited(rt: Runtime) -> list[tuple[int, str]]:
 
 
 async def test_each_filter_shows_the_requests_in_that_state(rt: Runtime) -> None:
-    await making.peer(rt, PEER_A, capacity=1)
-    offered = await making.request(rt, CITIZEN)
+    await given.peer(rt, PEER_A, capacity=1)
+    offered = await given.request(rt, CITIZEN)
     await matching.offer_next(rt, offered.id)
-    waiting = await making.request(rt, OTHER_CITIZEN)
+    waiting = await given.request(rt, OTHER_CITIZEN)
     assert await matching.offer_next(rt, waiting.id) is None  # the only peer is full
 
     assert await shown(rt, Filter.OFFERED) == [offered.id]
@@ -42,9 +42,9 @@ async def test_each_filter_shows_the_requests_in_that_state(rt: Runtime) -> None
 
 
 async def test_a_chosen_peer_gets_the_offer_and_the_earlier_peer_loses_it(rt: Runtime) -> None:
-    a = await making.peer(rt, PEER_A)
-    b = await making.peer(rt, PEER_B, name="Falk")
-    waiting = await making.request(rt, CITIZEN)
+    a = await given.peer(rt, PEER_A)
+    b = await given.peer(rt, PEER_B, name="Falk")
+    waiting = await given.request(rt, CITIZEN)
     first = await matching.offer_next(rt, waiting.id)
 
     outcome = await request_queue.offer_to(rt, waiting.id, b.user_id, COORDINATOR)
@@ -64,12 +64,12 @@ async def test_a_chosen_peer_gets_the_offer_and_the_earlier_peer_loses_it(rt: Ru
 async def test_an_offer_to_a_peer_who_is_not_free_or_a_request_not_waiting_changes_nothing(
     rt: Runtime,
 ) -> None:
-    english = await making.peer(rt, PEER_A, languages=("en",))
-    waiting = await making.request(rt, CITIZEN, language="da")
+    english = await given.peer(rt, PEER_A, languages=("en",))
+    waiting = await given.request(rt, CITIZEN, language="da")
     assert await request_queue.offer_to(rt, waiting.id, english.user_id, COORDINATOR) is (
         OfferOutcome.PEER_BUSY
     )
-    assert await matching.cancel_request(rt, waiting)
+    assert await matching.cancel_request(rt, waiting.id, waiting.citizen_id)
     assert await request_queue.offer_to(rt, waiting.id, english.user_id, COORDINATOR) is (
         OfferOutcome.STALE
     )
@@ -79,8 +79,8 @@ async def test_an_offer_to_a_peer_who_is_not_free_or_a_request_not_waiting_chang
 async def test_reassign_ends_the_contact_and_offers_the_request_to_the_chosen_peer(
     rt: Runtime,
 ) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER_A)
-    b = await making.peer(rt, PEER_B, name="Falk")
+    contact = await given.in_contact(rt, CITIZEN, PEER_A)
+    b = await given.peer(rt, PEER_B, name="Falk")
 
     assert await request_queue.reassign(rt, contact.id, b.user_id, COORDINATOR) is (
         OfferOutcome.OFFERED
@@ -89,11 +89,11 @@ async def test_reassign_ends_the_contact_and_offers_the_request_to_the_chosen_pe
     ended = await contact_store.contact(rt.storage, contact.id)
     assert ended is not None and not ended.active and ended.ended_by == "coordinator"
     assert contact.request_id is not None
-    assert (await making.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
+    assert (await given.fresh(rt, contact.request_id)).status is RequestStatus.WAITING
     pending = await contact_store.pending_offer(rt.storage, contact.request_id)
     assert pending is not None and pending.peer_id == b.user_id
-    assert [chat for chat, _ in await making.sent(rt, "contact-moved")] == [CITIZEN]
-    assert [chat for chat, _ in await making.sent(rt, "contact-ended")] == [PEER_A]
+    assert [chat for chat, _ in await given.sent(rt, "contact-moved")] == [CITIZEN]
+    assert [chat for chat, _ in await given.sent(rt, "contact-ended")] == [PEER_A]
     # A second press finds the contact ended.
     assert await request_queue.reassign(rt, contact.id, b.user_id, COORDINATOR) is (
         OfferOutcome.STALE
@@ -103,16 +103,16 @@ async def test_reassign_ends_the_contact_and_offers_the_request_to_the_chosen_pe
 async def test_closing_tells_the_citizen_kindly_never_the_reason_and_only_once(
     rt: Runtime,
 ) -> None:
-    await making.peer(rt, PEER_A, languages=("en",))
-    waiting = await making.request(rt, CITIZEN, language="en")
+    await given.peer(rt, PEER_A, languages=("en",))
+    waiting = await given.request(rt, CITIZEN, language="en")
     offer_id = await matching.offer_next(rt, waiting.id) or 0
 
     assert await request_queue.close(rt, waiting.id, CloseReason.REFERRED, COORDINATOR)
     assert not await request_queue.close(rt, waiting.id, CloseReason.REFERRED, COORDINATOR)
 
-    closed = await making.fresh(rt, waiting.id)
+    closed = await given.fresh(rt, waiting.id)
     assert closed.status is RequestStatus.CLOSED
-    [(chat, text)] = await making.sent(rt, "request-closed")
+    [(chat, text)] = await given.sent(rt, "request-closed")
     assert chat == CITIZEN and "closed your request" in text and "eferred" not in text
     offer = await contact_store.offer(rt.storage, offer_id)
     assert offer is not None and offer.status.value == "withdrawn"
@@ -123,7 +123,7 @@ async def test_closing_tells_the_citizen_kindly_never_the_reason_and_only_once(
 
 
 async def test_closing_a_request_in_contact_ends_the_contact(rt: Runtime) -> None:
-    contact = await making.in_contact(rt, CITIZEN, PEER_A)
+    contact = await given.in_contact(rt, CITIZEN, PEER_A)
     assert contact.request_id is not None
     assert await request_queue.close(rt, contact.request_id, CloseReason.RESOLVED, COORDINATOR)
     ended = await contact_store.contact(rt.storage, contact.id)

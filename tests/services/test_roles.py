@@ -13,11 +13,11 @@ from bot.services.roles import Change
 from bot.storage import audit as audit_store
 from bot.storage.roles import StaffRole
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
-from tests.services import making
+from tests.services import given
+from tests.services.given import CITIZEN
 
 ADMIN = 7001
 NEWCOMER = 7002
-CITIZEN = 5001
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_only_an_administrator_adds_a_role(admin_rt: Runtime) -> None:
     assert await roles.add(rt, ADMIN, COORDINATOR, StaffRole.COORDINATOR) is Change.ALREADY
 
     assert rt.roles.is_coordinator(NEWCOMER)
-    assert [chat for chat, _ in await making.sent(rt, "role")] == [NEWCOMER]
+    assert [chat for chat, _ in await given.sent(rt, "role")] == [NEWCOMER]
     [entry] = await audit_store.latest(rt.storage)
     assert (entry.actor_id, entry.action, entry.target) == (
         ADMIN,
@@ -83,7 +83,7 @@ async def test_configured_ids_and_the_last_administrator_cannot_be_removed(
 
 async def test_a_removed_coordinator_is_a_citizen_again(admin_rt: Runtime) -> None:
     rt = admin_rt
-    citizen = await making.citizen(rt, CITIZEN)
+    citizen = await given.citizen(rt, CITIZEN, "da")
     assert await roles.add(rt, ADMIN, CITIZEN, StaffRole.COORDINATOR) is Change.ADDED
     assert await roles.remove(rt, ADMIN, CITIZEN, StaffRole.COORDINATOR) is Change.REMOVED
     assert not rt.roles.is_coordinator(CITIZEN)

@@ -28,11 +28,11 @@ async def test_a_citizens_way_from_newcomer_to_ended(rt: Runtime) -> None:
     assert found.where is Where.INTAKE and found.request is not None
     assert found.request.id == draft.id
     await intake.abandon(rt, draft)
-    request = await given.waiting_request(rt, user)
+    request = await given.request(rt, user)
     found = await where(rt, user.telegram_id)
     assert found.where is Where.WAITING and found.request is not None
     assert found.request.id == request.id
-    contact = await given.yes(rt, request, await given.peer(rt))
+    contact = await given.yes(rt, request, await given.free_peer(rt))
     found = await where(rt, user.telegram_id)
     assert found.where is Where.IN_CONTACT and found.contact is not None
     assert found.contact.id == contact.id
@@ -42,7 +42,7 @@ async def test_a_citizens_way_from_newcomer_to_ended(rt: Runtime) -> None:
 
 async def test_staff_are_not_citizens(rt: Runtime) -> None:
     assert (await where(rt, COORDINATOR)).where is Where.STAFF
-    peer = await given.peer(rt)
+    peer = await given.free_peer(rt)
     assert (await where(rt, peer.telegram_id)).where is Where.STAFF
 
 
@@ -50,7 +50,9 @@ async def test_a_bar_counts_until_its_date_and_a_contact_wins_over_it(
     rt: Runtime, clock: FakeClock
 ) -> None:
     contact = await given.pair(rt)
-    report_id = await reports.end_and_report(rt, contact, "abuse")
+    report_id = await reports.end_and_report(
+        rt, await given.peer_of(rt, contact), contact.id, "abuse"
+    )
     assert report_id is not None
     assert (await reports.decide(rt, report_id, "w1", COORDINATOR)).decided_now
     found = await where(rt, given.CITIZEN)

@@ -5,7 +5,6 @@ The period is October 2026 in Copenhagen (summer time until 25 October), so a re
 31 October does not (00:30 local on 1 November).
 """
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from bot.services import checkins, statistics
 from bot.services.crisis import escalation
 from bot.services.statistics import Period
 from bot.storage import Database, personal_data
-from bot.storage import checkins as checkin_store
 from bot.storage import statistics as statistics_store
 from bot.storage.migrations import MIGRATIONS
 from tests.helpers.harness import make_config
@@ -174,13 +172,11 @@ async def seed(db: Database) -> None:
 
 
 @pytest.fixture
-async def rt(tmp_path: Path) -> AsyncIterator[Runtime]:
-    db = await Database.open(tmp_path / "stats.sqlite3")
-    await seed(db)
-    try:
-        yield Runtime(config=make_config(tmp_path), clock=FakeClock(NOW), db=db)
-    finally:
-        await db.close()
+async def seeded(rt: Runtime, clock: FakeClock) -> Runtime:
+    """The shared runtime over the seeded history, at NOW."""
+    clock.set(NOW)
+    await seed(rt.storage)
+    return rt
 
 
 def test_median_and_nearest_rank_percentile() -> None:
@@ -191,8 +187,8 @@ def test_median_and_nearest_rank_percentile() -> None:
     assert statistics.median([]) is None and statistics.percentile_90([]) is None
 
 
-async def test_figures_for_october(rt: Runtime) -> None:
-    report = await statistics.report(rt, OCTOBER)
+async def test_figures_for_october(seeded: Runtime) -> None:
+    report = await statistics.report(seeded, OCTOBER)
     values = {key: (figure.value, figure.n) for key, figure in report.figures.items()}
     assert values["requests"] == (8, 8)
     assert values["first_contacts"] == (6, 6)
@@ -230,8 +226,8 @@ async def test_figures_for_october(rt: Runtime) -> None:
     assert weeks[0][2].value == 30 and weeks[0][2].n == 5  # 10, 20, 30, 40, 50
 
 
-async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -> None:
-    text = statistics.to_csv(await statistics.report(rt, OCTOBER))
+async def test_csv_has_only_aggregates_and_suppresses_small_cells(seeded: Runtime) -> None:
+    text = statistics.to_csv(await statistics.report(seeded, OCTOBER))
     lines = text.splitlines()
     assert lines[0] == "period,measure,value"
     rows = {tuple(line.split(",")[:2]): line.split(",")[2] for line in lines[1:]}
@@ -267,10 +263,10 @@ async def test_csv_has_only_aggregates_and_suppresses_small_cells(rt: Runtime) -
     assert all(len(line.split(",")) == 3 for line in lines)
 
 
-async def test_a_single_suppressed_week_cannot_be_worked_out(rt: Runtime) -> None:
+async def test_a_single_suppressed_week_cannot_be_worked_out(seeded: Runtime) -> None:
     """With 5 more requests in week 43, week 41 (one request) is the only small week: the total
     minus the other weeks would give it away, so the next smallest week is withheld too."""
-    async with rt.storage.transaction() as tx:
+    async with seeded.storage.transaction() as tx:
         for number in range(20, 25):
             sent = at(f"2026-10-22T{number - 10:02d}:00")
             await tx.execute(
@@ -283,7 +279,7 @@ async def test_a_single_suppressed_week_cannot_be_worked_out(rt: Runtime) -> Non
                 " VALUES (?, ?, 'waiting', ?, ?)",
                 (number, number, sent, sent),
             )
-    report = await statistics.report(rt, OCTOBER)
+    report = await statistics.report(seeded, OCTOBER)
     rows = {}
     for line in statistics.to_csv(report).splitlines()[1:]:
         period, measure, value = line.split(",")
@@ -296,13 +292,13 @@ async def test_a_single_suppressed_week_cannot_be_worked_out(rt: Runtime) -> Non
     assert weekly["2026-W40"] == "x" and weekly["2026-W43"] == "7"
     # The chat text and the chart use the same cells.
     assert [w.requests.suppressed for w in report.weeks] == [True, True, False, False, False]
-    png = statistics.chart(rt.translator("en"), report)
+    png = statistics.chart(seeded.translator("en"), report)
     assert png.startswith(b"\x89PNG")
 
 
-async def test_text_for_coordinators(rt: Runtime) -> None:
-    report = await statistics.report(rt, OCTOBER)
-    text = statistics.render(rt.translator("en"), report)
+async def test_text_for_coordinators(seeded: Runtime) -> None:
+    report = await statistics.report(seeded, OCTOBER)
+    text = statistics.render(seeded.translator("en"), report)
     assert "Requests: 8" in text
     # 6 of 8 met a peer would tell that 2 did not; 5 of 6 alerts acknowledged, that 1 was not.
     assert "median 35 min, 90% within 10 h 0 min (– met a peer)" in text
@@ -312,12 +308,12 @@ async def test_text_for_coordinators(rt: Runtime) -> None:
     assert "average 4.2 of 5" in text
     assert "after 4 weeks: 5 answered again, average change +6.4 points, <5 improved" in text
     assert "after 8 weeks: <5 answered again, average change – points" in text
-    danish = statistics.render(rt.translator("da"), report)
+    danish = statistics.render(seeded.translator("da"), report)
     assert "4,2" in danish
 
 
-async def test_chart_is_a_png(rt: Runtime) -> None:
-    png = statistics.chart(rt.translator("da"), await statistics.report(rt, OCTOBER))
+async def test_chart_is_a_png(seeded: Runtime) -> None:
+    png = statistics.chart(seeded.translator("da"), await statistics.report(seeded, OCTOBER))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
 
@@ -332,10 +328,10 @@ def test_periods() -> None:
             statistics.parse_period(words, NOW, zone)
 
 
-async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
+async def test_deleting_data_does_not_change_past_figures(seeded: Runtime) -> None:
     """Retention and /delete remove rows; their facts stay, anonymously, in the archive."""
-    before = statistics.to_csv(await statistics.report(rt, OCTOBER))
-    async with rt.storage.transaction() as tx:
+    before = statistics.to_csv(await statistics.report(seeded, OCTOBER))
+    async with seeded.storage.transaction() as tx:
         await tx.execute(
             "UPDATE contacts SET status = 'ended', ended_at = ?", (at("2026-11-01T00:00"),)
         )
@@ -347,18 +343,18 @@ async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
             " WHERE acknowledged_at IS NULL AND created_at < ?",
             (at("2026-10-01T00:00"),),
         )
-        zone = rt.config.timezone
+        zone = seeded.config.timezone
         await personal_data.erase(tx, 3, 1003, zone=zone)  # one citizen erases everything
         await personal_data.purge_expired(tx, NOW, NOW, zone=zone)  # the rest ages out
-    left = await rt.storage.fetchone(
+    left = await seeded.storage.fetchone(
         "SELECT (SELECT COUNT(*) FROM requests) + (SELECT COUNT(*) FROM contacts)"
         " + (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM checkins)"
         " + (SELECT COUNT(*) FROM wellbeing)"
     )
     assert left is not None and left[0] == 0
-    after = statistics.to_csv(await statistics.report(rt, OCTOBER))
+    after = statistics.to_csv(await statistics.report(seeded, OCTOBER))
     assert after == before
-    archived = await rt.storage.fetchall("SELECT * FROM stat_archive")
+    archived = await seeded.storage.fetchall("SELECT * FROM stat_archive")
     assert archived and {tuple(row.keys()) for row in archived} == {("kind", "day", "value", "n")}
     counts = {(row["kind"], row["day"], row["value"]): row["n"] for row in archived}
     # Counts per local day: 22:30 UTC on 30 September is 1 October in Copenhagen, together
@@ -367,21 +363,21 @@ async def test_deleting_data_does_not_change_past_figures(rt: Runtime) -> None:
     assert counts[("first_contact", "2026-10-01", 10)] == 1
     assert counts[("escalation", "2026-10-10", 0)] == 5
     assert all(len(row["day"]) == 10 for row in archived)
-    no_rowid = await rt.storage.fetchone(
+    no_rowid = await seeded.storage.fetchone(
         "SELECT COUNT(*) FROM pragma_table_list WHERE name = 'stat_archive' AND wr = 1"
     )
     assert no_rowid is not None and no_rowid[0] == 1  # no row ids that record an order
 
 
-async def test_archived_values_are_kept_in_bins(rt: Runtime) -> None:
+async def test_archived_values_are_kept_in_bins(seeded: Runtime) -> None:
     """Minutes to 5, WHO-5 to 4 points: the only way deleting data can move a figure."""
-    async with rt.storage.transaction() as tx:
+    async with seeded.storage.transaction() as tx:
         await tx.execute(
             "UPDATE escalations SET acknowledged_at = ? WHERE id = 1",
             (later("2026-10-10T10:00", 7),),
         )
-        await personal_data.purge_expired(tx, NOW, NOW, zone=rt.config.timezone)
-    row = await rt.storage.fetchone(
+        await personal_data.purge_expired(tx, NOW, NOW, zone=seeded.config.timezone)
+    row = await seeded.storage.fetchone(
         "SELECT n FROM stat_archive WHERE kind = 'acknowledge' AND value = 5"
     )
     assert row is not None and row[0] == 1  # 7 minutes kept as 5
@@ -465,34 +461,23 @@ def test_many_facts_over_two_years_are_bucketed_by_week() -> None:
 # Figures from what the services themselves record, on a database without a seed.
 
 
-@pytest.fixture
-async def live(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runtime]:
-    config = make_config(tmp_path)
-    runtime = Runtime(config, clock, db=await Database.open(config.database))
-    try:
-        yield runtime
-    finally:
-        await runtime.storage.close()
-
-
-async def test_what_the_services_record_is_counted(live: Runtime, clock: FakeClock) -> None:
-    rt = live
+async def test_what_the_services_record_is_counted(rt: Runtime, clock: FakeClock) -> None:
     found = await given.citizen(rt, 5001)
-    request = await given.waiting_request(rt, found)
-    await given.waiting_request(rt, await given.citizen(rt, 5002))  # still waiting
+    request = await given.request(rt, found)
+    await given.request(rt, await given.citizen(rt, 5002))  # still waiting
     clock.advance(timedelta(minutes=30))
-    contact = await given.yes(rt, request, await given.peer(rt))
+    contact = await given.yes(rt, request, await given.free_peer(rt))
     raised = await escalation.raise_escalation(
         rt, reason=escalation.Reason.BUTTON, citizen_id=found.id, source_key="u:1"
     )
     assert raised is not None
     clock.advance(timedelta(minutes=6))
     await escalation.acknowledge(rt, raised, 9001, "Ida")
-    draft = await checkins.start_draft(rt, contact, contact.citizen_id)
-    await checkin_store.update_draft(rt.storage, draft.id, local_time=datetime(2026, 3, 3, 10))
-    stored = await checkin_store.by_id(rt.storage, draft.id)
-    assert stored is not None
-    planned = await checkins.confirm(rt, stored)
+    draft = await checkins.start_draft(rt, contact.citizen_id, contact_id=contact.id)
+    draft = await checkins.plan_step(
+        rt, draft, contact.citizen_id, "confirm", local_time=datetime(2026, 3, 3, 10)
+    )
+    planned = await checkins.confirm(rt, draft, contact.citizen_id)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
     await checkins.sweep(rt)
     assert await checkins.answer(rt, planned.id, contact.citizen_id, "better")

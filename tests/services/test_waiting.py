@@ -14,9 +14,9 @@ from tests.services import given
 async def found_after(rt: Runtime, clock: FakeClock, number: int, wait: timedelta) -> None:
     """Citizen `number` sends a request now; a new peer says yes after `wait`."""
     citizen = await given.citizen(rt, 5000 + number)
-    request = await given.waiting_request(rt, citizen)
+    request = await given.request(rt, citizen)
     clock.advance(wait)
-    await given.yes(rt, request, await given.peer(rt, 6000 + number, f"Peer {number}"))
+    await given.yes(rt, request, await given.free_peer(rt, 6000 + number, f"Peer {number}"))
 
 
 async def test_no_estimate_until_five_requests_found_a_peer(rt: Runtime, clock: FakeClock) -> None:
@@ -34,9 +34,9 @@ async def test_evenings_and_weekends_do_not_count_and_old_requests_drop_out(
     # Each found on Monday at 09:10: twenty minutes of office time, not three days.
     for number in range(1, 6):
         citizen = await given.citizen(rt, 5000 + number)
-        request = await given.waiting_request(rt, citizen)
+        request = await given.request(rt, citizen)
         clock.set(datetime(2026, 3, 9, 8, 10, tzinfo=UTC))
-        await given.yes(rt, request, await given.peer(rt, 6000 + number, f"Peer {number}"))
+        await given.yes(rt, request, await given.free_peer(rt, 6000 + number, f"Peer {number}"))
         clock.set(datetime(2026, 3, 6, 14, 50, tzinfo=UTC))
     clock.set(datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
     assert await waiting.typical_wait(rt) == timedelta(minutes=20)

@@ -20,7 +20,7 @@ REDUCED = "Your answers suggest the last two weeks have been heavier than usual.
 
 
 async def offered(rt: Runtime, user: User) -> int:
-    request = await given.waiting_request(rt, user)
+    request = await given.request(rt, user)
     found = await wellbeing.offer_at_intake(rt, user, request.id, rt.translator("en"))
     assert found is not None
     return found
@@ -84,7 +84,7 @@ async def test_offered_at_the_request_once_in_two_weeks_and_never_after_a_crisis
 
     clock.advance(timedelta(days=13))
     second = await given.citizen(rt, 5002)
-    request = await given.waiting_request(rt, second)
+    request = await given.request(rt, second)
     await escalation.raise_escalation(
         rt, reason=escalation.Reason.SIGNAL, citizen_id=second.id, request_id=request.id
     )

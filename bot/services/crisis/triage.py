@@ -6,7 +6,7 @@ concepts that combine (word lists such as $pille, compound heads such as *piller
 matches "a & b"), small words are ignored on both sides, and a sentence about something else
 (news, statistics, a film: [context]) only counts when it names the writer. Measured on
 sentences never used for tuning, the lists flag about half of crisis messages
-(docs/triage.md, tests/services/test_triage_blind.py), so when no phrase matches, a small
+(docs/triage.md, tests/services/crisis/test_triage_blind.py), so when no phrase matches, a small
 learned model of crisis wording (bot/services/crisis/triage_model.py) has the last word; its hit
 names one concept, "crisis_wording", at DISTRESS. A hit only raises a flag
 (the caller shows emergency resources and alerts coordinators, who decide); it never blocks a

@@ -5,7 +5,7 @@
 
 Deterministic: the same data gives the same file (fixed seed, fixed order, pure Python floats),
 so the committed weights are only ever produced by this module, and a test retrains and
-compares (tests/services/test_triage_model.py).
+compares (tests/services/crisis/test_triage_model.py).
 
 Data: every labelled sentence set in tests/data except the sealed half of the blind
 evaluation, which is never read here. The threshold is chosen on out-of-fold scores of the

@@ -3,6 +3,9 @@ what an acknowledgement stops, and how repeated presses join one alert.
 
 The clock starts on Monday 2 March 2026 at 10:00 in Copenhagen (office hours, 09-16); the
 acknowledgement wait is the default 5 minutes.
+
+Who acts: the coordinators' list refuses anyone else, and a peer's concern note prompt is
+known by its message id for that peer only.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import AlarmSettings
+from bot.errors import NotAllowed
 from bot.runtime import Runtime
 from bot.services.crisis import escalation
 from bot.services.crisis.escalation import Reason
+from bot.staff import Actor
 from bot.storage import alarms as alarm_store
 from bot.storage import escalations as escalation_store
 from bot.storage.users import User
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 from tests.services import given
+from tests.services.given import GROUP, World
 
 WAIT = timedelta(minutes=5)
 ALARM = AlarmSettings(smtp_host="smtp.example.dk", from_address="bot@example.dk", to=("a@b.dk",))
@@ -189,3 +195,48 @@ async def test_a_peers_concern_marks_a_heavy_moment_for_the_peer(rt: Runtime, as
     assert "Why: their peer is worried about them" in sent[0][1]
     assert "Peer: Sol" in sent[0][1]
     assert "a coordinator can talk it through with you" in sent[1][1]
+
+
+async def _concern(world: World) -> int:
+    escalation_id = await escalation.raise_escalation(
+        world.rt,
+        reason=escalation.Reason.PEER_CONCERN,
+        citizen_id=world.citizen.id,
+        request_id=world.contact.request_id,
+        contact_id=world.contact.id,
+        source_key="test:concern",
+    )
+    assert escalation_id is not None
+    return escalation_id
+
+
+async def test_only_coordinators_see_the_escalations(world: World) -> None:
+    rt = world.rt
+    escalation_id = await _concern(world)
+    for actor in (world.in_private(world.peer), world.in_private(world.citizen)):
+        with pytest.raises(NotAllowed):
+            await escalation.recent(rt, actor)
+    with pytest.raises(NotAllowed):
+        await escalation.recent(rt, Actor(world.coordinator.telegram_id, -42, private=False))
+    assert [e.id for e in await escalation.recent(rt, world.coordinator)] == [escalation_id]
+    in_group = Actor(world.citizen.telegram_id, GROUP, private=False)
+    assert [e.id for e in await escalation.recent(rt, in_group)] == [escalation_id]
+
+
+async def test_a_concern_prompt_is_known_by_its_message_id_for_its_peer(world: World) -> None:
+    rt = world.rt
+    escalation_id = await _concern(world)
+    assert not await escalation.concern_prompt_sent(rt, escalation_id, world.other_peer.id, 50)
+    assert await escalation.prompted_concern(rt, world.other_peer.id, 50) is None
+    assert await escalation.concern_prompt_sent(rt, escalation_id, world.peer.id, 50)
+    found = await escalation.prompted_concern(rt, world.peer.id, 50)
+    assert found is not None and found.id == escalation_id
+    assert await escalation.prompted_concern(rt, world.peer.id, 51) is None
+    assert await escalation.prompted_concern(rt, world.other_peer.id, 50) is None
+    assert not await escalation.add_note(rt, escalation_id, world.other_peer.id, "not mine")
+    assert not await escalation.add_note(rt, escalation_id, world.citizen.id, "not mine")
+    assert await escalation.add_note(rt, escalation_id, world.peer.id, "worried")
+    assert not await escalation.add_note(rt, escalation_id, world.peer.id, "twice")
+    assert await escalation.prompted_concern(rt, world.peer.id, 50) is None  # noted once
+    noted = await escalation_store.by_id(rt.storage, escalation_id)
+    assert noted is not None and noted.note == "worried"

@@ -11,7 +11,6 @@ from bot.services.crisis import safety, urgent
 from bot.storage import escalations as escalation_store
 from tests.helpers.harness import BACKUP_COORDINATOR, COORDINATOR
 from tests.services import given
-from tests.services.conftest import outbox
 
 STRANGER = 4242
 
@@ -21,7 +20,7 @@ async def test_help_now_from_a_stranger_alerts_the_coordinators_and_stores_only_
 ) -> None:
     outcome = await urgent.help_now(rt, STRANGER, "en", source_key="update:1")
     assert outcome.escalation_id is not None and outcome.stored_without_consent
-    told = {chat for chat, _ in await outbox(rt)}
+    told = {chat for chat, _ in await given.outbox(rt)}
     assert COORDINATOR in told and STRANGER not in told
     row = await rt.storage.fetchone(
         "SELECT pseudonym, consent_at FROM users WHERE telegram_id = ?", (STRANGER,)
@@ -34,10 +33,10 @@ async def test_the_same_press_handled_again_after_a_restart_raises_nothing_new(
     rt: Runtime,
 ) -> None:
     first = await urgent.help_now(rt, STRANGER, "en", source_key="update:7")
-    sent = len(await outbox(rt))
+    sent = len(await given.outbox(rt))
     again = await urgent.help_now(rt, STRANGER, "en", source_key="update:7")
     assert again.escalation_id == first.escalation_id
-    assert len(await outbox(rt)) == sent
+    assert len(await given.outbox(rt)) == sent
     (count,) = await rt.storage.fetchone("SELECT COUNT(*) FROM escalations")
     assert count == 1
 
@@ -65,7 +64,7 @@ async def test_a_press_in_a_contact_names_the_peer_who_hears_what_happened(rt: R
 
 async def test_crisis_words_while_waiting_link_the_request_and_tell_no_peer(rt: Runtime) -> None:
     user = await given.citizen(rt)
-    request = await given.waiting_request(rt, user)
+    request = await given.request(rt, user)
     found = safety.check(rt, "I want to kill myself")
     assert found is not None
     outcome = await urgent.crisis_words(rt, user.telegram_id, "en", found, source_key="update:9")
@@ -83,7 +82,7 @@ async def test_after_hours_the_outcome_says_nobody_can_answer_until_monday(
     assert not outcome.office_open and outcome.nobody_reachable
     assert outcome.next_opening_at == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
     # The caller tells the person; the escalation itself queues nothing for them.
-    assert STRANGER not in {chat for chat, _ in await outbox(rt)}
+    assert STRANGER not in {chat for chat, _ in await given.outbox(rt)}
 
 
 def test_urgent_updates_are_known_from_their_raw_form(rt: Runtime) -> None:

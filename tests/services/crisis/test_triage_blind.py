@@ -20,7 +20,7 @@ import pytest
 
 from bot.services.crisis.triage import default_detector
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 LANGUAGES = ("da", "en")
 LABELS = ("crisis", "ordinary", "hard_negative")
 

@@ -2,6 +2,15 @@
 
 The sentence sets in tests/data are the measured basis of docs/triage.md: every crisis sentence
 must flag and no ordinary sentence may, each as its own test so a failure names the sentence.
+
+The blind sets: triage measured on sentences written without sight of the phrase files.
+
+tests/data/triage_blind_{dev,sealed}_{da,en}.tsv were written by someone who had not seen the
+lists, then split once at random. The development half may be read and tuned on; the sealed
+half is only ever measured. This module prints recall (crisis sentences flagged at any level)
+and the false-positive rate (ordinary and hard-negative sentences flagged) per language and
+half, and asserts them. Nothing here prints or reports a sealed sentence: on the sealed half
+only the figures leave this module, so that the half keeps measuring.
 """
 
 from __future__ import annotations
@@ -21,11 +30,11 @@ from bot.services.crisis.triage import (
     normalise,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 LANGUAGES = ("da", "en")
 BUILT_IN_CATEGORIES = frozenset(
     {"suicidal_ideation", "self_harm", "method", "plan", "farewell", "burden", "distress"}
-    # the wording model's one concept (tests/services/test_triage_model.py)
+    # the wording model's one concept (tests/services/crisis/test_triage_model.py)
     | {"crisis_wording"}
 )
 

@@ -1,0 +1,1 @@
+"""Danger to life, without Telegram: detection, urgent help, escalation, alarms."""
