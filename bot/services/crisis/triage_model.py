@@ -89,7 +89,7 @@ class WordingModel:
         """The committed file: a header, then one `weight<TAB>feature` line per feature."""
         lines = [
             "# Crisis-wording model, written by `python -m bot.services.crisis.triage_training`;",
-            "# never edit by hand (tests/services/crisis/test_triage_model.py retrains and compares).",
+            "# never edit by hand: tests/services/crisis/test_triage_model.py retrains, compares.",
             f"threshold\t{self.threshold:.4f}",
             f"bias\t{self.bias:.4f}",
         ]
