@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import seed_pairs  # noqa: E402
 from bot.fakebot import FakeTelegram  # noqa: E402
 from bot.storage import Database  # noqa: E402
-from tests.helpers.process import COORDINATOR, BotProcess, eventually  # noqa: E402
+from tests.helpers.process import COORDINATOR, NO_QUIET_HOURS, BotProcess, eventually  # noqa: E402
 
 PAIRS = 200
 CHECKINS = 60
@@ -99,7 +99,7 @@ async def run(kills: int) -> dict[str, object]:
         people = [(fake.user(c, "C"), fake.user(p, "P")) for c, p, _ in pairs]
         deliveries = Deliveries(fake)
         urgent_updates: list[int] = []
-        bot = BotProcess(fake, directory)
+        bot = BotProcess(fake, directory, config_extra=NO_QUIET_HOURS)
         await bot.serve()
         stop = asyncio.Event()
 

@@ -17,7 +17,7 @@ from bot.storage import checkins as checkin_store
 from bot.storage import contacts as contact_store
 from bot.storage import users as user_store
 from bot.storage.users import Role
-from tests.helpers.process import BotProcess, eventually
+from tests.helpers.process import NO_QUIET_HOURS, BotProcess, eventually
 
 CHECKINS = 30
 KILLS = 8
@@ -61,7 +61,7 @@ async def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Pat
     fake.user(CITIZEN, "Ada", language_code="en")
     fake.user(PEER, "Maja", language_code="en")
     ids = await seed(tmp_path / "bot.sqlite3", datetime.now(UTC))
-    bot = BotProcess(fake, tmp_path)
+    bot = BotProcess(fake, tmp_path, config_extra=NO_QUIET_HOURS)
     await bot.serve()
     try:
         for _ in range(KILLS):

@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 COORDINATOR = 9001
 
 
+# Check-ins fire at any hour: without it a test run in the Copenhagen night (22-08) would see
+# them postponed to the morning.
+NO_QUIET_HOURS = '[checkins]\nquiet_start = "00:00"\nquiet_end = "00:00"\n'
+
+
 def write_config(directory: Path, base_url: str, token: str, extra: str = "") -> Path:
     path = directory / "peerbot.toml"
     path.write_text(
