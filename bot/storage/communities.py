@@ -208,6 +208,17 @@ async def counts(db: Db, first: date, last: date) -> list[tuple[str, str, int]]:
     return [(row[0], row[1], int(row[2])) for row in rows]
 
 
+async def keep_pending(tx: Transaction, contacts_sql: str, params: tuple[object, ...]) -> None:
+    """Before the contacts `contacts_sql` selects are deleted (one side's erasure, retention):
+    a follow-up not yet answered is the citizen's own wish and loses only its link to the
+    contact, instead of going with it (ON DELETE CASCADE); answered ones go with the contact."""
+    await tx.execute(
+        "UPDATE community_followups SET contact_id = NULL"
+        f" WHERE answer IS NULL AND contact_id IN ({contacts_sql})",
+        params,
+    )
+
+
 async def erase(tx: Transaction, citizen_id: int) -> None:
     """Everything kept about one citizen here (the counts hold nothing of theirs)."""
     await tx.execute("DELETE FROM community_saved WHERE citizen_id = ?", (citizen_id,))

@@ -553,3 +553,25 @@ def test_export_stats_has_the_community_figures(
     assert f"{span},community_contacts_tried,<5" in lines
     assert f"{span},community_shared:walk,6" in lines
     assert f"{span},community_shared:choir,<5" in lines
+
+
+async def test_the_peer_deleting_their_data_does_not_cancel_the_citizens_follow_up(
+    h: Harness,
+) -> None:
+    """The citizen was told "I will ask you in about three weeks": that is their own wish and
+    must outlive the peer's erasure (which deletes the contact the follow-up came from)."""
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    assert "I will ask you in about three weeks" in citizen.texts[-1]
+    peer.send_text("/delete")
+    await h.settle()
+    peer.press_button("Yes, delete everything")
+    await h.settle()
+    await h.tick(timedelta(weeks=3, hours=1))
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    await press(h, citizen, "Yes")
+    assert "How good that you tried it" in citizen.texts[-1]
+    # The contact is gone, so nothing links the answer to anyone: only the counts keep it.
+    assert await rows(h, "SELECT * FROM community_followups") == []
