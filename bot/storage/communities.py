@@ -98,10 +98,11 @@ async def remove_saved(tx: Transaction, saved_id: int, citizen_id: int) -> bool:
 
 
 async def followup_waiting(db: Db, citizen_id: int, key: str) -> bool:
-    """Whether a follow-up about `key` is planned and not yet answered."""
+    """Whether a follow-up about `key` is planned and not yet asked (one asked and left
+    unanswered is not asked again, so it does not stand in the way of a new one)."""
     row = await db.fetchone(
         "SELECT 1 FROM community_followups WHERE citizen_id = ? AND community_key = ?"
-        " AND answer IS NULL",
+        " AND asked_at IS NULL",
         (citizen_id, key),
     )
     return row is not None
@@ -115,7 +116,7 @@ async def add_followup(
     now: datetime,
     due_at: datetime,
 ) -> bool:
-    """Plan a follow-up (the citizen agreed); none when one about `key` is already waiting."""
+    """Plan a follow-up (the citizen agreed); none when one about `key` is still to be asked."""
     if await followup_waiting(tx, citizen_id, key):
         return False
     await tx.execute(

@@ -575,3 +575,21 @@ async def test_the_peer_deleting_their_data_does_not_cancel_the_citizens_follow_
     assert "How good that you tried it" in citizen.texts[-1]
     # The contact is gone, so nothing links the answer to anyone: only the counts keep it.
     assert await rows(h, "SELECT * FROM community_followups") == []
+
+
+async def test_a_follow_up_asked_and_left_unanswered_does_not_block_a_new_one(h: Harness) -> None:
+    """Saying "I will already ask you about this one" is true only while the question is still to
+    come: once it was asked (and left unanswered), agreeing again plans a new one."""
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    await h.tick(timedelta(weeks=3, hours=1))
+    assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 1
+    # Ada leaves it unanswered; Maja shares the walk again and Ada would like to be asked.
+    peer.send_text("/mycontacts")
+    await h.settle()
+    await press(h, peer, "Share a community", "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    assert "I will ask you in about three weeks" in citizen.texts[-1]
+    await h.tick(timedelta(weeks=3, hours=1))
+    assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 2
