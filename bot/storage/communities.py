@@ -227,12 +227,16 @@ async def erase(tx: Transaction, citizen_id: int) -> None:
 
 
 async def purge_expired(tx: Transaction, before: datetime) -> int:
-    """Retention: saved activities and follow-ups older than `before`."""
+    """Retention: saved activities and follow-ups older than `before`; a follow-up still to
+    be asked (the citizen's own wish, perhaps due after a short retention period) only once
+    it has been due for longer than that, as when its citizen can no longer be reached."""
     cutoff = before.isoformat()
     removed = await tx.execute_rowcount(
         "DELETE FROM community_saved WHERE saved_at <= ?", (cutoff,)
     )
     removed += await tx.execute_rowcount(
-        "DELETE FROM community_followups WHERE created_at <= ?", (cutoff,)
+        "DELETE FROM community_followups WHERE created_at <= ?"
+        " AND (asked_at IS NOT NULL OR due_at <= ?)",
+        (cutoff, cutoff),
     )
     return removed

@@ -593,3 +593,22 @@ async def test_a_follow_up_asked_and_left_unanswered_does_not_block_a_new_one(h:
     assert "I will ask you in about three weeks" in citizen.texts[-1]
     await h.tick(timedelta(weeks=3, hours=1))
     assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 2
+
+
+async def test_a_short_retention_period_does_not_cancel_a_follow_up_still_to_come(
+    h: Harness,
+) -> None:
+    """An organisation keeping closed cases only two weeks: the question the citizen asked for
+    in three weeks still comes; once asked (or long overdue) it goes with the rest."""
+    h.config = replace(h.config, retention_days=14)
+    await h.restart()
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    for _ in range(22):
+        await h.tick(timedelta(days=1))
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    for _ in range(3):
+        await h.tick(timedelta(days=1))
+    assert await rows(h, "SELECT * FROM community_followups") == []
