@@ -149,6 +149,21 @@ async def mark_asked(tx: Transaction, followup_id: int, now: datetime) -> bool:
     return changed > 0
 
 
+def _not_in(keys: tuple[str, ...]) -> str:
+    return f"community_key NOT IN ({', '.join('?' * len(keys))})" if keys else "1"
+
+
+async def any_saved_not_in(db: Db, keys: tuple[str, ...]) -> bool:
+    """Whether anyone saved an activity the list no longer has (a read, for the sweep)."""
+    row = await db.fetchone(f"SELECT 1 FROM community_saved WHERE {_not_in(keys)} LIMIT 1", keys)
+    return row is not None
+
+
+async def drop_saved_not_in(tx: Transaction, keys: tuple[str, ...]) -> int:
+    """Saved activities the list no longer has: nobody can see or remove them any more."""
+    return await tx.execute_rowcount(f"DELETE FROM community_saved WHERE {_not_in(keys)}", keys)
+
+
 async def drop_followup(tx: Transaction, followup_id: int) -> None:
     await tx.execute("DELETE FROM community_followups WHERE id = ?", (followup_id,))
 

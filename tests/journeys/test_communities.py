@@ -612,3 +612,22 @@ async def test_a_short_retention_period_does_not_cancel_a_follow_up_still_to_com
     for _ in range(3):
         await h.tick(timedelta(days=1))
     assert await rows(h, "SELECT * FROM community_followups") == []
+
+
+async def test_a_saved_activity_removed_from_the_list_is_not_kept(h: Harness) -> None:
+    """The privacy text says a saved activity is kept until the citizen removes it; one the
+    list no longer has cannot be shown or removed, so it goes like its follow-up."""
+    citizen = h.user(1005, "Bo", language="en")
+    await make_peer(h, 2001, "Maja")
+    await ask_for_peer(h, citizen)
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "Show all", "Choir", "Save it on my list", "No thanks")
+    assert await rows(h, "SELECT community_key FROM community_saved") == [("choir",)]
+    h.config = replace(h.config, communities=(h.config.communities[0],))
+    await h.restart()
+    await h.tick(timedelta(hours=1))
+    assert await rows(h, "SELECT * FROM community_saved") == []
+    citizen.send_text("/communities")
+    await h.settle()
+    assert "★" not in citizen.texts[-1]
