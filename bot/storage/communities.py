@@ -242,16 +242,15 @@ async def erase(tx: Transaction, citizen_id: int) -> None:
 
 
 async def purge_expired(tx: Transaction, before: datetime) -> int:
-    """Retention: saved activities and follow-ups older than `before`; a follow-up still to
-    be asked (the citizen's own wish, perhaps due after a short retention period) only once
-    it has been due for longer than that, as when its citizen can no longer be reached."""
+    """Retention: saved activities saved before `before`; a follow-up once its last step (due,
+    asked, answered) is that old, so a short retention period neither cancels a question the
+    citizen agreed to nor takes it away before they could answer."""
     cutoff = before.isoformat()
     removed = await tx.execute_rowcount(
         "DELETE FROM community_saved WHERE saved_at <= ?", (cutoff,)
     )
     removed += await tx.execute_rowcount(
-        "DELETE FROM community_followups WHERE created_at <= ?"
-        " AND (asked_at IS NOT NULL OR due_at <= ?)",
-        (cutoff, cutoff),
+        "DELETE FROM community_followups WHERE COALESCE(answered_at, asked_at, due_at) <= ?",
+        (cutoff,),
     )
     return removed

@@ -242,6 +242,10 @@ async def purge_expired(
         " AND barred_until IS NULL"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
+        # What is left of these after the purge above is still theirs to keep: a saved
+        # activity and a follow-up still to come do not go with an old citizen row.
+        " AND id NOT IN (SELECT citizen_id FROM community_saved)"
+        " AND id NOT IN (SELECT citizen_id FROM community_followups)"
         " AND id NOT IN (SELECT citizen_id FROM escalations WHERE citizen_id IS NOT NULL"
         "   AND status = 'open')"
     )

@@ -599,7 +599,7 @@ async def test_a_short_retention_period_does_not_cancel_a_follow_up_still_to_com
     h: Harness,
 ) -> None:
     """An organisation keeping closed cases only two weeks: the question the citizen asked for
-    in three weeks still comes; once asked (or long overdue) it goes with the rest."""
+    in three weeks still comes, and stays long enough to be answered."""
     h.config = replace(h.config, retention_days=14)
     await h.restart()
     peer, citizen = await share_walk(h)
@@ -609,7 +609,11 @@ async def test_a_short_retention_period_does_not_cancel_a_follow_up_still_to_com
         await h.tick(timedelta(days=1))
     asked = [t for t in citizen.texts if "Did you get to try it?" in t]
     assert len(asked) == 1 and "Walking group" in asked[0]
-    for _ in range(3):
+    # Asked and left unanswered, it stays the retention period from when it was asked.
+    for _ in range(11):
+        await h.tick(timedelta(days=1))
+    assert len(await rows(h, "SELECT * FROM community_followups")) == 1
+    for _ in range(4):
         await h.tick(timedelta(days=1))
     assert await rows(h, "SELECT * FROM community_followups") == []
 
@@ -631,3 +635,23 @@ async def test_a_saved_activity_removed_from_the_list_is_not_kept(h: Harness) ->
     citizen.send_text("/communities")
     await h.settle()
     assert "★" not in citizen.texts[-1]
+
+
+async def test_a_follow_up_still_to_come_keeps_its_citizen_through_retention(h: Harness) -> None:
+    """With a short retention period the ended contact and the closed request go before the
+    follow-up is due; the citizen (and so the follow-up) must not go with them."""
+    h.config = replace(h.config, retention_days=14)
+    await h.restart()
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Save it on my list", "Yes, ask me later")
+    peer.send_text("/end")
+    await h.settle()
+    await press(h, peer, "End contact with", "Yes, end it")
+    for _ in range(22):
+        await h.tick(timedelta(days=1))
+    assert await rows(h, "SELECT * FROM contacts") == []
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    await press(h, citizen, "Yes")
+    assert "How good that you tried it" in citizen.texts[-1]
