@@ -655,3 +655,18 @@ async def test_a_follow_up_still_to_come_keeps_its_citizen_through_retention(h: 
     assert len(asked) == 1 and "Walking group" in asked[0]
     await press(h, citizen, "Yes")
     assert "How good that you tried it" in citizen.texts[-1]
+
+
+async def test_the_list_after_removing_one_still_counts_for_the_contact(h: Harness) -> None:
+    """*Back to the list* after *Remove from my list* leads to the same list as /communities:
+    during a contact, what is saved from it counts for the contact ("led to trying")."""
+    _peer, citizen = await in_contact(h)
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "Walking group", "Save it on my list", "No thanks")
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "★ Walking group", "Remove from my list", "Back to the list")
+    await press(h, citizen, "Hearing Voices group", "Save it on my list", "Yes, ask me later")
+    planned = await rows(h, "SELECT contact_id FROM community_followups")
+    assert len(planned) == 1 and planned[0][0] is not None
