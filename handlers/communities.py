@@ -72,6 +72,8 @@ def _list_rows(turn: Turn, listing: Listing, contact_id: int) -> list[list[Inlin
 
 
 async def _show_list(turn: Turn, contact_id: int, *, show_all: bool, edit: bool) -> None:
+    if contact_id == 0:  # browsing: during a contact, what is saved counts for it
+        contact_id = await communities.own_peer_contact_id(turn.rt, turn.person.user)
     listing = await communities.listing_for_citizen(
         turn.rt, turn.person.user, turn.person.language, show_all=show_all
     )

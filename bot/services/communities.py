@@ -262,8 +262,13 @@ async def decline_followup(rt: Runtime, user: User | None, contact_id: int, key:
 
 async def follow_ups(rt: Runtime) -> int:
     """Ask the follow-ups that are due (once each, outside quiet hours); a follow-up about an
-    activity the list no longer has is dropped without a word."""
+    activity the list no longer has is dropped without a word, and so is such a saved one
+    (it can no longer be shown or removed)."""
     now = rt.now()
+    keys = tuple(c.key for c in rt.config.communities)
+    if await store.any_saved_not_in(rt.storage, keys):
+        async with rt.storage.transaction() as tx:
+            await store.drop_saved_not_in(tx, keys)
     if in_quiet_hours(now.astimezone(rt.config.timezone).time(), rt.config):
         return 0
     asked = 0

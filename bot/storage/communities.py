@@ -98,10 +98,11 @@ async def remove_saved(tx: Transaction, saved_id: int, citizen_id: int) -> bool:
 
 
 async def followup_waiting(db: Db, citizen_id: int, key: str) -> bool:
-    """Whether a follow-up about `key` is planned and not yet answered."""
+    """Whether a follow-up about `key` is planned and not yet asked (one asked and left
+    unanswered is not asked again, so it does not stand in the way of a new one)."""
     row = await db.fetchone(
         "SELECT 1 FROM community_followups WHERE citizen_id = ? AND community_key = ?"
-        " AND answer IS NULL",
+        " AND asked_at IS NULL",
         (citizen_id, key),
     )
     return row is not None
@@ -115,7 +116,7 @@ async def add_followup(
     now: datetime,
     due_at: datetime,
 ) -> bool:
-    """Plan a follow-up (the citizen agreed); none when one about `key` is already waiting."""
+    """Plan a follow-up (the citizen agreed); none when one about `key` is still to be asked."""
     if await followup_waiting(tx, citizen_id, key):
         return False
     await tx.execute(
@@ -146,6 +147,21 @@ async def mark_asked(tx: Transaction, followup_id: int, now: datetime) -> bool:
         (now.isoformat(), followup_id),
     )
     return changed > 0
+
+
+def _not_in(keys: tuple[str, ...]) -> str:
+    return f"community_key NOT IN ({', '.join('?' * len(keys))})" if keys else "1"
+
+
+async def any_saved_not_in(db: Db, keys: tuple[str, ...]) -> bool:
+    """Whether anyone saved an activity the list no longer has (a read, for the sweep)."""
+    row = await db.fetchone(f"SELECT 1 FROM community_saved WHERE {_not_in(keys)} LIMIT 1", keys)
+    return row is not None
+
+
+async def drop_saved_not_in(tx: Transaction, keys: tuple[str, ...]) -> int:
+    """Saved activities the list no longer has: nobody can see or remove them any more."""
+    return await tx.execute_rowcount(f"DELETE FROM community_saved WHERE {_not_in(keys)}", keys)
 
 
 async def drop_followup(tx: Transaction, followup_id: int) -> None:
@@ -208,6 +224,17 @@ async def counts(db: Db, first: date, last: date) -> list[tuple[str, str, int]]:
     return [(row[0], row[1], int(row[2])) for row in rows]
 
 
+async def keep_pending(tx: Transaction, contacts_sql: str, params: tuple[object, ...]) -> None:
+    """Before the contacts `contacts_sql` selects are deleted (one side's erasure, retention):
+    a follow-up not yet answered is the citizen's own wish and loses only its link to the
+    contact, instead of going with it (ON DELETE CASCADE); answered ones go with the contact."""
+    await tx.execute(
+        "UPDATE community_followups SET contact_id = NULL"
+        f" WHERE answer IS NULL AND contact_id IN ({contacts_sql})",
+        params,
+    )
+
+
 async def erase(tx: Transaction, citizen_id: int) -> None:
     """Everything kept about one citizen here (the counts hold nothing of theirs)."""
     await tx.execute("DELETE FROM community_saved WHERE citizen_id = ?", (citizen_id,))
@@ -215,12 +242,15 @@ async def erase(tx: Transaction, citizen_id: int) -> None:
 
 
 async def purge_expired(tx: Transaction, before: datetime) -> int:
-    """Retention: saved activities and follow-ups older than `before`."""
+    """Retention: saved activities saved before `before`; a follow-up once its last step (due,
+    asked, answered) is that old, so a short retention period neither cancels a question the
+    citizen agreed to nor takes it away before they could answer."""
     cutoff = before.isoformat()
     removed = await tx.execute_rowcount(
         "DELETE FROM community_saved WHERE saved_at <= ?", (cutoff,)
     )
     removed += await tx.execute_rowcount(
-        "DELETE FROM community_followups WHERE created_at <= ?", (cutoff,)
+        "DELETE FROM community_followups WHERE COALESCE(answered_at, asked_at, due_at) <= ?",
+        (cutoff,),
     )
     return removed

@@ -161,6 +161,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneIn
     await community_store.erase(tx, user_id)
     await report_store.keep_after_erasure(tx, user_id, telegram_id)
     await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
+    await community_store.keep_pending(tx, own_contacts, (user_id, user_id))
     await tx.execute("DELETE FROM contacts WHERE citizen_id = ? OR peer_id = ?", (user_id, user_id))
     await tx.execute("DELETE FROM offers WHERE peer_id = ?", (user_id,))
     await tx.execute(f"DELETE FROM offers WHERE request_id IN ({own_requests})", (user_id,))
@@ -202,6 +203,7 @@ async def purge_expired(
         f"UPDATE escalations SET contact_id = NULL WHERE contact_id IN ({old_contacts})",
         (cutoff,),
     )
+    await community_store.keep_pending(tx, old_contacts, (cutoff,))
     removed += await tx.execute_rowcount(
         "DELETE FROM contacts WHERE status = 'ended' AND ended_at <= ?", (cutoff,)
     )
@@ -240,6 +242,10 @@ async def purge_expired(
         " AND barred_until IS NULL"
         " AND id NOT IN (SELECT citizen_id FROM requests)"
         " AND id NOT IN (SELECT citizen_id FROM contacts)"
+        # What is left of these after the purge above is still theirs to keep: a saved
+        # activity and a follow-up still to come do not go with an old citizen row.
+        " AND id NOT IN (SELECT citizen_id FROM community_saved)"
+        " AND id NOT IN (SELECT citizen_id FROM community_followups)"
         " AND id NOT IN (SELECT citizen_id FROM escalations WHERE citizen_id IS NOT NULL"
         "   AND status = 'open')"
     )

@@ -553,3 +553,120 @@ def test_export_stats_has_the_community_figures(
     assert f"{span},community_contacts_tried,<5" in lines
     assert f"{span},community_shared:walk,6" in lines
     assert f"{span},community_shared:choir,<5" in lines
+
+
+async def test_the_peer_deleting_their_data_does_not_cancel_the_citizens_follow_up(
+    h: Harness,
+) -> None:
+    """The citizen was told "I will ask you in about three weeks": that is their own wish and
+    must outlive the peer's erasure (which deletes the contact the follow-up came from)."""
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    assert "I will ask you in about three weeks" in citizen.texts[-1]
+    peer.send_text("/delete")
+    await h.settle()
+    peer.press_button("Yes, delete everything")
+    await h.settle()
+    await h.tick(timedelta(weeks=3, hours=1))
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    await press(h, citizen, "Yes")
+    assert "How good that you tried it" in citizen.texts[-1]
+    # The contact is gone, so nothing links the answer to anyone: only the counts keep it.
+    assert await rows(h, "SELECT * FROM community_followups") == []
+
+
+async def test_a_follow_up_asked_and_left_unanswered_does_not_block_a_new_one(h: Harness) -> None:
+    """Saying "I will already ask you about this one" is true only while the question is still to
+    come: once it was asked (and left unanswered), agreeing again plans a new one."""
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    await h.tick(timedelta(weeks=3, hours=1))
+    assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 1
+    # Ada leaves it unanswered; Maja shares the walk again and Ada would like to be asked.
+    peer.send_text("/mycontacts")
+    await h.settle()
+    await press(h, peer, "Share a community", "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    assert "I will ask you in about three weeks" in citizen.texts[-1]
+    await h.tick(timedelta(weeks=3, hours=1))
+    assert len([t for t in citizen.texts if "Did you get to try it?" in t]) == 2
+
+
+async def test_a_short_retention_period_does_not_cancel_a_follow_up_still_to_come(
+    h: Harness,
+) -> None:
+    """An organisation keeping closed cases only two weeks: the question the citizen asked for
+    in three weeks still comes, and stays long enough to be answered."""
+    h.config = replace(h.config, retention_days=14)
+    await h.restart()
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Yes, ask me later")
+    for _ in range(22):
+        await h.tick(timedelta(days=1))
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    # Asked and left unanswered, it stays the retention period from when it was asked.
+    for _ in range(11):
+        await h.tick(timedelta(days=1))
+    assert len(await rows(h, "SELECT * FROM community_followups")) == 1
+    for _ in range(4):
+        await h.tick(timedelta(days=1))
+    assert await rows(h, "SELECT * FROM community_followups") == []
+
+
+async def test_a_saved_activity_removed_from_the_list_is_not_kept(h: Harness) -> None:
+    """The privacy text says a saved activity is kept until the citizen removes it; one the
+    list no longer has cannot be shown or removed, so it goes like its follow-up."""
+    citizen = h.user(1005, "Bo", language="en")
+    await make_peer(h, 2001, "Maja")
+    await ask_for_peer(h, citizen)
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "Show all", "Choir", "Save it on my list", "No thanks")
+    assert await rows(h, "SELECT community_key FROM community_saved") == [("choir",)]
+    h.config = replace(h.config, communities=(h.config.communities[0],))
+    await h.restart()
+    await h.tick(timedelta(hours=1))
+    assert await rows(h, "SELECT * FROM community_saved") == []
+    citizen.send_text("/communities")
+    await h.settle()
+    assert "★" not in citizen.texts[-1]
+
+
+async def test_a_follow_up_still_to_come_keeps_its_citizen_through_retention(h: Harness) -> None:
+    """With a short retention period the ended contact and the closed request go before the
+    follow-up is due; the citizen (and so the follow-up) must not go with them."""
+    h.config = replace(h.config, retention_days=14)
+    await h.restart()
+    peer, citizen = await share_walk(h)
+    await press(h, peer, "Walking group")
+    await press(h, citizen, "Save it on my list", "Yes, ask me later")
+    peer.send_text("/end")
+    await h.settle()
+    await press(h, peer, "End contact with", "Yes, end it")
+    for _ in range(22):
+        await h.tick(timedelta(days=1))
+    assert await rows(h, "SELECT * FROM contacts") == []
+    asked = [t for t in citizen.texts if "Did you get to try it?" in t]
+    assert len(asked) == 1 and "Walking group" in asked[0]
+    await press(h, citizen, "Yes")
+    assert "How good that you tried it" in citizen.texts[-1]
+
+
+async def test_the_list_after_removing_one_still_counts_for_the_contact(h: Harness) -> None:
+    """*Back to the list* after *Remove from my list* leads to the same list as /communities:
+    during a contact, what is saved from it counts for the contact ("led to trying")."""
+    _peer, citizen = await in_contact(h)
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "Walking group", "Save it on my list", "No thanks")
+    citizen.send_text("/communities")
+    await h.settle()
+    await press(h, citizen, "★ Walking group", "Remove from my list", "Back to the list")
+    await press(h, citizen, "Hearing Voices group", "Save it on my list", "Yes, ask me later")
+    planned = await rows(h, "SELECT contact_id FROM community_followups")
+    assert len(planned) == 1 and planned[0][0] is not None
