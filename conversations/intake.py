@@ -34,11 +34,11 @@ from bot.errors import UserInputError
 from bot.i18n import LANGUAGES, Translator
 from bot.services import forget, intake, matching, names, reports, waiting, wellbeing
 from bot.services.intake import Step
+from bot.telegram.sent import MEMORY_UNRECORDED
 from handlers import keyboards, outside, screens, texts
 from handlers.base import (
     MEMORY_AGE,
     MEMORY_ASKED_AGE,
-    MEMORY_UNRECORDED,
     Context,
     Turn,
     begin,

@@ -21,10 +21,6 @@ MEMORY_LANGUAGE = "language"
 MEMORY_AGE = "age_band"
 # Set while the age question before consent waits for its answer (so a typed message gets it again).
 MEMORY_ASKED_AGE = "asked_age"
-# The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
-# stored, so these wait here until the person agrees; then `/forget` can delete them too.
-MEMORY_UNRECORDED = "unrecorded"
-UNRECORDED_LIMIT = 30
 
 # Not a service message (someone joined, a pin, ...). Service messages never carry text, so a
 # text message is let through before PTB checks ~45 kinds of service message one by one: that

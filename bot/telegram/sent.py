@@ -19,7 +19,11 @@ from telegram.request import BaseRequest, RequestData
 from bot.runtime import Runtime
 from bot.services import health
 from bot.storage import recent_messages
-from handlers.base import MEMORY_UNRECORDED, UNRECORDED_LIMIT
+
+# The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
+# stored, so these wait here until the person agrees; then `/forget` can delete them too.
+MEMORY_UNRECORDED = "unrecorded"
+UNRECORDED_LIMIT = 30
 
 # Methods that put a new message into a chat (their answer carries its message_id).
 _NEW_MESSAGE = ("send", "copyMessage", "forwardMessage")
