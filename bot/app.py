@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -44,6 +45,8 @@ from bot.storage.migrations import pending
 from bot.telegram.persistence import StepPersistence
 from bot.telegram.sent import MessageLog, RecordingRequest
 from bot.telegram.updates import UpdatePath
+from bot.web.chats import WebChats
+from bot.web.transport import WebRouting
 from conversations.checkin_schedule import NAME as CHECKIN_SCHEDULE
 from conversations.checkin_schedule import build_checkin_conversation
 from conversations.intake import NAME as INTAKE
@@ -93,11 +96,13 @@ def build_application(
     rt.messages = MessageLog(rt)
     sending = request or HTTPXRequest(connection_pool_size=256)
     polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    # Calls for a web chat are answered by its transcript, the rest go to Telegram (bot.web).
+    routing = WebRouting(sending, lambda: rt.web)
     builder = (
         ApplicationBuilder()
         .token(config.token or SANDBOX_TOKEN)
         .base_url(config.api_base_url)
-        .request(RecordingRequest(sending, rt.messages))
+        .request(RecordingRequest(routing, rt.messages))
         .get_updates_request(RecordingRequest(polling, rt.messages))
         # No Updater and no PTB update queue: `UpdatePath` fetches, keeps the inbox and calls
         # `Application.process_update` itself, concurrently across chats, in order within one.
@@ -111,9 +116,14 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=0))
     application = builder.build()
     rt.messages.user_data = application.user_data
+    routing.resend = partial(_call, application)
     application.bot_data[RUNTIME_KEY] = rt
     _register_handlers(application)
     return application
+
+
+async def _call(application: Application, method: str, params: dict[str, Any]) -> Any:
+    return await application.bot.do_api_request(method, api_kwargs=params, return_type=None)
 
 
 def _register_handlers(application: Application) -> None:
@@ -213,6 +223,8 @@ async def start_bot(application: Application) -> UpdatePath:
     schedule_sweeper(application)
     rt.outbox_task = asyncio.create_task(rt.dispatcher.run(), name="outbox")
     rt.alarm_task = asyncio.create_task(rt.alarms.run(), name="alarms")
+    if rt.config.web_chat.enabled:
+        rt.web = _web_chats(rt, application)
     await rt.updates.recover()
     await _register_commands(application, rt)
     await health.note_telegram_ok(rt)  # a separate `peerbot health` sees the bot is in touch
@@ -253,6 +265,9 @@ async def stop_bot(application: Application) -> None:
     if task is not None:
         with suppress(asyncio.CancelledError):
             await task
+    web, rt.web = rt.web, None  # after the updates and the outbox: they may still write to it
+    if web is not None:
+        await web.close()
     if application.running:
         await application.stop()
     await application.shutdown()
@@ -262,6 +277,24 @@ async def stop_bot(application: Application) -> None:
         await inbox.not_tried(rt.db, not_started)
         await rt.db.close()
         rt.db = None
+
+
+def _web_chats(rt: Runtime, application: Application) -> WebChats:
+    settings = rt.config.web_chat
+    push = None
+    if settings.vapid_private_key_file is not None:
+        from bot.web.push import PushSender  # only where notifications are configured
+
+        push = PushSender.from_file(settings.vapid_private_key_file, settings.vapid_subject)
+    chats = WebChats(rt, bot_id=application.bot.id, push=push)
+    chats.drop_memory = partial(_drop_memory, application)
+    return chats
+
+
+def _drop_memory(application: Application, chat_id: int) -> None:
+    """A forgotten web chat: what PTB held in memory for it goes too."""
+    application.drop_user_data(chat_id)
+    application.drop_chat_data(chat_id)
 
 
 @asynccontextmanager

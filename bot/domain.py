@@ -8,6 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+# Web chats are private chats to the bot, with ids Telegram never gives out: its user and chat
+# ids have at most 52 significant bits. Below 2**53 they stay exact in JavaScript too.
+WEB_CHAT_BASE = 2**52
+WEB_CHAT_END = 2**53
+
+
+def is_web_chat(chat_id: object) -> bool:
+    return isinstance(chat_id, int) and WEB_CHAT_BASE <= chat_id < WEB_CHAT_END
+
 
 class Role(StrEnum):
     CITIZEN = "citizen"

@@ -22,10 +22,11 @@ from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.config import Config
 from bot.errors import PeerbotError
 from bot.http.health import start_health_server
-from bot.http.server import start_listener
+from bot.http.server import Listener, start_listener
 from bot.services import health
 from bot.telegram.updates import UpdatePath
 from bot.telegram.webhook import WebhookReceiver
+from bot.web.api import start_web_chat
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ async def serve(
     raise_open_file_limit()
     application = build_application(config)
     health_server: web.BaseRunner | None = None
+    web_chat: Listener | None = None
     if stop is None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -112,6 +114,8 @@ async def serve(
             health_server = await start_health_server(
                 get_runtime(application), config.health_listen
             )
+        if config.web_chat.listen:
+            web_chat = await start_web_chat(get_runtime(application), config.web_chat.listen)
         # Objects made during start-up live for the whole run: keep them out of the garbage
         # collector's full passes, which otherwise show up as latency spikes.
         gc.collect()
@@ -122,6 +126,8 @@ async def serve(
             await _serve_polling(application, poller, stop)
         clean = True
     finally:
+        if web_chat is not None:
+            await web_chat.stop()  # open pages reconnect after the restart
         if health_server is not None:
             await health_server.cleanup()
         await stop_bot(application)

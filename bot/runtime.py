@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.storage.group_commit import GroupWriter
     from bot.telegram.sent import MessageLog
     from bot.telegram.updates import UpdatePath
+    from bot.web.chats import WebChats
 
 RUNTIME_KEY = "peerbot.runtime"
 
@@ -40,6 +41,8 @@ class Runtime:
     # The update path (fetch, inbox, dispatch, done) and the note of message ids; bot.telegram.
     updates: UpdatePath | None = None
     messages: MessageLog | None = None
+    # The web chat's conversations, when `[web_chat]` is on (bot.web).
+    web: WebChats | None = None
     # Background tasks started by `bot.app.start_bot` and ended by `stop_bot`.
     outbox_task: asyncio.Task[None] | None = None
     alarm_task: asyncio.Task[None] | None = None

@@ -63,10 +63,16 @@ SWEEP_STEPS: tuple[tuple[str, Step], ...] = (
     ("retention", lambda rt: privacy.apply_retention(rt)),
     ("prune_recent_messages", lambda rt: recent_messages.prune(rt.storage, rt.now())),
     ("prune_inbox", lambda rt: inbox.prune_seen(rt.storage, rt.now())),
+    ("forget_idle_web_chats", lambda rt: _forget_idle_web_chats(rt)),
     ("backup", lambda rt: backups.daily_backup(rt)),
     ("telegram_stamp", lambda rt: health.note_telegram_ok(rt)),
     ("gauges", lambda rt: health.refresh_gauges(rt)),
 )
+
+
+async def _forget_idle_web_chats(rt: Runtime) -> None:
+    if rt.web is not None:
+        await rt.web.forget_idle()
 
 
 async def sweep(rt: Runtime) -> dict[str, Exception]:

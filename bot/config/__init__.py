@@ -141,6 +141,36 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class WebChatSettings:
+    """The web chat on the organisation's own site (off when `listen` is empty).
+
+    It is served by the bot's own process behind the organisation's TLS proxy; `embed_origins`
+    are the only sites allowed to show it in an iframe (CSP ``frame-ancestors``).
+    """
+
+    listen: str | None = None  # host:port, e.g. 127.0.0.1:8090
+    path: str = "/chat"
+    embed_origins: tuple[str, ...] = ()
+    # Behind a proxy the client's address is the proxy's: then the first X-Forwarded-For hop
+    # is used for the per-address limits (kept in memory only, never stored).
+    behind_proxy: bool = False
+    vapid_private_key_file: Path | None = None
+    vapid_subject: str = ""
+    forget_after_days: int = 30  # a device not seen for this long is forgotten
+    messages_per_minute: int = 20  # per conversation
+    requests_per_minute: int = 120  # per address, all calls together
+    new_conversations_per_hour: int = 10  # per address
+
+    @property
+    def enabled(self) -> bool:
+        return self.listen is not None
+
+    @property
+    def push_enabled(self) -> bool:
+        return self.vapid_private_key_file is not None
+
+
+@dataclass(frozen=True)
 class Config:
     token: str = field(repr=False)
     api_base_url: str
@@ -195,6 +225,7 @@ class Config:
     peers_are: str = "volunteers"
     talk_lines: tuple[EmergencyResource, ...] = ()
     communities: tuple[Community, ...] = ()
+    web_chat: WebChatSettings = field(default_factory=WebChatSettings)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -659,6 +690,51 @@ def _address_ok(address: object) -> bool:
     )
 
 
+ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:[0-9]{1,5})?$")
+WEB_PATH = re.compile(r"^(/[A-Za-z0-9_-]+)+$")
+
+
+def _web_chat(reader: _Reader, base_dir: Path) -> WebChatSettings:
+    listen = reader.get("web_chat.listen", str, "") or None
+    if listen is not None and not listen.rpartition(":")[2].isdigit():
+        reader.fail("web_chat.listen", "write it as host:port, e.g. 127.0.0.1:8090")
+        listen = None
+    path = reader.get("web_chat.path", str, "/chat").rstrip("/") or "/chat"
+    if not WEB_PATH.match(path):
+        reader.fail("web_chat.path", "a path like /chat (letters, digits, - and _)")
+        path = "/chat"
+    origins = reader.get("web_chat.embed_origins", list, [])
+    if bad := [o for o in origins if not isinstance(o, str) or not ORIGIN.match(o)]:
+        reader.fail(
+            "web_chat.embed_origins",
+            f"not an https origin like https://www.example.dk: {', '.join(map(str, bad))}",
+        )
+        origins = [o for o in origins if isinstance(o, str) and ORIGIN.match(o)]
+    key = reader.get("web_chat.vapid_private_key_file", str, "")
+    key_file = (base_dir / Path(key).expanduser()) if key else None
+    if key_file is not None and not key_file.is_file():
+        reader.fail("web_chat.vapid_private_key_file", f"not a file: {key_file}")
+    subject = reader.get("web_chat.vapid_subject", str, "")
+    if key_file is not None and not subject.startswith(("mailto:", "https://")):
+        reader.fail(
+            "web_chat.vapid_subject", "a mailto: address or https URL push services can reach"
+        )
+    return WebChatSettings(
+        listen=listen,
+        path=path,
+        embed_origins=tuple(origins),
+        behind_proxy=bool(reader.get("web_chat.behind_proxy", bool, False)),
+        vapid_private_key_file=key_file,
+        vapid_subject=subject,
+        forget_after_days=int(_positive(reader, "web_chat.forget_after_days", 30)),
+        messages_per_minute=int(_positive(reader, "web_chat.messages_per_minute", 20)),
+        requests_per_minute=int(_positive(reader, "web_chat.requests_per_minute", 120)),
+        new_conversations_per_hour=int(
+            _positive(reader, "web_chat.new_conversations_per_hour", 10)
+        ),
+    )
+
+
 def _alarm(reader: _Reader, env: dict[str, str], base_dir: Path) -> AlarmSettings:
     host = reader.get("alarm.smtp_host", str, "").strip()
     port = reader.get("alarm.smtp_port", int, 587)
@@ -836,6 +912,7 @@ def parse_config(
         peers_are=peers_are,
         talk_lines=_talk_lines(r),
         communities=_communities(r, base_dir, list(topics)),
+        web_chat=_web_chat(r, base_dir),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -53,6 +53,15 @@ async def add_updates(db: Database, updates: list[dict[str, Any]], now: datetime
     )
 
 
+async def add_update(tx: Transaction, update: dict[str, Any], now: datetime) -> None:
+    """Store one update inside the caller's transaction (the web chat stores it together with
+    the message it carries, so neither exists without the other)."""
+    await tx.execute(
+        "INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
+        (update["update_id"], chat_of(update), json.dumps(without_names(update)), now.isoformat()),
+    )
+
+
 # Telegram sends names with every update; the bot addresses people by pseudonym and never needs
 # them, so they are not written down. `first_name` stays as "" because PTB requires the field.
 _DROPPED = ("last_name", "username", "usernames", "active_usernames")
@@ -148,11 +157,12 @@ async def forget_chat(tx: Transaction, chat_id: int) -> None:
 
 
 async def last_update_id(db: Database) -> int | None:
-    """The highest id received, handled or not: the next ``getUpdates`` starts above it."""
+    """The highest id received from Telegram, handled or not: the next ``getUpdates`` starts
+    above it (the web chat's updates have negative ids and do not count)."""
     row = await db.fetchone(
-        "SELECT MAX(m) FROM (SELECT MAX(update_id) AS m FROM inbox"
-        " UNION ALL SELECT MAX(update_id) FROM inbox_seen"
-        " UNION ALL SELECT MAX(update_id) FROM inbox_set_aside)"
+        "SELECT MAX(m) FROM (SELECT MAX(update_id) AS m FROM inbox WHERE update_id >= 0"
+        " UNION ALL SELECT MAX(update_id) FROM inbox_seen WHERE update_id >= 0"
+        " UNION ALL SELECT MAX(update_id) FROM inbox_set_aside WHERE update_id >= 0)"
     )
     return row[0] if row and row[0] is not None else None
 

@@ -470,6 +470,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, community_key, event)
     ) WITHOUT ROWID;
     """,
+    # The web chat: a device's conversation (its secret only as a hash) and its transcript,
+    # which is what Telegram would keep for a Telegram chat; negative update ids for the inbox.
+    """
+    CREATE TABLE web_sessions (
+        chat_id INTEGER PRIMARY KEY,
+        secret_hash BLOB NOT NULL UNIQUE,
+        language TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        push_subscription TEXT,
+        seq INTEGER NOT NULL DEFAULT 0,
+        next_message_id INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE web_messages (
+        chat_id INTEGER NOT NULL REFERENCES web_sessions (chat_id) ON DELETE CASCADE,
+        message_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        from_bot INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        entities TEXT,
+        reply_markup TEXT,
+        file_name TEXT,
+        file_body BLOB,
+        sent_at TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX web_messages_seq ON web_messages (chat_id, seq);
+    CREATE TABLE web_update_ids (id INTEGER PRIMARY KEY AUTOINCREMENT);
+    """,
 )
 
 
@@ -498,6 +528,7 @@ DESCRIPTIONS: tuple[str, ...] = (
     "group migrations, repeated urgent presses, outbox retries that may repeat, command menus",
     "the message ids of prompts a peer answers by replying",
     "communities: saved activities, follow-ups by consent, anonymous counts",
+    "the web chat: conversations of devices and their transcripts",
 )
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.storage import communities as community_store
 from bot.storage import reports as report_store
 from bot.storage import statistics as stats
+from bot.storage import web_chat as web_chat_store
 from bot.storage.database import Database, Transaction
 from bot.storage.inventory import INVENTORY
 
@@ -159,6 +160,7 @@ async def erase(tx: Transaction, user_id: int, telegram_id: int, *, zone: ZoneIn
     await tx.execute("DELETE FROM handover_notes WHERE citizen_id = ?", (user_id,))
     await tx.execute("DELETE FROM wellbeing WHERE citizen_id = ?", (user_id,))
     await community_store.erase(tx, user_id)
+    await web_chat_store.erase_transcript(tx, telegram_id)
     await report_store.keep_after_erasure(tx, user_id, telegram_id)
     await tx.execute("UPDATE reports SET peer_id = NULL WHERE peer_id = ?", (user_id,))
     await community_store.keep_pending(tx, own_contacts, (user_id, user_id))

@@ -311,6 +311,19 @@ class UpdatePath:
                 self.offset = highest + 1
             return len(good)
 
+    async def take_stored(self, raw: dict[str, Any]) -> None:
+        """An update another door (the web chat) committed to the inbox itself, with a negative
+        id: handled like one from Telegram (urgent first, in order within its chat) while the
+        polling offset stays where it is."""
+        update_id = raw["update_id"]
+        self.known.add_all([update_id])
+        try:
+            update = self._parse(raw)
+        except Exception as exc:
+            await self._set_aside(update_id, raw, inbox.error_name(exc), 0)
+            return
+        await self.accept(update, stored=True, urgent=self._urgent(raw))
+
     def _parse(self, raw: Any) -> Update:
         update = Update.de_json(raw, self.application.bot)
         if update is None:

@@ -19,7 +19,9 @@ from bot.config import Config, parse_config
 from bot.fakebot import FakeRequest, FakeTelegram, FakeUser
 from bot.runtime import Runtime
 from bot.scheduling import sweep
+from bot.http.server import Listener
 from bot.telegram.updates import UpdatePath
+from bot.web.api import start_web_chat
 
 COORDINATOR = 9001
 BACKUP_COORDINATOR = 9002
@@ -46,6 +48,7 @@ class Harness:
     app: Application | None = None
     poller: UpdatePath | None = None
     users: dict[int, FakeUser] = field(default_factory=dict)
+    web: Listener | None = None  # the web chat, when the configuration turns it on
 
     @property
     def rt(self) -> Runtime:
@@ -61,9 +64,14 @@ class Harness:
             clock=self.clock,
         )
         self.poller = await start_bot(self.app)
+        if self.config.web_chat.enabled:
+            self.web = await start_web_chat(self.rt, "127.0.0.1:0")
         await self.settle()
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.app is not None:
             await stop_bot(self.app)
             self.app = None
