@@ -119,6 +119,14 @@ async def _route_message(turn: Turn, crisis: TriageResult | None) -> bool:
         await _tell_ended(turn, user, message, route)
         return await _crisis_held(turn, user, message, route, crisis)
     relayed = await _relay(turn, message, route)
+    if relayed and route.contact is not None and await relay.reads_later(turn.rt, route):
+        await message.reply_text(
+            turn.t._(
+                "{name} may not see this right away: they will read it the next time they "
+                "are here.",
+                name=relay.other_name(turn.t, route.contact, Side.PEER),
+            )
+        )
     if crisis is not None and route.side is Side.CITIZEN and route.contact is not None:
         await _crisis_in_contact(turn, route.contact, message, crisis, tell_peer=relayed)
     return True

@@ -322,6 +322,15 @@ async def focus(rt: Runtime, peer: User, contact_id: int) -> Contact | None:
     return contact
 
 
+async def reads_later(rt: Runtime, route_: Route) -> bool:
+    """A message to a citizen in the web chat whose page is closed and who gets no
+    notifications: they will read it on their next visit. True once per absence, so the peer
+    is told once, not after every message."""
+    if rt.web is None or route_.side is not Side.PEER:
+        return False
+    return await rt.web.tell_reads_later(route_.target_chat)
+
+
 async def should_show_crisis_lines(rt: Runtime, contact: Contact) -> bool:
     now = rt.now()
     return await contact_store.claim_crisis_notice(

@@ -75,6 +75,7 @@ class WebChats:
         self._polled: dict[int, datetime] = {}
         self._pushed: dict[int, datetime] = {}
         self._push_tasks: set[asyncio.Task[None]] = set()
+        self._told_later: set[int] = set()  # told "reads later" since their last visit
         # Set by the application factory: drops what PTB holds in memory for a forgotten chat.
         self.drop_memory: Callable[[int], None] = lambda chat_id: None
 
@@ -336,6 +337,7 @@ class WebChats:
         """The changes after `seq`; with `wait`, hold on until there are some (a long poll)."""
         chat_id = session.chat_id
         self._polled[chat_id] = self.rt.now()
+        self._told_later.discard(chat_id)
         current = await store.by_chat(self.rt.storage, chat_id)
         if current is None:
             return Transcript(seq, [], [])
@@ -373,6 +375,14 @@ class WebChats:
             return False
         session = await store.by_chat(self.rt.storage, chat_id)
         return session is not None and (session.push is None or self.push is None)
+
+    async def tell_reads_later(self, chat_id: int) -> bool:
+        """Whether to tell the sender that this person reads later: once per absence (their
+        next visit starts a new one)."""
+        if chat_id in self._told_later or not await self.reads_later(chat_id):
+            return False
+        self._told_later.add(chat_id)
+        return True
 
     def _wake(self, chat_id: int) -> None:
         for waiter in self._waiting.get(chat_id, ()):

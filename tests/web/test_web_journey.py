@@ -3,8 +3,12 @@ services: welcome, age, consent, intake, an offer, the relay both ways, help now
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from bot.domain import is_web_chat
-from tests.helpers.flows import INTAKE_ANSWERS, make_peer
+from bot.fakebot import FakeUser
+from tests.helpers.flows import INTAKE_ANSWERS, make_peer, press
 from tests.helpers.harness import COORDINATOR, Harness
 from tests.helpers.web import WebCitizen
 
@@ -56,3 +60,168 @@ async def test_help_now_from_the_web_reaches_the_coordinator(
     await web.write("🆘 I need help now")
     assert any("urgent" in text.lower() for text in coordinator.texts)
     assert web.texts[-1]
+
+
+async def in_web_contact(h: Harness, web: WebCitizen) -> FakeUser:
+    peer = await make_peer(h, 2001, "Maja")
+    await web_request(web)
+    peer.press_button("Accept")
+    await h.settle()
+    await web.read()
+    return peer
+
+
+async def test_a_check_in_reaches_the_web_citizen_after_the_page_was_closed(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    peer.send_text("/checkin")
+    await h.settle()
+    await press(h, peer, "Check-in message", "Tomorrow", "Only once", "Skip", "Plan it")
+    # The page is closed: nothing is read for a day, then the page is opened again.
+    await h.tick(timedelta(days=1))
+    await web.reload()
+    assert "How are you doing today?" in web.texts[-1]
+    await web.press("Worse")
+    assert "things are worse" in peer.texts[-1]
+    assert "I have told your peer" in web.texts[-1]
+
+
+async def test_the_peer_is_told_once_that_a_web_citizen_reads_later(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    later = "may not see this right away"
+    peer.send_text("Are you there?")
+    await h.settle()
+    assert later not in peer.texts[-1]  # the page is open: it polled a moment ago
+    await h.tick(timedelta(minutes=5))  # the page was closed
+    peer.send_text("No hurry.")
+    await h.settle()
+    assert later in peer.texts[-1]
+    peer.send_text("Take care.")
+    await h.settle()
+    assert sum(later in text for text in peer.texts) == 1
+    await web.reload()  # a visit
+    assert [t.split("\n")[-1] for t in web.texts[-3:]] == [
+        "Are you there?",
+        "No hurry.",
+        "Take care.",
+    ]
+    await h.tick(timedelta(minutes=5))
+    peer.send_text("Good night.")
+    await h.settle()
+    assert sum(later in text for text in peer.texts) == 2
+
+
+async def test_crisis_words_before_consent_are_heard_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    coordinator = h.user(COORDINATOR, "Coco", "en")
+    coordinator.send_text("/start")
+    await h.settle()
+    await web.start("en")
+    await web.write("I don't want to live anymore")
+    assert any("112" in text for text in web.texts)
+
+
+async def test_delete_in_the_web_chat_erases_the_person_and_the_transcript(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    await web.write("My secret words")
+    chat_id = await web.chat_id()
+    await web.write("/delete")
+    await web.press("Yes, delete everything")
+    assert "citizen chose to leave" in peer.texts[-1]
+    await web.reload()
+    # What remains is the answer about what remains; nothing they or the bot wrote before.
+    assert len(web.messages) == 1 and web.messages[0]["from"] == "bot"
+    assert "My secret words" not in str(web.messages)
+    rows = await h.rt.storage.fetchall(
+        "SELECT text FROM web_messages WHERE chat_id = ?", (chat_id,)
+    )
+    assert [r[0] for r in rows] == [web.messages[0]["text"]]
+    assert (
+        await h.rt.storage.fetchone("SELECT 1 FROM users WHERE telegram_id = ?", (chat_id,)) is None
+    )
+    await web.write("/start")  # still welcome on the same device
+    assert "welcome" in web.texts[-1].lower()
+
+
+async def test_forget_this_device_ends_everything_and_the_secret_stops_working(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    chat_id = await web.chat_id()
+    answer = await web.call("POST", "/api/forget")
+    assert answer.status == 204
+    await h.settle()
+    assert "citizen chose to leave" in peer.texts[-1]
+    again = await web.call("GET", "/api/messages")
+    assert again.status == 401
+    assert "no longer on this device" in again.body["error"]
+    for table, column in (
+        ("web_sessions", "chat_id"),
+        ("web_messages", "chat_id"),
+        ("users", "telegram_id"),
+        ("inbox", "chat_id"),
+    ):
+        row = await h.rt.storage.fetchone(
+            f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (chat_id,)
+        )
+        assert row is not None and row[0] == 0, table
+    peer.send_text("Hello?")
+    await h.settle()
+    assert "Hello?" not in str(await h.rt.storage.fetchall("SELECT text FROM web_messages"))
+
+
+async def test_a_picture_from_the_peer_is_named_in_words_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    peer.send_photo(caption="the view from my walk")
+    await h.settle()
+    await web.read()
+    assert "the view from my walk" in web.texts[-1]
+    assert "cannot show" in web.texts[-1]
+
+
+async def test_a_long_web_message_reaches_the_peer_whole(harness: Harness, web: WebCitizen) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    words = ("word " * 819).strip()  # 4,094 characters: the name goes apart
+    await web.write(words)
+    assert peer.texts[-1] == words
+    name = next(
+        re.search(r"in contact with (.+?)\.", t) for t in peer.texts if "in contact with" in t
+    )
+    assert name is not None and peer.texts[-2] == name.group(1)
+
+
+async def test_a_web_update_left_unfinished_by_a_crash_is_handled_after_the_restart(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    await web.start("en", first=None)
+    assert h.rt.web is not None
+    offset = h.poller.offset if h.poller else None
+
+    async def crash(update: dict) -> None:  # committed, then the process died
+        return None
+
+    h.rt.web.rt.updates.take_stored = crash  # type: ignore[method-assign,union-attr]
+    answer = await web.call("POST", "/api/send", {"text": "/start"})
+    assert answer.status == 202
+    row = await h.rt.storage.fetchone("SELECT update_id FROM inbox")
+    assert row is not None and row[0] < 0
+    await h.restart()
+    await web.read()
+    assert "welcome" in web.texts[-1].lower()
+    assert h.poller is not None and h.poller.offset == offset
