@@ -17,9 +17,9 @@ from bot.app import build_application, get_runtime, start_bot, stop_bot
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
 from bot.fakebot import FakeRequest, FakeTelegram, FakeUser
+from bot.http.server import Listener
 from bot.runtime import Runtime
 from bot.scheduling import sweep
-from bot.http.server import Listener
 from bot.telegram.updates import UpdatePath
 from bot.web.api import start_web_chat
 
