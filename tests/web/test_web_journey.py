@@ -225,3 +225,22 @@ async def test_a_web_update_left_unfinished_by_a_crash_is_handled_after_the_rest
     await web.read()
     assert "welcome" in web.texts[-1].lower()
     assert h.poller is not None and h.poller.offset == offset
+
+
+async def test_my_data_in_the_web_chat_is_a_file_to_download(
+    harness: Harness, web: WebCitizen
+) -> None:
+    await in_web_contact(harness, web)
+    await web.write("/mydata")
+    copy = web.messages[-1]
+    assert copy["from"] == "bot" and copy["file"]["name"] == "mydata.json"
+    assert "This is everything we keep about you" in copy["text"]
+    answer = await web.call("GET", copy["file"]["url"].removeprefix("/chat"))
+    assert answer.status == 200
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="mydata.json"'
+    assert answer.body["requests"][0]["topic"] == "anxiety"
+    transcript = answer.body["web_messages"]
+    assert "/mydata" in [m["text"] for m in transcript]  # the web chat's own rows are theirs
+    stranger = WebCitizen(harness, web.session)
+    await stranger.start("en", first=None)
+    assert (await stranger.call("GET", copy["file"]["url"].removeprefix("/chat"))).status == 404
