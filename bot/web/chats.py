@@ -29,7 +29,9 @@ from bot.domain import WEB_CHAT_BASE, WEB_CHAT_END
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.services import people, privacy
+from bot.storage import contacts as contact_store
 from bot.storage import inbox
+from bot.storage import requests as request_store
 from bot.storage import users as user_store
 from bot.storage import web_chat as store
 from bot.storage.web_chat import Session, WebMessage
@@ -129,14 +131,32 @@ class WebChats:
         self._wake(chat_id)
 
     async def forget_idle(self) -> int:
-        """Devices not seen for `web_chat.forget_after_days` are forgotten; returns how many."""
+        """Devices not seen for `web_chat.forget_after_days` are forgotten, as "Forget this
+        device" does, unless a contact or request of theirs is still open; returns how many."""
         days = self.rt.config.web_chat.forget_after_days
-        idle = await store.idle_since(self.rt.storage, self.rt.now() - timedelta(days=days))
+        idle = [
+            chat_id
+            for chat_id in await store.idle_since(
+                self.rt.storage, self.rt.now() - timedelta(days=days)
+            )
+            if not await self._still_in_touch(chat_id)
+        ]
         for chat_id in idle:
             await self._forget_chat(chat_id)
         if idle:
             log.info("forgot %d web chat device(s) not seen for %d days", len(idle), days)
         return len(idle)
+
+    async def _still_in_touch(self, chat_id: int) -> bool:
+        """A contact or request still open: the person may come back to it, so the device
+        stays (their data follows the retention rules once it has ended)."""
+        db = self.rt.storage
+        user = await user_store.by_telegram_id(db, chat_id)
+        if user is None:
+            return False
+        return bool(await contact_store.active_involving(db, user.id)) or (
+            await request_store.open_for(db, user.id) is not None
+        )
 
     # -- what the person does ------------------------------------------------------------------
 

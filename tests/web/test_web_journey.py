@@ -244,3 +244,29 @@ async def test_my_data_in_the_web_chat_is_a_file_to_download(
     stranger = WebCitizen(harness, web.session)
     await stranger.start("en", first=None)
     assert (await stranger.call("GET", copy["file"]["url"].removeprefix("/chat"))).status == 404
+
+
+async def test_a_device_not_seen_for_thirty_days_is_forgotten_once_nothing_is_open(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    chat_id = await web.chat_id()
+
+    async def device_kept() -> bool:
+        row = await h.rt.storage.fetchone(
+            "SELECT 1 FROM web_sessions WHERE chat_id = ?", (chat_id,)
+        )
+        return row is not None
+
+    await h.tick(timedelta(days=31))
+    assert await device_kept()  # the contact is open: they may come back to their peer
+    await web.write("/end")
+    await web.press("End contact with Maja")
+    await web.press("Yes, end it")
+    await h.tick(timedelta(days=29, hours=23))
+    assert await device_kept()
+    await h.tick(timedelta(hours=2))
+    assert not await device_kept()
+    assert (await web.read()).status == 401
+    assert "citizen chose to leave" not in peer.texts[-1]  # the contact had ended before
