@@ -285,7 +285,7 @@ def _web_chats(rt: Runtime, application: Application) -> WebChats:
     if settings.vapid_private_key_file is not None:
         from bot.web.push import PushSender  # only where notifications are configured
 
-        push = PushSender.from_file(settings.vapid_private_key_file, settings.vapid_subject)
+        push = PushSender(settings.vapid_private_key_file, settings.vapid_subject)
     chats = WebChats(rt, bot_id=application.bot.id, push=push)
     chats.drop_memory = partial(_drop_memory, application)
     return chats
