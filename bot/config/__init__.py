@@ -148,7 +148,8 @@ class WebChatSettings:
     are the only sites allowed to show it in an iframe (CSP ``frame-ancestors``).
     """
 
-    listen: str | None = None  # host:port, e.g. 127.0.0.1:8090
+    enabled: bool = False
+    listen: str | None = None  # host:port, e.g. 127.0.0.1:8090 (the sandbox serves it itself)
     path: str = "/chat"
     embed_origins: tuple[str, ...] = ()
     # Behind a proxy the client's address is the proxy's: then the first X-Forwarded-For hop
@@ -160,10 +161,6 @@ class WebChatSettings:
     messages_per_minute: int = 20  # per conversation
     requests_per_minute: int = 120  # per address, all calls together
     new_conversations_per_hour: int = 10  # per address
-
-    @property
-    def enabled(self) -> bool:
-        return self.listen is not None
 
     @property
     def push_enabled(self) -> bool:
@@ -720,6 +717,7 @@ def _web_chat(reader: _Reader, base_dir: Path) -> WebChatSettings:
             "web_chat.vapid_subject", "a mailto: address or https URL push services can reach"
         )
     return WebChatSettings(
+        enabled=listen is not None,
         listen=listen,
         path=path,
         embed_origins=tuple(origins),

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, parse_config
+from bot.config import Config, WebChatSettings, parse_config
 from bot.errors import ConfigError
 from bot.services.office_hours import is_open, next_opening
 
@@ -118,7 +118,11 @@ def sandbox_config(path: Path | None, data_dir: Path) -> Config:
         data["communities"] = EXAMPLE_COMMUNITIES
     # No environment: a real token, webhook secret or backup key must not reach the sandbox.
     config = parse_config(data, {}, base_dir=base_dir)
-    return replace(config, database=data_dir.resolve() / DATABASE_NAME, source=path)
+    # The web chat is served by the sandbox's own server, beside the phones, in an iframe.
+    web_chat = WebChatSettings(enabled=True, embed_origins=("'self'",))
+    return replace(
+        config, database=data_dir.resolve() / DATABASE_NAME, source=path, web_chat=web_chat
+    )
 
 
 def with_api(config: Config, token: str, api_base_url: str) -> Config:

@@ -13,6 +13,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiohttp import web
+
 from bot.clock import RunningClock
 from bot.config import Config
 from bot.i18n import LANGUAGES
@@ -111,6 +113,13 @@ class Sandbox:
             database.with_name(database.name + suffix).unlink(missing_ok=True)
         for leftover in database.parent.glob(database.name + ".before-migration-from-v*"):
             leftover.unlink()
+
+    async def web_chat(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The web chat of the current world (a reset gives the page a fresh conversation)."""
+        app = self.world.web_chat
+        if app is None:
+            raise ActionError("the sandbox is starting, try again in a moment", 503)
+        return await app.handle(request)
 
     # ----- what the page sees ------------------------------------------------------------
 

@@ -15,6 +15,7 @@ the server ends it.
     POST /api/phones                  {"role": "citizen" | "peer"}
     POST /api/clock/forward           {"minutes": 60}
     POST /api/reset                   {}
+    /chat/...                         the web chat (bot.web.api), shown in an iframe on the page
 
 A POST must carry ``Content-Type: application/json``, which a foreign web page cannot send
 without the browser asking first (and it gets no permission), and on loopback the ``Host``
@@ -40,11 +41,12 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 PING_SECONDS = 15.0
 COALESCE_SECONDS = 0.03
+WEB_CHAT = "/chat"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
+    "connect-src 'self'; img-src data:; frame-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
 )
 HEADERS = {
     "Cache-Control": "no-store",
@@ -80,10 +82,14 @@ class SandboxServer(Listener):
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         try:
             self._check_host(request)
+            if request.path == WEB_CHAT or request.path.startswith(WEB_CHAT + "/"):
+                return await self.sandbox.web_chat(request)
             if request.method == "GET" and request.path == "/api/events":
                 return await self._events(request)
             return await self._answer(request)
         except _BadRequest as exc:
+            return _json(exc.status, {"error": str(exc)})
+        except ActionError as exc:
             return _json(exc.status, {"error": str(exc)})
         except Exception:
             log.exception("sandbox request failed")

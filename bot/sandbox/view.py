@@ -27,6 +27,7 @@ def snapshot(world: World, *, generation: str, version: int, data_dir: str) -> d
         "data_dir": data_dir,
         "organisation": world.config.organisation_name,
         "timezone": world.config.timezone.key,
+        "language": world.language,
         "clock_ms": int(now.timestamp() * 1000),
         "phones": [_phone(world, phone) for phone in sorted(world.phones, key=_order)],
     }

@@ -28,6 +28,7 @@ from bot.services.office_hours import SLOTS
 from bot.storage import peers as peer_store
 from bot.storage.peers import PeerStatus
 from bot.telegram.updates import UpdatePath
+from bot.web.api import WebChatApp
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class World:
         self._app: Application | None = None
         self._poller: UpdatePath | None = None
         self._polling: asyncio.Task[None] | None = None
+        self.web_chat: WebChatApp | None = None  # a citizen in the browser, beside the phones
 
     @property
     def rt(self) -> Runtime:
@@ -88,6 +90,8 @@ class World:
         config = with_api(self._config, self.fake.token, self.server.base_url)
         self._app = build_application(config, clock=self.clock)
         self._poller = await start_bot(self._app)
+        assert self.rt.web is not None
+        self.web_chat = WebChatApp(self.rt.web)
         for language in (None, *LANGUAGES):
             answer = await self.fake.call("getMyCommands", {"language_code": language or ""})
             self.commands[language or ""] = [item["command"] for item in answer["result"]]
