@@ -23,8 +23,9 @@ push service's status code only.
 
 Security: a subscription comes from a browser, that is from anyone, and the server then makes an
 HTTPS request to the URL in it. So an endpoint must be a plain ``https://name/...`` URL on the
-default port (no address literal, no user name, no local names), and the sender's resolver drops
-every address that is not public, so no name can point it at the organisation's own network.
+default port (no address literal, no user name, no local names); the sender's resolver drops
+every address that is not public, so no name can point it at the organisation's own network;
+no redirect is followed; and no large answer is read.
 """
 
 from __future__ import annotations
@@ -328,6 +329,38 @@ def _failure_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+class _Answer:
+    """What pywebpush reads of a push service's answer: its status (and a text it logs only
+    when verbose, which it never is here)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = ""
+
+    async def text(self) -> str:
+        return ""
+
+
+class _GuardedSession:
+    """The one thing pywebpush's ``send_async`` needs of an aiohttp session (``post``), with
+    what a request to a URL given by anyone needs: no redirect is followed (a 3xx is a
+    failure, so no answer can send the request on to an address inside the network), and no
+    answer body larger than MAX_ANSWER_BYTES is read (a connection with more is closed)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def post(self, url: str, **kwargs: Any) -> _Answer:
+        async with self._session.post(url, allow_redirects=False, **kwargs) as response:
+            length = response.content_length
+            if length is not None and length <= MAX_ANSWER_BYTES:
+                await response.read()  # read to the end, so the connection can be used again
+            return _Answer(response.status)
+
+
 class PushSender:
     """Sends Web Push messages signed with the organisation's VAPID key.
 
@@ -408,17 +441,18 @@ class PushSender:
             "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
         }
         headers = {**self._vapid.sign(claims), "Urgency": "normal"}
-        pusher = WebPusher(subscription.to_json(), aiohttp_session=self._session_now())
-        response = await pusher.send_async(
+        session = _GuardedSession(self._session_now())
+        pusher = WebPusher(subscription.to_json(), aiohttp_session=session)  # type: ignore[arg-type]
+        answer = await pusher.send_async(
             payload,
             headers,
             ttl=self._ttl,
             content_encoding="aes128gcm",
             timeout=aiohttp.ClientTimeout(total=self._timeout),
         )
-        if not isinstance(response, aiohttp.ClientResponse):  # only when curl=True
+        if not isinstance(answer, _Answer):  # only with curl=True, which is never passed
             raise TypeError("pywebpush did not send")
-        return response.status
+        return answer.status
 
     def _session_now(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import http_ece
 import pytest
@@ -35,6 +36,7 @@ from py_vapid import Vapid02
 
 from bot.errors import ConfigError, PeerbotError
 from bot.web.push import (
+    MAX_ANSWER_BYTES,
     MAX_ENDPOINT_LENGTH,
     MAX_PAYLOAD_BYTES,
     TTL_SECONDS,
@@ -127,6 +129,8 @@ class LocalPushService:
         self.browsers: dict[str, Browser] = {}
         self.received: list[Received] = []
         self.status: int | None = None  # answer this instead of checking
+        self.answer_headers: dict[str, str] = {}
+        self.answer_body = b""
         self.hang = False
         self.released = asyncio.Event()
         self.origin = ""
@@ -166,7 +170,9 @@ class LocalPushService:
         if self.hang:
             await self.released.wait()
         if self.status is not None:
-            return web.Response(status=self.status)
+            return web.Response(
+                status=self.status, headers=self.answer_headers, body=self.answer_body
+            )
         if len(body) > 4096:
             return web.Response(status=413)
         browser = self.browsers.get(request.match_info["token"])
@@ -327,6 +333,30 @@ async def test_an_unknown_subscription_is_gone(
     subscription, _ = service.subscribe()
     service.browsers.clear()  # the push service forgot it (the browser unsubscribed)
     assert await sender.send(subscription, TITLE, BODY, URL) is PushOutcome.GONE
+
+
+async def test_a_redirect_is_not_followed(service: LocalPushService, sender: PushSender) -> None:
+    """An endpoint's host could send the request on to an address inside the network."""
+    subscription, _ = service.subscribe()
+    elsewhere, _ = service.subscribe()
+    service.status = 307
+    service.answer_headers = {"Location": elsewhere.endpoint}
+
+    assert await sender.send(subscription, TITLE, BODY, URL) is PushOutcome.FAILED
+    assert [got.path for got in service.received] == [urlsplit(subscription.endpoint).path]
+
+
+async def test_a_huge_answer_is_not_read(service: LocalPushService, sender: PushSender) -> None:
+    subscription, _ = service.subscribe()
+    service.status = 201
+    service.answer_body = b"x" * (64 * MAX_ANSWER_BYTES)  # 4 MiB: more than aiohttp buffers
+    assert await sender.send(subscription, TITLE, BODY, URL) is PushOutcome.SENT
+    service.answer_body = b"{}"
+    assert await sender.send(subscription, TITLE, BODY, URL) is PushOutcome.SENT
+    assert await sender.send(subscription, TITLE, BODY, URL) is PushOutcome.SENT
+    first, second, third = service.received
+    # The unread answer cost its connection; a small one is read and its connection kept.
+    assert first.peer_port != second.peer_port == third.peer_port
 
 
 def closed_port() -> int:
