@@ -68,6 +68,8 @@ TIMEOUT_SECONDS = 10.0
 # RFC 8291 section 4: 4096 octets of encrypted body minus the aes128gcm header (86), the
 # authentication tag (16) and the padding delimiter (1).
 MAX_PAYLOAD_BYTES = 3993
+# A push service answers 201 with an empty body; more than this is not read.
+MAX_ANSWER_BYTES = 64 * 1024
 ELLIPSIS = "…"
 
 _P256_POINT_BYTES = 65
@@ -129,9 +131,15 @@ class PushSubscription:
 
     @property
     def origin(self) -> str:
-        """Scheme, host and port of the endpoint: the VAPID token's audience."""
+        """Scheme, host and port of the endpoint: the VAPID token's audience (a default port
+        left out, as push services compare it with their own origin)."""
         parts = urlsplit(self.endpoint)
-        return f"{parts.scheme}://{parts.netloc}"
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        default = {"https": 443, "http": 80}.get(scheme)
+        port = "" if parts.port in (None, default) else f":{parts.port}"
+        return f"{scheme}://{host}{port}"
 
 
 def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
@@ -327,9 +335,6 @@ def _failure_reason(exc: BaseException) -> str:
             return "the endpoint's host has no public address"
         seen = seen.__cause__ or seen.__context__
     return type(exc).__name__
-
-
-MAX_ANSWER_BYTES = 64 * 1024
 
 
 class _Answer:

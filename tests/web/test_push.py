@@ -533,6 +533,8 @@ def test_a_browsers_subscription_is_accepted_and_kept_in_canonical_form() -> Non
         "https://push.example.com:443/x",
     ):
         assert PushSubscription.from_json(subscription_data(endpoint)).endpoint == endpoint
+    explicit_port = PushSubscription.from_json(subscription_data("HTTPS://Push.Example.com:443/x"))
+    assert explicit_port.origin == "https://push.example.com"
 
 
 @pytest.mark.parametrize(
