@@ -523,6 +523,42 @@ def cmd_backup_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web_push_keys(args: argparse.Namespace) -> int:
+    """Make the VAPID key pair that signs the web chat's push notifications: writes
+    vapid_private.pem (mode 0600) into --out and prints the public key and the lines for the
+    configuration. Refuses to replace a key: every browser's subscription is tied to it.
+
+    Example: peerbot web-push-keys --out /etc/peerbot --subject mailto:it@example.org
+    """
+    from bot.web.push import PushSender, generate_keys
+
+    folder = Path(args.out).expanduser().resolve()
+    path = folder / "vapid_private.pem"
+    if path.exists():
+        raise PeerbotError(
+            f"{path} exists: keep it (browsers' subscriptions are tied to it) or remove it first"
+        )
+    subject = args.subject or "mailto:it@example.org"
+    pem, public_key = generate_keys()
+    PushSender(pem, subject)  # the key and the subject work together before anything is written
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise PeerbotError(f"cannot write {path}: {exc.strerror}") from exc
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(pem)
+    print(f"private key written: {path} (mode 0600; readable by the bot's user only)")
+    print(f"public key: {public_key} (the bot gives it to the page; nothing to configure)")
+    print("add to the configuration:")
+    print("[web]")
+    print(f"vapid_private_key_file = {json.dumps(str(path))}")
+    comment = "" if args.subject else "  # replace: where push services can reach you"
+    print(f"vapid_subject = {json.dumps(subject)}{comment}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peerbot",
@@ -626,6 +662,19 @@ def build_parser() -> argparse.ArgumentParser:
         "backup-key", help="print a new backup encryption key", description=cmd_backup_key.__doc__
     )
     key.set_defaults(func=cmd_backup_key)
+
+    push = sub.add_parser(
+        "web-push-keys",
+        help="make the key pair for the web chat's push notifications",
+        description=cmd_web_push_keys.__doc__,
+    )
+    push.add_argument("--out", required=True, metavar="DIR", help="folder to write the key into")
+    push.add_argument(
+        "--subject",
+        metavar="MAILTO_OR_URL",
+        help="how push services reach the organisation (default: a mailto: to fill in)",
+    )
+    push.set_defaults(func=cmd_web_push_keys)
     return parser
 
 
