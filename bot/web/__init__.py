@@ -1,0 +1,1 @@
+"""The web chat: a second door for citizens, beside Telegram."""
