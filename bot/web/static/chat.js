@@ -14,6 +14,7 @@
   const FIRST_POLL_TIMEOUT_MS = 20000;
   const LONG_POLL_TIMEOUT_MS = 45000; // the server holds a poll up to 25 s
   const MAX_BACKOFF_S = 30;
+  const MIN_EMPTY_POLL_MS = 1000;
   const TOAST_MS = 6000;
   const HELP_PREFIX = "🆘";
 
@@ -236,22 +237,32 @@
 
   async function pollLoop(generation) {
     let first = true;
+    // A poll after a failure does not wait, so "reconnecting" goes as soon as the server
+    // answers again (a long poll would keep it on screen until something new arrives).
+    let wait = false;
     while (generation === state.generation && state.secret) {
       const controller = new AbortController();
       state.poll = controller;
-      const timeout = first ? FIRST_POLL_TIMEOUT_MS : LONG_POLL_TIMEOUT_MS;
+      const timeout = wait ? LONG_POLL_TIMEOUT_MS : FIRST_POLL_TIMEOUT_MS;
       const timer = window.setTimeout(() => controller.abort(), timeout);
+      const started = Date.now();
       try {
-        const query = "messages?after=" + state.seq + (first ? "" : "&wait=1");
+        const query = "messages?after=" + state.seq + (wait ? "&wait=1" : "");
         const answer = await call("GET", query, undefined, controller.signal);
         if (generation !== state.generation) return;
         state.failures = 0;
         showReconnecting(false);
         if (!apply(answer, first)) return;
+        const empty = !answer || !(answer.messages || []).length;
+        if (wait && empty && Date.now() - started < MIN_EMPTY_POLL_MS) {
+          await pause(MIN_EMPTY_POLL_MS, generation); // a poll that did not wait: no busy loop
+        }
         first = false;
+        wait = true;
       } catch (error) {
         if (generation !== state.generation) return;
         state.failures += 1;
+        wait = false;
         showReconnecting(true);
         let seconds = Math.min(MAX_BACKOFF_S, 2 ** (state.failures - 1));
         if (error instanceof ApiError && error.retryAfter) {
@@ -406,8 +417,8 @@
     if (Number.isNaN(date.getTime())) return null;
     const today = new Date().toDateString() === date.toDateString();
     const options = today
-      ? { hour: "2-digit", minute: "2-digit" }
-      : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+      ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+      : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     const time = document.createElement("time");
     time.className = "meta";
     time.dateTime = value;
