@@ -56,6 +56,7 @@
     failures: 0,
     push: { key: null, subscribed: false },
     pushChecked: false,
+    starting: null, // the session being created
     dialogOpener: null,
   };
 
@@ -195,8 +196,28 @@
     showStart();
   }
 
-  async function startSession() {
-    el.startButton.disabled = true;
+  /** Marks a control busy without disabling it: a disabled button drops keyboard focus. */
+  function setBusy(control, busy) {
+    if (busy) control.setAttribute("aria-disabled", "true");
+    else control.removeAttribute("aria-disabled");
+  }
+
+  function isBusy(control) {
+    return control.getAttribute("aria-disabled") === "true";
+  }
+
+  /** One session at a time, even when "Start" and "I need help now" are both pressed. */
+  function startSession() {
+    if (!state.starting) {
+      state.starting = createSession().finally(() => {
+        state.starting = null;
+      });
+    }
+    return state.starting;
+  }
+
+  async function createSession() {
+    setBusy(el.startButton, true);
     try {
       const answer = await call("POST", "session", { language: config.language });
       state.secret = answer.secret;
@@ -211,7 +232,7 @@
       showAlert(errorText(error, config.failed));
       return false;
     } finally {
-      el.startButton.disabled = false;
+      setBusy(el.startButton, false);
     }
   }
 
@@ -564,8 +585,8 @@
   }
 
   async function press(messageId, data, button) {
-    if (typeof data !== "string") return;
-    button.disabled = true;
+    if (typeof data !== "string" || isBusy(button)) return;
+    setBusy(button, true);
     try {
       await call("POST", "press", { message_id: messageId, data });
       clearAlert();
@@ -574,7 +595,7 @@
         showAlert(errorText(error, config.failed));
       }
     } finally {
-      button.disabled = false;
+      setBusy(button, false);
     }
   }
 
@@ -751,7 +772,8 @@
       showAlert(config.failed);
       return;
     }
-    button.disabled = true;
+    if (isBusy(button)) return;
+    setBusy(button, true);
     try {
       const response = await fetch(url.href, {
         headers: authHeaders(),
@@ -777,7 +799,7 @@
     } catch {
       showAlert(config.failed);
     } finally {
-      button.disabled = false;
+      setBusy(button, false);
     }
   }
 
@@ -866,7 +888,8 @@
   });
 
   el.forgetYes.addEventListener("click", async () => {
-    el.forgetYes.disabled = true;
+    if (isBusy(el.forgetYes)) return;
+    setBusy(el.forgetYes, true);
     try {
       await call("POST", "forget");
     } catch (error) {
@@ -876,7 +899,7 @@
         return;
       }
     } finally {
-      el.forgetYes.disabled = false;
+      setBusy(el.forgetYes, false);
     }
     await unsubscribeHere();
     endSession();
