@@ -552,7 +552,7 @@ def cmd_web_push_keys(args: argparse.Namespace) -> int:
     print(f"private key written: {path} (mode 0600; readable by the bot's user only)")
     print(f"public key: {public_key} (the bot gives it to the page; nothing to configure)")
     print("add to the configuration:")
-    print("[web]")
+    print("[web_chat]")
     print(f"vapid_private_key_file = {json.dumps(str(path))}")
     comment = "" if args.subject else "  # replace: where push services can reach you"
     print(f"vapid_subject = {json.dumps(subject)}{comment}")

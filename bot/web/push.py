@@ -229,7 +229,7 @@ def _load_private_key(private_key: str | Path) -> ec.EllipticCurvePrivateKey:
             or private_key.endswith(".pem")
         )
     )
-    where = "web.vapid_private_key_file" if is_path else "web.vapid_private_key"
+    where = "web_chat.vapid_private_key_file" if is_path else "web_chat.vapid_private_key"
     try:
         if is_path:
             path = Path(private_key).expanduser()
@@ -256,12 +256,14 @@ def _load_private_key(private_key: str | Path) -> ec.EllipticCurvePrivateKey:
 def check_subject(subject: str) -> None:
     """Raise ConfigError unless ``subject`` is a ``mailto:`` address or an ``https://`` URL."""
     if any(char.isspace() or char in "\"'\\<>" for char in subject):
-        raise ConfigError(["web.vapid_subject: no spaces, quotes or angle brackets"])
+        raise ConfigError(["web_chat.vapid_subject: no spaces, quotes or angle brackets"])
     mailto = subject.startswith("mailto:") and "@" in subject
     https = subject.startswith("https://") and len(subject) > len("https://")
     if not (mailto or https):
         raise ConfigError(
-            ["web.vapid_subject: a mailto: address or an https:// URL, e.g. mailto:it@example.org"]
+            [
+                "web_chat.vapid_subject: a mailto: address or an https:// URL, e.g. mailto:it@example.org"
+            ]
         )
 
 
@@ -393,7 +395,7 @@ class PushSender:
             self._vapid.sign({"sub": subject, "aud": "https://push.example.com"})
         except VapidException:
             raise ConfigError(
-                ["web.vapid_subject: py_vapid does not accept it; use mailto:name@domain.tld"]
+                ["web_chat.vapid_subject: py_vapid does not accept it; use mailto:name@domain.tld"]
             ) from None
         self._public_key = _public_b64(key)
         self._subject = subject

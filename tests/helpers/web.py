@@ -30,7 +30,7 @@ class WebCitizen:
     seq: int = 0
     transcript: dict[int, dict[str, Any]] = field(default_factory=dict)
     toasts: list[str] = field(default_factory=list)
-    address: str = "192.0.2.10"
+    language: str = "da"  # the browser's language (Accept-Language)
 
     @property
     def base(self) -> str:
@@ -45,7 +45,7 @@ class WebCitizen:
         return session.chat_id
 
     async def call(self, method: str, path: str, body: Any = None, **query: str) -> Answer:
-        headers = {"Accept-Language": "da"}
+        headers = {"Accept-Language": self.language}
         if self.secret:
             headers["Authorization"] = f"Bearer {self.secret}"
         kwargs: dict[str, Any] = {"headers": headers, "params": query}
@@ -61,6 +61,7 @@ class WebCitizen:
 
     async def start(self, language: str = "da", *, first: str | None = "/start") -> None:
         """What the start button does: a new conversation, then /start."""
+        self.language = language
         answer = await self.call("POST", "/api/session", {"language": language})
         assert answer.status == 201, answer
         self.secret = answer.body["secret"]

@@ -26,7 +26,7 @@ def test_writes_a_private_key_only_the_owner_can_read_and_prints_the_config(
     lines = printed.splitlines()
     assert f"public key: {PushSender(key, 'mailto:it@sind.dk').public_key}" in lines[1]
     assert lines[-3:] == [
-        "[web]",
+        "[web_chat]",
         f'vapid_private_key_file = "{key}"',
         'vapid_subject = "mailto:it@sind.dk"',
     ]
@@ -67,7 +67,7 @@ def test_an_existing_key_is_never_replaced(
 def test_a_bad_subject_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "keys"
     assert main(["web-push-keys", "--out", str(out), "--subject", "it@sind.dk"]) == 1
-    assert "web.vapid_subject" in capsys.readouterr().err
+    assert "web_chat.vapid_subject" in capsys.readouterr().err
     assert not out.exists()
 
 
