@@ -262,7 +262,8 @@ def check_subject(subject: str) -> None:
     if not (mailto or https):
         raise ConfigError(
             [
-                "web_chat.vapid_subject: a mailto: address or an https:// URL, e.g. mailto:it@example.org"
+                "web_chat.vapid_subject: a mailto: address or an https:// URL, "
+                "e.g. mailto:it@example.org"
             ]
         )
 
