@@ -444,6 +444,11 @@ class WebChats:
         except Exception as exc:  # a notification is a courtesy: the transcript has the message
             log.warning("web push failed (%s)", type(exc).__name__)
 
+    async def notified(self) -> None:
+        """Return once the notifications being sent are done (tests, and a clean stop)."""
+        while self._push_tasks:
+            await asyncio.gather(*list(self._push_tasks), return_exceptions=True)
+
     async def close(self) -> None:
         for task in list(self._push_tasks):
             task.cancel()
