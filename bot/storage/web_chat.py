@@ -109,9 +109,10 @@ async def by_chat(db: Db, chat_id: int) -> Session | None:
 
 async def seen(db: Db, chat_id: int, now: datetime) -> None:
     """The last visit, to the minute: what retention needs and no finer."""
+    minute = now.replace(second=0, microsecond=0).isoformat()
     await db.execute(
         "UPDATE web_sessions SET seen_at = ? WHERE chat_id = ? AND seen_at < ?",
-        (now.replace(second=0, microsecond=0).isoformat(), chat_id, now.isoformat()),
+        (minute, chat_id, minute),
     )
 
 

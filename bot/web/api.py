@@ -200,6 +200,8 @@ class WebChatApp:
         text = (await self._json(request, session)).get("text")
         if not isinstance(text, str):
             raise Refused(400, t._("Only text can be sent here."))
+        # A lone surrogate (possible in JSON) cannot be stored as UTF-8: it becomes "?".
+        text = text.encode("utf-8", "replace").decode("utf-8")
         text = text.replace("\r\n", "\n").translate(_CONTROL)
         if not text.strip():
             raise Refused(400, t._("Please write a message first."))
@@ -322,7 +324,7 @@ class WebChatApp:
             raise Refused(413, t._("That is more than a message can hold."))
         try:
             body = json.loads(raw or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than any message
             body = None
         if not isinstance(body, dict):
             raise Refused(400, t._("Only text can be sent here."))

@@ -57,12 +57,18 @@ class WebRouting(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         chats = self.chats()
-        if chats is not None and request_data is not None:
+        if request_data is not None:
             endpoint = url.rsplit("/", 1)[-1]
             params = request_data.parameters
             if _for_web(endpoint, params):
+                if chats is None:  # the web chat is off (or stopping): nobody can read it now
+                    return _error(*_BLOCKED)
                 return await _answer(chats, endpoint, params, request_data)
-            if endpoint == "copyMessage" and is_web_chat(params.get("from_chat_id")):
+            if (
+                chats is not None
+                and endpoint == "copyMessage"
+                and is_web_chat(params.get("from_chat_id"))
+            ):
                 return await self._copy_as_text(chats, params)
         return await self.inner.do_request(
             url,

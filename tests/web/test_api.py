@@ -146,3 +146,23 @@ async def test_every_answer_keeps_the_page_to_itself(web: WebCitizen) -> None:
     assert messages.headers["Cache-Control"] == "no-store"
     for path in ("/static/../api.py", "/static/page.py", "/../app.py", "/api/nothing"):
         assert (await web.call("GET", path)).status == 404, path
+
+
+async def test_odd_json_gets_a_clear_answer_not_an_error(web: WebCitizen) -> None:
+    await web.start("en")
+    nested = "[" * 30_000 + "]" * 30_000
+    async with web.session.post(
+        web.base + "/api/send",
+        data=nested,
+        headers={"Authorization": f"Bearer {web.secret}", "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"] == "Only text can be sent here."
+    async with web.session.post(
+        web.base + "/api/send",
+        data=b'{"text": "half \\ud800 a pair"}',
+        headers={"Authorization": f"Bearer {web.secret}", "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 202
+    await web.read()
+    assert [m["text"] for m in web.messages if m["from"] == "me"][-1] == "half ? a pair"
