@@ -166,3 +166,20 @@ async def test_odd_json_gets_a_clear_answer_not_an_error(web: WebCitizen) -> Non
         assert response.status == 202
     await web.read()
     assert [m["text"] for m in web.messages if m["from"] == "me"][-1] == "half ? a pair"
+
+
+async def test_one_address_is_limited_in_all_it_asks_and_told_when_to_come_back(
+    harness: Harness, http: aiohttp.ClientSession
+) -> None:
+    visitor = WebCitizen(harness, http)
+    limit = harness.config.web_chat.requests_per_minute
+    statuses = [(await visitor.call("GET", "/static/chat.css")).status for _ in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+    refused = await visitor.call("GET", "/api/messages")
+    assert refused.status == 429
+    assert refused.body["error"] == (
+        "Der kommer for mange forespørgsler fra dit netværk. Vent lidt, og prøv så igen."
+    )
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    harness.clock.advance(timedelta(minutes=1))
+    assert (await visitor.call("GET", "/static/chat.css")).status == 200
