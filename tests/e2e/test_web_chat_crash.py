@@ -12,6 +12,7 @@ import asyncio
 import random
 import signal
 import socket
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,13 +70,30 @@ async def send(http: aiohttp.ClientSession, base: str, text: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def transcript(db_path: Path) -> list[str]:
-    db = await Database.open(db_path)
-    rows = await db.fetchall(
-        "SELECT text FROM web_messages WHERE chat_id = ? AND from_bot = 1", (WEB_CHAT,)
-    )
-    await db.close()
+async def up(http: aiohttp.ClientSession, base: str) -> None:
+    """Wait until the (re)started process serves the web chat."""
+    for _ in range(600):
+        try:
+            async with http.get(base + "/", timeout=aiohttp.ClientTimeout(total=2)) as page:
+                if page.status == 200:
+                    return
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError("the web chat did not come up")
+
+
+def transcript(db_path: Path) -> list[str]:
+    """The bot's messages in the web conversation (read beside the running process: WAL)."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT text FROM web_messages WHERE chat_id = ? AND from_bot = 1", (WEB_CHAT,)
+        ).fetchall()
     return [row[0] for row in rows]
+
+
+def all_in(texts: list[str], lines: list[str]) -> bool:
+    return all(any(text in line for line in lines) for text in texts)
 
 
 async def test_sigkill_while_both_sides_write_loses_nothing(tmp_path: Path) -> None:
@@ -94,7 +112,7 @@ async def test_sigkill_while_both_sides_write_loses_nothing(tmp_path: Path) -> N
             sent = 0
             for kill in range(KILLS + 1):
                 await bot.start()
-                await eventually(lambda: any(c.method == "getMe" for c in fake.calls))
+                await up(http, base)
                 batch = MESSAGES // (KILLS + 1)
                 writing = asyncio.gather(
                     *(send(http, base, text) for text in to_peer[sent : sent + batch])
@@ -105,15 +123,17 @@ async def test_sigkill_while_both_sides_write_loses_nothing(tmp_path: Path) -> N
                     await asyncio.sleep(rng.uniform(0.05, 0.8))
                     await bot.kill(signal.SIGKILL)
                     await bot.start()  # the page's resends find the bot again
-                    await eventually(lambda: any(c.method == "getMe" for c in fake.calls))
                 await writing
                 sent += batch
                 if kill < KILLS:
                     await bot.kill(signal.SIGKILL)
-            await eventually(lambda: all(any(t in x for x in peer.texts) for t in to_peer), 40)
+            database = tmp_path / "bot.sqlite3"
+            await eventually(
+                lambda: all_in(to_peer, peer.texts) and all_in(to_web, transcript(database)),
+                120,
+            )
             await bot.kill(signal.SIGTERM)
     finally:
         await bot.close()
-    shown = await transcript(tmp_path / "bot.sqlite3")
-    assert all(any(text in line for line in shown) for text in to_web)
-    assert all(any(text in line for line in peer.texts) for text in to_peer)
+    assert all_in(to_web, transcript(tmp_path / "bot.sqlite3"))
+    assert all_in(to_peer, peer.texts)
