@@ -695,7 +695,7 @@ INVENTORY: tuple[Table, ...] = (
         N_("number the updates that come from the web chat"),
         N_("only the last number is kept"),
         N_("the bot only"),
-        _cols(("id", N, N_("the last number used"))),
+        _cols(("last", N, N_("the last number used"))),
         not_in_copy=N_("a counter, about nobody"),
     ),
     Table(

@@ -498,7 +498,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, message_id)
     ) WITHOUT ROWID;
     CREATE INDEX web_messages_seq ON web_messages (chat_id, seq);
-    CREATE TABLE web_update_ids (id INTEGER PRIMARY KEY AUTOINCREMENT);
+    CREATE TABLE web_update_ids (last INTEGER NOT NULL);
+    INSERT INTO web_update_ids (last) VALUES (0);
     """,
 )
 
