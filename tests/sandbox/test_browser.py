@@ -114,7 +114,7 @@ async def test_a_citizen_gets_a_peer_and_urgent_help_in_the_browser(
     from playwright.async_api import expect
 
     shots = artifacts()
-    await expect(page.locator(".phone")).to_have_count(3)
+    await expect(page.locator("#phones .phone")).to_have_count(3)
     await expect(page.locator("header")).to_contain_text("SANDBOX")
     # Shown short (the whole path is in the title): relative, ~/..., or …/sandbox-data/...
     await expect(page.locator("#database")).to_have_text(re.compile(r"sandbox-data/sandbox\.db$"))
@@ -188,12 +188,19 @@ async def test_the_controls_of_the_page(page: Any, running: Running) -> None:
 
     await page.get_by_role("button", name="+ Citizen").click()
     await page.get_by_role("button", name="+ Peer").click()
-    await expect(page.locator(".phone")).to_have_count(5)
-    roles = await page.locator(".phone").evaluate_all("nodes => nodes.map(n => n.dataset.role)")
+    await expect(page.locator("#phones .phone")).to_have_count(5)
+    roles = await page.locator("#phones .phone").evaluate_all("nodes => nodes.map(n => n.dataset.role)")
     assert roles == ["citizen", "citizen", "peer", "peer", "coordinator"]
     await page.screenshot(path=str(artifacts() / "4-controls.png"), animations="disabled")
 
     await page.get_by_role("button", name="Reset").click()  # the confirmation is accepted
-    await expect(page.locator(".phone")).to_have_count(3)
+    await expect(page.locator("#phones .phone")).to_have_count(3)
     await expect(phone(page, "citizen").locator(".msg")).to_have_count(0)
     await expect(clock).to_contain_text("Mon 2 Mar")
+
+
+async def test_the_web_chat_sits_beside_the_phones(page: Any) -> None:
+    from playwright.async_api import expect
+
+    frame = page.frame_locator("#webchat")
+    await expect(frame.get_by_role("button", name=DA._("Start a conversation"))).to_be_visible()
