@@ -39,8 +39,8 @@ def in_the_app(t: Translator, *, web: bool = False) -> str:
                 ),
                 t._(
                     "If you turned on notifications, they show the first line of a new message "
-                    "(for a message from your peer, their name), also on a locked screen. You "
-                    "can turn them off under Notifications in the menu."
+                    "(for a message from your peer, their name), and your device may show them "
+                    "on a locked screen. You can turn them off under Notifications in the menu."
                 ),
             ]
         )
