@@ -2,7 +2,8 @@
 
 `peerbot privacy-docs --out DIR` writes, in Danish and English, the record of processing
 activities (GDPR Art. 30), a draft data protection impact assessment (Art. 35) and the
-citizen-facing privacy notice. Generated, so they cannot drift from what the code stores.
+citizen-facing privacy notice (with the web chat on, also the one its citizens read).
+Generated, so they cannot drift from what the code stores.
 """
 
 from __future__ import annotations
@@ -255,6 +256,15 @@ def write_documents(rt: Runtime, directory: Path) -> list[Path]:
             "impact-assessment": impact_assessment(t, rt.config),
             "privacy-notice": "# " + t._("Privacy notice") + "\n\n" + privacy_text(t, rt) + "\n",
         }
+        if rt.config.web_chat.enabled:
+            # What a citizen in the web chat reads instead (/privacy there): a second notice.
+            documents["privacy-notice-web"] = (
+                "# "
+                + t._("Privacy notice for the web chat")
+                + "\n\n"
+                + privacy_text(t, rt, web=True)
+                + "\n"
+            )
         for name, text in documents.items():
             path = directory / f"{name}.{language}.md"
             path.write_text(text, encoding="utf-8")

@@ -78,7 +78,13 @@ def _contact_question(t: Translator, config: Config) -> str:
 
 
 def _question(
-    t: Translator, step: Step, request: Request, config: Config, name: str | None = None
+    t: Translator,
+    step: Step,
+    request: Request,
+    config: Config,
+    name: str | None = None,
+    *,
+    web: bool = False,
 ) -> str:
     shown = intake.steps(config)
     questions = {
@@ -111,7 +117,7 @@ def _question(
     if request.note:
         lines.append(t._("Your words: {note}", note=request.note))
     if name:
-        lines += ["", names.told_name(t, name)]
+        lines += ["", names.told_name(t, name, web=web)]
     return "\n".join(lines)
 
 
@@ -177,7 +183,7 @@ async def show(
         request, step = await intake.go_to(turn.rt, request, shown), shown  # no longer asked
     user = turn.person.user
     name = user.pseudonym if user is not None and step is Step.CONFIRM else None
-    text = _question(turn.t, step, request, turn.rt.config, name)
+    text = _question(turn.t, step, request, turn.rt.config, name, web=turn.on_web)
     if preface:
         text = f"{preface}\n\n{text}"
     earlier = (
@@ -226,7 +232,12 @@ async def age_chosen(update: Update, context: Context) -> int:
         turn.user_data.pop(MEMORY_AGE, None)
         await edit_pressed(
             turn,
-            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
+            texts.youth_referral(
+                turn.t,
+                turn.rt.config,
+                stored=turn.person.user is not None,
+                web=turn.on_web,
+            ),
             keyboards.only_help_now(turn.t),
         )
         return END
@@ -313,20 +324,19 @@ async def step_button(update: Update, context: Context) -> str | int:
     if action == "cancel":
         await intake.abandon(turn.rt, request)
         await query.answer()
-        await edit_pressed(
-            turn,
-            turn.t._(
-                "Your request has been cancelled and nothing from it was kept. You can "
-                "start again at any time with /start."
-            ),
-        )
+        await edit_pressed(turn, _cancelled(turn))
         return END
     band = intake.age_band(turn.rt.config, value) if step is Step.AGE else None
     if action == "set" and band is not None and turn.rt.config.is_minor(band):
         await intake.abandon(turn.rt, request)
         await query.answer()
         await query.edit_message_text(
-            texts.youth_referral(turn.t, turn.rt.config, stored=turn.person.user is not None),
+            texts.youth_referral(
+                turn.t,
+                turn.rt.config,
+                stored=turn.person.user is not None,
+                web=turn.on_web,
+            ),
             reply_markup=keyboards.only_help_now(turn.t),
         )
         return END
@@ -402,13 +412,22 @@ async def cancel_command(update: Update, context: Context) -> int:
     if request is not None:
         await intake.abandon(turn.rt, request)
     assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        turn.t._(
-            "Your request has been cancelled and nothing from it was kept. You can "
-            "start again at any time with /start."
-        )
-    )
+    await update.effective_message.reply_text(_cancelled(turn))
     return END
+
+
+def _cancelled(turn: Turn) -> str:
+    """Nothing of a cancelled draft is kept; in the web chat the conversation itself still
+    shows what was written, until it is deleted as it always is."""
+    if turn.on_web:
+        return turn.t._(
+            "Your request has been cancelled and nothing from it was kept, apart from this "
+            "conversation itself. You can start again at any time with /start."
+        )
+    return turn.t._(
+        "Your request has been cancelled and nothing from it was kept. You can "
+        "start again at any time with /start."
+    )
 
 
 async def _send(turn: Turn, request: Request) -> int:

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes, filters
 
+from bot.domain import is_web_chat
 from bot.i18n import Translator
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import unreachable
@@ -62,6 +63,12 @@ class Turn:
     def chat_id(self) -> int:
         assert self.update.effective_chat is not None
         return self.update.effective_chat.id
+
+    @property
+    def on_web(self) -> bool:
+        """The person writes from the web chat, not Telegram: what the bot says about where the
+        conversation is kept, and how to clear it, differs there."""
+        return is_web_chat(self.chat_id)
 
     @property
     def actor(self) -> Actor:

@@ -30,7 +30,12 @@ async def consent_refused(update: Update, context: Context) -> None:
     await update.callback_query.edit_message_text(
         "\n\n".join(
             [
-                turn.t._("That is completely fine. Nothing about you has been stored."),
+                turn.t._(
+                    "That is completely fine. Nothing about you has been stored, only this "
+                    'conversation, which "Forget this device" in the menu deletes.'
+                )
+                if turn.on_web
+                else turn.t._("That is completely fine. Nothing about you has been stored."),
                 talk_lines(turn.t, turn.rt.config),
             ]
         ),
@@ -45,7 +50,7 @@ async def privacy_button(update: Update, context: Context) -> None:
     await update.callback_query.answer()
     await context.bot.send_message(
         turn.chat_id,
-        texts.privacy_notice(turn.t, turn.rt),
+        texts.privacy_notice(turn.t, turn.rt, web=turn.on_web),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 

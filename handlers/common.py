@@ -40,9 +40,15 @@ async def start(update: Update, context: Context) -> None:
 
 
 def help_text(
-    t: Translator, role: Role, administrator: bool = False, *, staff: bool = False
+    t: Translator,
+    role: Role,
+    administrator: bool = False,
+    *,
+    staff: bool = False,
+    web: bool = False,
 ) -> str:
-    """What this person can do; `staff`: only their tools (a coordinator's /start)."""
+    """What this person can do; `staff`: only their tools (a coordinator's /start); `web`: a
+    citizen in the web chat, where /forget clears the conversation on our server."""
     if staff:
         lines = [t._("Hello. You are staff here; these are your tools:")]
     else:
@@ -57,7 +63,9 @@ def help_text(
             t._("/wellbeing: your answers to the wellbeing questions over time"),
             t._("/language: choose Danish or English"),
             t._("/privacy, /mydata, /delete: what we keep, a copy of it, delete it"),
-            t._("/forget: clear this chat's last 48 hours from your phone"),
+            t._("/forget: clear the last 48 hours of this conversation")
+            if web
+            else t._("/forget: clear this chat's last 48 hours from your phone"),
         ]
     if role is Role.PEER:
         lines += [
@@ -95,7 +103,7 @@ async def help_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        help_text(turn.t, turn.person.role, turn.person.is_administrator),
+        help_text(turn.t, turn.person.role, turn.person.is_administrator, web=turn.on_web),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 

@@ -3,6 +3,10 @@
 Both the bot's messages and the person's own are deleted (Telegram allows a bot both in a
 private chat, within 48 hours): on a shared phone the person's own words are the most telling.
 Older messages can only be removed by the person, in the app; the answer says how.
+
+In the web chat the same ids (noted for 48 hours, `bot.storage.recent_messages`) are deleted
+from the transcript on our server (`bot.web.transport`); the rest of the conversation goes with
+"Forget this device" in the page's menu, so the texts say that instead of Telegram's menus.
 """
 
 from __future__ import annotations
@@ -22,8 +26,24 @@ from handlers.keyboards import button
 log = logging.getLogger(__name__)
 
 
-def in_the_app(t: Translator) -> str:
+def in_the_app(t: Translator, *, web: bool = False) -> str:
     """How to clear the rest of the chat, and keep previews off the lock screen."""
+    if web:
+        return "\n\n".join(
+            [
+                t._(
+                    'To delete the whole conversation: choose "Forget this device" in the menu. '
+                    "It removes the conversation from this device and from our server, and "
+                    "deletes everything we keep about you, as /delete does; a contact with a "
+                    "peer ends."
+                ),
+                t._(
+                    "If you turned on notifications, they show the first line of a new message "
+                    "(for a message from your peer, their name), and your device may show them "
+                    "on a locked screen. You can turn them off under Notifications in the menu."
+                ),
+            ]
+        )
     return "\n\n".join(
         [
             t._(
@@ -39,30 +59,46 @@ def in_the_app(t: Translator) -> str:
     )
 
 
+def _can_delete(t: Translator, *, web: bool) -> str:
+    """What /forget can delete: 48 hours back, the ids kept that long (`bot.services.forget`)."""
+    if web:
+        return t._(
+            "I can delete the messages in this conversation from the last 48 hours, mine and "
+            "yours, from this device and from our server. Older ones stay until you choose "
+            '"Forget this device" in the menu.'
+        )
+    return t._(
+        "I can delete the messages in this chat from the last 48 hours, mine and "
+        "yours, on all your devices. Telegram does not let me delete older ones."
+    )
+
+
 async def forget_command(update: Update, context: Context) -> None:
     """Asks before deleting; someone the bot keeps nothing about has no recorded messages."""
     turn = await begin(update, context)
     t = turn.t
     if turn.person.user is None:
-        await context.bot.send_message(
-            turn.chat_id,
+        nothing = (
             t._(
+                "Nothing about you is stored, so I keep no list of messages here to delete "
+                "one by one."
+            )
+            if turn.on_web
+            else t._(
                 "I keep no record of this chat, because nothing about you is stored, so I "
                 "cannot delete messages here."
             )
-            + "\n\n"
-            + in_the_app(t),
+        )
+        await context.bot.send_message(
+            turn.chat_id, nothing + "\n\n" + in_the_app(t, web=turn.on_web)
         )
         return
     await context.bot.send_message(
         turn.chat_id,
         "\n".join(
             [
-                t._("Clear this chat?"),
-                t._(
-                    "I can delete the messages in this chat from the last 48 hours, mine and "
-                    "yours, on all your devices. Telegram does not let me delete older ones."
-                ),
+                t._("Clear this conversation?") if turn.on_web else t._("Clear this chat?"),
+                _can_delete(t, web=turn.on_web),
                 t._(
                     "This also deletes messages whose buttons you may still need, such as a "
                     "check-in question or an offer to answer: answer those first. /help_now "
@@ -100,11 +136,17 @@ async def forget_button(update: Update, context: Context) -> None:
     for batch in await forget.deletable(turn.rt, turn.chat_id):
         await _delete(context, turn.chat_id, batch)
         await forget.forgotten(turn.rt, turn.chat_id, batch)
+    done = (
+        turn.t._(
+            "Done: the messages of the last 48 hours are deleted, from this device and from "
+            "our server."
+        )
+        if turn.on_web
+        else turn.t._("Done: the messages of the last 48 hours are deleted.")
+    )
     await context.bot.send_message(
         turn.chat_id,
-        turn.t._("Done: the messages of the last 48 hours are deleted.")
-        + "\n\n"
-        + in_the_app(turn.t),
+        done + "\n\n" + in_the_app(turn.t, web=turn.on_web),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 

@@ -82,7 +82,7 @@ def _awaiting(context: Context) -> _Awaiting:
     return context.application.bot_data[AWAITING_KEY]
 
 
-def _choice_text(t: Translator, choice: NameChoice) -> str:
+def _choice_text(t: Translator, choice: NameChoice, *, web: bool) -> str:
     assert choice.current is not None
     if choice.status is NameStatus.IN_CONTACT:
         return t._(
@@ -93,7 +93,7 @@ def _choice_text(t: Translator, choice: NameChoice) -> str:
         )
     return "\n\n".join(
         [
-            names.told_name(t, choice.current),
+            names.told_name(t, choice.current, web=web),
             t._(
                 "You can choose another name: press one below, or write the name you would "
                 "like (at most 24 characters, no links or phone numbers)."
@@ -138,7 +138,7 @@ async def _offer_choice(turn: Turn, *, edit: bool) -> None:
         )
         markup = keyboards.only_help_now(t)
     else:
-        text = _choice_text(t, choice)
+        text = _choice_text(t, choice, web=turn.on_web)
         markup = _choice_markup(t, choice)
     if choice.status is NameStatus.CAN_CHOOSE:
         _awaiting(turn.context).open(turn.chat_id, turn.rt.now())
@@ -159,7 +159,7 @@ async def _after_choice(turn: Turn, choice: NameChoice, *, edit: bool) -> None:
     if choice.status is not NameStatus.CAN_CHOOSE or choice.current is None:
         await _offer_choice(turn, edit=edit)
         return
-    done = names.told_name(turn.t, choice.current)
+    done = names.told_name(turn.t, choice.current, web=turn.on_web)
     if edit:
         await edit_pressed(turn, done)
     else:

@@ -17,7 +17,7 @@ async def privacy_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     await context.bot.send_message(
         turn.chat_id,
-        texts.privacy_notice(turn.t, turn.rt),
+        texts.privacy_notice(turn.t, turn.rt, web=turn.on_web),
         reply_markup=keyboards.only_help_now(turn.t),
     )
 
@@ -27,7 +27,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     turn = await begin(update, context)
     user = turn.person.user
     if user is None:
-        await context.bot.send_message(turn.chat_id, turn.t._("We have nothing stored about you."))
+        await context.bot.send_message(turn.chat_id, texts.nothing_stored(turn.t, web=turn.on_web))
         return
     copy = await privacy.copy_of_data(turn.rt, user)
     summary = "\n".join(
@@ -53,7 +53,7 @@ async def delete_command(update: Update, context: Context) -> None:
     """Asks for confirmation before erasing everything about the person."""
     turn = await begin(update, context)
     if turn.person.user is None:
-        await context.bot.send_message(turn.chat_id, turn.t._("We have nothing stored about you."))
+        await context.bot.send_message(turn.chat_id, texts.nothing_stored(turn.t, web=turn.on_web))
         return
     await context.bot.send_message(
         turn.chat_id,

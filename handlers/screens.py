@@ -15,7 +15,7 @@ from bot.config import labels
 from bot.config.lines import emergency_lines
 from bot.domain import Request, RequestStatus
 from bot.services import contacts as contact_service
-from bot.services import reports, waiting
+from bot.services import privacy, reports, waiting
 from bot.services.office_hours import is_open, next_opening
 from handlers import keyboards, texts
 from handlers.base import MEMORY_ASKED_AGE, Turn, call_unparsed
@@ -23,6 +23,8 @@ from handlers.keyboards import button
 
 
 def privacy_summary(turn: Turn) -> str:
+    """What is kept, before consent; in the web chat, where the conversation itself is kept on
+    our server and there is no Telegram name, its own bullets."""
     t, config = turn.t, turn.rt.config
     return "\n\n".join(
         [
@@ -32,22 +34,16 @@ def privacy_summary(turn: Turn) -> str:
                 "you use here, your language and when things happened. What you tell us about "
                 "how you feel is health data, and we treat it as such."
             ),
-            t._(
-                "• Telegram shows us your Telegram name; we do not store it. The name you use "
-                "here, made up by us or chosen by you, is stored, and your peer and our "
-                "coordinators see it. We never see your phone number."
-            ),
-            t._(
-                "• Your messages with the peer are passed on, not kept. Only the peer you talk "
-                "with and our coordinators see your request."
-            ),
-            t._(
-                "• This chat is an ordinary Telegram chat: Telegram keeps it on its servers, and "
-                "it is not end-to-end encrypted."
-            ),
+            *(_web_bullets(turn) if turn.on_web else _telegram_bullets(turn)),
             t._(
                 "• Everything is deleted {days} days after your request or contact has ended. "
                 "You can see it with /mydata and delete it with /delete at any time.",
+                days=config.retention_days,
+            )
+            if not turn.on_web
+            else t._(
+                "• Everything else is deleted {days} days after your request or contact has "
+                "ended. You can see it with /mydata and delete it with /delete at any time.",
                 days=config.retention_days,
             ),
             "\n".join(texts.confidentiality(t)),
@@ -72,12 +68,56 @@ def privacy_summary(turn: Turn) -> str:
     )
 
 
+def _telegram_bullets(turn: Turn) -> list[str]:
+    t = turn.t
+    return [
+        t._(
+            "• Telegram shows us your Telegram name; we do not store it. The name you use "
+            "here, made up by us or chosen by you, is stored, and your peer and our "
+            "coordinators see it. We never see your phone number."
+        ),
+        t._(
+            "• Your messages with the peer are passed on, not kept. Only the peer you talk "
+            "with and our coordinators see your request."
+        ),
+        t._(
+            "• This chat is an ordinary Telegram chat: Telegram keeps it on its servers, and "
+            "it is not end-to-end encrypted."
+        ),
+    ]
+
+
+def _web_bullets(turn: Turn) -> list[str]:
+    t = turn.t
+    return [
+        t._(
+            "• The web chat asks for no name, e-mail address or phone number, and we do not "
+            "store your IP address or which browser you use. The name you use here, made up "
+            "by us or chosen by you, is stored, and your peer and our coordinators see it."
+        ),
+        t._(
+            "• We keep this conversation (your messages and the ones you get here) on our "
+            "server, so that you can come back to it on this device. It is deleted when you use "
+            '/delete or "Forget this device" in the menu, or when you have not been here for '
+            "{days} days and have no request or contact open. Only the peer you talk with and "
+            "our coordinators see your request.",
+            days=turn.rt.config.web_chat.forget_after_days,
+        ),
+        t._(
+            "• Your browser keeps a key that lets you come back on this device, so anyone "
+            'using this device can read the conversation: on a shared device, choose "Forget '
+            'this device" in the menu when you are done.'
+        ),
+        "• " + privacy.peers_work_in_telegram(t),
+    ]
+
+
 async def ask_age_first(turn: Turn, preface: str | None = None) -> None:
     """Before consent, nothing is stored: the answer stays in memory until "I agree"."""
     t, config = turn.t, turn.rt.config
     rows = [[button(labels.age_band(t, band), f"age:{band.low}")] for band in config.age_bands]
     rows.append([keyboards.help_now_button(t)])
-    question = texts.age_question(t, config, before_consent=True)
+    question = texts.age_question(t, config, before_consent=True, web=turn.on_web)
     turn.user_data[MEMORY_ASKED_AGE] = True
     await call_unparsed(
         turn,

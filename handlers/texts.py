@@ -91,10 +91,21 @@ def confidentiality(t: Translator) -> list[str]:
     ]
 
 
-def privacy_notice(t: Translator, rt: Runtime) -> str:
+def privacy_notice(t: Translator, rt: Runtime, *, web: bool = False) -> str:
     """/privacy: the full notice, then who else may learn what is written (also for someone
-    who agreed before that was said)."""
-    return privacy.privacy_text(t, rt) + "\n\n" + "\n".join(confidentiality(t))
+    who agreed before that was said); `web`: the web chat's version."""
+    return privacy.privacy_text(t, rt, web=web) + "\n\n" + "\n".join(confidentiality(t))
+
+
+def nothing_stored(t: Translator, *, web: bool) -> str:
+    """/mydata or /delete from someone the bot keeps nothing about. In the web chat the
+    conversation itself is kept until the device is forgotten (`bot.web.chats`)."""
+    if not web:
+        return t._("We have nothing stored about you.")
+    return t._(
+        "We have nothing stored about you, apart from this conversation itself, which you see "
+        'here. "Forget this device" in the menu deletes it.'
+    )
 
 
 def expected_wait(t: Translator, wait: timedelta | None) -> str:
@@ -118,8 +129,9 @@ def expected_wait(t: Translator, wait: timedelta | None) -> str:
     )
 
 
-def age_question(t: Translator, config: Config, *, before_consent: bool) -> str:
-    """Asked before anything else, so nobody too young types their story first."""
+def age_question(t: Translator, config: Config, *, before_consent: bool, web: bool = False) -> str:
+    """Asked before anything else, so nobody too young types their story first. `web`: the
+    web chat keeps the conversation itself from the start, so "nothing" would not be true."""
     lines = [t._("First, how old are you?")]
     if config.minimum_age:
         lines.append(
@@ -131,27 +143,51 @@ def age_question(t: Translator, config: Config, *, before_consent: bool) -> str:
         )
     else:
         lines.append(t._("We ask so that your peer knows a little about you."))
-    if before_consent:
+    if before_consent and web:
+        lines.append(
+            t._(
+                "Nothing about you is stored yet, only this conversation, so that you can come "
+                "back to it on this device."
+            )
+        )
+    elif before_consent:
         lines.append(t._("Nothing is stored yet."))
     return "\n".join(lines)
 
 
-def youth_referral(t: Translator, config: Config, *, stored: bool) -> str:
+def youth_referral(t: Translator, config: Config, *, stored: bool, web: bool = False) -> str:
     """A kind referral for someone below the minimum age. `stored`: the bot keeps something
     about them from before (they agreed earlier, or pressed "I need help now"), so "nothing
-    was saved" would not be true; they are told what stays and how to delete it."""
-    kept = (
-        t._(
-            "What you just told me was not saved. What we kept from before (such as the "
-            "name you use here) stays until you delete it with /delete. If you are "
-            "in danger right now, call 112, or press the button below."
+    was saved" would not be true; they are told what stays and how to delete it. `web`: the
+    web chat keeps the conversation itself until the device is forgotten."""
+    if web:
+        kept = (
+            t._(
+                "What you just told me was not saved. What we kept from before (such as the "
+                'name you use here) stays until you delete it with /delete. "Forget this '
+                'device" in the menu deletes it and this conversation. If you are in danger '
+                "right now, call 112, or press the button below."
+            )
+            if stored
+            else t._(
+                'Nothing about you has been saved, only this conversation, which "Forget this '
+                'device" in the menu deletes. If you are in danger right now, call 112, or '
+                "press the button below."
+            )
         )
-        if stored
-        else t._(
-            "Nothing you told me has been saved. If you are in danger right now, call 112, "
-            "or press the button below."
+    else:
+        kept = (
+            t._(
+                "What you just told me was not saved. What we kept from before (such as the "
+                "name you use here) stays until you delete it with /delete. If you are "
+                "in danger right now, call 112, or press the button below."
+            )
+            if stored
+            else t._(
+                "Nothing you told me has been saved. If you are in danger right now, call 112, "
+                "or press the button below."
+            )
         )
-    )
     return "\n\n".join(
         [
             t._(

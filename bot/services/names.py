@@ -58,8 +58,11 @@ async def choose(rt: Runtime, user: User | None, text: str) -> NameChoice:
     return NameChoice(NameStatus.CAN_CHOOSE, name)
 
 
-def told_name(t: Translator, name: str) -> str:
-    """What the citizen is told about their name, wherever it is shown."""
+def told_name(t: Translator, name: str, *, web: bool = False) -> str:
+    """What the citizen is told about their name, wherever it is shown. `web`: the web chat,
+    where there is no other name to keep from them."""
+    if web:
+        return t._("Your peer and our coordinators know you as: {name}", name=name)
     return t._(
         "Your peer and our coordinators know you as: {name}\nThey never see your Telegram name.",
         name=name,

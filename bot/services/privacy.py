@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.delivery import notices
+from bot.domain import is_web_chat
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import backups, intake, matching
@@ -32,8 +33,12 @@ DRAFT_LIFETIME = timedelta(days=1)  # an unsent broadcast keeps its text no long
 RETENTION_STAMP = "retention.last_run"
 
 
-def privacy_text(t: Translator, rt: Runtime) -> str:
-    """The full privacy notice, in the person's language, with this deployment's facts."""
+def privacy_text(t: Translator, rt: Runtime, *, web: bool = False) -> str:
+    """The full privacy notice, in the person's language, with this deployment's facts.
+
+    `web`: for a person in the web chat, where the conversation itself is kept on our server
+    (`web_messages`), there is no Telegram name, and the browser keeps the key to come back.
+    """
     config = rt.config
     contact = config.privacy_contact or config.organisation_name
     return "\n\n".join(
@@ -56,13 +61,28 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "and times. We need it to "
                 "find you a peer and to keep you safe. We never keep the messages you exchange "
                 "with your peer; they are only passed on."
-            ),
+            )
+            if not web
+            else t._(
+                "What we keep, and why: the name you use here, your language, when you agreed "
+                "to this text, your requests (topic, wishes and any words you write for the peer), "
+                "which peer you talk with, check-ins you plan or answer, your optional feedback, "
+                "and times. We need it to find you a peer and to keep you safe."
+            )
+            + (" " + web_conversation_kept(t, config) if web else ""),
             t._(
                 "Your name: Telegram shows us the name on your Telegram profile with every "
                 "message. We do not store it, and it never reaches your peer. The name you use "
                 "here is another one: made up by us, or chosen by you (/name). We store that "
                 "name, and your peer and our coordinators see it. We never see your phone "
                 "number."
+            )
+            if not web
+            else t._(
+                "Your name: the web chat asks for no name, e-mail address or phone number, and "
+                "we do not store your IP address or which browser you use. The name you use "
+                "here is made up by us, or chosen by you (/name). We store that name, and your "
+                "peer and our coordinators see it."
             ),
             t._(
                 "Wellbeing questions (WHO-5): if you choose to answer them, we keep your answers "
@@ -99,7 +119,20 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "Telegram: this chat is an ordinary Telegram cloud chat. Telegram keeps it on its "
                 "servers; it is not end-to-end encrypted. Telegram is its own data controller: "
                 "a separate company outside the EU/EEA with its own privacy rules."
+            )
+            if not web
+            else t._(
+                "The web chat runs on {organisation}'s own server. Your browser keeps a secret "
+                "key that lets you come back to this conversation on this device; we keep only a "
+                "scrambled form of it, which cannot be turned back into the key. Anyone who can "
+                "use this browser on this device can read the conversation, so on a shared "
+                'device choose "Forget this device" in the menu when you are done. If you allow '
+                "notifications, your browser's push service (for example Google's or Apple's) "
+                "carries a short notification to you; it is encrypted, so that service cannot "
+                "read it.",
+                organisation=config.organisation_name,
             ),
+            *([peers_work_in_telegram(t)] if web else []),
             t._(
                 "Safety: if you ask for help now, or write something that suggests you are in "
                 "danger, coordinators are told so a person can help. For that one purpose we "
@@ -109,10 +142,39 @@ def privacy_text(t: Translator, rt: Runtime) -> str:
                 "How long: everything is deleted {days} days after your request or contact "
                 "has ended.",
                 days=config.retention_days,
+            )
+            if not web
+            else t._(
+                "How long: everything else is deleted {days} days after your request or "
+                "contact has ended.",
+                days=config.retention_days,
             ),
             *_rights(t, config),
             *_other_ways(t, config),
         ]
+    )
+
+
+def web_conversation_kept(t: Translator, config: Config) -> str:
+    """What the web chat keeps that Telegram's chats do not need from us: the conversation
+    itself, and when it goes (`bot.web.chats`: /delete empties it, "Forget this device" and
+    `forget_after_days` without a visit delete it, the latter once nothing of theirs is open)."""
+    return t._(
+        "In the web chat we also keep this conversation itself (your messages and the ones you "
+        "get here, your peer's too), so that you can come back to it on this device. It is "
+        'deleted when you use /delete or "Forget this device" in the menu, or when you have '
+        "not been here for {days} days and have no request or contact open.",
+        days=config.web_chat.forget_after_days,
+    )
+
+
+def peers_work_in_telegram(t: Translator) -> str:
+    """Peers and coordinators are on Telegram, so what reaches them from the web chat passes
+    through it: the one place a web citizen is told about Telegram, because it is true."""
+    return t._(
+        "Our peers and coordinators work in Telegram. Your request and what you write to your "
+        "peer reach them there, so Telegram carries it and keeps it in their chats. Telegram "
+        "is a separate company outside the EU/EEA with its own privacy rules."
     )
 
 
@@ -222,13 +284,24 @@ def what_remains(t: Translator, erasure: Erasure) -> list[str]:
                 erasure.media_kept,
             )
         )
-    if erasure.report_mark_until is not None:
+    if erasure.report_mark_until is not None and erasure.web_days is None:
         lines.append(
             t._(
                 "What remains: a peer reported a problem in your contact. Until {date} we keep "
                 "that report and the coordinators' decision, without your name, your Telegram "
                 "id or the peer's note, under a coded mark that only this service can match to "
                 "you if you come back. It is kept so that the decision still counts then.",
+                date=t.date(erasure.report_mark_until),
+            )
+        )
+    elif erasure.report_mark_until is not None:
+        lines.append(
+            t._(
+                "What remains: a peer reported a problem in your contact. Until {date} we keep "
+                "that report and the coordinators' decision, without your name, the number of "
+                "this conversation or the peer's note, under a coded mark that only this service "
+                "can match to this conversation if you come back to it. It is kept so that the "
+                "decision still counts then.",
                 date=t.date(erasure.report_mark_until),
             )
         )
@@ -242,13 +315,25 @@ def what_remains(t: Translator, erasure: Erasure) -> list[str]:
                 erasure.backup_days,
             )
         )
-    lines.append(
-        t._(
-            "Anonymous figures (how many asked, how many were helped) stay: nothing in them "
-            "points to you. Our chat here is kept by Telegram until you delete it in Telegram. "
-            "Take care of yourself."
+    if erasure.web_days is None:
+        lines.append(
+            t._(
+                "Anonymous figures (how many asked, how many were helped) stay: nothing in them "
+                "points to you. Our chat here is kept by Telegram until you delete it in "
+                "Telegram. Take care of yourself."
+            )
         )
-    )
+    else:
+        lines.append(
+            t._(
+                "Anonymous figures (how many asked, how many were helped) stay: nothing in them "
+                "points to you. Our conversation here has been deleted too: only this answer "
+                'remains, on this device and our server. "Forget this device" in the menu '
+                "deletes it as well; otherwise it goes after {days} days without a visit. Take "
+                "care of yourself.",
+                days=erasure.web_days,
+            )
+        )
     return lines
 
 
@@ -264,6 +349,9 @@ class Erasure:
     copies_withdrawn: int  # copies of their messages taken off the other side's screen
     media_kept: int  # pictures, voice messages, stickers older than 48 h Telegram keeps showing
     backup_days: int | None  # days until the last copy of the database holding them is gone
+    # In the web chat (the conversation is ours to delete): days without a visit until the
+    # answer left in it goes too; None on Telegram.
+    web_days: int | None = None
 
 
 async def erase(rt: Runtime, user: User) -> Erasure:
@@ -323,6 +411,7 @@ async def erase(rt: Runtime, user: User) -> Erasure:
         copies_withdrawn=withdrawn,
         media_kept=kept,
         backup_days=rt.config.backup_keep_days if await backups.copies_remain(rt) else None,
+        web_days=rt.config.web_chat.forget_after_days if is_web_chat(user.telegram_id) else None,
     )
 
 

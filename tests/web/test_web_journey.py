@@ -141,6 +141,7 @@ async def test_delete_in_the_web_chat_erases_the_person_and_the_transcript(
     await web.reload()
     # What remains is the answer about what remains; nothing they or the bot wrote before.
     assert len(web.messages) == 1 and web.messages[0]["from"] == "bot"
+    assert "only this answer remains" in web.messages[0]["text"]  # as it says (test_web_texts)
     assert "My secret words" not in str(web.messages)
     rows = await h.rt.storage.fetchall(
         "SELECT text FROM web_messages WHERE chat_id = ?", (chat_id,)
