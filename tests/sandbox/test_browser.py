@@ -189,7 +189,9 @@ async def test_the_controls_of_the_page(page: Any, running: Running) -> None:
     await page.get_by_role("button", name="+ Citizen").click()
     await page.get_by_role("button", name="+ Peer").click()
     await expect(page.locator("#phones .phone")).to_have_count(5)
-    roles = await page.locator("#phones .phone").evaluate_all("nodes => nodes.map(n => n.dataset.role)")
+    roles = await page.locator("#phones .phone").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.role)"
+    )
     assert roles == ["citizen", "citizen", "peer", "peer", "coordinator"]
     await page.screenshot(path=str(artifacts() / "4-controls.png"), animations="disabled")
 
