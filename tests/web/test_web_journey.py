@@ -271,3 +271,25 @@ async def test_a_device_not_seen_for_thirty_days_is_forgotten_once_nothing_is_op
     assert not await device_kept()
     assert (await web.read()).status == 401
     assert "citizen chose to leave" not in peer.texts[-1]  # the contact had ended before
+
+
+async def test_who5_ending_and_feedback_in_the_web_chat(harness: Harness, web: WebCitizen) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    await web.press("Answer the questions")
+    for number in range(1, 6):
+        assert any(f"Question {number} of 5" in text for text in web.texts)
+        await web.press("Most of the time")
+    assert any("Your score is" in text for text in web.texts)
+    rows = await h.rt.storage.fetchall("SELECT status, score FROM wellbeing")
+    assert [tuple(r) for r in rows] == [("answered", 80)]
+
+    await web.write("/end")
+    await web.press("End contact with")
+    await web.press("Yes, end it")
+    assert "has ended" in peer.texts[-1]
+    await web.press("4")
+    await web.write("It helped to talk.")
+    row = await h.rt.storage.fetchone("SELECT rating, comment FROM feedback")
+    assert row is not None and tuple(row) == (4, "It helped to talk.")
+    assert "It helped to talk." not in peer.texts[-1]
