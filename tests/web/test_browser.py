@@ -488,6 +488,7 @@ async def test_keyboard_alone_reaches_help_now_the_text_box_and_send(
     assert focus_ring != "none"  # the focus is visible
 
     await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_role("textbox", name="Write a message")).to_be_focused()
     await page.keyboard.type("Typed with the keyboard alone")
     await page.keyboard.press("Enter")
     await expect(page.locator(".message.me:not(.pending)").last).to_contain_text(
