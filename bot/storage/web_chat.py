@@ -241,6 +241,14 @@ async def since(db: Db, chat_id: int, seq: int) -> list[WebMessage]:
     return [_message(row) for row in rows]
 
 
+async def oldest(db: Db, chat_id: int) -> int | None:
+    """The first message id still kept; the ones before it were erased (/delete)."""
+    row = await db.fetchone(
+        "SELECT MIN(message_id) AS oldest FROM web_messages WHERE chat_id = ?", (chat_id,)
+    )
+    return row["oldest"] if row else None
+
+
 async def file_of(db: Db, chat_id: int, message_id: int) -> tuple[str, bytes] | None:
     row = await db.fetchone(
         "SELECT file_name, file_body FROM web_messages WHERE chat_id = ? AND message_id = ?"

@@ -186,6 +186,7 @@ class WebChatApp:
         return {
             "seq": transcript.seq,
             "messages": [self._message(message) for message in transcript.messages],
+            "oldest": transcript.oldest,
             "toasts": transcript.toasts,
             "language": session.language,
             "push": {

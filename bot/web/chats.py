@@ -61,6 +61,9 @@ class Transcript:
     seq: int
     messages: list[WebMessage]
     toasts: list[str]
+    # The first message still kept (None: none is). A page that shows older ones shows what
+    # /delete erased, which must go from the screen too, not only at the next visit.
+    oldest: int | None = None
 
 
 class WebChats:
@@ -376,7 +379,8 @@ class WebChats:
         messages = await store.since(self.rt.storage, chat_id, seq)
         toasts = self._toasts.pop(chat_id, [])
         latest = max([seq, *(message.seq for message in messages)])
-        return Transcript(latest, messages, toasts)
+        oldest = await store.oldest(self.rt.storage, chat_id)
+        return Transcript(latest, messages, toasts, oldest)
 
     async def file(self, session: Session, message_id: int) -> tuple[str, bytes] | None:
         return await store.file_of(self.rt.storage, session.chat_id, message_id)

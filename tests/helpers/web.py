@@ -100,6 +100,9 @@ class WebCitizen:
                     self.transcript.pop(message["id"], None)
                 else:
                     self.transcript[message["id"]] = message
+            oldest = answer.body["oldest"]
+            for number in [n for n in self.transcript if oldest is None or n < oldest]:
+                del self.transcript[number]  # erased (/delete): gone from the page at once
             self.seq = answer.body["seq"]
             self.toasts += answer.body["toasts"]
         return answer

@@ -88,6 +88,12 @@ def test_the_page_is_whole_and_in_the_persons_language(language: str) -> None:
     assert any(
         e.tag == "link" and e.attrs.get("href") == "/chat/static/chat.css" for e in parsed.elements
     )
+    # An empty icon of its own: otherwise the browser asks for /favicon.ico outside the chat's
+    # path, which the web chat does not serve (a 404 in the console of every visit).
+    assert any(
+        e.tag == "link" and e.attrs.get("rel") == "icon" and e.attrs.get("href") == "data:,"
+        for e in parsed.elements
+    )
     script = next(attrs for attrs, _ in parsed.scripts if attrs.get("src"))
     assert script["src"] == "/chat/static/chat.js"
     assert "defer" in script

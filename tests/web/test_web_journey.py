@@ -154,6 +154,25 @@ async def test_delete_in_the_web_chat_erases_the_person_and_the_transcript(
     assert "welcome" in web.texts[-1].lower()
 
 
+async def test_an_open_page_drops_what_delete_erased_without_a_reload(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    await in_web_contact(h, web)
+    await web.write("My secret words")
+    shown = set(web.transcript)  # what the open page shows, read piece by piece
+    await web.write("/delete")
+    await web.press("Yes, delete everything")
+    # Only what changed was read, and yet the page knows the rest is gone.
+    answer = await web.read()
+    assert answer.body["oldest"] == web.messages[0]["id"]
+    assert not shown & set(web.transcript)
+    assert len(web.messages) == 1 and web.messages[0]["from"] == "bot"
+    assert "My secret words" not in str(web.messages)
+    rows = await h.rt.storage.fetchall("SELECT message_id FROM web_messages")
+    assert [r[0] for r in rows] == [web.messages[0]["id"]]
+
+
 async def test_forget_this_device_ends_everything_and_the_secret_stops_working(
     harness: Harness, web: WebCitizen
 ) -> None:

@@ -317,6 +317,7 @@
     for (const message of messages) {
       if (upsert(message) && message.from === "me") mine = true;
     }
+    if (answer.oldest === null || Number.isInteger(answer.oldest)) prune(answer.oldest);
     updateQuickReplies();
     if (initial) {
       window.requestAnimationFrame(() => el.transcript.setAttribute("aria-live", "polite"));
@@ -376,6 +377,18 @@
     state.messages.set(message.id, { data: message, node });
     if (message.from === "me") dropPending(message);
     return true;
+  }
+
+  /** Messages before the oldest one the server still keeps were erased (/delete): they go
+   * from the screen at once, not only at the next visit. */
+  function prune(oldest) {
+    for (const [id, { node }] of state.messages) {
+      if (oldest !== null && id >= oldest) continue;
+      const hadFocus = node.contains(document.activeElement);
+      node.remove();
+      state.messages.delete(id);
+      if (hadFocus) el.message.focus();
+    }
   }
 
   /** Where a message with this id goes: before the first later one, before pending ones. */
