@@ -293,6 +293,11 @@ async def consent_given(update: Update, context: Context) -> str | int:
         chat_id=turn.chat_id,
         text=turn.t._(
             "Thank you. Your answer is saved; you can change your mind at any time. The "
+            "button at the top is always there if you need help now."
+        )
+        if turn.on_web  # the web page keeps it at the top, Telegram under the text box
+        else turn.t._(
+            "Thank you. Your answer is saved; you can change your mind at any time. The "
             "button at the bottom is always there if you need help now."
         ),
         reply_markup=keyboards.help_now_keyboard(turn.t),
