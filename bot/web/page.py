@@ -126,8 +126,8 @@ def render(t: Translator, *, base: str) -> str:
             ]
         ),
         "welcome_device": t._(
-            "No app and no account: this browser remembers the conversation until you choose "
-            '"Forget this device" in the menu.'
+            "No app and no account: this browser keeps the key to your conversation, so you "
+            'can come back to it here. "Forget this device" in the menu removes it.'
         ),
         "start": t._("Start a conversation"),
         "conversation": t._("Conversation"),
