@@ -1,5 +1,3 @@
-import re
-
 """Health: the command, /healthz and /metrics on the loopback listener."""
 
 import asyncio
