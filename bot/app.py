@@ -102,7 +102,7 @@ def build_application(
         ApplicationBuilder()
         .token(config.token or SANDBOX_TOKEN)
         .base_url(config.api_base_url)
-        .request(RecordingRequest(routing, rt.messages))
+        .request(RecordingRequest(routing, rt.messages, local=routing.answers_itself))
         .get_updates_request(RecordingRequest(polling, rt.messages))
         # No Updater and no PTB update queue: `UpdatePath` fetches, keeps the inbox and calls
         # `Application.process_update` itself, concurrently across chats, in order within one.

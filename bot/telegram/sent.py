@@ -11,7 +11,7 @@ create a message, one parse of Telegram's small answer.
 from __future__ import annotations
 
 import json
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
@@ -64,9 +64,17 @@ class RecordingRequest(BaseRequest):
     """A `BaseRequest` around the real one that reports ``(chat_id, message_id)`` of every
     message sent, and every successful call, to a `MessageLog`."""
 
-    def __init__(self, inner: BaseRequest, log: MessageLog) -> None:
+    def __init__(
+        self,
+        inner: BaseRequest,
+        log: MessageLog,
+        *,
+        local: Callable[[str, RequestData | None], bool] | None = None,
+    ) -> None:
         self.inner = inner
         self.log = log
+        # Calls answered without Telegram (the web chat's) are no sign that Telegram is there.
+        self.local = local
 
     @property
     def read_timeout(self) -> float | None:
@@ -98,7 +106,8 @@ class RecordingRequest(BaseRequest):
             pool_timeout=pool_timeout,
         )
         if 200 <= status <= 299 and self.log.recording:
-            self.log.contact()
+            if self.local is None or not self.local(url, request_data):
+                self.log.contact()
             endpoint = url.rsplit("/", 1)[-1]
             if endpoint.startswith(_NEW_MESSAGE) and endpoint not in _NOT_A_MESSAGE:
                 self._note_sent(request_data, payload)

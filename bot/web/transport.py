@@ -46,6 +46,12 @@ class WebRouting(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
+    def answers_itself(self, url: str, request_data: RequestData | None) -> bool:
+        """Whether a call is a web chat's, answered here without Telegram."""
+        return request_data is not None and _for_web(
+            url.rsplit("/", 1)[-1], request_data.parameters
+        )
+
     async def do_request(
         self,
         url: str,

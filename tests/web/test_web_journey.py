@@ -314,3 +314,18 @@ async def test_who5_ending_and_feedback_in_the_web_chat(harness: Harness, web: W
     row = await h.rt.storage.fetchone("SELECT rating, comment FROM feedback")
     assert row is not None and tuple(row) == (4, "It helped to talk.")
     assert "It helped to talk." not in peer.texts[-1]
+
+
+async def test_the_web_chats_answers_are_no_sign_that_telegram_is_there(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    await web.start("en", first=None)
+    h.rt.telegram_last_ok = None
+    answer = await web.call("POST", "/api/send", {"text": "/start"})
+    assert answer.status == 202
+    assert h.poller is not None
+    await h.poller.wait_idle()
+    await web.read()
+    assert "welcome" in web.texts[-1].lower()
+    assert h.rt.telegram_last_ok is None  # /healthz still tells when Telegram is unreachable
