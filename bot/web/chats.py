@@ -364,6 +364,8 @@ class WebChats:
         current = await store.by_chat(self.rt.storage, chat_id)
         if current is None:
             return Transcript(seq, [], [])
+        if seq > current.seq:  # a page from before a restore knows more than there is: start over
+            seq = 0
         if wait > 0 and current.seq <= seq and not self._toasts.get(chat_id):
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiting.setdefault(chat_id, set()).add(waiter)
@@ -378,7 +380,9 @@ class WebChats:
             self._polled[chat_id] = self.rt.now()
         messages = await store.since(self.rt.storage, chat_id, seq)
         toasts = self._toasts.pop(chat_id, [])
-        latest = max([seq, *(message.seq for message in messages)])
+        # The counter as read before waiting is reached too: changes that left no row (an
+        # erased transcript) must not make the page ask again and again.
+        latest = max([seq, current.seq, *(message.seq for message in messages)])
         oldest = await store.oldest(self.rt.storage, chat_id)
         return Transcript(latest, messages, toasts, oldest)
 

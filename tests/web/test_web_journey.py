@@ -329,3 +329,15 @@ async def test_the_web_chats_answers_are_no_sign_that_telegram_is_there(
     await web.read()
     assert "welcome" in web.texts[-1].lower()
     assert h.rt.telegram_last_ok is None  # /healthz still tells when Telegram is unreachable
+
+
+async def test_a_page_that_knows_more_than_there_is_gets_the_whole_transcript(
+    harness: Harness, web: WebCitizen
+) -> None:
+    await web.start("en")
+    answer = await web.call("GET", "/api/messages", after="999999")
+    assert answer.status == 200
+    assert [m["id"] for m in answer.body["messages"]] == [1, 2]  # from a restore: start over
+    assert answer.body["seq"] == 2
+    for odd in ("-5", "x", "1e9", ""):
+        assert (await web.call("GET", "/api/messages", after=odd)).status == 200
