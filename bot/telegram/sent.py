@@ -19,6 +19,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.runtime import Runtime
 from bot.services import health
 from bot.storage import recent_messages
+from bot.telegram.wrapped import Timeouts, WrappedRequest
 
 # The last (message id, from the bot) pairs of a chat, in memory: before consent nothing is
 # stored, so these wait here until the person agrees; then `/forget` can delete them too.
@@ -60,9 +61,9 @@ class MessageLog:
             health.contact_made(self.rt)
 
 
-class RecordingRequest(BaseRequest):
-    """A `BaseRequest` around the real one that reports ``(chat_id, message_id)`` of every
-    message sent, and every successful call, to a `MessageLog`."""
+class RecordingRequest(WrappedRequest):
+    """A request layer that reports ``(chat_id, message_id)`` of every message sent, and every
+    successful call, to a `MessageLog`."""
 
     def __init__(
         self,
@@ -71,40 +72,15 @@ class RecordingRequest(BaseRequest):
         *,
         local: Callable[[str, RequestData | None], bool] | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.log = log
         # Calls answered without Telegram (the web chat's) are no sign that Telegram is there.
         self.local = local
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    async def handle(
+        self, url: str, method: str, request_data: RequestData | None, timeouts: Timeouts
     ) -> tuple[int, bytes]:
-        status, payload = await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+        status, payload = await self.pass_on(url, method, request_data, timeouts)
         if 200 <= status <= 299 and self.log.recording:
             if self.local is None or not self.local(url, request_data):
                 self.log.contact()

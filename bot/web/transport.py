@@ -17,6 +17,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot.domain import is_web_chat
+from bot.telegram.wrapped import Timeouts, WrappedRequest
 from bot.web.chats import WebChats
 
 log = logging.getLogger(__name__)
@@ -26,25 +27,15 @@ _ACCEPTED = {"sendChatAction", "setMyCommands", "deleteMyCommands", "setChatMenu
 _BLOCKED = (403, "Forbidden: bot was blocked by the user")
 
 
-class WebRouting(BaseRequest):
-    """A `BaseRequest` that keeps web chats' calls for `WebChats` and passes on the rest."""
+class WebRouting(WrappedRequest):
+    """A request layer that keeps web chats' calls for `WebChats` and passes on the rest."""
 
     def __init__(self, inner: BaseRequest, chats: Callable[[], WebChats | None]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.chats = chats
         # Set by the application factory: a Bot API call made through the bot (for a web
         # chat's message copied to Telegram, which is sent again as text).
         self.resend: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     def answers_itself(self, url: str, request_data: RequestData | None) -> bool:
         """Whether a call is a web chat's, answered here without Telegram."""
@@ -52,15 +43,8 @@ class WebRouting(BaseRequest):
             url.rsplit("/", 1)[-1], request_data.parameters
         )
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    async def handle(
+        self, url: str, method: str, request_data: RequestData | None, timeouts: Timeouts
     ) -> tuple[int, bytes]:
         chats = self.chats()
         if request_data is not None:
@@ -76,15 +60,7 @@ class WebRouting(BaseRequest):
                 and is_web_chat(params.get("from_chat_id"))
             ):
                 return await self._copy_as_text(chats, params)
-        return await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+        return await self.pass_on(url, method, request_data, timeouts)
 
     async def _copy_as_text(self, chats: WebChats, params: dict[str, Any]) -> tuple[int, bytes]:
         """A web chat's message copied to Telegram (a message too long for the name line, a
