@@ -116,9 +116,9 @@ class WebChats:
         await people.choose_language(self.rt, session.chat_id, language)
 
     async def forget(self, session: Session) -> None:
-        """ "Forget this device": nobody can come back to this conversation, so everything
-        about its person is erased as /delete does (their contact ends, the other side is told
-        neutrally), then the conversation and its transcript go."""
+        """The menu's *Forget this device*: nobody can come back to this conversation, so
+        everything about its person is erased as /delete does (their contact ends, the other
+        side is told neutrally), then the conversation and its transcript go."""
         await self._forget_chat(session.chat_id)
 
     async def _forget_chat(self, chat_id: int) -> None:
@@ -131,6 +131,7 @@ class WebChats:
         self._toasts.pop(chat_id, None)
         self._polled.pop(chat_id, None)
         self._pushed.pop(chat_id, None)
+        self._told_later.discard(chat_id)
         self._wake(chat_id)
 
     async def forget_idle(self) -> int:
