@@ -176,10 +176,7 @@ class WebChatApp:
 
     async def messages(self, request: web.BaseRequest) -> dict[str, Any]:
         session = await self._session(request)
-        try:
-            after = max(0, int(request.query.get("after", "0")))
-        except ValueError:
-            after = 0
+        after = _digits(request.query.get("after", "0")) or 0
         wait = LONG_POLL if request.query.get("wait") == "1" else 0
         transcript = await self.chats.since(session, after, wait=wait)
         push = self.chats.push
@@ -226,7 +223,7 @@ class WebChatApp:
         t = self.rt.translator(session.language)
         body = await self._json(request, session)
         message_id, data = body.get("message_id"), body.get("data")
-        if not isinstance(message_id, int) or not isinstance(data, str) or len(data) > 64:
+        if _number(message_id) is None or not isinstance(data, str) or len(data) > 64:
             raise Refused(400, t._("That button is no longer valid."))
         self._count_message(session, t)
         if not await self.chats.press(session, message_id, data):
@@ -266,7 +263,8 @@ class WebChatApp:
 
     async def file(self, request: web.BaseRequest, number: str) -> web.Response:
         session = await self._session(request)
-        found = await self.chats.file(session, int(number)) if number.isdigit() else None
+        message_id = _digits(number)
+        found = await self.chats.file(session, message_id) if message_id is not None else None
         if found is None:
             return web.Response(status=404, text="not found\n")
         name, body = found
@@ -399,6 +397,19 @@ def _keyboard(markup: dict[str, Any]) -> list[list[str]] | None:
         for row in keyboard
         if isinstance(row, list)
     ]
+
+
+def _number(value: object) -> int | None:
+    """A count or id from the page (a JSON number, or digits in a path or query): a whole
+    number SQLite can hold, else None. A larger one, a digit such as "²" or a boolean would
+    fail in the database or mean something else."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+def _digits(text: str) -> int | None:
+    return _number(int(text)) if text.isascii() and text.isdigit() else None
 
 
 def _accepted_language(header: str) -> str | None:

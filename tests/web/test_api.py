@@ -183,3 +183,18 @@ async def test_one_address_is_limited_in_all_it_asks_and_told_when_to_come_back(
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     harness.clock.advance(timedelta(minutes=1))
     assert (await visitor.call("GET", "/static/chat.css")).status == 200
+
+
+async def test_numbers_too_large_for_the_database_get_an_answer_not_an_error(
+    web: WebCitizen,
+) -> None:
+    await web.start("en")
+    huge = "9" * 30
+    everything = await web.call("GET", "/api/messages", after=huge)
+    assert everything.status == 200 and everything.body["messages"], everything.body
+    for path in (f"/api/file/{huge}", "/api/file/²", "/api/file/-1"):
+        assert (await web.call("GET", path)).status == 404, path
+    for message_id in (10**30, True, -1, 2**63):
+        press = await web.call("POST", "/api/press", {"message_id": message_id, "data": "x"})
+        assert press.status == 400, message_id
+        assert press.body["error"] == "That button is no longer valid."
