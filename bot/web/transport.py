@@ -132,11 +132,14 @@ async def _answer(
         )
     elif endpoint == "copyMessage":
         sent = await chats.bot_sends(chat_id, *await _copy_note(chats, chat_id, params), markup)
-    elif endpoint in ("editMessageText", "editMessageReplyMarkup"):
-        text = str(params.get("text", "")) if endpoint == "editMessageText" else None
-        sent = await chats.bot_edits(
-            chat_id, int(params["message_id"]), text, _entities(params, "entities"), markup
-        )
+    elif endpoint in ("editMessageText", "editMessageCaption", "editMessageReplyMarkup"):
+        # A caption is the text of a web message (a file's, or a picture's named in words),
+        # so editing it (a peer's /delete withdrawing an old picture) edits that text.
+        caption = endpoint == "editMessageCaption"
+        text = params.get("caption" if caption else "text")
+        text = None if endpoint == "editMessageReplyMarkup" else str(text or "")
+        entities = _entities(params, "caption_entities" if caption else "entities")
+        sent = await chats.bot_edits(chat_id, int(params["message_id"]), text, entities, markup)
         if sent is None and await chats.exists(chat_id):
             return _error(400, "Bad Request: message to edit not found")
     elif endpoint in ("deleteMessage", "deleteMessages"):

@@ -314,3 +314,22 @@ async def test_who5_ending_and_feedback_in_the_web_chat(harness: Harness, web: W
     row = await h.rt.storage.fetchone("SELECT rating, comment FROM feedback")
     assert row is not None and tuple(row) == (4, "It helped to talk.")
     assert "It helped to talk." not in peer.texts[-1]
+
+
+async def test_a_peers_delete_withdraws_the_caption_of_an_old_picture_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    peer.send_photo(caption="the view from my walk")
+    await h.settle()
+    await web.read()
+    assert "the view from my walk" in web.texts[-1]
+    await h.tick(timedelta(hours=50))  # too old to delete: Telegram edits the caption
+    peer.send_text("/delete")
+    await h.settle()
+    peer.press_button("Yes, delete everything")
+    await h.settle()
+    await web.read()
+    assert not any("the view from my walk" in text for text in web.texts), web.texts
+    assert "(This message has been withdrawn by its sender.)" in web.texts
