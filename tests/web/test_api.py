@@ -198,3 +198,18 @@ async def test_numbers_too_large_for_the_database_get_an_answer_not_an_error(
         press = await web.call("POST", "/api/press", {"message_id": message_id, "data": "x"})
         assert press.status == 400, message_id
         assert press.body["error"] == "That button is no longer valid."
+
+
+async def test_answers_to_presses_a_page_never_reads_do_not_pile_up(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """A script that presses and never reads: the short answers (toasts) kept in memory for
+    the page stay a few, the newest, as Telegram shows only the latest."""
+    await web.start("en")
+    await web.read()
+    assert harness.app is not None
+    chat = await web.chat_id()
+    for n in range(50):
+        await harness.app.bot.answer_callback_query(f"web-{chat}-{n}", text=f"answer {n}")
+    answer = await web.read()
+    assert answer.body["toasts"] == ["answer 47", "answer 48", "answer 49"]
