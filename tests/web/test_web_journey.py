@@ -333,3 +333,27 @@ async def test_a_peers_delete_withdraws_the_caption_of_an_old_picture_in_the_web
     await web.read()
     assert not any("the view from my walk" in text for text in web.texts), web.texts
     assert "(This message has been withdrawn by its sender.)" in web.texts
+
+
+async def test_a_peer_invitation_cannot_be_used_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """Peers work in Telegram: an invitation typed into the web chat makes nobody a peer, and
+    stays unused for Telegram."""
+    h = harness
+    coordinator = h.user(COORDINATOR, "Coco", language="en")
+    coordinator.send_text("/invite")
+    await h.settle()
+    payload = coordinator.texts[-1].split()[-1].split("start=")[1]
+    await web.start("en", first=None)
+    await web.write(f"/start {payload}")
+    assert "Please open the link in the Telegram app." in web.texts[-1]
+    chat = await web.chat_id()
+    role = await h.rt.storage.fetchone("SELECT role FROM users WHERE telegram_id = ?", (chat,))
+    assert role is None or role[0] == "citizen"
+    profiles = await h.rt.storage.fetchone("SELECT COUNT(*) FROM peer_profiles")
+    assert profiles is not None and profiles[0] == 0
+    peer = h.user(2001, "Maja", language="en")
+    peer.send_text(f"/start {payload}")
+    await h.settle()
+    assert "Which name should citizens see?" in peer.texts[-1]
