@@ -152,7 +152,16 @@ async def _answer(
     elif endpoint == "getChat":
         if not await chats.exists(chat_id):
             return _error(400, "Bad Request: chat not found")
-        return _ok({"id": chat_id, "type": "private", "first_name": ""})
+        # The fields Telegram always gives (PTB requires them to read a ChatFullInfo).
+        return _ok(
+            {
+                "id": chat_id,
+                "type": "private",
+                "first_name": "",
+                "accent_color_id": 0,
+                "max_reaction_count": 0,
+            }
+        )
     else:
         log.warning("the web chat has no %s; refused", endpoint)
         return _error(400, f"Bad Request: {endpoint} is not available in the web chat")

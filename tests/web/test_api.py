@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import aiohttp
+import pytest
+from telegram.error import BadRequest
 
 from tests.helpers.harness import Harness
 from tests.helpers.web import WebCitizen
@@ -213,3 +215,17 @@ async def test_answers_to_presses_a_page_never_reads_do_not_pile_up(
         await harness.app.bot.answer_callback_query(f"web-{chat}-{n}", text=f"answer {n}")
     answer = await web.read()
     assert answer.body["toasts"] == ["answer 47", "answer 48", "answer 49"]
+
+
+async def test_the_bot_can_read_a_web_chat_as_telegram_describes_a_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """getChat answers what PTB can read (a full chat info), and a forgotten chat is not found."""
+    await web.start("en")
+    assert harness.app is not None
+    chat = await web.chat_id()
+    info = await harness.app.bot.get_chat(chat)
+    assert info.id == chat and info.type == "private"
+    await web.call("POST", "/api/forget")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await harness.app.bot.get_chat(chat)
