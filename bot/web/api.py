@@ -318,7 +318,14 @@ class WebChatApp:
         t = self._translator(request, session)
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise Refused(413, t._("That is more than a message can hold."))
-        raw = await request.content.read(MAX_BODY + 1)
+        # `read(n)` answers with what has arrived so far: a body the network delivers in
+        # pieces is read piece by piece, to its end or just past the limit.
+        raw = b""
+        while len(raw) <= MAX_BODY:
+            piece = await request.content.read(MAX_BODY + 1 - len(raw))
+            if not piece:
+                break
+            raw += piece
         if len(raw) > MAX_BODY:
             raise Refused(413, t._("That is more than a message can hold."))
         try:

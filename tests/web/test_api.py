@@ -3,6 +3,9 @@ secrets that do not open anything, and the headers that keep the page to itself.
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -229,3 +232,26 @@ async def test_the_bot_can_read_a_web_chat_as_telegram_describes_a_chat(
     await web.call("POST", "/api/forget")
     with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await harness.app.bot.get_chat(chat)
+
+
+async def test_a_message_that_arrives_in_pieces_is_read_whole(web: WebCitizen) -> None:
+    """A body the network delivers in several pieces (as a proxy or a slow phone may) is
+    read to its end, not judged by its first piece."""
+    await web.start("en")
+    text = "Hej " * 1000
+    body = json.dumps({"text": text}).encode()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        yield body[:100]
+        for _ in range(50):  # let the server take the first piece on its own
+            await asyncio.sleep(0)
+        yield body[100:]
+
+    async with web.session.post(
+        web.base + "/api/send",
+        data=pieces(),
+        headers={"Authorization": f"Bearer {web.secret}", "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 202, await response.text()
+    await web.read()
+    assert [m["text"] for m in web.messages if m["from"] == "me"][-1] == text
