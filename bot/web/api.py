@@ -8,6 +8,7 @@ in memory only: it is never logged or stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # as Telegram's
 MAX_BODY = 64 * 1024
+BODY_WITHIN = 10.0  # seconds to send a body once the request's head arrived
 LONG_POLL = 25.0
 MAX_CONNECTIONS = 2048  # each open page holds one long poll
 # Path under the base -> (file in bot/web/static, type). The service worker is served from the
@@ -320,12 +322,20 @@ class WebChatApp:
             raise Refused(413, t._("That is more than a message can hold."))
         # `read(n)` answers with what has arrived so far: a body the network delivers in
         # pieces is read piece by piece, to its end or just past the limit.
+        # A deadline too: a body that drips in would hold its connection (and one of the
+        # server's few) for as long as the sender likes.
         raw = b""
-        while len(raw) <= MAX_BODY:
-            piece = await request.content.read(MAX_BODY + 1 - len(raw))
-            if not piece:
-                break
-            raw += piece
+        try:
+            async with asyncio.timeout(BODY_WITHIN):
+                while len(raw) <= MAX_BODY:
+                    piece = await request.content.read(MAX_BODY + 1 - len(raw))
+                    if not piece:
+                        break
+                    raw += piece
+        except TimeoutError:
+            raise Refused(
+                408, t._("Your message took too long to arrive. Please try again.")
+            ) from None
         if len(raw) > MAX_BODY:
             raise Refused(413, t._("That is more than a message can hold."))
         try:

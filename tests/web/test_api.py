@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ import aiohttp
 import pytest
 from telegram.error import BadRequest
 
+from bot.web import api
 from tests.helpers.harness import Harness
 from tests.helpers.web import WebCitizen
 
@@ -255,3 +257,33 @@ async def test_a_message_that_arrives_in_pieces_is_read_whole(web: WebCitizen) -
         assert response.status == 202, await response.text()
     await web.read()
     assert [m["text"] for m in web.messages if m["from"] == "me"][-1] == text
+
+
+async def test_a_body_that_drips_in_is_not_waited_for_forever(
+    web: WebCitizen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender who starts a message and never finishes it does not hold a connection (one of
+    the server's few) for as long as they like."""
+    monkeypatch.setattr(api, "BODY_WITHIN", 0.2)
+    await web.start("en")
+    assert web.h.web is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", web.h.web.port)
+    path = web.h.config.web_chat.path + "/api/send"
+    writer.write(
+        (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {web.secret}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            '{"text": "hel'
+        ).encode()
+    )
+    await writer.drain()
+    try:
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"Content-Length: (\d+)", head, re.IGNORECASE)
+            assert length is not None, head
+            answer = await reader.readexactly(int(length.group(1)))
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 408"), head
+    assert b"Your message took too long to arrive. Please try again." in answer
