@@ -88,6 +88,15 @@ async def show(turn: Turn, profile: PeerProfile, step: Step, *, edit: bool) -> s
 async def start_with_invite(update: Update, context: Context) -> str | int:
     """Uses the invitation in the deep link and asks for the peer's name."""
     turn = await begin(update, context)
+    if turn.on_web:
+        await context.bot.send_message(
+            turn.chat_id,
+            turn.t._(
+                "Invitations for peers work in Telegram, where peers get requests and talk "
+                "with coordinators. Please open the link in the Telegram app."
+            ),
+        )
+        return END
     payload = (context.args or [""])[0]
     user = await peers.redeem(turn.rt, payload, turn.person.telegram_id, turn.person.language)
     profile = await peers.profile_of(turn.rt, user)

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.config import Config
 from bot.delivery import notices
+from bot.domain import is_web_chat
 from bot.errors import UserInputError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
@@ -73,6 +74,8 @@ class _InvalidInvite(Exception):
 
 
 async def redeem(rt: Runtime, payload: str, telegram_id: int, language: str) -> User | None:
+    if is_web_chat(telegram_id):  # peers work in Telegram: offers and coordinators reach them there
+        return None
     try:
         return await redeem_invite(rt, payload, telegram_id, language)
     except _InvalidInvite:

@@ -87,12 +87,14 @@ _MESSAGE = (
 async def create_session(
     tx: Transaction, chat_id: int, secret_hash: bytes, language: str, now: datetime
 ) -> bool:
-    """False when the chat id is taken (the caller draws another)."""
+    """False when the chat id is taken (the caller draws another). Times to the minute, as
+    every visit is kept (`seen`)."""
+    minute = now.replace(second=0, microsecond=0).isoformat()
     return bool(
         await tx.execute_rowcount(
             "INSERT OR IGNORE INTO web_sessions (chat_id, secret_hash, language, created_at,"
             " seen_at) VALUES (?, ?, ?, ?, ?)",
-            (chat_id, secret_hash, language, now.isoformat(), now.isoformat()),
+            (chat_id, secret_hash, language, minute, minute),
         )
     )
 

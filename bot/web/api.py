@@ -8,6 +8,7 @@ in memory only: it is never logged or stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # as Telegram's
 MAX_BODY = 64 * 1024
+BODY_WITHIN = 10.0  # seconds to send a body once the request's head arrived
 LONG_POLL = 25.0
 MAX_CONNECTIONS = 2048  # each open page holds one long poll
 # Path under the base -> (file in bot/web/static, type). The service worker is served from the
@@ -176,10 +178,7 @@ class WebChatApp:
 
     async def messages(self, request: web.BaseRequest) -> dict[str, Any]:
         session = await self._session(request)
-        try:
-            after = max(0, int(request.query.get("after", "0")))
-        except ValueError:
-            after = 0
+        after = _digits(request.query.get("after", "0")) or 0
         wait = LONG_POLL if request.query.get("wait") == "1" else 0
         transcript = await self.chats.since(session, after, wait=wait)
         push = self.chats.push
@@ -226,7 +225,7 @@ class WebChatApp:
         t = self.rt.translator(session.language)
         body = await self._json(request, session)
         message_id, data = body.get("message_id"), body.get("data")
-        if not isinstance(message_id, int) or not isinstance(data, str) or len(data) > 64:
+        if _number(message_id) is None or not isinstance(data, str) or len(data) > 64:
             raise Refused(400, t._("That button is no longer valid."))
         self._count_message(session, t)
         if not await self.chats.press(session, message_id, data):
@@ -266,7 +265,8 @@ class WebChatApp:
 
     async def file(self, request: web.BaseRequest, number: str) -> web.Response:
         session = await self._session(request)
-        found = await self.chats.file(session, int(number)) if number.isdigit() else None
+        message_id = _digits(number)
+        found = await self.chats.file(session, message_id) if message_id is not None else None
         if found is None:
             return web.Response(status=404, text="not found\n")
         name, body = found
@@ -320,7 +320,22 @@ class WebChatApp:
         t = self._translator(request, session)
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise Refused(413, t._("That is more than a message can hold."))
-        raw = await request.content.read(MAX_BODY + 1)
+        # `read(n)` answers with what has arrived so far: a body the network delivers in
+        # pieces is read piece by piece, to its end or just past the limit.
+        # A deadline too: a body that drips in would hold its connection (and one of the
+        # server's few) for as long as the sender likes.
+        raw = b""
+        try:
+            async with asyncio.timeout(BODY_WITHIN):
+                while len(raw) <= MAX_BODY:
+                    piece = await request.content.read(MAX_BODY + 1 - len(raw))
+                    if not piece:
+                        break
+                    raw += piece
+        except TimeoutError:
+            raise Refused(
+                408, t._("Your message took too long to arrive. Please try again.")
+            ) from None
         if len(raw) > MAX_BODY:
             raise Refused(413, t._("That is more than a message can hold."))
         try:
@@ -399,6 +414,19 @@ def _keyboard(markup: dict[str, Any]) -> list[list[str]] | None:
         for row in keyboard
         if isinstance(row, list)
     ]
+
+
+def _number(value: object) -> int | None:
+    """A count or id from the page (a JSON number, or digits in a path or query): a whole
+    number SQLite can hold, else None. A larger one, a digit such as "²" or a boolean would
+    fail in the database or mean something else."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+def _digits(text: str) -> int | None:
+    return _number(int(text)) if text.isascii() and text.isdigit() else None
 
 
 def _accepted_language(header: str) -> str | None:

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 ONLINE_FOR = timedelta(seconds=40)  # a page that polled this recently is open
 PUSH_EVERY = timedelta(seconds=30)  # at most one notification per conversation this often
+MAX_TOASTS = 3  # short answers kept for a page until it reads them: the newest
 COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
 
 
@@ -352,7 +353,9 @@ class WebChats:
 
     def toast(self, chat_id: int, text: str) -> None:
         """A callback answer's text: shown once, briefly, like Telegram's; kept in memory."""
-        self._toasts.setdefault(chat_id, []).append(text[:200])
+        toasts = self._toasts.setdefault(chat_id, [])
+        toasts.append(text[:200])
+        del toasts[:-MAX_TOASTS]  # a page that presses and never reads cannot grow memory
         self._wake(chat_id)
 
     # -- what the browser reads ----------------------------------------------------------------

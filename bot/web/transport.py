@@ -114,11 +114,14 @@ async def _answer(
         )
     elif endpoint == "copyMessage":
         sent = await chats.bot_sends(chat_id, *await _copy_note(chats, chat_id, params), markup)
-    elif endpoint in ("editMessageText", "editMessageReplyMarkup"):
-        text = str(params.get("text", "")) if endpoint == "editMessageText" else None
-        sent = await chats.bot_edits(
-            chat_id, int(params["message_id"]), text, _entities(params, "entities"), markup
-        )
+    elif endpoint in ("editMessageText", "editMessageCaption", "editMessageReplyMarkup"):
+        # A caption is the text of a web message (a file's, or a picture's named in words),
+        # so editing it (a peer's /delete withdrawing an old picture) edits that text.
+        caption = endpoint == "editMessageCaption"
+        text = params.get("caption" if caption else "text")
+        text = None if endpoint == "editMessageReplyMarkup" else str(text or "")
+        entities = _entities(params, "caption_entities" if caption else "entities")
+        sent = await chats.bot_edits(chat_id, int(params["message_id"]), text, entities, markup)
         if sent is None and await chats.exists(chat_id):
             return _error(400, "Bad Request: message to edit not found")
     elif endpoint in ("deleteMessage", "deleteMessages"):
@@ -131,7 +134,16 @@ async def _answer(
     elif endpoint == "getChat":
         if not await chats.exists(chat_id):
             return _error(400, "Bad Request: chat not found")
-        return _ok({"id": chat_id, "type": "private", "first_name": ""})
+        # The fields Telegram always gives (PTB requires them to read a ChatFullInfo).
+        return _ok(
+            {
+                "id": chat_id,
+                "type": "private",
+                "first_name": "",
+                "accent_color_id": 0,
+                "max_reaction_count": 0,
+            }
+        )
     else:
         log.warning("the web chat has no %s; refused", endpoint)
         return _error(400, f"Bad Request: {endpoint} is not available in the web chat")

@@ -3,10 +3,17 @@ secrets that do not open anything, and the headers that keep the page to itself.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
+import pytest
+from telegram.error import BadRequest
 
+from bot.web import api
 from tests.helpers.harness import Harness
 from tests.helpers.web import WebCitizen
 
@@ -183,3 +190,100 @@ async def test_one_address_is_limited_in_all_it_asks_and_told_when_to_come_back(
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     harness.clock.advance(timedelta(minutes=1))
     assert (await visitor.call("GET", "/static/chat.css")).status == 200
+
+
+async def test_numbers_too_large_for_the_database_get_an_answer_not_an_error(
+    web: WebCitizen,
+) -> None:
+    await web.start("en")
+    huge = "9" * 30
+    everything = await web.call("GET", "/api/messages", after=huge)
+    assert everything.status == 200 and everything.body["messages"], everything.body
+    for path in (f"/api/file/{huge}", "/api/file/²", "/api/file/-1"):
+        assert (await web.call("GET", path)).status == 404, path
+    for message_id in (10**30, True, -1, 2**63):
+        press = await web.call("POST", "/api/press", {"message_id": message_id, "data": "x"})
+        assert press.status == 400, message_id
+        assert press.body["error"] == "That button is no longer valid."
+
+
+async def test_answers_to_presses_a_page_never_reads_do_not_pile_up(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """A script that presses and never reads: the short answers (toasts) kept in memory for
+    the page stay a few, the newest, as Telegram shows only the latest."""
+    await web.start("en")
+    await web.read()
+    assert harness.app is not None
+    chat = await web.chat_id()
+    for n in range(50):
+        await harness.app.bot.answer_callback_query(f"web-{chat}-{n}", text=f"answer {n}")
+    answer = await web.read()
+    assert answer.body["toasts"] == ["answer 47", "answer 48", "answer 49"]
+
+
+async def test_the_bot_can_read_a_web_chat_as_telegram_describes_a_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """getChat answers what PTB can read (a full chat info), and a forgotten chat is not found."""
+    await web.start("en")
+    assert harness.app is not None
+    chat = await web.chat_id()
+    info = await harness.app.bot.get_chat(chat)
+    assert info.id == chat and info.type == "private"
+    await web.call("POST", "/api/forget")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await harness.app.bot.get_chat(chat)
+
+
+async def test_a_message_that_arrives_in_pieces_is_read_whole(web: WebCitizen) -> None:
+    """A body the network delivers in several pieces (as a proxy or a slow phone may) is
+    read to its end, not judged by its first piece."""
+    await web.start("en")
+    text = "Hej " * 1000
+    body = json.dumps({"text": text}).encode()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        yield body[:100]
+        for _ in range(50):  # let the server take the first piece on its own
+            await asyncio.sleep(0)
+        yield body[100:]
+
+    async with web.session.post(
+        web.base + "/api/send",
+        data=pieces(),
+        headers={"Authorization": f"Bearer {web.secret}", "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 202, await response.text()
+    await web.read()
+    assert [m["text"] for m in web.messages if m["from"] == "me"][-1] == text
+
+
+async def test_a_body_that_drips_in_is_not_waited_for_forever(
+    web: WebCitizen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender who starts a message and never finishes it does not hold a connection (one of
+    the server's few) for as long as they like."""
+    monkeypatch.setattr(api, "BODY_WITHIN", 0.2)
+    await web.start("en")
+    assert web.h.web is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", web.h.web.port)
+    path = web.h.config.web_chat.path + "/api/send"
+    writer.write(
+        (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {web.secret}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            '{"text": "hel'
+        ).encode()
+    )
+    await writer.drain()
+    try:
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"Content-Length: (\d+)", head, re.IGNORECASE)
+            assert length is not None, head
+            answer = await reader.readexactly(int(length.group(1)))
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 408"), head
+    assert b"Your message took too long to arrive. Please try again." in answer

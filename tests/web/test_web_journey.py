@@ -346,3 +346,46 @@ async def test_a_page_that_knows_more_than_there_is_gets_the_whole_transcript(
     assert answer.body["seq"] == 2
     for odd in ("-5", "x", "1e9", ""):
         assert (await web.call("GET", "/api/messages", after=odd)).status == 200
+
+
+async def test_a_peers_delete_withdraws_the_caption_of_an_old_picture_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    h = harness
+    peer = await in_web_contact(h, web)
+    peer.send_photo(caption="the view from my walk")
+    await h.settle()
+    await web.read()
+    assert "the view from my walk" in web.texts[-1]
+    await h.tick(timedelta(hours=50))  # too old to delete: Telegram edits the caption
+    peer.send_text("/delete")
+    await h.settle()
+    peer.press_button("Yes, delete everything")
+    await h.settle()
+    await web.read()
+    assert not any("the view from my walk" in text for text in web.texts), web.texts
+    assert "(This message has been withdrawn by its sender.)" in web.texts
+
+
+async def test_a_peer_invitation_cannot_be_used_in_the_web_chat(
+    harness: Harness, web: WebCitizen
+) -> None:
+    """Peers work in Telegram: an invitation typed into the web chat makes nobody a peer, and
+    stays unused for Telegram."""
+    h = harness
+    coordinator = h.user(COORDINATOR, "Coco", language="en")
+    coordinator.send_text("/invite")
+    await h.settle()
+    payload = coordinator.texts[-1].split()[-1].split("start=")[1]
+    await web.start("en", first=None)
+    await web.write(f"/start {payload}")
+    assert "Please open the link in the Telegram app." in web.texts[-1]
+    chat = await web.chat_id()
+    role = await h.rt.storage.fetchone("SELECT role FROM users WHERE telegram_id = ?", (chat,))
+    assert role is None or role[0] == "citizen"
+    profiles = await h.rt.storage.fetchone("SELECT COUNT(*) FROM peer_profiles")
+    assert profiles is not None and profiles[0] == 0
+    peer = h.user(2001, "Maja", language="en")
+    peer.send_text(f"/start {payload}")
+    await h.settle()
+    assert "Which name should citizens see?" in peer.texts[-1]

@@ -297,3 +297,18 @@ async def test_contact_help_now_ending_and_a_cancelled_request_say_nothing_of_te
     assert any(text.startswith("The contact with Maja has ended.") for text in seen.texts)
     await seen.press("5")  # the feedback question
     assert_no_telegram(h, seen.texts)
+
+
+async def test_the_visit_of_a_new_conversation_is_kept_to_the_minute_too(
+    harness: Harness,
+) -> None:
+    """As the README says ("the last visit to the minute"), from the first moment."""
+    h = harness
+    h.clock.advance(timedelta(seconds=37, microseconds=123456))
+    async with aiohttp.ClientSession() as session:
+        web = WebCitizen(h, session)
+        await web.start("en", first=None)
+    row = await h.rt.storage.fetchone("SELECT created_at, seen_at FROM web_sessions")
+    assert row is not None
+    minute = h.clock.now().replace(second=0, microsecond=0).isoformat()
+    assert (row[0], row[1]) == (minute, minute)
