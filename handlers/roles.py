@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.domain import StaffRole
+from bot.domain import WEB_CHAT_BASE, StaffRole
 from bot.services import roles
 from bot.services.roles import Change
 from handlers import common
@@ -110,8 +110,9 @@ async def change_command(update: Update, context: Context) -> None:
     await context.bot.send_message(turn.chat_id, answer)
 
 
-# Telegram ids fit SQLite's signed 64-bit INTEGER; anything larger cannot be one.
-MAX_ID = 2**63
+# Telegram ids have at most 52 significant bits; from there on are the web chat's own ids
+# (`bot.domain.WEB_CHAT_BASE`), which must never become staff.
+MAX_ID = WEB_CHAT_BASE
 
 
 def _answer(turn: Turn, change: Change, role: StaffRole, target: int) -> str:

@@ -112,8 +112,12 @@ async def test_bad_input_and_non_administrators(harness: Harness) -> None:
         admin.send_text(text)
         await h.settle()
         assert "numeric Telegram id" in admin.texts[-1]
-    for text in ("/addcoordinator 9223372036854775808", "/addadmin 99999999999999999999999"):
-        admin.send_text(text)  # beyond SQLite's INTEGER: answered, nothing stored
+    for text in (
+        "/addcoordinator 9223372036854775808",  # beyond SQLite's INTEGER
+        "/addadmin 99999999999999999999999",
+        f"/addcoordinator {2**52 + 7}",  # a web chat's id: never staff
+    ):
+        admin.send_text(text)  # answered, nothing stored
         await h.settle()
         assert "too large to be a Telegram id" in admin.texts[-1]
     admin.send_text("/addcoordinator ²")  # a digit to str.isdigit(), not to int()
