@@ -43,7 +43,7 @@ from bot.storage.backups import back_up
 from bot.storage.group_commit import GroupWriter
 from bot.storage.migrations import pending
 from bot.telegram.persistence import StepPersistence
-from bot.telegram.sent import MessageLog, RecordingRequest
+from bot.telegram.sent import MessageLog, RecordingRequest, TelegramContact
 from bot.telegram.updates import UpdatePath
 from bot.web.chats import WebChats
 from bot.web.transport import WebRouting
@@ -92,18 +92,21 @@ def build_application(
 ) -> Application:
     """Assemble the bot; nothing is opened or sent until `start_bot`."""
     rt = Runtime(config=config, clock=clock or SystemClock())
-    # Every request goes through `RecordingRequest`, so every sent message id is noted (/forget).
+    # Every request goes through `RecordingRequest`, so every sent message id is noted (/forget);
+    # calls for a web chat are answered by its transcript (bot.web); only what reaches Telegram
+    # counts as contact with it (`TelegramContact`, for the health check).
     rt.messages = MessageLog(rt)
-    sending = request or HTTPXRequest(connection_pool_size=256)
-    polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
-    # Calls for a web chat are answered by its transcript, the rest go to Telegram (bot.web).
+    sending = TelegramContact(request or HTTPXRequest(connection_pool_size=256), rt.messages)
+    polling = TelegramContact(
+        updates_request or request or HTTPXRequest(connection_pool_size=1), rt.messages
+    )
     routing = WebRouting(sending, lambda: rt.web)
     builder = (
         ApplicationBuilder()
         .token(config.token or SANDBOX_TOKEN)
         .base_url(config.api_base_url)
-        .request(RecordingRequest(routing, rt.messages, local=routing.answers_itself))
-        .get_updates_request(RecordingRequest(polling, rt.messages))
+        .request(RecordingRequest(routing, rt.messages))
+        .get_updates_request(polling)
         # No Updater and no PTB update queue: `UpdatePath` fetches, keeps the inbox and calls
         # `Application.process_update` itself, concurrently across chats, in order within one.
         .updater(None)

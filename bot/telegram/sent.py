@@ -2,8 +2,9 @@
 successful Bot API call is noted as contact with Telegram, for the health check.
 
 Handlers send through ``context.bot`` and the outbox through ``Bot.do_api_request``; both end in
-the bot's `BaseRequest` (PTB's public network interface), so `RecordingRequest` wraps the real
-request and hands each new message's id to `MessageLog`. That only appends to the group-commit
+the bot's `BaseRequest` (PTB's public network interface), so `RecordingRequest` wraps the
+request and hands each new message's id to `MessageLog`, and `TelegramContact` next to the
+network notes each answer Telegram gave. That only appends to the group-commit
 writer (see `bot.storage.recent_messages`), so the hot path pays a list append and, for calls that
 create a message, one parse of Telegram's small answer.
 """
@@ -11,7 +12,7 @@ create a message, one parse of Telegram's small answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
@@ -61,29 +62,38 @@ class MessageLog:
             health.contact_made(self.rt)
 
 
-class RecordingRequest(WrappedRequest):
-    """A request layer that reports ``(chat_id, message_id)`` of every message sent, and every
-    successful call, to a `MessageLog`."""
+class TelegramContact(WrappedRequest):
+    """Notes every call Telegram answered with success as contact with Telegram (health).
 
-    def __init__(
-        self,
-        inner: BaseRequest,
-        log: MessageLog,
-        *,
-        local: Callable[[str, RequestData | None], bool] | None = None,
-    ) -> None:
+    It sits right in front of the network, below the web chat's routing
+    (`bot.web.transport`), so calls the web chat answers itself never count."""
+
+    def __init__(self, inner: BaseRequest, log: MessageLog) -> None:
         super().__init__(inner)
         self.log = log
-        # Calls answered without Telegram (the web chat's) are no sign that Telegram is there.
-        self.local = local
 
     async def handle(
         self, url: str, method: str, request_data: RequestData | None, timeouts: Timeouts
     ) -> tuple[int, bytes]:
         status, payload = await self.pass_on(url, method, request_data, timeouts)
         if 200 <= status <= 299 and self.log.recording:
-            if self.local is None or not self.local(url, request_data):
-                self.log.contact()
+            self.log.contact()
+        return status, payload
+
+
+class RecordingRequest(WrappedRequest):
+    """A request layer that reports ``(chat_id, message_id)`` of every message sent, in a
+    Telegram chat or a web chat, to a `MessageLog`."""
+
+    def __init__(self, inner: BaseRequest, log: MessageLog) -> None:
+        super().__init__(inner)
+        self.log = log
+
+    async def handle(
+        self, url: str, method: str, request_data: RequestData | None, timeouts: Timeouts
+    ) -> tuple[int, bytes]:
+        status, payload = await self.pass_on(url, method, request_data, timeouts)
+        if 200 <= status <= 299 and self.log.recording:
             endpoint = url.rsplit("/", 1)[-1]
             if endpoint.startswith(_NEW_MESSAGE) and endpoint not in _NOT_A_MESSAGE:
                 self._note_sent(request_data, payload)

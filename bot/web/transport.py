@@ -37,12 +37,6 @@ class WebRouting(WrappedRequest):
         # chat's message copied to Telegram, which is sent again as text).
         self.resend: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
 
-    def answers_itself(self, url: str, request_data: RequestData | None) -> bool:
-        """Whether a call is a web chat's, answered here without Telegram."""
-        return request_data is not None and _for_web(
-            url.rsplit("/", 1)[-1], request_data.parameters
-        )
-
     async def handle(
         self, url: str, method: str, request_data: RequestData | None, timeouts: Timeouts
     ) -> tuple[int, bytes]:

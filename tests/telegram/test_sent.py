@@ -12,7 +12,7 @@ from telegram.error import Forbidden
 from bot.clock import FakeClock
 from bot.fakebot import FakeRequest, FakeTelegram, Fault
 from bot.runtime import Runtime
-from bot.telegram.sent import MessageLog, RecordingRequest
+from bot.telegram.sent import MessageLog, RecordingRequest, TelegramContact
 from tests.conftest import START
 from tests.helpers.harness import make_config
 
@@ -32,6 +32,11 @@ class Noted(MessageLog):
         self.contacts += 1
 
 
+def layered(fake: FakeTelegram, noted: Noted) -> RecordingRequest:
+    """As the application layers them: sent ids noted above, Telegram's answers below."""
+    return RecordingRequest(TelegramContact(FakeRequest(fake), noted), noted)
+
+
 @pytest.fixture
 def noted(tmp_path: Path) -> Noted:
     log = Noted(Runtime(config=make_config(tmp_path), clock=FakeClock(START)))
@@ -43,7 +48,7 @@ async def test_every_new_message_is_noted_and_every_success_is_contact(noted: No
     fake = FakeTelegram()
     ada = fake.user(1001, "Ada")
     ada.send_text("/start")
-    bot = Bot(fake.token, request=RecordingRequest(FakeRequest(fake), noted))
+    bot = Bot(fake.token, request=layered(fake, noted))
     async with bot:
         first = await bot.send_message(ada.id, "hej")
         await bot.send_chat_action(ada.id, "typing")  # no message
@@ -67,7 +72,7 @@ async def test_nothing_is_noted_before_start_up_or_after_shutdown(noted: Noted) 
     fake = FakeTelegram()
     ada = fake.user(1001, "Ada")
     ada.send_text("/start")
-    bot = Bot(fake.token, request=RecordingRequest(FakeRequest(fake), noted))
+    bot = Bot(fake.token, request=layered(fake, noted))
     async with bot:
         await bot.send_message(ada.id, "hej")
     assert noted.ids == [] and noted.contacts == 0
