@@ -6,6 +6,8 @@ until nothing moves; no sleeping, no polling on wall-clock time.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +27,17 @@ from bot.web.api import start_web_chat
 
 COORDINATOR = 9001
 BACKUP_COORDINATOR = 9002
+
+
+@asynccontextmanager
+async def started(config: Config, fake: FakeTelegram, clock: FakeClock) -> AsyncIterator[Harness]:
+    """A started harness, stopped afterwards (for fixtures in any event-loop scope)."""
+    h = Harness(config, fake, clock)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
 
 
 def make_config(tmp_path: Path, toml: dict[str, Any] | None = None, **overrides: Any) -> Config:

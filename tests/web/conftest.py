@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.fakebot import FakeTelegram
-from tests.helpers.harness import Harness, make_config
+from tests.helpers.harness import Harness, make_config, started
 from tests.helpers.web import WebCitizen
 
 WEB_CHAT = {"web_chat": {"listen": "127.0.0.1:0", "embed_origins": ["https://www.example.dk"]}}
@@ -18,12 +18,8 @@ WEB_CHAT = {"web_chat": {"listen": "127.0.0.1:0", "embed_origins": ["https://www
 
 @pytest.fixture
 async def harness(tmp_path: Path, fake: FakeTelegram, clock: FakeClock) -> AsyncIterator[Harness]:
-    h = Harness(make_config(tmp_path, WEB_CHAT), fake, clock)
-    await h.start()
-    try:
+    async with started(make_config(tmp_path, WEB_CHAT), fake, clock) as h:
         yield h
-    finally:
-        await h.stop()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest_asyncio
 from bot.clock import FakeClock
 from bot.fakebot import FakeTelegram, FakeUser
 from tests.helpers.flows import coordinator, make_peer, press
-from tests.helpers.harness import Harness, make_config
+from tests.helpers.harness import Harness, make_config, started
 from tests.sandbox.test_browser import CHROMIUM_ARGS, chromium
 from tests.web.conftest import WEB_CHAT
 
@@ -76,12 +76,8 @@ async def browser() -> AsyncIterator[Any]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def harness(tmp_path: Path, fake: FakeTelegram, clock: FakeClock) -> AsyncIterator[Harness]:
     """As tests/web/conftest.py's, in the module's event loop (the browser's)."""
-    h = Harness(make_config(tmp_path, WEB_CHAT), fake, clock)
-    await h.start()
-    try:
+    async with started(make_config(tmp_path, WEB_CHAT), fake, clock) as h:
         yield h
-    finally:
-        await h.stop()
 
 
 @dataclass

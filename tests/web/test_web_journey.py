@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.domain import is_web_chat
 from bot.fakebot import FakeUser
+from tests.helpers import flows
 from tests.helpers.flows import INTAKE_ANSWERS, make_peer, press
 from tests.helpers.harness import COORDINATOR, Harness
 from tests.helpers.web import WebCitizen
@@ -55,9 +56,7 @@ async def test_help_now_from_the_web_reaches_the_coordinator(
     harness: Harness, web: WebCitizen
 ) -> None:
     h = harness
-    coordinator = h.user(COORDINATOR, "Coco", "en")
-    coordinator.send_text("/start")
-    await h.settle()
+    coordinator = await flows.coordinator(h)
     await web.start("en")
     await web.write("🆘 I need help now")
     assert any("urgent" in text.lower() for text in coordinator.texts)
@@ -121,10 +120,7 @@ async def test_the_peer_is_told_once_that_a_web_citizen_reads_later(
 async def test_crisis_words_before_consent_are_heard_in_the_web_chat(
     harness: Harness, web: WebCitizen
 ) -> None:
-    h = harness
-    coordinator = h.user(COORDINATOR, "Coco", "en")
-    coordinator.send_text("/start")
-    await h.settle()
+    await flows.coordinator(harness)  # someone to hear it
     await web.start("en")
     await web.write("I don't want to live anymore")
     assert any("112" in text for text in web.texts)
